@@ -1,0 +1,47 @@
+"""symgd: exact gradients of math strings, explained, and compiled to fast descent loops.
+
+>>> import symgd
+>>> symgd.gradient("x**2 * y")
+(2*x*y, x**2)
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+# The public API, imported on first use: `import symgd` stays cheap (the CLI starts fast and torch,
+# numba and matplotlib are never imported unless asked for).
+_API = {
+    "parse": "symgd.parse:parse",
+    "parse_program": "symgd.parse:parse_program",
+    "ordered_variables": "symgd.calculus.variables:ordered_variables",
+    "gradient": "symgd.calculus.gradient:gradient",
+    "hessian": "symgd.calculus.gradient:hessian",
+    "build_graph": "symgd.calculus.graph:build_graph",
+    "graph": "symgd.explain.graphview:graph",
+    "steps": "symgd.explain.steps:steps",
+    "check": "symgd.explain.check:check",
+    "compile": "symgd.numeric.lower:compile",
+    "minimize": "symgd.optim.minimize:minimize",
+    "fit": "symgd.fit.api:fit",
+    "SymgdError": "symgd.errors:SymgdError",
+    "ParseError": "symgd.errors:ParseError",
+}
+
+__all__ = sorted(_API) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    target = _API.get(name)
+    if target is None:
+        raise AttributeError(f"module 'symgd' has no attribute {name!r}")
+    module_name, attr = target.split(":")
+    value = getattr(import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

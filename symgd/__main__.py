@@ -1,0 +1,4 @@
+"""``python -m symgd``: the same as the ``symgd`` command."""
+from symgd.cli import entrypoint
+
+entrypoint()

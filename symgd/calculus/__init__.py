@@ -1,0 +1,1 @@
+"""Stage 2: symbolic results from an expression — variables, the operation graph, gradient, Hessian."""
