@@ -1,0 +1,108 @@
+"""The core commands through `main(argv)`: solve, grad, compile; exit codes and error messages."""
+import json
+import math
+
+import pytest
+import sympy
+
+from symgd.cli import main
+
+x, y = sympy.symbols("x y")
+
+
+def run_json(capsys, argv):
+    code = main(argv + ["--format", "json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_solve_sin_reaches_minus_one_with_exact_gradient(capsys):
+    from symgd import parse
+    code, out = run_json(capsys, ["solve", "sin(x**2+y**2)", "--at", "x=1.5,y=1"])
+    assert code == 0 and out["converged"] is True
+    assert abs(out["value"] - (-1.0)) < 1e-6
+    assert out["variables"] == ["x", "y"]
+    expected = [2 * x * sympy.cos(x**2 + y**2), 2 * y * sympy.cos(x**2 + y**2)]
+    for text, exact in zip(out["gradient"], expected):
+        assert sympy.simplify(parse(text) - exact) == 0
+
+
+def test_solve_quadratic_converges_to_its_minimum(capsys):
+    code, out = run_json(capsys, ["solve", "(x-3)^2 + 2*(y+1)^2"])
+    assert code == 0
+    assert abs(out["x"]["x"] - 3) < 1e-6 and abs(out["x"]["y"] + 1) < 1e-6
+    assert out["grad_norm"] < 1e-8 and out["steps"] > 0
+
+
+def test_solve_text_shows_gradient_and_result(capsys):
+    assert main(["solve", "(x-3)^2 + 2*(y+1)^2", "--at", "x=0,y=0"]) == 0
+    text = capsys.readouterr().out
+    assert "2*x - 6" in text and "4*y + 4" in text
+    assert "3.0000" in text and "converged" in text.lower()
+
+
+def test_solve_budget_spent_exits_1(capsys):
+    code, out = run_json(capsys, ["solve", "(x-3)^2", "--steps", "3"])
+    assert code == 1 and out["converged"] is False and out["steps"] == 3
+
+
+def test_syntax_error_exits_2_with_caret(capsys):
+    assert main(["solve", "sin(x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:")
+    lines = err.splitlines()
+    caret_line = next(line for line in lines if line.strip() == "^")
+    source_line = lines[lines.index(caret_line) - 1]
+    assert source_line.strip() == "sin(x"
+    assert caret_line.index("^") - source_line.index("s") == len("sin(x")
+    assert "Traceback" not in err
+
+
+def test_python_injection_is_refused(capsys):
+    assert main(["solve", "__import__('os')"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_grad_json_at_point(capsys):
+    code, out = run_json(capsys, ["grad", "x**2*y", "--at", "x=3,y=2", "--hessian"])
+    assert code == 0
+    assert out["variables"] == ["x", "y"]
+    assert out["gradient_value"] == pytest.approx([12.0, 9.0], rel=1e-15)
+    assert out["hessian_value"] == pytest.approx([[4.0, 6.0], [6.0, 0.0]])
+    assert out["at"] == {"x": 3.0, "y": 2.0}
+
+
+def test_grad_wrt_order_and_pi_in_point(capsys):
+    code, out = run_json(capsys, ["grad", "sin(x)*y", "--wrt", "y,x", "--at", "x=pi/3,y=2"])
+    assert code == 0 and out["variables"] == ["y", "x"]
+    assert out["gradient_value"] == pytest.approx([math.sin(math.pi / 3), 2 * math.cos(math.pi / 3)], rel=1e-14)
+
+
+def test_grad_missing_point_value_is_bad_input(capsys):
+    assert main(["grad", "x*y", "--at", "x=1"]) == 2
+    assert "no value for y" in capsys.readouterr().err
+
+
+def test_grad_unknown_wrt_is_bad_input(capsys):
+    assert main(["grad", "x*y", "--wrt", "z"]) == 2
+    assert "z does not occur" in capsys.readouterr().err
+
+
+def test_compile_prints_source_that_computes_the_gradient(capsys):
+    assert main(["compile", "x*y + sin(x)", "--backend", "python"]) == 0
+    source = capsys.readouterr().out
+    assert "def " in source and "cos" in source
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["solve"])
+    assert info.value.code == 2
+
+
+def test_module_entry_point_runs():
+    import subprocess, sys
+    done = subprocess.run([sys.executable, "-m", "symgd", "grad", "x**3", "--at", "x=2", "--format", "json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["gradient_value"] == [12.0]

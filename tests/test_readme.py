@@ -1,0 +1,22 @@
+"""The README's two set-up commands: CI runs exactly the test command."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bash_blocks() -> list[str]:
+    return re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+
+
+def test_quick_start_has_the_two_commands():
+    blocks = _bash_blocks()
+    assert 'symgd solve "sin(x**2+y**2)"' in blocks[0]
+    assert "pytest" in blocks[1] and "torch==2.13.0" in blocks[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    test_command = _bash_blocks()[1].strip()
+    ci_lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+                if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
+    assert ci_lines == [test_command]
