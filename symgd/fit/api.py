@@ -1,0 +1,104 @@
+"""``symgd.fit``: fit a model string to data by least squares, any optimizer, or mini-batch SGD."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.errors import VariableError
+from symgd.fit.data import as_source
+from symgd.fit.descent import descend
+from symgd.fit.gauss_newton import gauss_newton
+from symgd.fit.linear import closed_form
+from symgd.fit.lm import levenberg_marquardt
+from symgd.fit.minibatch import minibatch_descent
+from symgd.fit.model import build_model, start_vector
+from symgd.fit.reduce import Objective
+from symgd.fit.result import FitResult, summarize
+from symgd.fit.stopping import Outcome, Tolerances, bounds_arrays
+
+LEAST_SQUARES = {"lm": "lm", "levenberg-marquardt": "lm", "gauss-newton": "gauss-newton",
+                 "gn": "gauss-newton", "linear": "linear"}
+DEFAULT_STEPS = 1000
+DEFAULT_BATCH = 32
+
+
+def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, float] | Sequence[float] | None = None,
+        method: str = "lm", loss: str = "sse", *, batch_size: int | None = None, epochs: int | None = None,
+        steps: int | None = None, seed: int | None = 0, lr: float | None = None, tol: float = 1e-8,
+        ftol: float = 1e-12, xtol: float = 1e-12, gtol: float = 1e-12, max_nfev: int | None = None,
+        bounds: Mapping[str, tuple[float, float]] | None = None, params: Sequence[str] | None = None,
+        columns: Sequence[str] | None = None, chunk_size: int | None = None, huber_delta: float = 1.0,
+        callback: Callable[[int, np.ndarray, float], bool] | None = None, **hyper: Any) -> FitResult:
+    """Fit ``model`` (a string; its names that are not data columns are the parameters) to ``data``.
+
+    ``data``: a dict of arrays, a DataFrame, a CSV path (header, or ``columns=``) or a formula such as
+    ``"x=linspace(-pi,pi,2000); y=sin(x)"``. ``target`` is a column or a formula of columns (``"log(y)"``).
+    ``method``: "lm" (Levenberg–Marquardt, the default), "gauss-newton", "linear" (closed form; the model
+    must be linear in its parameters), any optimizer of ``symgd.optim`` ("gd", "adam", "rmsprop", ...;
+    full batch for ``steps``, or mini-batches when ``batch_size`` is given, for ``epochs``), or "sgd"
+    (mini-batch gradient descent). ``loss``: "sse", "mse", "mae", "huber" or a formula in ``r`` (the residual
+    target - model); the least-squares methods minimise the SSE. ``ftol``/``xtol``/``gtol``/``max_nfev`` stop
+    the least-squares methods (MINPACK's meanings), ``tol`` (gradient norm) and ``steps``/``epochs`` the
+    optimizers; ``callback(step, theta, loss)`` returning True stops any method.
+    Extra keyword arguments are the optimizer's hyper-parameters (``momentum``, ``betas``, ...).
+
+    >>> res = fit("a + b*x", {"x": [0, 1, 2, 3], "y": [1, 3, 5, 7]})
+    >>> round(res.params["a"], 10), round(res.params["b"], 10), res.converged
+    (1.0, 2.0, True)
+    """
+    source = as_source(data, columns=columns, chunk_size=chunk_size)
+    fm = build_model(model, source.names, target, loss, params, huber_delta)
+    obj = Objective(fm, source)
+    theta0 = np.array(start_vector(fm, x0))
+    box = bounds_arrays(fm.names, bounds)
+    method = method.lower()
+    linear = fm.is_linear()
+    closed = closed_form(obj) if linear and fm.loss in ("sse", "mse") else None
+    notes: tuple[str, ...] = ()
+    if method in LEAST_SQUARES:
+        kind = LEAST_SQUARES[method]
+        if fm.loss not in ("sse", "mse"):
+            notes = (f"{kind} minimises the sum of squared residuals; the {fm.loss!r} loss is reported "
+                     "but was not what was minimised",)
+        outcome = _least_squares(kind, obj, theta0, closed, Tolerances(ftol, xtol, gtol, max_nfev), box, callback)
+        method = kind
+    else:
+        outcome = _descent(method, obj, theta0, batch_size, epochs, steps, seed, lr, tol, box, callback, hyper)
+    return summarize(obj, outcome, method, theta0, box=box, closed=closed if method != "linear" else None,
+                     extra_warnings=notes)
+
+
+def _least_squares(kind: str, obj: Objective, theta0: np.ndarray, closed, tol: Tolerances, box, callback
+                   ) -> Outcome:
+    if kind == "lm":
+        return levenberg_marquardt(obj, theta0, tol, box, callback=callback)
+    if kind == "gauss-newton":
+        return gauss_newton(obj, theta0, tol, box, callback=callback)
+    if closed is None:
+        raise VariableError(f"method 'linear' needs a model linear in its parameters "
+                            f"({', '.join(obj.model.names)}); {obj.model.text!r} is not",
+                            hint="use method='lm'")
+    p = len(theta0)
+    full = closed.rank == p
+    why = "closed-form least squares (numpy.linalg.lstsq)" + ("" if full else
+                                                              f"; rank-deficient design matrix ({closed.rank} of {p})")
+    return Outcome(closed.theta, 0, 2, 1, full, why, (closed.rss,))
+
+
+def _descent(method: str, obj: Objective, theta0: np.ndarray, batch_size, epochs, steps, seed, lr, tol, box,
+             callback, hyper) -> Outcome:
+    from symgd.optim import get_optimizer
+    name = "gd" if method == "sgd" else method
+    if lr is not None:
+        hyper["lr"] = lr
+    optimizer = get_optimizer(name, **hyper)
+    if method == "sgd" and batch_size is None:
+        batch_size = DEFAULT_BATCH
+    if batch_size is not None:
+        count = epochs if epochs is not None else (steps if steps is not None else DEFAULT_STEPS)
+        return minibatch_descent(obj, theta0, optimizer, count, batch_size, seed, box, callback)
+    count = steps if steps is not None else (epochs if epochs is not None else DEFAULT_STEPS)
+    return descend(obj, theta0, optimizer, count, tol, box, callback)

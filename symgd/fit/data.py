@@ -1,0 +1,249 @@
+"""Data sources for fits: anything that yields its columns chunk by chunk.
+
+Every fit method reduces over ``source.chunks(names)`` (a sum of gradients, of least-squares pieces, ...),
+so a new kind of source (a chunked file reader, a Dask collection) is a new class with ``names``, ``n``,
+``in_memory`` and ``chunks`` plus an entry in ``OPENERS`` — the fit methods do not change.
+A dict of arrays is one chunk. Generated data (``"x=linspace(-pi,pi,2000); y=sin(x)"``) is read with the
+same safe parser as models; the few generator functions are called by name from a table, never ``eval``.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import numpy as np
+import sympy
+
+from symgd.errors import DataError
+
+
+class DataSource(Protocol):
+    """What the fit methods need from data: column names, the row count, and chunks of columns."""
+
+    names: tuple[str, ...]
+    n: int
+    in_memory: bool
+
+    def chunks(self, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]: ...
+
+
+@dataclass(frozen=True)
+class ArraySource:
+    """Columns held in memory (float64, equal lengths); one chunk unless ``chunk_size`` is given."""
+
+    columns: Mapping[str, np.ndarray]
+    chunk_size: int | None = None
+    in_memory: bool = True
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @property
+    def n(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+    def chunks(self, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
+        step = self.chunk_size or max(self.n, 1)
+        for start in range(0, max(self.n, 1), step):
+            yield {k: self.columns[k][start:start + step] for k in names}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return dict(self.columns)
+
+
+def from_arrays(data: Mapping[str, Any], chunk_size: int | None = None) -> ArraySource:
+    """An ``ArraySource`` from a mapping of name -> 1-d array-like, checking shapes and finiteness."""
+    if not data:
+        raise DataError("no data columns given")
+    cols = {}
+    for name, values in data.items():
+        arr = np.asarray(values, dtype=float)
+        if arr.ndim != 1:
+            raise DataError(f"data column {name!r} must be one-dimensional, got shape {arr.shape}")
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            raise DataError(f"data column {name!r} has a non-finite value in row {bad[0]}")
+        cols[str(name)] = arr
+    lengths = {k: len(v) for k, v in cols.items()}
+    if len(set(lengths.values())) > 1:
+        raise DataError(f"data columns have different lengths: {lengths}")
+    if chunk_size is not None and chunk_size < 1:
+        raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
+    return ArraySource(cols, chunk_size)
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+
+def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Columns of a CSV (or whitespace-separated) file: named by its header, or by ``columns`` if it has none.
+
+    A malformed row raises ``DataError`` naming the file and the line.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as exc:
+        raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
+    rows = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+    if not rows:
+        raise DataError(f"{path}: no data rows")
+    delimiter = "," if "," in rows[0][1] else None
+    split = (lambda s: next(csv.reader([s]))) if delimiter else str.split
+    first = [c.strip() for c in split(rows[0][1])]
+    header = columns is None
+    names = first if header else list(columns)
+    body = rows[1:] if header else rows
+    return _columns(path, names, [(no, split(text)) for no, text in body])
+
+
+def _columns(path: Path, names: list[str], rows: list[tuple[int, list[str]]]) -> dict[str, np.ndarray]:
+    if len(set(names)) != len(names) or not all(names):
+        raise DataError(f"{path}: column names must be distinct and non-empty, got {names}")
+    values = np.empty((len(rows), len(names)))
+    for r, (line_no, cells) in enumerate(rows):
+        if len(cells) != len(names):
+            raise DataError(f"{path}, line {line_no}: {len(cells)} fields, expected {len(names)} ({', '.join(names)})")
+        try:
+            values[r] = [float(c) for c in cells]
+        except ValueError as exc:
+            raise DataError(f"{path}, line {line_no}: not a number ({exc})") from exc
+        if not np.isfinite(values[r]).all():
+            raise DataError(f"{path}, line {line_no}: a non-finite value")
+    if not rows:
+        raise DataError(f"{path}: a header but no data rows")
+    return {name: values[:, j].copy() for j, name in enumerate(names)}
+
+
+# ---------------------------------------------------------------------------------------------- generated
+
+def _linspace(start: float, stop: float, num: float = 50) -> np.ndarray:
+    return np.linspace(start, stop, _count(num))
+
+
+def _arange(*args: float) -> np.ndarray:
+    return np.arange(*args)
+
+
+def _normal(mean: float = 0.0, sd: float = 1.0, n: float | None = None, seed: float = 0) -> np.ndarray:
+    return np.random.default_rng(int(seed)).normal(mean, sd, _count(n))
+
+
+def _uniform(low: float = 0.0, high: float = 1.0, n: float | None = None, seed: float = 0) -> np.ndarray:
+    return np.random.default_rng(int(seed)).uniform(low, high, _count(n))
+
+
+def _count(n: float | None) -> int:
+    if n is None or n != int(n) or n < 1:
+        raise DataError(f"a generator needs a whole, positive number of points, got {n}")
+    return int(n)
+
+
+#: The generator functions a data formula may call, as a whole right-hand side (numpy's meanings;
+#: ``normal``/``uniform`` take ``n`` (default: the length of the columns before) and ``seed`` (default 0)).
+GENERATORS: dict[str, Callable[..., np.ndarray]] = {
+    "linspace": _linspace, "arange": _arange, "normal": _normal, "uniform": _uniform,
+}
+_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*\((.*)\)\s*$", re.S)
+_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
+
+
+def _number(text: str, where: str) -> float:
+    from symgd.parse import parse
+    value = parse(text)
+    if value.free_symbols:
+        raise DataError(f"{where}: {text.strip()!r} is not a number")
+    return float(sympy.N(value))
+
+
+def _call(name: str, argtext: str, n: int | None, where: str) -> np.ndarray:
+    args, kwargs = [], {}
+    for part in filter(None, (p.strip() for p in argtext.split(","))):
+        key, sep, value = part.partition("=")
+        if sep and re.fullmatch(r"[A-Za-z_]\w*", key.strip()):
+            kwargs[key.strip()] = _number(value, where)
+        else:
+            args.append(_number(part, where))
+    if name in ("normal", "uniform") and "n" not in kwargs and len(args) < 3:
+        kwargs["n"] = n
+    try:
+        return np.asarray(GENERATORS[name](*args, **kwargs), dtype=float)
+    except TypeError as exc:
+        raise DataError(f"{where}: bad arguments to {name}: {exc}") from exc
+
+
+def _formula(text: str, cols: dict[str, np.ndarray], where: str) -> np.ndarray:
+    from symgd.parse import parse
+    expr = parse(text)
+    unknown = sorted(s.name for s in expr.free_symbols if s.name not in cols)
+    if unknown:
+        raise DataError(f"{where}: {', '.join(unknown)} not defined before", hint="define columns left to right")
+    args = sorted(expr.free_symbols, key=lambda s: s.name)
+    fn = sympy.lambdify(args, expr, modules="numpy")  # our parsed expression, not user text
+    n = len(next(iter(cols.values()))) if cols else 1
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(np.asarray(fn(*(cols[s.name] for s in args)), dtype=float), (n,)).copy()
+
+
+def generate(text: str) -> dict[str, np.ndarray]:
+    """Columns from statements ``name = generator(...)`` or ``name = formula`` separated by ';' or newlines.
+
+    >>> cols = generate("x = linspace(0, 1, 3); y = 2*x + 1")
+    >>> cols["y"].tolist()
+    [1.0, 2.0, 3.0]
+    """
+    cols: dict[str, np.ndarray] = {}
+    for k, stmt in enumerate(s for s in re.split(r"[;\n]", text) if s.strip()):
+        m = _ASSIGN.match(stmt)
+        if not m:
+            raise DataError(f"data statement {stmt.strip()!r} is not NAME = VALUE",
+                            hint='for example "x=linspace(-pi,pi,2000); y=sin(x)"')
+        name, rhs = m.group(1), m.group(2)
+        where = f"data column {name}"
+        call = _CALL.match(rhs)
+        n = len(next(iter(cols.values()))) if cols else None
+        if call and call.group(1) in GENERATORS:
+            cols[name] = _call(call.group(1), call.group(2), n, where)
+        else:
+            cols[name] = _formula(rhs, cols, where)
+    from_arrays(cols)  # same lengths, finite values
+    return cols
+
+
+# ---------------------------------------------------------------------------------------------- dispatch
+
+def _open_mapping(data: Any, **kw: Any) -> DataSource | None:
+    if isinstance(data, Mapping):
+        return from_arrays(data, kw.get("chunk_size"))
+    if hasattr(data, "columns") and hasattr(data, "to_numpy") and hasattr(data, "__getitem__") \
+            and not hasattr(data, "dask"):  # an in-memory DataFrame (pandas / polars)
+        return from_arrays({str(c): np.asarray(data[c]) for c in data.columns}, kw.get("chunk_size"))
+    return None
+
+
+def _open_text(data: Any, **kw: Any) -> DataSource | None:
+    if isinstance(data, Path) or (isinstance(data, str) and "=" not in data):
+        return from_arrays(read_csv(data, kw.get("columns")), kw.get("chunk_size"))
+    if isinstance(data, str):
+        return from_arrays(generate(data), kw.get("chunk_size"))
+    return None
+
+
+#: Tried in order; the first that returns a source wins. New kinds of data add an opener here.
+OPENERS: list[Callable[..., DataSource | None]] = [_open_mapping, _open_text]
+
+
+def as_source(data: Any, *, columns: Sequence[str] | None = None, chunk_size: int | None = None) -> DataSource:
+    """A ``DataSource`` for ``data``: a source already, a dict of arrays, a DataFrame, a CSV path, or a formula."""
+    if hasattr(data, "chunks") and hasattr(data, "names") and hasattr(data, "in_memory"):
+        return data
+    for opener in OPENERS:
+        source = opener(data, columns=columns, chunk_size=chunk_size)
+        if source is not None:
+            return source
+    raise DataError(f"cannot read data of type {type(data).__name__}: give a dict of arrays, a CSV path "
+                    "or a formula such as 'x=linspace(0,1,100); y=x^2'")

@@ -1,0 +1,94 @@
+"""Full-batch descent on a fit's loss with any optimizer from ``symgd.optim``.
+
+Each step reduces the loss and its gradient over every chunk of the data (``Objective.loss_and_grad``)
+and hands the gradient to the optimizer's ``update``; the parameters travel as a ``(1, p)`` row, the
+batched shape the optimizers use. ``newton`` gets the exact Hessian of the summed loss from one compiled
+per-sample program per gradient component (its Jacobian rows are the Hessian's rows).
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import sympy
+
+from symgd.fit.reduce import Objective
+from symgd.fit.stopping import Outcome, project
+from symgd.numeric.bound import compile_data
+
+GROWTH_LIMIT = 1e12  # a loss this many times its start value counts as diverging
+
+
+class _Problem:
+    """What line searches and Newton ask of the problem, on ``(starts, p)`` rows."""
+
+    def __init__(self, obj: Objective) -> None:
+        self.obj = obj
+
+    def value(self, rows: np.ndarray) -> np.ndarray:
+        return np.array([self.obj.loss(row) for row in np.atleast_2d(rows)])
+
+    @cached_property
+    def _hessian_rows(self):
+        model = self.obj.model
+        programs = [compile_data(sympy.diff(model.sample_loss, p), model.params, model.data)
+                    for p in model.params]
+        names = model.data_names
+        chunks = list(self.obj.source.chunks(names)) if self.obj.source.in_memory else None
+        return programs, chunks
+
+    def hessian(self, rows: np.ndarray) -> np.ndarray:
+        programs, chunks = self._hessian_rows
+        chunks = chunks if chunks is not None else self.obj.source.chunks(self.obj.model.data_names)
+        scale = self.obj.model.scale(self.obj.n)
+        out = []
+        for row in np.atleast_2d(rows):
+            h = np.zeros((len(row), len(row)))
+            for chunk in chunks:
+                for i, prog in enumerate(programs):
+                    h[i] += prog.bind(chunk).sum_value_and_grad(row)[1]
+            out.append(scale * (h + h.T) / 2)
+        return np.array(out)
+
+
+def _stop(theta, k, history, converged, message):
+    return Outcome(np.asarray(theta, dtype=float), k, len(history), len(history), converged, message,
+                   tuple(history))
+
+
+def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box=None,
+            callback=None) -> Outcome:
+    """Run ``steps`` optimizer steps on the full-batch loss; stop early on ``|grad| <= tol``, divergence,
+    or a true ``callback(step, theta, loss)``. Keeps the last finite iterate."""
+    x = project(np.asarray(theta0, dtype=float), box)[None, :]
+    state = optimizer.init(x)
+    problem = _Problem(obj)
+    history: list[float] = []
+    first = None
+    for k in range(steps):
+        value, grad = obj.loss_and_grad(x[0])
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+            last = "at the start point" if k == 0 else f"after {k} steps"
+            return _stop(x[0] if k == 0 else previous, k, history, False,
+                         f"diverged: the loss or its gradient is not finite {last}; kept the last finite iterate")
+        first = value if first is None else first
+        history.append(value)
+        if abs(value) > GROWTH_LIMIT * max(abs(first), 1.0):
+            return _stop(x[0], k, history, False, f"diverged: the loss grew from {first:.6g} to {value:.6g} "
+                         f"in {k} steps (learning rate too large?)")
+        if callback is not None and callback(k, x[0].copy(), value):
+            return _stop(x[0], k, history, True, f"stopped by the callback after {k} steps")
+        if tol > 0 and float(np.linalg.norm(grad)) <= tol:
+            return _stop(x[0], k, history, True, f"the gradient norm is below tol={tol:g}")
+        extra = {"value": np.array([value])} if "value" in optimizer.needs else {}
+        previous = x[0].copy()
+        x, state = optimizer.update(grad[None, :], state, x, problem, **extra)
+        x = project(np.asarray(x, dtype=float), box)
+    value = obj.loss(x[0])
+    if not np.isfinite(value):
+        return _stop(previous, steps, history, False,
+                     f"diverged: the loss is not finite after {steps} steps; kept the last finite iterate")
+    history.append(value)
+    return _stop(x[0], steps, history, False if tol > 0 else True,
+                 f"ran the {steps} steps asked for" + (f" (the gradient norm stayed above tol={tol:g})"
+                                                        if tol > 0 else ""))

@@ -1,0 +1,373 @@
+"""Data sources larger than memory: CSV / Parquet files (one, a folder or a glob) and Dask collections.
+
+Each source has the shape of ``symgd.fit.data.DataSource`` (``names``, ``n``, ``in_memory``, ``chunks``),
+so every fit method that reduces over chunks runs on it unchanged; ``chunks`` yields dicts of float64
+NumPy arrays of at most ``chunk_size`` rows, read with streaming readers (pyarrow for Parquet, pandas'
+``chunksize`` for CSV) so memory is bounded by the chunk size. Each chunk is checked as it is read: a
+value that is not a finite number raises ``DataError`` naming the file and the row (never a silent NaN).
+``parts()`` cuts the source into independently readable pieces for the Dask engine.
+"""
+from __future__ import annotations
+
+import csv
+import glob as globmod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symgd.errors import DataError
+
+PARQUET = (".parquet", ".pq")
+CSV = (".csv", ".tsv", ".txt", ".dat")
+DEFAULT_CHUNK = 1_000_000
+#: A single CSV file larger than this is streamed even without ``chunk_size`` (smaller ones are read whole).
+LARGE_CSV_BYTES = 256 * 2 ** 20
+
+
+def check_chunk(cols: Mapping[str, Any], where: str, offset: int = 0) -> dict[str, np.ndarray]:
+    """``cols`` as float64 arrays; the first value that is not a finite number raises ``DataError``.
+
+    ``offset`` is the 0-based row of the chunk's first row in ``where`` (rows are reported 1-based).
+    """
+    out = {}
+    for name, values in cols.items():
+        try:
+            arr = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            bad = next(i for i, v in enumerate(values) if not _is_number(v))
+            raise DataError(f"{where}: row {offset + bad + 1}: column {name!r} is not a number: "
+                            f"{values[bad]!r}") from None
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            raise DataError(f"{where}: row {offset + bad[0] + 1}: column {name!r} is "
+                            f"{'missing or NaN' if np.isnan(arr[bad[0]]) else 'infinite'}")
+        out[name] = arr
+    return out
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Part:
+    """An independently readable piece of a file source: a Parquet row group or a whole CSV file."""
+
+    path: Path
+    row_group: int | None
+    offset: int
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """CSV and/or Parquet files read chunk by chunk, in file order; ``n_rows`` is None until counted."""
+
+    paths: tuple[Path, ...]
+    names: tuple[str, ...]
+    chunk_size: int = DEFAULT_CHUNK
+    header: bool = True
+    n_rows: int | None = None
+    in_memory: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.names
+
+    @property
+    def n(self) -> int:
+        """The row count (Parquet: from the metadata; CSV: counted once, streaming, when first asked)."""
+        if self.n_rows is not None:
+            return self.n_rows
+        n = sum(_parquet_rows(p) if p.suffix.lower() in PARQUET else _csv_rows(self, p) for p in self.paths)
+        object.__setattr__(self, "n_rows", n)  # a cached count of immutable files, not new state
+        return n
+
+    def chunks(self, names: Sequence[str] | None = None) -> Iterator[dict[str, np.ndarray]]:
+        for part in self.parts():
+            yield from self.part_chunks(part, names)
+
+    def parts(self) -> list[Part]:
+        """The row groups of the Parquet files and the CSV files, each readable on its own."""
+        out = []
+        for path in self.paths:
+            if path.suffix.lower() not in PARQUET:
+                out.append(Part(path, None, 0))
+                continue
+            meta, offset = _parquet_file(path).metadata, 0
+            for g in range(meta.num_row_groups):
+                out.append(Part(path, g, offset))
+                offset += meta.row_group(g).num_rows
+        return out
+
+    def part_chunks(self, part: Part, names: Sequence[str] | None = None) -> Iterator[dict[str, np.ndarray]]:
+        """The chunks of one part, checked, in file order."""
+        names = self._wanted(names)
+        if part.row_group is None:
+            yield from _csv_chunks(self, part.path, names)
+        else:
+            yield from _parquet_chunks(part, names, self.chunk_size)
+
+    def read_part(self, part: Part, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """One whole part as checked float64 columns (on a Dask worker: the path must be readable there)."""
+        return concat(self.part_chunks(part, names), self._wanted(names))
+
+    def _wanted(self, names: Sequence[str] | None) -> tuple[str, ...]:
+        names = tuple(self.names if names is None else names)
+        missing = [k for k in names if k not in self.names]
+        if missing:
+            raise DataError(f"missing data column(s) {', '.join(missing)} in {self.paths[0]} "
+                            f"(columns: {', '.join(self.names)})")
+        return names
+
+
+# ---------------------------------------------------------------------------------------------- Parquet
+
+def _parquet_file(path: Path) -> Any:
+    import pyarrow.parquet as pq
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(f"cannot read Parquet file {path}: {exc}") from exc
+
+
+def _parquet_rows(path: Path) -> int:
+    return _parquet_file(path).metadata.num_rows
+
+
+def _arrow_values(column: Any) -> Any:
+    """A float64 NumPy array when the column is numeric (nulls -> NaN, caught by the check), else a list."""
+    import pyarrow as pa
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        return column.to_numpy().astype(np.float64, copy=False) if column.null_count == 0 else \
+            np.asarray(column.to_pandas(), dtype=np.float64)
+    return column.to_pylist()
+
+
+def _parquet_chunks(part: Part, names: Sequence[str], chunk_size: int) -> Iterator[dict[str, np.ndarray]]:
+    offset = part.offset
+    for batch in _parquet_file(part.path).iter_batches(batch_size=chunk_size, row_groups=[part.row_group],
+                                                       columns=list(names)):
+        yield check_chunk({k: _arrow_values(batch.column(k)) for k in names}, str(part.path), offset)
+        offset += batch.num_rows
+
+
+def concat(chunks: Iterator[dict[str, np.ndarray]], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """The chunks joined into one dict of columns (empty columns when there are none)."""
+    pieces = list(chunks)
+    return {k: np.concatenate([p[k] for p in pieces]) if pieces else np.empty(0) for k in names}
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+
+def _csv_format(path: Path) -> tuple[str, list[str]]:
+    """The delimiter (``,`` or whitespace) and the first data-or-header line's fields."""
+    with open(path, newline="") as fh:
+        for line in fh:
+            if line.strip() and not line.lstrip().startswith("#"):
+                sep = "," if "," in line else ("\t" if "\t" in line else r"\s+")
+                return sep, [c.strip() for c in (next(csv.reader([line])) if sep == "," else line.split())]
+    raise DataError(f"{path}: no data rows")
+
+
+def _csv_reader(source: FileSource, path: Path, chunk_size: int) -> Any:
+    import pandas as pd
+    sep, _ = _csv_format(path)
+    kw = dict(header=0) if source.header else dict(header=None, names=list(source.names))
+    return pd.read_csv(path, sep=sep, comment="#", skip_blank_lines=True, chunksize=chunk_size,
+                       dtype=np.float64, **kw)
+
+
+def _csv_chunks(source: FileSource, path: Path, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
+    offset = 0
+    try:
+        for frame in _csv_reader(source, path, source.chunk_size):
+            try:
+                yield check_chunk({k: frame[k].to_numpy() for k in names}, str(path), offset)
+            except DataError as exc:
+                raise (_locate(source, path) or exc) from None
+            offset += len(frame)
+    except (ValueError, OSError) as exc:  # pandas' ParserError is a ValueError
+        if isinstance(exc, DataError):
+            raise
+        raise (_locate(source, path) or DataError(f"cannot read CSV file {path}: {exc}")) from exc
+
+
+def _csv_rows(source: FileSource, path: Path) -> int:
+    return sum(len(chunk[source.names[0]]) for chunk in _csv_chunks(source, path, source.names[:1]))
+
+
+def _locate(source: FileSource, path: Path) -> DataError | None:
+    """The first bad line of a CSV file, found by re-reading it line by line (only on the error path)."""
+    sep, _ = _csv_format(path)
+    width, row, header_left = len(source.names), 0, source.header
+    with open(path, newline="") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if header_left:
+                header_left = False
+                continue
+            row += 1
+            cells = next(csv.reader([line])) if sep == "," else line.split(None if sep == r"\s+" else sep)
+            where = f"{path}: row {row} (line {line_no})"
+            if len(cells) != width:
+                return DataError(f"{where}: {len(cells)} fields, expected {width} ({', '.join(source.names)})")
+            for name, cell in zip(source.names, cells):
+                if not _is_number(cell) or not np.isfinite(float(cell)):
+                    return DataError(f"{where}: column {name!r} is not a finite number: {cell.strip()!r}")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- Dask
+
+@dataclass(frozen=True)
+class DaskSource:
+    """A Dask DataFrame, a 2-D Dask array with column names, or a dict of 1-D Dask arrays.
+
+    ``blocks`` holds one Delayed per partition (a pandas frame, a 2-D block, or a tuple of 1-D blocks).
+    In one process its partitions are computed one at a time (the synchronous scheduler) and cut into
+    chunks; the Dask engine persists them on the workers instead.
+    """
+
+    blocks: tuple[Any, ...]
+    names: tuple[str, ...]
+    chunk_size: int = DEFAULT_CHUNK
+    n_rows: int | None = None
+    in_memory: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.names
+
+    @property
+    def n(self) -> int:
+        if self.n_rows is None:
+            object.__setattr__(self, "n_rows", sum(len(c[self.names[0]]) for c in self.chunks(self.names[:1])))
+        return self.n_rows
+
+    def parts(self) -> list[int]:
+        return list(range(len(self.blocks)))
+
+    def read_part(self, part: int, names: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        import dask
+        (block,) = dask.compute(self.blocks[part], scheduler="synchronous")
+        return block_columns(block, self.names, tuple(names or self.names), part)
+
+    def part_chunks(self, part: int, names: Sequence[str] | None = None) -> Iterator[dict[str, np.ndarray]]:
+        cols = self.read_part(part, names)
+        size = len(next(iter(cols.values())))
+        for start in range(0, size, self.chunk_size):
+            yield {k: v[start:start + self.chunk_size] for k, v in cols.items()}
+
+    def chunks(self, names: Sequence[str] | None = None) -> Iterator[dict[str, np.ndarray]]:
+        for part in self.parts():
+            yield from self.part_chunks(part, names)
+
+
+def block_columns(block: Any, all_names: Sequence[str], names: Sequence[str], part: int) -> dict[str, np.ndarray]:
+    """Checked float64 columns of one Dask partition (a pandas frame, a 2-D array or a tuple of 1-D arrays)."""
+    where = f"Dask partition {part}"
+    if hasattr(block, "columns"):
+        missing = [k for k in names if k not in block.columns]
+        if missing:
+            raise DataError(f"{where}: missing column(s) {', '.join(missing)}")
+        return check_chunk({k: block[k].to_numpy() for k in names}, where)
+    if isinstance(block, tuple):
+        return check_chunk({k: block[all_names.index(k)] for k in names}, where)
+    return check_chunk({k: np.asarray(block)[:, all_names.index(k)] for k in names}, where)
+
+
+def _dask_source(data: Any, columns: Sequence[str] | None, chunk_size: int) -> DaskSource | None:
+    if _is_dask(data) and hasattr(data, "npartitions") and hasattr(data, "columns"):
+        names = tuple(str(c) for c in data.columns)
+        return DaskSource(tuple(data.to_delayed()), names, chunk_size)
+    if _is_dask(data) and getattr(data, "ndim", 0) == 2:
+        if columns is None or len(columns) != data.shape[1]:
+            raise DataError(f"a 2-D Dask array of {data.shape[1]} columns needs as many column names (columns=)")
+        blocks = data.rechunk({1: -1}).to_delayed()[:, 0]
+        rows = data.shape[0] if data.shape[0] == data.shape[0] else None  # nan when chunks are unknown
+        return DaskSource(tuple(blocks), tuple(columns), chunk_size, rows)
+    if isinstance(data, Mapping) and data and all(_is_dask(v) for v in data.values()):
+        import dask
+        first = next(iter(data.values()))
+        arrays = [v.rechunk(first.chunks) for v in data.values()]
+        blocks = tuple(dask.delayed(tuple)([a.to_delayed()[i] for a in arrays]) for i in range(first.numblocks[0]))
+        return DaskSource(blocks, tuple(str(k) for k in data), chunk_size, int(first.shape[0]))
+    return None
+
+
+def _is_dask(obj: Any) -> bool:
+    return type(obj).__module__.split(".")[0] == "dask" and hasattr(obj, "dask")
+
+
+# ---------------------------------------------------------------------------------------------- opening
+
+def _files(spec: str | Path) -> list[Path] | None:
+    """The data files a path, a folder or a glob names (None when it names no such thing)."""
+    text = str(spec)
+    if any(ch in text for ch in "*?["):
+        paths = sorted(Path(p) for p in globmod.glob(text, recursive=True))
+        if not paths:
+            raise DataError(f"no data files match {text!r}")
+        return paths
+    path = Path(text)
+    if path.is_dir():
+        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET + CSV)
+        if not paths:
+            raise DataError(f"folder {path} holds no .parquet or .csv files")
+        return paths
+    return [path] if path.is_file() else None
+
+
+def _names(path: Path, columns: Sequence[str] | None) -> tuple[str, ...]:
+    if path.suffix.lower() in PARQUET:
+        return tuple(_parquet_file(path).schema_arrow.names)
+    if columns is not None:
+        return tuple(columns)
+    return tuple(_csv_format(path)[1])
+
+
+def open_files(spec: str | Path, *, columns: Sequence[str] | None = None,
+               chunk_size: int | None = None) -> FileSource:
+    """A ``FileSource`` for a file, a folder or a glob of CSV / Parquet files with the same columns."""
+    paths = _files(spec)
+    if paths is None:
+        raise DataError(f"no such data file or folder: {spec}")
+    names = _names(paths[0], columns)
+    for path in paths[1:]:
+        other = _names(path, columns)
+        if not set(names) <= set(other):
+            raise DataError(f"{path} lacks column(s) {', '.join(sorted(set(names) - set(other)))} "
+                            f"that {paths[0]} has")
+    if chunk_size is not None and chunk_size < 1:
+        raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
+    rows = sum(map(_parquet_rows, paths)) if all(p.suffix.lower() in PARQUET for p in paths) else None
+    return FileSource(tuple(paths), names, chunk_size or DEFAULT_CHUNK, columns is None, rows)
+
+
+def open_source(data: Any, *, columns: Sequence[str] | None = None,
+                chunk_size: int | None = None) -> FileSource | DaskSource | None:
+    """A streaming source for ``data``, or None for data the in-memory path reads (dicts, small CSVs, formulas).
+
+    Streamed: Parquet files, folders and globs, a CSV larger than ``LARGE_CSV_BYTES`` or any CSV when
+    ``chunk_size`` is given, Dask DataFrames and arrays.
+    """
+    dask_source = _dask_source(data, columns, chunk_size or DEFAULT_CHUNK)
+    if dask_source is not None:
+        return dask_source
+    if not isinstance(data, (str, Path)) or (isinstance(data, str) and "=" in data):
+        return None
+    paths = _files(data)
+    if paths is None:
+        return None
+    if len(paths) == 1 and paths[0].suffix.lower() not in PARQUET and chunk_size is None \
+            and str(data) == str(paths[0]) and paths[0].stat().st_size <= LARGE_CSV_BYTES:
+        return None
+    return open_files(data, columns=columns, chunk_size=chunk_size)
