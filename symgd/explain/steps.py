@@ -1,0 +1,160 @@
+"""Step-by-step derivations whose every step is checked as it is built.
+
+``steps(f, wrt)`` returns a ``Derivation`` (one variable) or a ``GradientDerivation`` (several, or all
+by default). The rules live in the mixins ``AlgebraRules`` and ``FunctionRules`` as ``_step_<Class>``
+methods found along the expression's MRO, like sympy's printers; functions of one argument come from
+the row table ``table.UNARY``.
+
+>>> d = steps("sin(x**2)", "x")
+>>> d.result
+2*x*cos(x**2)
+>>> d.root.rule
+'chain rule'
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+import sympy
+
+from symgd.calculus.variables import ordered_variables
+from symgd.explain.model import Derivation, GradientDerivation, Step
+from symgd.explain.rules_algebra import AlgebraRules
+from symgd.explain.rules_functions import FunctionRules
+from symgd.explain.simplify import simplification_steps
+from symgd.explain.verify import equal, real_diff
+
+_LET_NAMES = ("u", "v", "w", "p", "q", "r", "s")
+
+
+class StepError(AssertionError):
+    """A derivation step that is not a true equality: a bug in a rule, never shown to a user."""
+
+
+Definitions = Mapping[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]]
+
+
+class Deriver(AlgebraRules, FunctionRules):
+    """Builds the step tree for one expression. ``mistake=(n, apply)`` replaces the result of the
+    n-th step with ``apply(step)`` (answer checking uses it to model a student's slip); verification
+    is off then, since the result is wrong on purpose."""
+
+    def __init__(self, taken: Iterable[str] = (), definitions: Definitions | None = None,
+                 mistake=None, verify: bool = True) -> None:
+        self.taken = set(taken)
+        self.names: dict[sympy.Expr, str] = {}
+        self.functions: list[tuple[str, sympy.Symbol, sympy.Expr]] = []
+        self._load(definitions or {})
+        self.mistake = mistake
+        self.verify = verify and mistake is None
+        self.visited: dict[int, Step] = {}
+        self._count = 0
+
+    def _load(self, definitions: Definitions) -> None:
+        expand: dict[sympy.Symbol, sympy.Expr] = {}
+        for name, (params, body) in definitions.items():
+            body = sympy.sympify(body).xreplace(expand)
+            self.taken.add(name)
+            if not params:
+                self.names.setdefault(body, name)
+                expand[sympy.Symbol(name)] = body
+            elif len(params) == 1 and not body.is_Symbol:
+                self.functions.append((name, params[0], body))
+
+    def derive(self, expr: sympy.Expr, wrt: sympy.Symbol, named: bool = True) -> Step:
+        """The step for d(expr)/d(wrt), with its substeps."""
+        n = self._count
+        self._count += 1
+        step = self._dispatch(expr, wrt, named)
+        if self.mistake is not None and self.mistake[0] == n:
+            step = replace(step, result=self.mistake[1](step))
+        self.visited[n] = step
+        return step
+
+    def _dispatch(self, expr: sympy.Expr, wrt: sympy.Symbol, named: bool) -> Step:
+        if not expr.has(wrt):
+            return self._make("constant rule", expr, wrt, sympy.S.Zero, key="constant")
+        if named and expr != wrt:
+            if expr in self.names:
+                return self._definition(expr, wrt, self.names[expr])
+            call = self._match_function(expr)
+            if call is not None:
+                return self._user_function(expr, wrt, *call)
+        for cls in type(expr).__mro__:
+            method = getattr(self, f"_step_{cls.__name__}", None)
+            if method is not None:
+                return method(expr, wrt)
+        raise StepError(f"no differentiation rule for {type(expr).__name__}: {expr}")
+
+    def _match_function(self, expr: sympy.Expr):
+        for name, param, body in self.functions:
+            wild = sympy.Wild("arg")
+            found = expr.match(body.xreplace({param: wild}))
+            arg = found.get(wild) if found else None
+            if arg is not None and sympy.expand(body.xreplace({param: arg}) - expr) == 0:
+                return name, param, body, arg
+        return None
+
+    def _name_for(self, inner: sympy.Expr) -> sympy.Symbol:
+        """The chain rule's name for ``inner``: the user's, or the next free one of u, v, w, ..."""
+        if inner in self.names:
+            return sympy.Symbol(self.names[inner])
+        for i in range(1000):
+            for base in _LET_NAMES:
+                name = base if i == 0 else f"{base}{i}"
+                if name not in self.taken:
+                    self.taken.add(name)
+                    return sympy.Symbol(name)
+        raise StepError("ran out of names for intermediate variables")
+
+    def _make(self, rule: str, expr: sympy.Expr, wrt: sympy.Symbol, result: sympy.Expr,
+              substeps: tuple[Step, ...] = (), *, key: str, note: str = "", let=(), terms=()) -> Step:
+        step = Step(rule, expr, wrt, result, tuple(substeps), note, tuple(let), tuple(terms), key)
+        if self.verify:
+            check_step(step)
+        return step
+
+
+def check_step(step: Step) -> None:
+    """Raise StepError unless ``step.result`` equals the true derivative (or rewrite) of ``step.expr``."""
+    truth = step.expr if step.kind == "rewrite" else real_diff(step.expr, step.wrt)
+    if not equal(step.result, truth, domain=step.expr):
+        raise StepError(f"{step.rule} step is wrong: d/d{step.wrt} {step.expr} gave {step.result}, "
+                        f"sympy says {truth}")
+
+
+def _program(f: str | sympy.Expr):
+    if isinstance(f, str):
+        from symgd.parse import parse_program
+        program = parse_program(f)
+        return program.expr, dict(program.definitions)
+    return sympy.sympify(f), {}
+
+
+def derive(expr: sympy.Expr, wrt: sympy.Symbol, definitions: Definitions | None = None, *,
+           simplify: bool = True) -> Derivation:
+    """The derivation of d(expr)/d(wrt) for an already parsed expression."""
+    names = {s.name for s in expr.free_symbols}
+    root = Deriver(names, definitions).derive(expr, wrt)
+    rewrites = simplification_steps(root.result, wrt) if simplify else ()
+    result = rewrites[-1].result if rewrites else root.result
+    defs = tuple((name, tuple(params), sympy.sympify(body)) for name, (params, body) in (definitions or {}).items())
+    return Derivation(expr, wrt, (root, *rewrites), result, defs)
+
+
+def steps(f: str | sympy.Expr, wrt: str | sympy.Symbol | Iterable[str | sympy.Symbol] | None = None, *,
+          simplify: bool = True) -> Derivation | GradientDerivation:
+    """Verified step-by-step derivation of ``f``.
+
+    ``wrt`` naming one variable gives a ``Derivation`` of ∂f/∂wrt; ``None`` (every variable, sorted by
+    name) or several names give a ``GradientDerivation`` with one derivation per variable.
+    ``simplify=False`` skips the simplification steps after the rules have assembled the result.
+    """
+    expr, definitions = _program(f)
+    variables = ordered_variables(expr, wrt)
+    single = wrt is not None and (isinstance(wrt, sympy.Symbol) or (isinstance(wrt, str) and "," not in wrt))
+    derivations = tuple(derive(expr, v, definitions, simplify=simplify) for v in variables)
+    if single:
+        return derivations[0]
+    return GradientDerivation(expr, variables, derivations)
