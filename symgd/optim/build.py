@@ -1,0 +1,92 @@
+"""Turning a run's arrays into ``MinimizeResult`` records: one per start, and the multi-start summary."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from symgd.optim import messages
+from symgd.optim.diagnostics import safe_learning_rate
+from symgd.optim.loop import Outcome
+from symgd.optim.multistart import cluster_minima
+from symgd.optim.result import HistoryRecord, MinimizeResult
+
+#: The optimizers whose divergence a 1/L learning rate explains.
+_RATE_ADVICE = ("gd", "momentum", "nesterov")
+
+
+def _path(outcome: Outcome, i: int) -> tuple[list[int], np.ndarray, list[float], list[float]]:
+    """Start ``i``'s recorded iterates (up to where it stopped) and its final one."""
+    trace, nit = outcome.trace, int(outcome.nit[i])
+    keep = [r for r, step in enumerate(trace.steps) if step <= nit]
+    steps = [trace.steps[r] for r in keep]
+    xs = [trace.xs[r][i] for r in keep]
+    values = [float(trace.values[r][i]) for r in keep]
+    norms = [float(trace.grad_norms[r][i]) for r in keep]
+    if not steps or steps[-1] != nit:
+        steps.append(nit)
+        xs.append(outcome.x[i])
+        values.append(float(outcome.value[i]))
+        norms.append(float(outcome.grad_norm[i]))
+    return steps, np.array(xs, dtype=float).reshape(len(steps), -1), values, norms
+
+
+def _history(names: list[str], path: tuple) -> tuple[HistoryRecord, ...]:
+    steps, xs, values, norms = path
+    return tuple(HistoryRecord(s, dict(zip(names, map(float, x))), v, g)
+                 for s, x, v, g in zip(steps, xs, values, norms))
+
+
+def _failure(problem: Any, outcome: Outcome, i: int, settings: dict) -> tuple[str, str, str, float | None]:
+    """For a diverged start: its status ("diverged" or "domain"), what happened, advice, a safe rate."""
+    names = [v.name for v in problem.variables]
+    bad = outcome.bad_x[i]
+    if not np.isnan(bad).all():
+        found = messages.domain_problem(problem.expr, problem.variables, bad)
+        if found:
+            return "domain", f"{messages.point_text(names, bad)} left the domain: {found}", "", None
+    start = float(outcome.trace.values[0][i])
+    detail = messages.divergence_detail(float(outcome.value[i]), bad, names, start)
+    opt = settings["optimizer"]
+    if opt.rule is None or opt.rule.name not in _RATE_ADVICE:
+        return "diverged", detail, "", None
+    x0 = outcome.trace.xs[0][i]
+    rate = safe_learning_rate(problem.hessian_expr, dict(zip(problem.variables, map(float, x0))))
+    return "diverged", detail, messages.rate_advice(opt.hyper.get("lr"), rate), (rate.lr if rate else None)
+
+
+def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: int = 1) -> MinimizeResult:
+    """The result of start ``i``."""
+    names = [v.name for v in problem.variables]
+    status, detail, advice, safe_lr = str(outcome.status[i]), "", "", None
+    if status == "diverged":
+        status, detail, advice, safe_lr = _failure(problem, outcome, i, settings)
+    nit, gn = int(outcome.nit[i]), float(outcome.grad_norm[i])
+    message = messages.stop_message(status, nit=nit, grad_norm=gn, tol=settings["tol"],
+                                    ftol=settings["ftol"], steps=settings["steps"], detail=detail) + advice
+    path = _path(outcome, i)
+    return MinimizeResult(
+        x=dict(zip(names, map(float, outcome.x[i]))), fun=float(outcome.value[i]), grad_norm=gn, nit=nit,
+        converged=status in ("gradient", "value change"), message=message, status=status,
+        history=_history(names, path), count=count,
+        x0=dict(zip(names, map(float, outcome.trace.xs[0][i]))), optimizer=settings["optimizer"].name,
+        backend=settings["backend"], suggested_lr=safe_lr, paths=(path[1],), variables=tuple(names),
+        expression=problem.expr)
+
+
+def build_multistart(problem: Any, outcome: Outcome, settings: dict, cluster_tol: float) -> MinimizeResult:
+    """The best minimum, with ``.minima`` (distinct minima, best first, with counts) and every path."""
+    keep = ~np.isin(outcome.status, ("diverged", "domain"))
+    groups = cluster_minima(outcome.x, outcome.value, keep, cluster_tol)
+    minima = tuple(build_result(problem, outcome, int(g[0]), settings, count=len(g)) for g in groups)
+    counts = Counter(str(s) for s in outcome.status)
+    summary = messages.multistart_summary(len(outcome.x), [(m.fun, m.count) for m in minima], counts)
+    paths = tuple(_path(outcome, i)[1] for i in range(len(outcome.x)))
+    if minima:
+        best = minima[0]
+        return replace(best, message=f"{summary}. Best: {best.message}", minima=minima, paths=paths,
+                       count=best.count)
+    worst = build_result(problem, outcome, 0, settings)
+    return replace(worst, message=summary, converged=False, minima=(), paths=paths)

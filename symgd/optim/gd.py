@@ -1,0 +1,74 @@
+"""Plain gradient descent, x <- x - lr * (g + weight_decay * x), and the Armijo backtracking line search.
+
+``gd`` with ``momentum > 0`` is torch's SGD with momentum (see ``momentum.py``); with
+``linesearch="armijo"`` each step starts at ``lr`` and halves until the Armijo condition holds.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from symgd.numeric.rule import ElementwiseRule, G, X
+from symgd.optim import arrays
+from symgd.optim.base import (HyperParameterError, Optimizer, OptState, check_nonnegative, check_positive,
+                              check_unit, num, rule_optimizer)
+
+
+def gd_rule(lr: float, weight_decay: float = 0.0) -> ElementwiseRule:
+    """torch.optim.SGD without momentum: ``x - lr * (g + weight_decay * x)``."""
+    grad = G + num(weight_decay) * X if weight_decay else G
+    return ElementwiseRule("gd", (), (), (), X - num(lr) * grad)
+
+
+def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+       nesterov: bool = False, linesearch: str | None = None, c: float = 1e-4, shrink: float = 0.5,
+       max_backtracks: int = 60) -> Optimizer:
+    """Gradient descent with torch.optim.SGD's hyper-parameters, optionally with an Armijo line search."""
+    lr = check_positive("lr", lr)
+    check_nonnegative("weight_decay", weight_decay)
+    if momentum or nesterov:
+        if linesearch:
+            raise HyperParameterError("the Armijo line search works with plain gd (momentum=0)")
+        from symgd.optim.momentum import heavy_ball
+        return heavy_ball(lr, momentum, dampening, weight_decay, nesterov)
+    if dampening:
+        raise HyperParameterError("dampening only applies with momentum > 0")
+    if linesearch is None:
+        return rule_optimizer(gd_rule(lr, weight_decay), {"lr": lr, "weight_decay": weight_decay})
+    if linesearch != "armijo":
+        raise HyperParameterError(f"unknown line search {linesearch!r}; the one available is 'armijo'")
+    if weight_decay:
+        raise HyperParameterError("the Armijo line search does not take weight_decay")
+    search = armijo(c, shrink, max_backtracks)
+
+    def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
+        new_x = search(problem, x, grad, -grad, lr, value)
+        return new_x, OptState(state.step + 1)
+
+    hyper = {"lr": lr, "linesearch": "armijo", "c": c, "shrink": shrink}
+    return Optimizer("gd+armijo", lambda x: OptState(0), update, hyper, None, frozenset({"value"}))
+
+
+def armijo(c: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 60):
+    """A batched backtracking search: per start, the first t = t0 * shrink**k with
+    f(x + t d) <= f(x) + c t g.d (and finite). Returns ``search(problem, x, g, d, t0, value) -> new x``."""
+    check_unit("c", c)
+    check_unit("shrink", shrink)
+    if c <= 0 or shrink <= 0:
+        raise HyperParameterError("the Armijo constants c and shrink must be in (0, 1)")
+
+    def search(problem: Any, x: Any, grad: Any, direction: Any, t0: Any, value: Any = None) -> Any:
+        f0 = problem.value(x) if value is None else value
+        slope = arrays.row_dots(grad, direction)
+        t = arrays.full_like(t0, f0)
+        accepted = arrays.falses(f0)
+        for _ in range(max_backtracks):
+            trial = x + t[:, None] * direction
+            f = problem.value(trial)
+            ok = arrays.isfinite(f) & (f <= f0 + c * t * slope)
+            accepted = accepted | ok
+            if bool(accepted.all()):
+                break
+            t = arrays.where(accepted, t, t * shrink)
+        return x + arrays.where(accepted, t, t * 0)[:, None] * direction
+
+    return search

@@ -1,0 +1,135 @@
+"""descend(): the one array descent loop, for one start or many at once, with its stopping rules.
+
+Each start stops on its own: gradient norm below ``tol``, value change below ``ftol`` (relative),
+the step budget, divergence (a non-finite value, gradient or iterate — the last finite iterate is
+kept — or a value that grew by more than ``GROWTH`` times its start), or a callback asking to stop.
+A stopped start is frozen (its rows are no longer updated) while the others go on.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from symgd.optim import arrays
+from symgd.optim.base import Optimizer, OptState
+
+#: A value this many times (1 + |f(x0)|) above the start's value counts as growing without bound.
+GROWTH = 1e12
+
+Callback = Callable[[int, np.ndarray, float, float], Any]
+
+
+@dataclass
+class Trace:
+    """What a run recorded: per record, the step and the (starts, n) points, values and gradient norms."""
+
+    steps: list[int] = field(default_factory=list)
+    xs: list[np.ndarray] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+    grad_norms: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, step: int, x: Any, value: np.ndarray, grad_norm: np.ndarray) -> None:
+        self.steps.append(step)
+        self.xs.append(arrays.to_numpy(x))
+        self.values.append(value.copy())
+        self.grad_norms.append(grad_norm.copy())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per start: final point, value, gradient norm, steps, status; ``bad_x`` is the first non-finite
+    or undefined iterate of a start that diverged (NaN rows elsewhere)."""
+
+    x: np.ndarray
+    value: np.ndarray
+    grad_norm: np.ndarray
+    nit: np.ndarray
+    status: np.ndarray
+    bad_x: np.ndarray
+    trace: Trace
+
+
+def _evaluate(problem: Any, x: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"):
+        value, grad = problem.value_and_grad(x)
+        return value, grad, arrays.to_numpy(value), arrays.to_numpy(arrays.row_norms(grad))
+
+
+def _stop_tests(run: "_Run", f_np: np.ndarray, gn: np.ndarray, tol: float, ftol: float) -> None:
+    converged = run.active & (gn <= tol)
+    run.stop(converged, "gradient")
+    if ftol > 0 and run.f_prev is not None:
+        change = np.abs(f_np - run.f_prev) <= ftol * np.maximum(1.0, np.abs(f_np))
+        run.stop(run.active & change, "value change")
+
+
+@dataclass
+class _Run:
+    """The bookkeeping of one run (internal): which starts are still going, and why the others stopped."""
+
+    active: np.ndarray
+    status: np.ndarray
+    nit: np.ndarray
+    bad_x: np.ndarray
+    f_prev: np.ndarray | None = None
+
+    def stop(self, mask: np.ndarray, why: str) -> None:
+        self.status[mask] = why
+        self.active &= ~mask
+
+
+def _masked_state(active: Any, new: OptState, old: OptState) -> OptState:
+    return OptState(new.step, tuple(arrays.where(active, n, o) for n, o in zip(new.slots, old.slots)))
+
+
+def descend(problem: Any, optimizer: Optimizer, x0: Any, *, steps: int, tol: float, ftol: float = 0.0,
+            record_every: int = 1, callback: Callback | None = None, callback_every: int = 1) -> Outcome:
+    """Run ``optimizer`` on ``problem`` from the rows of ``x0`` (shape ``(starts, n)``)."""
+    x, state = x0, optimizer.init(x0)
+    f, g, f_np, gn = _evaluate(problem, x)
+    starts = x0.shape[0]
+    ok = np.isfinite(f_np) & np.isfinite(gn)
+    run = _Run(ok.copy(), np.where(ok, "", "domain").astype(object), np.zeros(starts, int),
+               np.where(ok[:, None], np.nan, arrays.to_numpy(x0)))
+    f_start, trace = f_np.copy(), Trace()
+    for k in range(steps + 1):
+        if k % record_every == 0:
+            trace.add(k, x, f_np, gn)
+        _stop_tests(run, f_np, gn, tol, ftol)
+        if callback is not None and k % callback_every == 0 and run.active.any():
+            best = int(np.flatnonzero(run.active)[np.argmin(f_np[run.active])])
+            if callback(k, arrays.to_numpy(x[best]), float(f_np[best]), float(gn[best])):
+                run.stop(run.active.copy(), "callback")
+        if not run.active.any():
+            break
+        if k == steps:
+            run.stop(run.active.copy(), "budget")
+            break
+        x, state, f, g, f_np, gn = _step(problem, optimizer, run, x, state, f, g, f_np, gn, f_start)
+    if trace.steps[-1] != k:
+        trace.add(k, x, f_np, gn)
+    return Outcome(arrays.to_numpy(x), f_np, gn, run.nit, run.status, run.bad_x, trace)
+
+
+def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState, f: Any, g: Any,
+          f_np: np.ndarray, gn: np.ndarray, f_start: np.ndarray) -> tuple:
+    """One update of every active start; starts that diverge keep their last finite iterate."""
+    with np.errstate(all="ignore"):
+        new_x, new_state = optimizer.update(g, state, x, problem, value=f)
+    new_f, new_g, new_f_np, new_gn = _evaluate(problem, new_x)
+    finite = np.isfinite(new_f_np) & np.isfinite(new_gn) & np.isfinite(arrays.to_numpy(new_x)).all(axis=1)
+    bad = run.active & ~finite
+    grew = run.active & finite & (new_f_np - f_start > GROWTH * (1 + np.abs(f_start)))
+    run.bad_x[bad] = arrays.to_numpy(new_x)[bad]
+    run.stop(bad, "diverged")
+    run.stop(grew, "diverged")
+    advance = run.active | grew
+    run.f_prev = f_np
+    run.nit[advance] += 1
+    mask = arrays.mask_like(advance, x)
+    return (arrays.where(mask, new_x, x), _masked_state(mask, new_state, state),
+            arrays.where(mask, new_f, f), arrays.where(mask, new_g, g),
+            np.where(advance, new_f_np, f_np), np.where(advance, new_gn, gn))

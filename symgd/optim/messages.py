@@ -1,0 +1,69 @@
+"""Sentences for the result: why a descent stopped, in words a person understands."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import sympy
+
+from symgd.optim.diagnostics import SafeRate, undefined_term
+
+
+def point_text(names: Sequence[str], x: Sequence[float]) -> str:
+    return "(" + ", ".join(f"{n}={float(v):.6g}" for n, v in zip(names, x)) + ")"
+
+
+def domain_problem(expr: sympy.Expr, variables: Sequence[sympy.Symbol], x: Sequence[float]) -> str | None:
+    """"log(x) is undefined there (log of a negative number (-1))", or None if no term is undefined."""
+    found = undefined_term(expr, dict(zip(variables, (float(v) for v in x))))
+    if found is None:
+        return None
+    term, reason = found
+    return f"{sympy.sstr(term)} is undefined there ({reason})"
+
+
+def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: float, steps: int,
+                 detail: str = "") -> str:
+    """One sentence per way of stopping; ``detail`` adds what went wrong where it did."""
+    if status == "gradient":
+        return f"converged: gradient norm {grad_norm:.3g} is below tol={tol:g} after {nit} steps"
+    if status == "value change":
+        return f"converged: the value changed by less than ftol={ftol:g} (relative) at step {nit}"
+    if status == "budget":
+        return (f"stopped: the budget of {steps} steps is spent; the gradient norm {grad_norm:.3g} is "
+                f"still above tol={tol:g}")
+    if status == "callback":
+        return f"stopped by the callback at step {nit}"
+    if status == "domain":
+        return f"stopped at step {nit + 1}: the next iterate {detail}; " \
+               f"returned the last finite iterate (step {nit})."
+    return f"diverged at step {nit + 1}: {detail}; returned the last finite iterate (step {nit})."
+
+
+def divergence_detail(value: float, bad_x: np.ndarray, names: Sequence[str], start_value: float) -> str:
+    if np.isnan(bad_x).all():
+        return f"the value grew without bound (from {start_value:.6g} to {value:.6g})"
+    return f"the value or gradient became non-finite at {point_text(names, bad_x)}"
+
+
+def rate_advice(lr: float | None, rate: SafeRate | None) -> str:
+    if lr is None:
+        return ""
+    if rate is None:
+        return f" The learning rate {lr:g} is likely too large; try a smaller one."
+    return f" The learning rate {lr:g} is too large: {rate.describe()}."
+
+
+def multistart_summary(n_starts: int, minima_counts: Sequence[tuple[float, int]],
+                       counts: Mapping[str, int]) -> str:
+    """"40 starts: 4 distinct minima (best f = 0 reached by 11 starts); 2 diverged"."""
+    if not minima_counts:
+        return f"{n_starts} starts: none reached a minimum"
+    best, count = minima_counts[0]
+    parts = [f"{n_starts} starts: {len(minima_counts)} distinct minim{'um' if len(minima_counts) == 1 else 'a'} "
+             f"(best f = {best:.12g}, reached by {count} start{'s' * (count != 1)})"]
+    for status, label in (("diverged", "diverged"), ("domain", "left the domain or started outside it"),
+                          ("budget", "ran out of steps")):
+        if counts.get(status):
+            parts.append(f"{counts[status]} {label}")
+    return "; ".join(parts)

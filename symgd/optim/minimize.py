@@ -1,0 +1,159 @@
+"""minimize(): descend on an expression from one start or many, with any optimizer, and say why it stopped.
+
+>>> from symgd.optim.minimize import minimize
+>>> r = minimize("(x-3)^2 + 2*(y+1)^2", {"x": 0, "y": 0}, lr=0.1, steps=500)
+>>> round(r.x["x"], 6), round(r.x["y"], 6), r.converged
+(3.0, -1.0, True)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.calculus.variables import ordered_variables
+from symgd.errors import CompileError, DomainError, VariableError
+from symgd.optim.base import Optimizer, check_positive
+from symgd.optim.build import build_result, build_multistart
+from symgd.optim.loop import Callback, descend
+from symgd.optim.multistart import sample_starts
+from symgd.optim.problem import Problem
+from symgd.optim.registry import get_optimizer
+
+#: Where every variable starts when no x0 is given (1 rather than 0: 0 is a stationary point or
+#: outside the domain of many everyday losses, such as x^2 * y or log(x)).
+DEFAULT_START = 1.0
+BACKENDS = ("auto", "numpy", "torch", "python", "numba")
+
+
+def _expression(f: str | sympy.Expr) -> sympy.Expr:
+    if isinstance(f, str):
+        from symgd.parse import parse
+        return parse(f)
+    if not isinstance(f, sympy.Basic):
+        raise VariableError(f"expected a string or a sympy expression, got {type(f).__name__}")
+    return f
+
+
+def start_point(x0: Mapping[str, float] | Sequence[float] | None, names: Sequence[str]) -> np.ndarray:
+    """x0 as floats in variable order: a dict by name (missing names start at DEFAULT_START), a
+    sequence in variable order, or None (every variable at DEFAULT_START)."""
+    if x0 is None:
+        return np.full(len(names), DEFAULT_START)
+    if isinstance(x0, Mapping):
+        keys = {str(k): v for k, v in x0.items()}
+        unknown = sorted(set(keys) - set(names))
+        if unknown:
+            raise VariableError(f"x0 names {', '.join(unknown)}, not a variable of the expression "
+                                f"(its variables: {', '.join(names)})")
+        values = [keys.get(n, DEFAULT_START) for n in names]
+    else:
+        values = list(np.ravel(np.asarray(x0, dtype=float)))
+        if len(values) != len(names):
+            raise VariableError(f"x0 has {len(values)} values but the expression has {len(names)} "
+                                f"variables ({', '.join(names)})")
+    point = np.asarray(values, dtype=float)
+    if not np.isfinite(point).all():
+        raise VariableError(f"x0 must be finite numbers, got {values}")
+    return point
+
+
+def _optimizer(optimizer: str | Optimizer, lr: float | None, hyper: dict[str, Any]) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        if lr is not None or hyper:
+            raise VariableError("pass hyper-parameters to get_optimizer, not to minimize, with an Optimizer")
+        return optimizer
+    if lr is not None:
+        hyper = {"lr": lr, **hyper}
+    return get_optimizer(optimizer, **hyper)
+
+
+def _array_backend(backend: str) -> str:
+    """The backend of the array loop: torch when asked for, NumPy otherwise."""
+    if backend not in BACKENDS:
+        raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return "torch" if backend == "torch" else "numpy"
+
+
+def _starts_array(x0: Any, starts: Any, bounds: Any, seed: int | None, names: Sequence[str]) -> np.ndarray:
+    if starts is None:
+        return start_point(x0, names)[None, :]
+    if x0 is not None:
+        raise VariableError("give either x0 (one start) or starts (many), not both")
+    if isinstance(starts, (int, np.integer)):
+        return sample_starts(names, int(starts), bounds, seed)
+    points = np.asarray(starts, dtype=float)
+    if points.ndim != 2 or points.shape[1] != len(names) or not np.isfinite(points).all():
+        raise VariableError(f"starts must be a number or a (starts, {len(names)}) array of finite points")
+    return points
+
+
+def _check_budget(steps: int, tol: float, ftol: float) -> None:
+    if not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise VariableError(f"steps must be a whole number of at least 0, got {steps!r}")
+    if not tol >= 0 or not ftol >= 0:
+        raise VariableError(f"tol and ftol must be at least 0, got tol={tol!r}, ftol={ftol!r}")
+
+
+def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | None = None, *,
+             lr: float | None = None, steps: int = 10_000, tol: float = 1e-8, ftol: float = 0.0,
+             backend: str = "auto", optimizer: str | Optimizer = "gd", wrt: Any = None,
+             record_every: int | None = None, callback: Callback | None = None,
+             callback_every: int | None = None, starts: int | Sequence[Sequence[float]] | None = None,
+             bounds: Mapping[str, tuple[float, float]] | None = None, seed: int | None = None,
+             cluster_tol: float = 1e-3, device: Any = None, dtype: Any = None,
+             **hyper: Any) -> "MinimizeResult":
+    """Minimize ``f`` (a string or sympy expression) by descent; returns a ``MinimizeResult``.
+
+    ``x0``: a dict by name or a sequence in variable order (default: every variable at 1). ``lr`` and
+    ``**hyper`` (momentum, dampening, nesterov, betas, alpha, eps, weight_decay, centered, lr_decay,
+    amsgrad, damping, linesearch) mean what they mean in torch.optim; ``lr=None`` takes the optimizer's
+    default (gd/momentum/nesterov 0.01, adam/adamw 0.001, rmsprop/adagrad 0.01, newton 1.0).
+    Stops on ``tol`` (gradient norm), ``ftol`` (relative value change, 0 = off), ``steps``,
+    divergence or a ``callback(step, x, value, grad_norm)`` returning True (called every
+    ``callback_every`` steps with the best running start). ``starts=N`` runs N starts drawn
+    uniformly from ``bounds`` (default -5..5 per variable, seeded by ``seed``) as one batched descent
+    and clusters the end points (``cluster_tol``, relative) into ``.minima``, best first.
+    """
+    expr = _expression(f)
+    variables = ordered_variables(expr, wrt)
+    names = [v.name for v in variables]
+    _check_budget(steps, tol, ftol)
+    opt = _optimizer(optimizer, lr, hyper)
+    array_backend = _array_backend(backend)
+    x_start = _starts_array(x0, starts, bounds, seed, names)
+    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 100)
+    callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
+    problem = Problem(expr, variables, array_backend, device, dtype)
+    x_array = _to_backend(x_start, array_backend, device, dtype)
+    outcome = descend(problem, opt, x_array, steps=int(steps), tol=tol, ftol=ftol,
+                      record_every=int(record_every), callback=callback, callback_every=int(callback_every))
+    settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
+    if starts is None:
+        _raise_if_outside(outcome, expr, variables, names)
+        return build_result(problem, outcome, 0, settings)
+    return build_multistart(problem, outcome, settings, cluster_tol)
+
+
+def _to_backend(x: np.ndarray, backend: str, device: Any, dtype: Any) -> Any:
+    if backend != "torch":
+        return np.array(x, dtype=float)
+    import torch
+    return torch.as_tensor(x, dtype=dtype or torch.float64, device=device)
+
+
+def _raise_if_outside(outcome: Any, expr: sympy.Expr, variables: Sequence[sympy.Symbol],
+                      names: Sequence[str]) -> None:
+    """A single start outside the domain is the caller's mistake: say which term, where."""
+    if outcome.status[0] != "domain" or outcome.nit[0] != 0 or np.isnan(outcome.bad_x[0]).any():
+        return
+    from symgd.optim.messages import domain_problem, point_text
+    where = point_text(names, outcome.x[0])
+    found = domain_problem(expr, variables, outcome.x[0])
+    if found:
+        raise DomainError(f"the start point {where} is outside the domain of the expression: {found}",
+                          hint="start somewhere the expression is defined (--at / x0)")
+    raise DomainError(f"the expression or its gradient is not finite at the start point {where} "
+                      f"(value {outcome.value[0]:.6g})", hint="start somewhere else (--at / x0)")

@@ -1,0 +1,48 @@
+"""Many starts at once: start points drawn in a box, and the distinct minima the starts reached."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from symgd.errors import VariableError
+
+#: The box every variable's starts are drawn from when ``bounds`` does not name it.
+DEFAULT_BOX = (-5.0, 5.0)
+
+
+def sample_starts(names: Sequence[str], n: int, bounds: Mapping[str, tuple[float, float]] | None,
+                  seed: int | None) -> np.ndarray:
+    """``n`` start points, shape ``(n, len(names))``, uniform in the box (seeded, reproducible)."""
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise VariableError(f"starts must be a positive number of start points, got {n!r}")
+    bounds = dict(bounds or {})
+    unknown = sorted(set(bounds) - set(names))
+    if unknown:
+        raise VariableError(f"bounds name {', '.join(unknown)}, not a variable of the expression "
+                            f"(its variables: {', '.join(names)})")
+    box = np.array([bounds.get(name, DEFAULT_BOX) for name in names], dtype=float).reshape(len(names), 2)
+    if not (np.isfinite(box).all() and (box[:, 0] < box[:, 1]).all()):
+        raise VariableError(f"each bound must be a finite (low, high) with low < high, got {bounds}")
+    rng = np.random.default_rng(seed)
+    return rng.uniform(box[:, 0], box[:, 1], size=(int(n), len(names)))
+
+
+def cluster_minima(x: np.ndarray, value: np.ndarray, keep: np.ndarray, radius: float) -> list[np.ndarray]:
+    """Groups of start indices (among ``keep``) that reached the same point, best value first.
+
+    Two end points are the same minimum when ``|a - b| <= radius * (1 + max(|a|, |b|))``; greedy in
+    order of value, so each group is represented by its best member (its first index).
+    """
+    order = [int(i) for i in np.argsort(value, kind="stable") if keep[i]]
+    groups: list[list[int]] = []
+    for i in order:
+        for group in groups:
+            rep = x[group[0]]
+            scale = 1.0 + max(np.linalg.norm(rep), np.linalg.norm(x[i]))
+            if np.linalg.norm(x[i] - rep) <= radius * scale:
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return [np.array(g) for g in groups]
