@@ -69,15 +69,33 @@ def _programs(model: FitModel) -> dict:
     return {}
 
 
-def _objective(model: FitModel, chunk: dict[str, np.ndarray]) -> Objective:
-    return Objective(model, ArraySource(chunk), _programs(model))
+class WorkerPart:
+    """One partition's columns as held by a worker, with the objectives bound to them (kept per process)."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.columns = columns
+        self.n = len(next(iter(columns.values()), ()))
+        self._objectives: dict[FitModel, Objective] = {}
+
+    def objective(self, model: FitModel) -> Objective:
+        if model not in self._objectives:
+            self._objectives[model] = Objective(model, ArraySource(self.columns), _programs(model))
+        return self._objectives[model]
+
+    def __getstate__(self) -> dict:  # moved to another worker: the columns only, bound again there
+        return {"columns": self.columns, "n": self.n, "_objectives": {}}
 
 
-def _evaluate(chunk: dict[str, np.ndarray], model: FitModel, theta: np.ndarray, kind: str) -> Any:
+def _register_sizeof() -> None:
+    from dask.sizeof import sizeof
+    sizeof.register(WorkerPart)(lambda part: sum(v.nbytes for v in part.columns.values()))
+
+
+def _evaluate(part: WorkerPart, model: FitModel, theta: np.ndarray, kind: str) -> Any:
     """One partition's share of ``kind`` at ``theta`` (unscaled sums: the client applies a mean's 1/n)."""
-    if len(next(iter(chunk.values()), ())) == 0:
+    if part.n == 0:
         return None
-    obj = _objective(model, chunk)
+    obj = part.objective(model)
     if kind == "pieces":
         return obj.pieces(theta)
     if kind == "rss":
@@ -89,7 +107,7 @@ def _evaluate(chunk: dict[str, np.ndarray], model: FitModel, theta: np.ndarray, 
     if kind == "moments":
         return obj.target_moments()
     if kind == "hessian":
-        return _hessian(obj, chunk, theta)
+        return _hessian(obj, part.columns, theta)
     if kind == "count":
         return obj.n
     raise ValueError(f"unknown reduction {kind!r}")
@@ -121,8 +139,29 @@ def _combine(*parts: Any) -> Any:
     return total
 
 
-def _read(source: Any, part: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
-    return source.read_part(part, names)
+def _read(source: Any, part: Any, names: Sequence[str]) -> WorkerPart:
+    return WorkerPart(source.read_part(part, names))
+
+
+def _read_block(block: Any, all_names: Sequence[str], names: Sequence[str], part: int) -> WorkerPart:
+    from symgd.fit.sources import block_columns
+    return WorkerPart(block_columns(block, all_names, names, part))
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def delayed_parts(source: Any, names: Sequence[str]) -> list[Any]:
+    """One Delayed per part of ``source``, each reading and checking that part where it runs."""
+    import dask
+    from symgd.fit.sources import DaskSource
+    if isinstance(source, DaskSource):
+        return [dask.delayed(_read_block)(block, source.names, tuple(names), i)
+                for i, block in enumerate(source.blocks)]
+    if not hasattr(source, "parts") or not hasattr(source, "read_part"):
+        source = _single_part(source, names)
+    return [dask.delayed(_read)(source, part, tuple(names)) for part in source.parts()]
 
 
 # ---------------------------------------------------------------------------------------------- on the client
@@ -131,16 +170,15 @@ class DaskObjective:
     """``Objective``'s reductions computed on a Dask cluster over partitions persisted on the workers."""
 
     def __init__(self, model: FitModel, source: Any, client: Any) -> None:
-        if not hasattr(source, "parts") or not hasattr(source, "read_part"):
-            source = _single_part(source, model.data_names)
+        _register_sizeof()
         self.model = model
         self.source = source
         self.client = client
         self._worker_model = dataclasses.replace(model, mean=False)
-        names = model.data_names
-        self.parts = [client.submit(_read, source, part, names, key=f"symgd-part-{i}-{id(self)}")
-                      for i, part in enumerate(source.parts())]
-        self._model = client.submit(lambda m: m, self._worker_model, key=f"symgd-model-{id(self)}")
+        # one future per partition, read on a worker and kept there; its recipe stays on the scheduler,
+        # so a partition lost with its worker is read again from the source
+        self.parts = client.compute(delayed_parts(source, model.data_names))
+        self._model = client.submit(_identity, self._worker_model)
         self.n = int(self._reduce("count", np.zeros(len(model.params))) or 0)
         if self.n == 0:
             raise DataError("the data source has no rows")
@@ -186,8 +224,8 @@ class DaskObjective:
         self.client.cancel(self.parts + [self._model])
 
 
-def _residuals(chunk: dict[str, np.ndarray], model: FitModel, theta: np.ndarray) -> np.ndarray:
-    return _objective(model, chunk).residuals(theta)
+def _residuals(part: WorkerPart, model: FitModel, theta: np.ndarray) -> np.ndarray:
+    return part.objective(model).residuals(theta) if part.n else np.empty(0)
 
 
 class _OnePart:

@@ -30,7 +30,7 @@ def as_dict(res: "FitResult") -> dict[str, Any]:
     """Plain JSON-ready data (NaN stays NaN: Python's json writes it as NaN)."""
     corr = None if res.correlation is None else [[float(v) for v in row] for row in res.correlation]
     return {
-        "model": res.model, "method": res.method, "loss": res.loss, "converged": res.converged,
+        "model": res.model, "target": res.target, "method": res.method, "loss": res.loss, "converged": res.converged,
         "message": res.message, "params": res.params, "stderr": res.stderr, "init": res.init,
         "rss": res.rss, "r2": res.r2, "loss_value": res.loss_value, "reduced_chi_square": res.redchi,
         "aic": res.aic, "bic": res.bic, "n": res.n, "n_params": len(res.names), "nit": res.nit,
@@ -44,8 +44,8 @@ def _g(value: float, precision: int) -> str:
 
 
 def _relative(value: float, err: float) -> str:
-    if not math.isfinite(err) or value == 0:
-        return ""
+    if not math.isfinite(err) or value == 0 or abs(err / value) > 10:
+        return ""  # a relative error of a parameter near zero says nothing
     return f" ({abs(err / value):.2%})"
 
 
@@ -70,7 +70,7 @@ def _correlations(res: "FitResult", min_correl: float) -> list[tuple[str, str, f
 
 
 def _text(res: "FitResult", precision: int, min_correl: float) -> str:
-    lines = [f"[[Model]]\n    {res.model}", "[[Fit Statistics]]"]
+    lines = [f"[[Model]]\n    {res.target} ~ {res.model}", "[[Fit Statistics]]"]
     lines += [f"    # {k:<24}= {v}" if k in ("fitting method", "loss", "function evals", "iterations",
                                                 "Jacobian evals", "data points", "variables")
               else f"    {k:<26}= {v}" for k, v in _statistics(res, precision)]
@@ -97,7 +97,7 @@ def _text(res: "FitResult", precision: int, min_correl: float) -> str:
 
 
 def _markdown(res: "FitResult", precision: int, min_correl: float) -> str:
-    out = [f"**Model:** `{res.model}`", "", "| statistic | value |", "| --- | --- |"]
+    out = [f"**Model:** `{res.target} ~ {res.model}`", "", "| statistic | value |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in _statistics(res, precision)]
     out += [f"| converged | {res.converged} ({res.message}) |", ""]
     closed = res.closed_form is not None

@@ -23,6 +23,7 @@ class FitResult:
     """
 
     model: str
+    target: str
     method: str
     loss: str
     names: tuple[str, ...]
@@ -131,7 +132,7 @@ def summarize(obj: Objective, outcome: Outcome, method: str, theta0: np.ndarray,
                                     f"({corr[i, j]:+.4f}): the data hardly tell them apart")
     r2 = 1.0 - pieces.rss / moments.m2 if moments.m2 > 0 else float("nan")
     return FitResult(
-        model=obj.model.text, method=method, loss=obj.model.loss, names=names,
+        model=obj.model.text, target=str(obj.model.target), method=method, loss=obj.model.loss, names=names,
         params=_by_name(names, theta), stderr=_by_name(names, se), init=_by_name(names, theta0),
         rss=pieces.rss, r2=float(r2), loss_value=obj.loss(theta), n=obj.n, nit=outcome.nit,
         nfev=outcome.nfev, njev=outcome.njev, converged=outcome.converged, message=outcome.message,

@@ -1,0 +1,68 @@
+"""``symgd fit``: fit a model string to data (a CSV file or a formula) and print the fit report."""
+from __future__ import annotations
+
+import argparse
+
+from symgd.cli._options import add_format_argument, parse_box, parse_point
+
+METHODS = "lm, gauss-newton, linear, gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton, sgd"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "fit", help="fit a model string to data and report parameters with standard errors",
+        description="Fit MODEL to data. The model's names that are not data columns are its parameters. "
+                    "Least squares by Levenberg–Marquardt (default) or Gauss–Newton with the exact symbolic "
+                    "Jacobian; a model linear in its parameters is also solved in closed form. Exit status 1 "
+                    "when the fit does not converge.")
+    p.add_argument("model", metavar="MODEL", help='e.g. "b1*(1-exp(-b2*x))" or "a + b*x + c*x^2"')
+    p.add_argument("--data", required=True,
+                   help='a CSV file (header row, or --columns) or a formula: "x=linspace(-pi,pi,2000); y=sin(x)" '
+                        "(generators: linspace, arange, normal, uniform)")
+    p.add_argument("--columns", help="column names for a CSV without a header, e.g. x,y")
+    p.add_argument("--target", default="y", help="the target column or a formula of columns (default: y)")
+    p.add_argument("--at", help="start values, e.g. b1=500,b2=1e-4 (default: every parameter = 1)")
+    p.add_argument("--method", default="lm", help=f"one of {METHODS} (default: lm)")
+    p.add_argument("--loss", default="sse", help="sse (default), mse, mae, huber, or a formula in r (the residual)")
+    p.add_argument("--huber-delta", type=float, default=1.0, help="the Huber loss threshold (default: 1)")
+    p.add_argument("--lr", type=float, help="learning rate of a gradient method")
+    p.add_argument("--steps", type=int, help="full-batch steps of a gradient method (default: 1000)")
+    p.add_argument("--epochs", type=int, help="epochs of mini-batch descent (default: 1000)")
+    p.add_argument("--batch-size", type=int, help="mini-batch size (gradient methods; sgd defaults to 32)")
+    p.add_argument("--seed", type=int, default=0, help="shuffling seed for mini-batches (default: 0)")
+    p.add_argument("--hyper", help="optimizer hyper-parameters, e.g. momentum=0.9,alpha=0.9")
+    p.add_argument("--tol", type=float, default=1e-8, help="gradient-norm tolerance of gradient methods")
+    p.add_argument("--ftol", type=float, default=1e-12, help="LM/Gauss–Newton: relative RSS reduction tolerance")
+    p.add_argument("--xtol", type=float, default=1e-12, help="LM/Gauss–Newton: relative step tolerance")
+    p.add_argument("--gtol", type=float, default=1e-12, help="LM/Gauss–Newton: gradient orthogonality tolerance")
+    p.add_argument("--max-nfev", type=int, help="LM/Gauss–Newton: evaluation budget (default 200*(p+1))")
+    p.add_argument("--bounds", help="box bounds, e.g. b1=0:1000,b2=0:1")
+    p.add_argument("--plot", metavar="FILE", help="save the loss curve (and data, fit, residuals) to FILE")
+    add_format_argument(p, ("text", "markdown", "json"))
+    p.set_defaults(run=run)
+
+
+def _hyper(args: argparse.Namespace) -> dict:
+    hyper = parse_point(args.hyper, "--hyper") if args.hyper else {}
+    return {k: (int(v) if k in ("nesterov", "centered", "amsgrad", "maximize") else v) for k, v in hyper.items()}
+
+
+def run(args: argparse.Namespace) -> int:
+    from symgd.fit import fit
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    result = fit(args.model, args.data, target=args.target, x0=parse_point(args.at) if args.at else None,
+                 method=args.method, loss=args.loss, batch_size=args.batch_size, epochs=args.epochs,
+                 steps=args.steps, seed=args.seed, lr=args.lr, tol=args.tol, ftol=args.ftol, xtol=args.xtol,
+                 gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
+                 if args.bounds else None, columns=columns, huber_delta=args.huber_delta, **_hyper(args))
+    print(result.report(args.format))
+    if args.plot:
+        from symgd.fit.plot import plot_fit
+        from symgd.fit.data import read_csv
+        data = args.data
+        if "=" not in data:
+            data = read_csv(data, columns)
+        path = plot_fit(result, data, args.plot)
+        if args.format != "json":
+            print(f"plot written to {path}")
+    return 0 if result.converged else 1
