@@ -1,0 +1,96 @@
+"""The cost budget: everything a user can type is bounded before it is built or evaluated.
+
+Input length, tokens, bracket nesting and sign runs are checked on the token stream (before the
+parser goes deep); parse-tree depth before the Transformer recurses; the size of exact numbers
+before SymPy computes them; and the finished expression's size and depth before later stages
+(printers, differentiation) walk it recursively.
+"""
+from __future__ import annotations
+
+import math
+
+import sympy
+
+MAX_LENGTH = 100_000       # characters of input
+MAX_TOKENS = 25_000        # tokens of input
+MAX_NESTING = 50           # brackets and |bars| open at once
+MAX_SIGNS = 50             # unary signs in a row (`- - - x`)
+MAX_TREE_DEPTH = 200       # parse-tree levels (keeps the Transformer far from the recursion limit)
+MAX_EXPR_DEPTH = 100       # levels of the final SymPy expression (its printers recurse)
+MAX_EXPR_SIZE = 200_000    # nodes of the final expression counted as a tree (sharing unfolded)
+MAX_DIGITS = 4_000         # decimal digits of an exact number (Python refuses str() past 4,300)
+
+
+def number_digits(value: sympy.Rational) -> int:
+    """Decimal digits of the larger of numerator and denominator of an exact number."""
+    bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+    return int(bits * math.log10(2)) + 1
+
+
+MAX_ROOT_DIGITS = 100      # digits of an exact number whose non-integer power SymPy may take
+
+
+def _exact_factors(base: sympy.Expr) -> list[tuple[sympy.Rational, sympy.Rational]]:
+    """Exact numbers ``b`` with their exponents ``q`` that a power of ``base`` would compute as b**(q*n).
+
+    SymPy distributes an integer power over a product and multiplies nested exponents, so
+    ``(2*x)**n`` computes ``2**n``; numbers inside sums or functions are left alone.
+    """
+    found, stack = [], [(base, sympy.Integer(1))]
+    while stack:
+        node, q = stack.pop()
+        if node.is_Rational and node not in (0, 1, -1):
+            found.append((node, q))
+        elif node.is_Mul:
+            stack.extend((a, q) for a in node.args)
+        elif node.is_Pow and node.exp.is_Rational:
+            stack.append((node.base, q * node.exp))
+    return found
+
+
+def power_digits(base: sympy.Expr, exponent: sympy.Expr) -> float:
+    """Estimated digits of the exact numbers SymPy would compute for ``base**exponent``.
+
+    0 when nothing exact is computed (symbolic or irrational exponents, Floats, ``pi**n``);
+    infinity for a non-integer power of a number too long to test for perfect powers cheaply.
+    """
+    if not exponent.is_Rational or exponent in (0, 1, -1):
+        return 0
+    worst = 0.0
+    for number, q in _exact_factors(base):
+        power = q * exponent
+        if not power.is_Integer and number_digits(number) > MAX_ROOT_DIGITS:
+            return math.inf
+        try:
+            scale = abs(int(power.p)) / int(power.q)
+        except OverflowError:
+            return math.inf
+        worst = max(worst, max(scale, 1.0) * number_digits(number))
+    return worst
+
+
+def walk_stats(expr: sympy.Basic) -> tuple[int, int, int]:
+    """(tree size, depth, digits of the largest exact number) of ``expr``, iteratively.
+
+    Memoised on subexpressions, so a DAG with heavy sharing is measured in time linear in its
+    distinct nodes even when its unfolded tree is exponentially large.
+    """
+    memo: dict[sympy.Basic, tuple[int, int]] = {}
+    digits = 0
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if node in memo:
+            stack.pop()
+            continue
+        pending = [a for a in node.args if a not in memo]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        if node.is_Rational:
+            digits = max(digits, number_digits(node))
+        sizes = [memo[a] for a in node.args]
+        memo[node] = (1 + sum(s for s, _ in sizes), 1 + max((d for _, d in sizes), default=0))
+    size, depth = memo[expr]
+    return size, depth, digits

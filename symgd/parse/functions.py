@@ -1,0 +1,81 @@
+"""The allow-list: every function the language knows, what SymPy object it builds, and its arity.
+
+Nothing outside this table can be called. ``sigmoid``, ``softplus`` and ``relu`` are spelled out
+in SymPy terms so every later stage sees only SymPy classes. Names SymPy itself prints (``Abs``,
+``Max``, ``Min``, ``Heaviside``, ``DiracDelta``, ``Sum``) are here so printed output parses back.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+
+@dataclass(frozen=True)
+class Function:
+    """One allow-listed function: its builder and how many arguments it takes."""
+
+    build: Callable[..., sympy.Expr]
+    min_args: int = 1
+    max_args: int = 1
+    usage: str = ""
+
+
+def _one(cls: Callable[..., sympy.Expr]) -> Function:
+    return Function(cls)
+
+
+def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
+    return sympy.log(x) if base is None else sympy.log(x, base)
+
+
+_TRIG = ("sin", "cos", "tan", "sec", "csc", "cot")
+_HYP = tuple(f + "h" for f in _TRIG)
+
+FUNCTIONS: dict[str, Function] = {
+    **{name: _one(getattr(sympy, name)) for name in _TRIG + _HYP},
+    **{"a" + name: _one(getattr(sympy, "a" + name)) for name in _TRIG + _HYP},
+    "atan2": Function(sympy.atan2, 2, 2, "atan2(y, x)"),
+    "exp": _one(sympy.exp),
+    "log": Function(_log, 1, 2, "log(x) or log(x, base)"),
+    "log10": _one(lambda x: sympy.log(x, 10)),
+    "log2": _one(lambda x: sympy.log(x, 2)),
+    "sqrt": _one(sympy.sqrt),
+    # x**(1/3), SymPy's principal cube root: real for x >= 0 (docs/language.md explains why).
+    "cbrt": _one(sympy.cbrt),
+    "abs": _one(sympy.Abs),
+    "sign": _one(sympy.sign),
+    "sigmoid": _one(lambda x: 1 / (1 + sympy.exp(-x))),
+    "softplus": _one(lambda x: sympy.log(1 + sympy.exp(x))),
+    "relu": _one(lambda x: sympy.Max(0, x)),
+    "min": Function(sympy.Min, 2, 1000, "min(a, b, ...)"),
+    "max": Function(sympy.Max, 2, 1000, "max(a, b, ...)"),
+    "erf": _one(sympy.erf),
+    "Heaviside": Function(sympy.Heaviside, 1, 2, "Heaviside(x)"),
+    "DiracDelta": Function(sympy.DiracDelta, 1, 2, "DiracDelta(x)"),
+    "sum": Function(sympy.Sum, 2, 4, "sum(body, i, a, b)"),
+}
+
+ALIASES = {
+    "ln": "log", "Abs": "abs", "sgn": "sign", "Min": "min", "Max": "max", "Sum": "sum",
+    **{"arc" + name: "a" + name for name in _TRIG + _HYP},
+    **{"ar" + name: "a" + name for name in _HYP},
+}
+
+# `sin^-1 x` is the inverse function, as in textbooks.
+INVERSES = {name: "a" + name for name in _TRIG + _HYP}
+
+
+def canonical(name: str) -> str:
+    """The table key for a name as typed (``arcsin`` -> ``asin``, ``Abs`` -> ``abs``)."""
+    return ALIASES.get(name, name)
+
+
+def suggest(name: str) -> list[str]:
+    """Allow-listed names close to ``name``, best first, for a "did you mean" hint."""
+    known = sorted(set(FUNCTIONS) | set(ALIASES))
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    return [by_lower[c] for c in close]

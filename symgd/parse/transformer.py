@@ -1,0 +1,210 @@
+"""Lark Transformer: parse-tree nodes (named after SymPy operations) -> SymPy objects.
+
+Only allow-listed functions (functions.py) can be built; names are plain ``Symbol``s, never looked
+up in any Python namespace. Every implicit reading is recorded in ``notes`` for the echo.
+"""
+from __future__ import annotations
+
+import sympy
+from lark import Token, Transformer, v_args
+
+from symgd.errors import BudgetError, ParseError
+from symgd.parse import budget
+from symgd.parse.apply import FHead, Juxtaposition
+from symgd.parse.functions import FUNCTIONS, canonical
+from symgd.parse.messages import error_at
+from symgd.parse.names import NameReader
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
+_ROOTS = {"√": 2, "∛": 3, "∜": 4}
+
+
+class ToSympy(Transformer, NameReader, Juxtaposition):
+    """Builds one statement's SymPy expression; ``definitions`` come from earlier statements."""
+
+    def __init__(self, text: str, latex: bool, notes: dict[str, None],
+                 variables: dict[str, sympy.Expr], functions: dict[str, tuple]) -> None:
+        super().__init__(visit_tokens=False)
+        self.text, self.latex, self.notes = text, latex, notes
+        self.variables, self.functions = variables, functions
+        self.params: frozenset[str] = frozenset()
+        self.juxt_starts: set[int] = set()
+
+    # -------------------------------------------------------------- helpers
+    def note(self, message: str) -> None:
+        self.notes.setdefault(message, None)
+
+    def snippet(self, start: int, end: int, limit: int = 40) -> str:
+        piece = " ".join(self.text[start:end].split())
+        return piece if len(piece) <= limit else piece[:limit - 1] + "…"
+
+    def fail(self, pos: int, message: str, hint: str | None = None,
+             cls: type[ParseError] = ParseError) -> ParseError:
+        return error_at(self.text, pos, message, hint=hint, cls=cls)
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr, pos: int) -> sympy.Expr:
+        """``base**exponent`` after checking the exact numbers SymPy would compute stay small."""
+        digits = budget.power_digits(base, exponent)
+        if digits > budget.MAX_DIGITS:
+            size = "too many" if digits == float("inf") else f"about {digits:,.0f}"
+            raise self.fail(pos, f"this power would compute an exact number with {size} digits; "
+                                 f"the limit is {budget.MAX_DIGITS:,}",
+                            "write a decimal point (2.0^x) for a floating-point value", BudgetError)
+        return sympy.Pow(base, exponent)
+
+    def build(self, name: str, args: list[sympy.Expr], pos: int) -> sympy.Expr:
+        """Call the allow-listed function ``name`` on ``args`` (arity checked)."""
+        key = canonical(name)
+        spec = FUNCTIONS[key]
+        if not spec.min_args <= len(args) <= spec.max_args:
+            need = (str(spec.min_args) if spec.min_args == spec.max_args
+                    else f"{spec.min_args} or more" if spec.max_args > 4
+                    else f"{spec.min_args} to {spec.max_args}")
+            got = len(args)
+            raise self.fail(pos, f"{name} takes {need} argument{'s' * (need != '1')}, not {got}",
+                            f"write {spec.usage or name + '(x)'}")
+        if key == "sum":
+            return self.summation(args, pos)
+        for arg in args:
+            if isinstance(arg, tuple):
+                raise self.fail(pos, "a list in parentheses (a, b, ...) is only allowed as the "
+                                     "bounds of sum", "write sum(body, i, a, b)")
+        if key in ("sqrt", "cbrt"):
+            return self.power(args[0], sympy.Rational(1, 2 if key == "sqrt" else 3), pos)
+        return spec.build(*args)
+
+    def summation(self, args: list, pos: int) -> sympy.Expr:
+        """``sum(body, i, a, b)`` or SymPy's printed ``Sum(body, (i, a, b))``: bounds inclusive."""
+        if len(args) == 2 and isinstance(args[1], tuple) and len(args[1]) == 3:
+            args = [args[0], *args[1]]
+        if len(args) != 4 or any(isinstance(a, tuple) for a in args):
+            raise self.fail(pos, "sum takes a body, an index and two bounds",
+                            "write sum(x[i]^2, i, 1, n)")
+        body, index, low, high = args
+        if not isinstance(index, sympy.Symbol):
+            raise self.fail(pos, f"the index of sum must be a name, not {index}",
+                            "write sum(x[i]^2, i, 1, n)")
+        return sympy.Sum(body, (index, low, high))
+
+    # -------------------------------------------------------------- atoms
+    def number(self, children: list[Token]) -> sympy.Expr:
+        (tok,) = children
+        text = tok.value
+        if any(c in text for c in ".eE"):
+            return sympy.Float(text, 15)
+        if len(text.lstrip("0")) > budget.MAX_DIGITS:
+            raise self.fail(tok.start_pos, f"a number with {len(text):,} digits; the limit is "
+                                           f"{budget.MAX_DIGITS:,}", cls=BudgetError)
+        return sympy.Integer(int(text))
+
+    def symbol(self, children: list[Token]) -> sympy.Expr:
+        (tok,) = children
+        return self.read_name(tok)
+
+    def subscripted(self, children: list[Token]) -> sympy.Expr:
+        name, sub = children
+        return self.read_name(Token.new_borrow_pos("NAME", name.value + sub.value, name))
+
+    def indexed(self, children: list) -> sympy.Expr:
+        tok, *indices = children
+        return sympy.Indexed(self.array_base(tok), *indices)
+
+    def tuple(self, children: list) -> tuple:
+        return tuple(children)
+
+    def call(self, children: list) -> sympy.Expr:
+        tok, *args = children
+        if not args:
+            raise self.fail(tok.start_pos, f"{tok.value}() needs an argument",
+                            f"write {tok.value}(x)")
+        return self.build(tok.value, list(args), tok.start_pos)
+
+    def name_call(self, children: list) -> sympy.Expr:
+        tok, *args = children
+        return self.call_name(tok, list(args))
+
+    def abs(self, children: list) -> sympy.Expr:
+        return sympy.Abs(children[1])
+
+    def frac(self, children: list) -> sympy.Expr:
+        tok, top, bottom = children
+        return self.divide(top, bottom, tok.start_pos)
+
+    def sqrt(self, children: list) -> sympy.Expr:
+        tok, *rest = children
+        index = rest[0] if len(rest) == 2 else sympy.Integer(2)
+        if not (index.is_Integer and index > 1):
+            raise self.fail(tok.start_pos, f"the root index must be a whole number above 1, "
+                                           f"not {index}", "write \\sqrt[3]{x}")
+        return self.power(rest[-1], 1 / index, tok.start_pos)
+
+    # -------------------------------------------------------------- operators
+    @v_args(meta=True)
+    def root(self, meta, children: list) -> sympy.Expr:
+        tok, arg = children
+        after = self.text[meta.end_pos:meta.end_pos + 1]
+        if after and (after.isalnum() or after == "("):
+            self.note(f"`{self.snippet(meta.start_pos, meta.end_pos + 1)}…`: {tok.value} applies "
+                      f"to {self.snippet(meta.start_pos + 1, meta.end_pos)} only; "
+                      f"write {tok.value}(...) around everything under the root")
+        return self.power(arg, sympy.Rational(1, _ROOTS[tok.value]), tok.start_pos)
+
+    @v_args(meta=True)
+    def pow(self, meta, children: list) -> sympy.Expr:
+        base, op, exponent = children
+        after = self.text[meta.end_pos:meta.end_pos + 1]
+        closed = self.text[meta.end_pos - 1:meta.end_pos] in ")}"
+        if after and (after.isalnum() or after in "(√") and not closed:
+            self.note(f"`{self.snippet(meta.start_pos, meta.end_pos + 1)}` read as "
+                      f"({self.snippet(meta.start_pos, meta.end_pos)})*{after}: the exponent is "
+                      f"one factor; write ^( ) around a longer exponent")
+        return self.power(base, exponent, op.start_pos)
+
+    def pow_superscript(self, children: list) -> sympy.Expr:
+        base, sup = children
+        return self.power(base, sympy.Integer(int(sup.value.translate(_SUPERSCRIPT_DIGITS))),
+                          sup.start_pos)
+
+    def neg(self, children: list) -> sympy.Expr:
+        op, value = children
+        if isinstance(value, FHead):
+            raise self.fail(value.token.start_pos, f"{value.token.value} needs an argument")
+        return value if op.value == "+" else -value
+
+    def add(self, children: list) -> sympy.Expr:
+        terms = [children[0]]
+        for op, term in zip(children[1::2], children[2::2]):
+            terms.append(term if op.value == "+" else -term)
+        return sympy.Add(*terms)
+
+    def divide(self, top: sympy.Expr, bottom: sympy.Expr, pos: int) -> sympy.Expr:
+        if bottom == 0:
+            raise self.fail(pos, "division by zero")
+        return sympy.Mul(top, self.power(bottom, sympy.Integer(-1), pos))
+
+    @v_args(meta=True)
+    def mul(self, meta, children: list) -> sympy.Expr:
+        value = children[0]
+        for op, factor in zip(children[1::2], children[2::2]):
+            if op.value in "/÷":
+                start = len(self.text[:op.end_pos]) + (len(self.text[op.end_pos:])
+                                                        - len(self.text[op.end_pos:].lstrip()))
+                if start in self.juxt_starts:
+                    self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}`: a product written "
+                              f"without '*' binds tighter than '/', so it is the whole divisor; "
+                              f"write (a/b)*c for the other reading")
+                value = self.divide(value, factor, op.start_pos)
+            else:
+                value = sympy.Mul(value, factor)
+        return value
+
+    def fhead(self, children: list) -> FHead:
+        tok, *rest = children
+        base = exponent = None
+        if rest and rest[0].type == "SUBSCRIPT":
+            base, rest = rest[0], rest[1:]
+        if len(rest) == 2:
+            exponent = rest[1]
+        elif len(rest) == 1:
+            exponent = sympy.Integer(int(rest[0].value.translate(_SUPERSCRIPT_DIGITS)))
+        return FHead(tok, base, exponent)
