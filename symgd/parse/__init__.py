@@ -3,7 +3,10 @@
 >>> from symgd.parse import parse
 >>> parse("sin(x^2 + y^2)")
 sin(x**2 + y**2)
+>>> parse("2x sin^2 x")
+2*x*sin(x)**2
 """
+from symgd.parse.echo import echo_dict, format_echo
 from symgd.parse.program import Program, parse, parse_program, sorted_variables
 
-__all__ = ["Program", "parse", "parse_program", "sorted_variables"]
+__all__ = ["Program", "echo_dict", "format_echo", "parse", "parse_program", "sorted_variables"]

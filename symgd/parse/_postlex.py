@@ -125,6 +125,7 @@ class _State:
 
     def _classify(self, tok: Token, nxt: Token | None) -> Token | None:
         kind = tok.type
+        last = None if self.sep is not None else self.last
         if kind in ("SEMICOLON", "NEWLINE"):
             return None if kind == "NEWLINE" and self.stack else _retype(tok, "_SEP")
         if kind == "FUNC" and nxt is not None and nxt.type == "LPAR":
@@ -132,16 +133,16 @@ class _State:
         if kind == "NAME" and nxt is not None and nxt.type == "LPAR" and nxt.start_pos == tok.end_pos:
             return _retype(tok, "NAME_CALL")
         if kind == "BAR":
-            closes = self.last is not None and self.last.type in _ENDS_OPERAND \
+            closes = last is not None and last.type in _ENDS_OPERAND \
                 and bool(self.stack) and self.stack[-1].type == "BAR_OPEN"
             return _retype(tok, "BAR_CLOSE" if closes else "BAR_OPEN")
-        if kind == "NUMBER" and self.last is not None and self.last.type == "NUMBER":
-            if self.last.end_pos == tok.start_pos:
-                raise _Fail(self.last, f"'{self.last.value}{tok.value}' is not a number: "
-                                       "it has more than one decimal point",
+        if kind == "NUMBER" and last is not None and last.type == "NUMBER":
+            if last.end_pos == tok.start_pos:
+                raise _Fail(last, f"'{last.value}{tok.value}' is not a number: "
+                                  "it has more than one decimal point",
                             "a number has at most one '.', as in 2.3")
             raise _Fail(tok, "two numbers side by side", f"write '*' between them, as in "
-                                                         f"{self.last.value}*{tok.value}")
+                                                         f"{last.value}*{tok.value}")
         return tok
 
     def _check(self, tok: Token) -> None:
