@@ -1,20 +1,24 @@
 """compile(): an expression's value and gradient as callables on a chosen backend.
 
-First version: sympy's lambdify with cse. (The performance work replaces the internals with code
-generated from the one reverse-mode graph; this module's API stays.)
+The expression becomes the one graph (``symgd.calculus.graph``); its forward and backward sweeps are
+laid out as straight-line code (``codegen``), printed with sympy's printers for the backend, and turned
+into functions. ``.source`` shows the generated code.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy
 
-from symgd.calculus.variables import ordered_variables
-from symgd.errors import BackendUnavailableError, CompileError
+from symgd.calculus.graph import Graph, build_graph
+from symgd.errors import CompileError
+from symgd.numeric import runtime
+from symgd.numeric.codegen import Program, code_names, dependencies, program_from_graph, render_body
+from symgd.numeric.printers import check_printable
 
-BACKENDS = ("numpy", "python", "torch")
+BACKENDS = ("auto", "numpy", "python", "torch", "numba")
 
 
 @dataclass(frozen=True)
@@ -25,33 +29,110 @@ class Compiled:
     backend: str
     source: str
     _value_and_grad: Callable[..., Any]
+    _value: Callable[..., Any] | None = None
+    _grad: Callable[..., Any] | None = None
+    graph: Graph | None = field(default=None, compare=False, repr=False)
 
     def value_and_grad(self, *args: Any) -> tuple[Any, tuple[Any, ...]]:
-        value, grad = self._value_and_grad(*args)
-        return value, tuple(grad)
+        """The value and the gradient (a tuple, one entry per variable) at ``args``."""
+        return self._value_and_grad(*args)
 
     def value(self, *args: Any) -> Any:
-        return self._value_and_grad(*args)[0]
+        """The value alone (only the forward pass runs)."""
+        return self._value(*args) if self._value is not None else self._value_and_grad(*args)[0]
 
     def grad(self, *args: Any) -> tuple[Any, ...]:
-        return tuple(self._value_and_grad(*args)[1])
+        """The gradient alone (the value is computed only where the gradient needs it)."""
+        return self._grad(*args) if self._grad is not None else self._value_and_grad(*args)[1]
+
+
+def _function(name: str, program: Program, backend: str) -> str:
+    """Source of one generated function: arguments, straight-line body, outputs (broadcast if needed)."""
+    rename = code_names(program, runtime.RESERVED)
+    args = [rename.get(a, a).name for a in program.args]
+    body, outs = render_body(program, backend, rename)
+    head = [f"def {name}({', '.join(args)}):"]
+    if backend == "torch":
+        head += [f"    {a} = _as_tensor({a})" for a in args]
+    deps = dependencies(program)
+    full = frozenset(program.args)
+    if backend in ("numpy", "torch") and any(d != full for d in deps):
+        # an output that does not depend on every argument is broadcast to their common shape
+        body += [f"_o{k} = {o}" for k, o in enumerate(outs)]
+        ref = next((f"_o{k}" for k, d in enumerate(deps) if d == full), None)
+        if ref is None:
+            body.append(f"_ref = _common({', '.join(args)})")
+            ref = "_ref"
+        outs = [f"_o{k}" if d == full else f"_bc(_o{k}, {ref})" for k, d in enumerate(deps)]
+    return "\n".join(head + [f"    {line}" for line in body] + [f"    return {_pack(outs, name)}"])
+
+
+def _pack(outs: list[str], name: str) -> str:
+    if name == "value":
+        return outs[0]
+    if name == "grad":
+        return f"({', '.join(outs)},)" if outs else "()"
+    grads = f"({', '.join(outs[1:])},)" if len(outs) > 1 else "()"
+    return f"{outs[0]}, {grads}"
+
+
+def generate(graph: Graph, backend: str) -> str:
+    """Source of the functions ``value``, ``grad`` and ``value_and_grad`` of ``graph`` for ``backend``."""
+    program, value, grads = program_from_graph(graph)
+    check_printable([e for _, e in program.lines] + list(program.outputs), backend)
+    pieces = {
+        "value_and_grad": program.prune((value, *grads)),
+        "value": program.prune((value,)),
+        "grad": program.prune(grads),
+    }
+    return "\n\n".join(_function(name, prog, backend) for name, prog in pieces.items()) + "\n"
 
 
 def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
-            backend: str = "numpy", device: Any = None, dtype: Any = None) -> Compiled:
-    """Compile ``f`` and its gradient for ``backend`` ("numpy", "python" or "torch")."""
-    from symgd.parse import parse
-    expr = parse(f) if isinstance(f, str) else sympy.sympify(f)
+            backend: str = "auto", device: Any = None, dtype: Any = None) -> Compiled:
+    """Compile ``f`` and its gradient for ``backend``: "numpy", "python", "torch", "numba" or "auto".
+
+    "auto" gives floats to the python code and arrays to the numpy code (chosen per call).
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> c = compile(sympy.sin(x**2 + y**2), backend="python")
+    >>> v, g = c.value_and_grad(1.0, 0.0)
+    >>> round(v, 6), tuple(round(gi, 6) for gi in g)
+    (0.841471, (1.080605, 0.0))
+    """
+    from symgd.calculus.gradient import as_expr
     if backend not in BACKENDS:
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    variables = ordered_variables(expr, wrt)
-    grad = [sympy.diff(expr, v) for v in variables]
-    modules = {"numpy": "numpy", "python": "math", "torch": "torch"}[backend]
+    return _compiled(build_graph(as_expr(f), wrt), backend, device, dtype)
+
+
+def _compiled(graph: Graph, backend: str, device: Any, dtype: Any) -> Compiled:
+    if backend == "auto":
+        return _auto(graph, device, dtype)
     if backend == "torch":
-        try:
-            import torch  # noqa: F401
-        except ImportError as exc:
-            raise BackendUnavailableError("the torch backend needs PyTorch: pip install 'symgd[torch]'") from exc
-    fn = sympy.lambdify(variables, [expr, grad], modules=modules, cse=True)
-    import inspect
-    return Compiled(variables, backend, inspect.getsource(fn), fn)
+        runtime.require_torch()
+    source = generate(graph, "python" if backend == "numba" else backend)
+    fns = runtime.load(source, backend, device, dtype)
+    if backend == "numba":
+        fns = runtime.jit(fns)
+    return Compiled(graph.inputs, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], graph)
+
+
+def _auto(graph: Graph, device: Any, dtype: Any) -> Compiled:
+    """Floats go to the python code, tensors to torch, arrays to numpy (decided per call)."""
+    dispatch = runtime.AutoDispatch(lambda b: _compiled(graph, b, device, dtype))
+    pick = dispatch.pick
+
+    def value_and_grad(*args):
+        return pick(args)._value_and_grad(*args)
+
+    def value(*args):
+        return pick(args)._value(*args)
+
+    def grad(*args):
+        return pick(args)._grad(*args)
+
+    source = "# backend auto: python code for floats, numpy code for arrays\n" + \
+        dispatch.backend("python").source + "\n" + dispatch.backend("numpy").source
+    return Compiled(graph.inputs, "auto", source, value_and_grad, value, grad, graph)

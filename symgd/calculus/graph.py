@@ -1,0 +1,305 @@
+"""The one graph: an expression as a DAG of elementary operations, differentiated in reverse mode.
+
+``build_graph`` decomposes a sympy expression into nodes (shared subexpressions once: nodes are
+hash-consed on the subexpression they compute, which is what ``sympy.cse`` does), computes each node's
+local partial derivatives, and runs one backward sweep that gives every node's adjoint ∂output/∂node.
+The same graph serves the chain-rule printout (``symgd.explain``), ``gradient``/``hessian`` and the code
+generators in ``symgd.numeric`` — one implementation, not three.
+
+Decomposition rules (chosen so the textbook example tanh(ln(1 + z·2x/sin(y))) reads a = 2x, b = sin(y),
+c = a/b, d = z·c, e = ln(1 + d), f = tanh(e)):
+- constants are never nodes; an additive constant folds into a function's or power's operand (ln(1 + d)),
+  as does a numeric factor of a single term (sin(2x), (1 - x)**2);
+- a sum is one node, with its terms' numeric coefficients folded in (x - 2*y);
+- a product folds its numeric coefficient into its first factor (2x); with a denominator, the quotient
+  (coefficient·first factor) / denominator is its own node, and the remaining factors multiply it;
+- a function application or power is one node.
+"""
+from __future__ import annotations
+
+import keyword
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy
+
+from symgd.calculus.variables import ordered_variables
+from symgd.errors import DomainError
+
+_RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
+             "sec", "csc", "cot", "abs", "max", "min", "erf", "sum", "sqrt", "sign", "int", "float"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One elementary operation (or an input variable) of the graph.
+
+    ``expr`` is the definition in terms of the symbols of ``inputs``; ``partials[j]`` is ∂expr/∂inputs[j];
+    ``adjoint`` is ∂output/∂node in node symbols; ``symbol`` is the node's own symbol and
+    ``definition`` what the node computes in terms of the input variables.
+    """
+
+    name: str
+    expr: sympy.Expr
+    inputs: tuple[str, ...]
+    partials: tuple[sympy.Expr, ...]
+    adjoint: sympy.Expr
+    kind: str
+    symbol: sympy.Symbol
+    definition: sympy.Expr
+
+
+@dataclass(frozen=True)
+class NodeValues:
+    """A node's forward value, its adjoint, and the values of its local partials, at one point."""
+
+    value: float
+    adjoint: float
+    partial_values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The DAG of elementary operations; nodes in evaluation order (inputs first, output last)."""
+
+    inputs: tuple[sympy.Symbol, ...]
+    nodes: tuple[Node, ...]
+    output: str
+    expr: sympy.Expr
+
+    def node(self, name: str) -> Node:
+        """The node called ``name``."""
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+    def symbols(self) -> dict[sympy.Symbol, Node]:
+        """Map each node symbol to its node."""
+        return {node.symbol: node for node in self.nodes}
+
+    def gradient(self) -> tuple[sympy.Expr, ...]:
+        """∂output/∂input for each input, expanded back into the input variables."""
+        back = {node.symbol: node.definition for node in self.nodes if node.kind == "op"}
+        by_name = {node.name: node for node in self.nodes}
+        return tuple(by_name[v.name].adjoint.xreplace(back) for v in self.inputs)
+
+    def evaluate(self, point: Mapping[str, float]) -> dict[str, NodeValues]:
+        """Forward values and backward adjoints of every node at ``point`` (numbers, float64)."""
+        values: dict[sympy.Symbol, sympy.Float] = {}
+        free = set().union(*(n.expr.free_symbols for n in self.nodes)) if self.nodes else set()
+        for sym in free:
+            if sym.name in point:
+                values[sym] = sympy.Float(point[sym.name], 30)
+        missing = sorted(v.name for v in self.inputs if v.name not in point)
+        if missing:
+            raise KeyError(f"no value given for {', '.join(missing)}")
+        partial_values: dict[str, tuple[float, ...]] = {}
+        for node in self.nodes:
+            if node.kind == "op":
+                values[node.symbol] = _number(node.expr.xreplace(values), node)
+            partial_values[node.name] = tuple(float(_number(p.xreplace(values), node))
+                                              for p in node.partials)
+        adjoint = {node.name: 0.0 for node in self.nodes}
+        adjoint[self.output] = 1.0
+        for node in reversed(self.nodes):
+            for name, pv in zip(node.inputs, partial_values[node.name]):
+                adjoint[name] += adjoint[node.name] * pv
+        return {node.name: NodeValues(float(values[node.symbol]), adjoint[node.name],
+                                      partial_values[node.name]) for node in self.nodes}
+
+
+def _number(value: sympy.Expr, node: Node) -> sympy.Float:
+    """``value`` as a real Float, or a DomainError naming the node that left the real numbers."""
+    value = sympy.N(value, 30)
+    if not value.is_number or value.has(sympy.zoo, sympy.nan) or not value.is_extended_real:
+        raise DomainError(f"node {node.name} = {node.expr} is not a real number at this point ({value})")
+    return value
+
+
+def node_names(count: int, taken: set[str]):
+    """Yield ``count`` names a, b, ..., z, aa, ab, ... skipping ``taken``, keywords and reserved words."""
+    produced, k = 0, 0
+    while produced < count:
+        k += 1
+        n, name = k, ""
+        while n:  # bijective base 26: a..z, aa..zz, aaa..
+            n, r = divmod(n - 1, 26)
+            name = chr(97 + r) + name
+        if name in taken or name in _RESERVED or keyword.iskeyword(name):
+            continue
+        produced += 1
+        yield name
+
+
+class _Builder:
+    """Decomposes an expression into nodes, depth first, left to right (the evaluation order).
+
+    Hand-written because sympy has no decomposition into elementary operations with this naming order;
+    subexpressions are hash-consed on their sympy form, so shared subexpressions become one node.
+    """
+
+    def __init__(self, inputs: Sequence[sympy.Symbol]) -> None:
+        self.inputs = set(inputs)
+        self.memo: dict[sympy.Expr, sympy.Symbol] = {}
+        self.protos: list[tuple[sympy.Symbol, sympy.Expr, sympy.Expr]] = []  # (dummy, expr, definition)
+
+    def node(self, e: sympy.Expr) -> sympy.Expr:
+        """The symbol standing for ``e`` (an input symbol, a constant, or a new or shared op node)."""
+        if e.is_number or (e.is_Symbol and e not in self.inputs) or e in self.inputs:
+            return e
+        hit = self.memo.get(e)
+        if hit is not None:
+            return hit
+        if e.is_Add:
+            expr = sympy.Add(*(self._term(t) for t in e.args))
+        elif e.is_Mul:
+            return self._mul(e)
+        else:
+            expr = e.func(*(self.operand(a) for a in e.args))
+        return self.make(e, expr)
+
+    def make(self, definition: sympy.Expr, expr: sympy.Expr) -> sympy.Symbol:
+        hit = self.memo.get(definition)
+        if hit is not None:
+            return hit
+        sym = sympy.Dummy("n")
+        self.protos.append((sym, expr, definition))
+        self.memo[definition] = sym
+        return sym
+
+    def operand(self, arg: sympy.Expr) -> sympy.Expr:
+        """A function's or power's argument: an additive constant folds into the operand, and so does a
+        numeric factor of a single non-product term (sin(2x), (1 - x)**2); a product keeps its
+        coefficient as its own first node (2x in 2x/sin(y))."""
+        if arg.is_number:
+            return arg
+        c0, rest = arg.as_coeff_Add()
+        c1, u = rest.as_coeff_Mul()
+        if u.is_Mul:
+            return c0 + self.node(rest)
+        return c0 + c1 * self.node(u)
+
+    def _term(self, term: sympy.Expr) -> sympy.Expr:
+        if term.is_number:
+            return term
+        coeff, rest = term.as_coeff_Mul()
+        return coeff * self.node(rest)
+
+    def _mul(self, e: sympy.Expr) -> sympy.Symbol:
+        coeff, factors = e.as_coeff_mul()
+        num, den = [], []
+        for f in factors:
+            base, ex = f.as_base_exp()
+            if ex.is_number and ex.is_negative:
+                den.append(base ** -ex)
+            else:
+                num.append(f)
+        if not den:
+            return self.make(e, coeff * sympy.Mul(*(self.node(f) for f in num)))
+        top_def = coeff * num[0] if num else coeff
+        top = self.node(top_def) if num else coeff
+        den_def = sympy.Mul(*den)
+        quotient = self.make(top_def / den_def, top / self.node(den_def))
+        if len(num) <= 1:
+            return quotient
+        return self.make(e, quotient * sympy.Mul(*(self.node(f) for f in num[1:])))
+
+
+def _partials(expr: sympy.Expr, inputs: Sequence[sympy.Symbol]) -> tuple[sympy.Expr, ...]:
+    """∂expr/∂s for each input symbol s of one elementary operation, one rule per kind of operation.
+
+    Operands are s, c + s or constants (the decomposition guarantees it), so the inner derivative of an
+    operand is 1 or 0. Functions use sympy's own derivative table (``fdiff``); sympy.diff on every node
+    would pay for the assumption system thousands of times. Derivatives of sign/Heaviside (DiracDelta)
+    are 0: the derivative almost everywhere, as torch and JAX define it.
+    """
+    return tuple(_clean(_partial(expr, s)) for s in inputs)
+
+
+def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
+    if e == s:
+        return sympy.S.One
+    if e.is_Add:
+        return sympy.Add(*(t.as_coeff_Mul()[0] for t in e.args if t.has(s)))
+    if e.is_Mul:
+        out = []
+        for k, f in enumerate(e.args):
+            if f.has(s):
+                rest = sympy.Mul(*(e.args[:k] + e.args[k + 1:]))
+                out.append(rest * _partial(f, s))
+        return sympy.Add(*out)
+    if e.is_Pow:
+        base, ex = e.args
+        out = []
+        if base.has(s):
+            out.append(ex * base ** (ex - 1) * _partial(base, s))
+        if ex.has(s):
+            out.append(e * sympy.log(base) * _partial(ex, s))
+        return sympy.Add(*out)
+    if isinstance(e, sympy.Abs):
+        return sympy.sign(e.args[0]) * _partial(e.args[0], s)
+    return sympy.Add(*(e.fdiff(k + 1) * _partial(a, s) for k, a in enumerate(e.args) if a.has(s)))
+
+
+def _clean(d: sympy.Expr) -> sympy.Expr:
+    if d.has(sympy.DiracDelta, sympy.Derivative):
+        d = d.replace(lambda a: isinstance(a, (sympy.DiracDelta, sympy.Derivative)), lambda a: sympy.S.Zero)
+    return d
+
+
+def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | None = None) -> Graph:
+    """Build the graph of ``expr`` with inputs ``ordered_variables(expr, wrt)`` and run the reverse sweep.
+
+    ``names`` maps a user's definition name to the subexpression it stands for; a node computing that
+    subexpression takes the name. Other variables of ``expr`` (outside ``wrt``) are constants.
+
+    >>> import sympy
+    >>> x, y = sympy.symbols("x y")
+    >>> g = build_graph(sympy.sin(x**2 + y**2))
+    >>> [(n.name, str(n.expr)) for n in g.nodes]
+    [('x', 'x'), ('y', 'y'), ('a', 'x**2'), ('b', 'y**2'), ('c', 'a + b'), ('d', 'sin(c)')]
+    >>> g.gradient()
+    (2*x*cos(x**2 + y**2), 2*y*cos(x**2 + y**2))
+    """
+    expr = sympy.sympify(expr)
+    inputs = ordered_variables(expr, wrt)
+    builder = _Builder(inputs)
+    out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
+    by_definition = {sympy.sympify(v): k for k, v in (names or {}).items()}
+    taken = {s.name for s in expr.free_symbols} | set(by_definition.values())
+    auto = node_names(len(builder.protos), taken)
+    rename = {}
+    for dummy, _, definition in builder.protos:
+        user = by_definition.get(definition)
+        rename[dummy] = sympy.Symbol(user if user is not None else next(auto))
+    return _assemble(inputs, builder.protos, rename, out_sym, expr)
+
+
+def _assemble(inputs, protos, rename, out_sym, expr) -> Graph:
+    """Rename the proto nodes, take local partials, and run the symbolic backward sweep once."""
+    rank = {v: i for i, v in enumerate(inputs)}
+    rank.update({rename[dummy]: len(inputs) + i for i, (dummy, _, _) in enumerate(protos)})
+    ops = []
+    for dummy, body, definition in protos:
+        body = body.xreplace(rename)
+        # a node's inputs in evaluation order, so partials line up with a stable order
+        ins = tuple(sorted((s for s in body.free_symbols if s in rank), key=rank.__getitem__))
+        ops.append((rename[dummy], body, ins, _partials(body, ins), definition))
+    contributions: dict[sympy.Symbol, list[sympy.Expr]] = {}
+    output = rename.get(out_sym, out_sym)
+    if output.is_number:
+        return Graph(tuple(inputs), (), "", expr)
+    adjoint: dict[sympy.Symbol, sympy.Expr] = {output: sympy.S.One}
+    if output in set(inputs):
+        contributions[output] = [sympy.S.One]  # f = x: the output is an input node
+    for sym, body, ins, parts, _ in reversed(ops):
+        adj = adjoint.get(sym)
+        if adj is None:
+            adj = adjoint[sym] = sympy.Add(*contributions.pop(sym, []))
+        for s, p in zip(ins, parts):
+            contributions.setdefault(s, []).append(adj * p)
+    nodes = [Node(v.name, v, (), (), sympy.Add(*contributions.get(v, [])), "input", v, v) for v in inputs]
+    nodes += [Node(sym.name, body, tuple(s.name for s in ins), parts, adjoint[sym], "op", sym, definition)
+              for sym, body, ins, parts, definition in ops]
+    return Graph(tuple(inputs), tuple(nodes), output.name, expr)

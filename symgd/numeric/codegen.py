@@ -1,0 +1,124 @@
+"""From the one graph to straight-line code: a Program (assignments), then source text per backend.
+
+``program_from_graph`` lays out the forward pass (one line per op node) and the backward sweep (one
+line per adjoint, local partials reusing the node's own value where that is exact: exp' = exp,
+tanh' = 1 - tanh², (1/u)' = -f², (a/b)_b = -f/b). Aliases are propagated and dead lines dropped, so
+a gradient-only program never computes the value. ``render`` prints a Program with a backend's printer.
+"""
+from __future__ import annotations
+
+import builtins
+import keyword
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy
+
+from symgd.calculus.graph import Graph, Node
+from symgd.numeric.printers import for_code, printer_for
+
+_HALF = sympy.S.Half
+
+
+@dataclass(frozen=True)
+class Program:
+    """Straight-line code: ``lines`` assign symbols in order; ``outputs`` are expressions over them."""
+
+    args: tuple[sympy.Symbol, ...]
+    lines: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    outputs: tuple[sympy.Expr, ...]
+
+    def prune(self, outputs: Sequence[sympy.Expr]) -> "Program":
+        """The program computing only ``outputs``: aliases substituted, dead lines dropped."""
+        alias: dict[sympy.Symbol, sympy.Expr] = {}
+        lines = []
+        for sym, expr in self.lines:
+            expr = expr.xreplace(alias) if alias else expr
+            if expr.is_Atom:
+                alias[sym] = expr
+            else:
+                lines.append((sym, expr))
+        outputs = tuple(o.xreplace(alias) for o in outputs)
+        needed = set().union(*(o.free_symbols for o in outputs)) if outputs else set()
+        kept = []
+        for sym, expr in reversed(lines):
+            if sym in needed:
+                kept.append((sym, expr))
+                needed |= expr.free_symbols
+        return Program(self.args, tuple(reversed(kept)), outputs)
+
+
+def _reuse(node: Node, partial: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
+    """The local partial written, where exact, through the node's own value f (saves a call)."""
+    f, e = node.symbol, node.expr
+    if e.is_Pow and e.exp.is_Number and e.exp in (-1, _HALF, -_HALF):
+        inner = sympy.diff(e.base, wrt)
+        return {-1: -inner * f**2, _HALF: inner / (2 * f), -_HALF: -inner * f**3 / 2}[e.exp]
+    if e.is_Mul and sympy.Pow(wrt, -1) in e.args:
+        return -f / wrt
+    return partial.xreplace({e: f}) if partial.has(e) else partial
+
+
+def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.Expr, ...]]:
+    """The value-and-gradient Program of ``graph``; also returns its value and gradient outputs."""
+    if not graph.nodes:
+        zeros = tuple(sympy.S.Zero for _ in graph.inputs)
+        return Program(graph.inputs, (), (graph.expr, *zeros)), graph.expr, zeros
+    by_name = {n.name: n for n in graph.nodes}
+    lines = [(n.symbol, for_code(n.expr)) for n in graph.nodes if n.kind == "op"]
+    adj_sym = {n.name: sympy.Symbol(f"d_{n.name}") for n in graph.nodes}
+    terms: dict[str, list[sympy.Expr]] = {graph.output: [sympy.S.One]}
+    backward = []
+    for node in reversed(graph.nodes):
+        adj = adj_sym[node.name]
+        backward.append((adj, sympy.Add(*terms.pop(node.name, []))))
+        if node.kind != "op":
+            continue
+        for name, partial in zip(node.inputs, node.partials):
+            local = for_code(_reuse(node, partial, by_name[name].symbol))
+            terms.setdefault(name, []).append(adj * local)
+    value = by_name[graph.output].symbol
+    grads = tuple(adj_sym[v.name] for v in graph.inputs)
+    program = Program(graph.inputs, tuple(lines + backward), (value, *grads))
+    return program, value, grads
+
+
+def code_names(program: Program, reserved: set[str]) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Rename symbols whose names would clash in Python (keywords, builtins, module names)."""
+    used = {s.name for s in program.args} | {s.name for s, _ in program.lines}
+    bad = reserved | set(dir(builtins)) | set(keyword.kwlist)
+    rename = {}
+    for sym in (*program.args, *(s for s, _ in program.lines)):
+        name = sym.name if sym.name.isidentifier() else "v"
+        if name in bad or name != sym.name:
+            k = 1
+            while f"{name}_{k}" in used or f"{name}_{k}" in bad:
+                k += 1
+            used.add(f"{name}_{k}")
+            rename[sym] = sympy.Symbol(f"{name}_{k}")
+    return rename
+
+
+def render_body(program: Program, backend: str, rename: dict) -> tuple[list[str], list[str]]:
+    """The assignment lines and the printed outputs of ``program`` for ``backend``."""
+    printer = printer_for(backend)
+    body = []
+    for sym, expr in program.lines:
+        target = rename.get(sym, sym).name
+        body.append(f"{target} = {printer.doprint(expr.xreplace(rename) if rename else expr)}")
+    outs = []
+    for out in program.outputs:
+        if out.is_Number:
+            outs.append(repr(float(out)))
+        else:
+            outs.append(printer.doprint(out.xreplace(rename) if rename else out))
+    return body, outs
+
+
+def dependencies(program: Program) -> list[frozenset]:
+    """For each output, the set of arguments it depends on (for broadcasting decisions)."""
+    deps: dict[sympy.Symbol, frozenset] = {a: frozenset([a]) for a in program.args}
+    for sym, expr in program.lines:
+        deps[sym] = frozenset().union(*(deps.get(s, frozenset()) for s in expr.free_symbols))
+    return [frozenset().union(*(deps.get(s, frozenset()) for s in out.free_symbols))
+            for out in program.outputs]

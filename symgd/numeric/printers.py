@@ -1,0 +1,168 @@
+"""sympy's code printers, one per backend, with the few rules symgd needs on top.
+
+On top of sympy's ``PythonCodePrinter`` (math), ``NumPyPrinter``/``SciPyPrinter`` and ``TorchPrinter``:
+small integer powers print as products (x*x*x, never a pow call), numeric subexpressions (log(2), pi)
+fold to float literals, and torch gets tensor-safe forms of max/min/Heaviside with numeric arguments.
+Reciprocal trig/hyperbolic functions are rewritten into the ones every backend has before printing.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import sympy
+from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
+from sympy.printing.pycode import PythonCodePrinter
+from sympy.printing.pytorch import TorchPrinter
+
+from symgd.errors import CompileError
+
+#: Largest integer power printed as a product.
+POW_LIMIT = 4
+
+_REWRITES = {
+    sympy.sec: lambda a: 1 / sympy.cos(a), sympy.csc: lambda a: 1 / sympy.sin(a),
+    sympy.cot: lambda a: 1 / sympy.tan(a), sympy.sech: lambda a: 1 / sympy.cosh(a),
+    sympy.csch: lambda a: 1 / sympy.sinh(a), sympy.coth: lambda a: 1 / sympy.tanh(a),
+    sympy.acot: lambda a: sympy.atan(1 / a), sympy.asec: lambda a: sympy.acos(1 / a),
+    sympy.acsc: lambda a: sympy.asin(1 / a), sympy.acoth: lambda a: sympy.atanh(1 / a),
+    sympy.asech: lambda a: sympy.acosh(1 / a), sympy.acsch: lambda a: sympy.asinh(1 / a),
+}
+
+
+def for_code(expr: sympy.Expr) -> sympy.Expr:
+    """``expr`` with reciprocal trig/hyperbolic functions written through cos, sin, tan, ... ."""
+    if not expr.has(*_REWRITES):
+        return expr
+    for func, rewrite in _REWRITES.items():
+        if expr.has(func):
+            expr = expr.replace(func, rewrite)
+    return expr
+
+
+class _Common:
+    """Rules shared by every backend's printer (mixed in before sympy's printer class)."""
+
+    def _print_Pow(self, expr, rational=False):
+        base, ex = expr.base, expr.exp
+        if ex.is_Integer and 2 <= abs(int(ex)) <= POW_LIMIT and not base.is_number:
+            b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Mul"] + 1)
+            product = "*".join([b] * abs(int(ex)))
+            return f"({product})" if ex > 0 else f"(1/({product}))"
+        if ex == -1 and not base.is_number:
+            return f"(1/{self.parenthesize(base, sympy.printing.precedence.PRECEDENCE['Mul'] + 1)})"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def doprint(self, expr, assign_to=None):
+        """One expression as code. Skips CodePrinter.doprint's per-call rewriting passes (they cost a
+        millisecond a line; generated programs have thousands), keeping its strict unsupported check."""
+        self._not_supported = set()
+        self._number_symbols = set()
+        text = self._print(_fold_numbers(expr))
+        if self._not_supported:
+            names = ", ".join(sorted(str(type(e).__name__) for e in self._not_supported))
+            raise CompileError(f"the backend cannot compute {names}")
+        return text
+
+
+def _fold_numbers(expr: sympy.Expr) -> sympy.Expr:
+    """Numeric subexpressions (log(2), sqrt(3), pi) as Floats, so backends need no constant calls."""
+    numeric = {}
+    walk = sympy.preorder_traversal(expr)
+    for sub in walk:
+        if sub.is_Number:
+            walk.skip()
+        elif sub.is_number:
+            value = sympy.N(sub, 17)
+            if value.is_Float:
+                numeric[sub] = value
+            walk.skip()
+    return expr.xreplace(numeric) if numeric else expr
+
+
+class PythonPrinter(_Common, PythonCodePrinter):
+    """Plain floats through the math module."""
+
+
+class NumpyPrinter(_Common, NumPyPrinter):
+    """Vectorised NumPy code."""
+
+
+class ScipyPrinter(_Common, SciPyPrinter):
+    """NumPy code that may call scipy.special (erf and friends), used when scipy is installed."""
+
+
+class TorchCodePrinter(_Common, TorchPrinter):
+    """Tensor code; numbers stay Python scalars, functions with numeric arguments get tensor forms."""
+
+    def _minmax(self, expr, op: str, clamp: str) -> str:
+        numbers = [a for a in expr.args if a.is_number]
+        others = [self._print(a) for a in expr.args if not a.is_number]
+        out = others[0]
+        for other in others[1:]:
+            out = f"torch.{op}({out}, {other})"
+        if numbers:
+            bound = (max if op == "maximum" else min)(float(n) for n in numbers)
+            out = f"torch.clamp({out}, {clamp}={bound!r})"
+        return out
+
+    def _print_Max(self, expr):
+        return self._minmax(expr, "maximum", "min")
+
+    def _print_Min(self, expr):
+        return self._minmax(expr, "minimum", "max")
+
+    def _print_Heaviside(self, expr):
+        return f"(0.5*torch.sign({self._print(expr.args[0])}) + 0.5)"
+
+    def _print_Pow(self, expr, rational=False):
+        base, ex = expr.base, expr.exp
+        if ex.is_Integer and 2 <= abs(int(ex)) <= POW_LIMIT or ex == -1:
+            return super()._print_Pow(expr, rational)
+        if ex == sympy.S.Half:
+            return f"torch.sqrt({self._print(base)})"
+        e = self.parenthesize(ex, 1000)
+        if base.is_number:  # torch.pow takes a Python number as base, a tensor as exponent
+            return f"torch.pow({float(base)!r}, {self._print(ex)})"
+        return f"{self.parenthesize(base, 1000)}**{e}"
+
+
+def printer_for(backend: str):
+    """A fresh printer for ``backend`` ("python", "numpy", "torch")."""
+    settings = {"fully_qualified_modules": True, "strict": True, "order": "none"}
+    if backend == "python":
+        return PythonPrinter(settings)
+    if backend == "numpy":
+        cls = ScipyPrinter if importlib.util.find_spec("scipy") else NumpyPrinter
+        return cls(settings)
+    if backend == "torch":
+        return TorchCodePrinter(settings)
+    raise CompileError(f"no printer for backend {backend!r}")
+
+
+def check_printable(exprs, backend: str) -> None:
+    """Refuse, at compile time, a function the backend cannot compute (named in the CompileError)."""
+    funcs = set()
+    for e in exprs:
+        funcs.update(type(f) for f in e.atoms(sympy.Function))
+    printer = printer_for(backend)
+    arg = sympy.Symbol("u", real=True)
+    for func in sorted(funcs, key=lambda f: f.__name__):
+        try:
+            probe = func(*([arg] * _arity(func)))
+            text = printer.doprint(probe)
+        except Exception as exc:  # sympy raises several kinds for an unprintable function
+            raise CompileError(f"the {backend} backend cannot compute {func.__name__}()") from exc
+        if backend != "python" and "math." in text:
+            raise CompileError(f"the {backend} backend cannot compute {func.__name__}() on arrays",
+                               hint="install scipy, or use backend='python' for scalars")
+
+
+def _arity(func) -> int:
+    nargs = getattr(func, "nargs", None)
+    try:
+        return min(nargs) if nargs else 1
+    except TypeError:
+        return 2
