@@ -1,0 +1,28 @@
+"""``symgd check``: is a derivative right? If not, which rule's term went wrong."""
+from __future__ import annotations
+
+import argparse
+
+from symgd.cli._options import add_format_argument
+
+EXIT_WRONG = 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("check", help="check a derivative you worked out by hand",
+                       description="Compare ANSWER with the derivative of EXPR (symbolically, else at random "
+                                   "points); when it is wrong, say which rule's term differs. Exit status 0 "
+                                   "when correct, 1 when not.")
+    p.add_argument("expr", metavar="EXPR", help='the function, e.g. "x^2 sin(x)"')
+    p.add_argument("--wrt", required=True, help="the variable, e.g. x")
+    p.add_argument("--answer", required=True, help='your derivative, e.g. "2x sin(x)"')
+    add_format_argument(p, ("text", "markdown", "json"))
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symgd.explain.check import check
+    from symgd.report.check import render_check
+    result = check(args.expr, args.wrt, args.answer)
+    print(render_check(result, args.format).rstrip("\n"))
+    return 0 if result.correct else EXIT_WRONG

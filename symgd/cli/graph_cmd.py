@@ -1,0 +1,46 @@
+"""``symgd graph``: the chain-rule graph of an expression at a point (values and adjoints)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from symgd.cli._options import add_format_argument, parse_point
+
+FORMATS = ("text", "dot", "svg", "png", "markdown", "json")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("graph", help="the chain-rule graph with forward values and adjoints at a point",
+                       description="Show EXPR as a graph of elementary operations: each node's definition, "
+                                   "its value at the point, the local partial on each edge, and its adjoint "
+                                   "from the backward pass. The inputs' adjoints are the gradient. SVG and "
+                                   "PNG need Graphviz's `dot` program.")
+    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "tanh(ln(1 + z*2x/sin(y)))"')
+    p.add_argument("--at", required=True, help="the point, e.g. x=1,y=2,z=3")
+    p.add_argument("--wrt", help="input variables (default: all); the others are constants")
+    p.add_argument("--depth", type=int, default=12, help="text: fold subtrees deeper than this (default 12)")
+    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    add_format_argument(p, FORMATS)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symgd.explain.graphview import graph
+    from symgd.report.graph import render_graph, render_image
+    view = graph(args.expr, at=parse_point(args.at), wrt=args.wrt)
+    if args.format in ("svg", "png"):
+        data = render_image(view, args.format)
+    elif args.format == "text":
+        data = render_graph(view, "text", max_depth=args.depth)
+    else:
+        data = render_graph(view, args.format)
+    if args.output:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        with open(args.output, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as out:
+            out.write(data)
+        print(f"wrote {args.output}", file=sys.stderr)
+    elif isinstance(data, bytes):
+        sys.stdout.buffer.write(data)
+    else:
+        print(data.rstrip("\n"))
+    return 0

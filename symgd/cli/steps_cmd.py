@@ -1,0 +1,28 @@
+"""``symgd steps``: the verified step-by-step derivation of an expression."""
+from __future__ import annotations
+
+import argparse
+
+from symgd.cli._options import add_format_argument
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("steps", help="step-by-step derivation, every step checked",
+                       description="Differentiate EXPR step by step, naming each rule; every step is "
+                                   "verified against sympy. Without --wrt: every partial derivative and "
+                                   "the gradient vector.")
+    p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "sin(x^2) * y"')
+    p.add_argument("--wrt", help="the variable (default: every variable, then the gradient)")
+    p.add_argument("--no-simplify", action="store_true", help="stop at the result the rules assemble")
+    add_format_argument(p, ("text", "markdown", "latex", "json"))
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symgd.explain.model import Derivation
+    from symgd.explain.steps import steps
+    from symgd.report.derivation import render_derivation, render_gradient
+    result = steps(args.expr, args.wrt, simplify=not args.no_simplify)
+    render = render_derivation if isinstance(result, Derivation) else render_gradient
+    print(render(result, args.format).rstrip("\n"))
+    return 0

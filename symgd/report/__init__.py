@@ -1,0 +1,1 @@
+"""Stage 5: results as text, Markdown, LaTeX and JSON (plots live in plot.py)."""

@@ -1,0 +1,195 @@
+"""Renderers for the chain-rule graph at a point: text tree, DOT, SVG/PNG (Graphviz), Markdown,
+LaTeX and JSON. All return strings (bytes for PNG); nothing here prints.
+
+The text tree is drawn from the output down, like pytensor's debugprint: a node that was already
+drawn is shown again only by name, and subtrees below ``max_depth`` are folded into a count.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import sympy
+
+from symgd.errors import BackendUnavailableError
+
+GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed for SVG and PNG but is not installed; install it "
+                 "with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
+                 "`conda install graphviz` — `pip install graphviz` alone does not provide the program. "
+                 "`--format dot` or `--format text` work without it.")
+
+
+def _num(value: float, precision: int) -> str:
+    return f"{value:.{precision}g}"
+
+
+def _s(expr: sympy.Expr) -> str:
+    return sympy.sstr(expr)
+
+
+def graphviz_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def _children(view) -> dict[str, list[tuple[str, sympy.Expr, float]]]:
+    return {n.name: list(zip(n.inputs, n.partials, n.partial_values)) for n in view.nodes}
+
+
+def _line(node, out: str, precision: int) -> str:
+    head = f"{node.name} (input)" if node.is_input else f"{node.name} = {_s(node.expr)}"
+    return f"{head}   value {_num(node.value, precision)}   ∂{out}/∂{node.name} {_num(node.adjoint, precision)}"
+
+
+def _edge(parent: str, kid: str, partial: sympy.Expr, value: float, precision: int) -> str:
+    """∂parent/∂kid = partial = value (the value once when the partial is a number)."""
+    text = f"∂{parent}/∂{kid} = {_s(partial)}"
+    return text if partial.is_number else f"{text} = {_num(value, precision)}"
+
+
+def render_text(view, *, precision: int = 6, max_depth: int = 12) -> str:
+    """The graph as a tree from the output, each node with value and adjoint, each edge with its local
+    partial; repeated nodes by name only; then the gradient."""
+    variables = ", ".join(v.name for v in view.variables)
+    lines = [f"f({variables}) = {_s(view.f)}   at " + ", ".join(f"{k} = {_num(v, precision)}"
+                                                            for k, v in view.point.items())]
+    if not view.output:
+        return "\n".join(lines + [f"f is constant: {_num(view.value, precision)}; its gradient is 0"])
+    by_name = {n.name: n for n in view.nodes}
+    children, shown = _children(view), set()
+
+    def draw(name: str, prefix: str, branch: str, edge: str, depth: int) -> None:
+        node = by_name[name]
+        if name in shown and not node.is_input:
+            lines.append(f"{prefix}{branch}{name} (shown above){edge}")
+            return
+        shown.add(name)
+        lines.append(f"{prefix}{branch}{_line(node, view.output, precision)}{edge}")
+        kids = children[name]
+        inner = prefix + ("" if not branch else ("   " if branch.startswith("└") else "│  "))
+        if kids and depth >= max_depth:
+            lines.append(f"{inner}└─ … {len(kids)} input(s) below depth {max_depth}")
+            return
+        for i, (kid, partial, value) in enumerate(kids):
+            mark = "└─ " if i == len(kids) - 1 else "├─ "
+            draw(kid, inner, mark, f"   [{_edge(name, kid, partial, value, precision)}]", depth + 1)
+
+    lines.append(f"output node {view.output} = f; each node shows its value and its adjoint ∂{view.output}/∂node")
+    draw(view.output, "", "", "", 0)
+    grad = ", ".join(f"∂{view.output}/∂{v.name} = {_num(g, precision)}"
+                     for v, g in zip(view.variables, view.gradient))
+    lines.append(f"gradient (the inputs' adjoints): {grad}")
+    return "\n".join(lines)
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "\\{").replace("}", "\\}") \
+        .replace("<", "\\<").replace(">", "\\>").replace("|", "\\|")
+
+
+def render_dot(view, *, precision: int = 6) -> str:
+    """Graphviz DOT, in the manner of micrograd's draw_dot: one record per node (name = definition |
+    value | adjoint), one edge per input labelled with its local partial."""
+    out = ["digraph symgd {", '  rankdir="LR";', '  node [shape=record, fontname="Helvetica"];',
+           '  edge [fontname="Helvetica", fontsize=10];']
+    for n in view.nodes:
+        head = n.name if n.is_input else f"{n.name} = {_s(n.expr)}"
+        label = (f"{{ {_dot_escape(head)} | value {_num(n.value, precision)} | "
+                 f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)} }}")
+        style = ', style=filled, fillcolor="#e8f0fe"' if n.is_input else (
+            ', style=filled, fillcolor="#fde8e8"' if n.name == view.output else "")
+        out.append(f'  "{n.name}" [label="{label}"{style}];')
+    for n in view.nodes:
+        for kid, partial, value in zip(n.inputs, n.partials, n.partial_values):
+            text = _dot_escape(_edge(n.name, kid, partial, value, precision))
+            out.append(f'  "{kid}" -> "{n.name}" [label="{text}"];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def render_image(view, fmt: str, *, precision: int = 6) -> bytes:
+    """SVG or PNG through Graphviz's ``dot`` program; a clear error when it is not installed."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise BackendUnavailableError(GRAPHVIZ_HINT)
+    done = subprocess.run([dot, f"-T{fmt}"], input=render_dot(view, precision=precision).encode(),
+                          capture_output=True, check=False, timeout=60)
+    if done.returncode != 0:
+        raise BackendUnavailableError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def _lat_value(partial: sympy.Expr, value: float, precision: int) -> str:
+    text = sympy.latex(partial)
+    return text if partial.is_number else f"{text} = {_num(value, precision)}"
+
+
+def _rows(view, precision: int):
+    for n in view.nodes:
+        edges = [(kid, p, v) for kid, p, v in zip(n.inputs, n.partials, n.partial_values)]
+        yield n, edges
+
+
+def render_markdown(view, *, precision: int = 6) -> str:
+    """A Markdown table of the nodes (math in $…$) and the gradient."""
+    lat = sympy.latex
+    lines = [f"Graph of $f = {lat(view.f)}$ at " + ", ".join(f"${k} = {_num(v, precision)}$"
+                                                           for k, v in view.point.items()), "",
+             f"| node | definition | value | adjoint $\\partial {view.output}/\\partial\\,\\cdot$ | local partials |",
+             "|---|---|---|---|---|"]
+    for n, edges in _rows(view, precision):
+        definition = "input" if n.is_input else f"${lat(n.expr)}$"
+        partials = "; ".join(f"$\\partial {n.name}/\\partial {k} = {_lat_value(p, v, precision)}$"
+                             for k, p, v in edges) or "—"
+        lines.append(f"| ${n.name}$ | {definition} | {_num(n.value, precision)} | "
+                     f"{_num(n.adjoint, precision)} | {partials} |")
+    grad = ", ".join(_num(g, precision) for g in view.gradient)
+    names = ", ".join(v.name for v in view.variables)
+    lines += ["", f"Gradient (the inputs' adjoints): $\\nabla f({names}) = ({grad})$"]
+    return "\n".join(lines) + "\n"
+
+
+def render_latex(view, *, precision: int = 6) -> str:
+    """A LaTeX table (for a write-up or a notebook) of the nodes and the gradient."""
+    lat = sympy.latex
+    rows = []
+    for n, edges in _rows(view, precision):
+        definition = "\\text{input}" if n.is_input else lat(n.expr)
+        partials = ",\\ ".join(f"\\frac{{\\partial {n.name}}}{{\\partial {k}}} = {_lat_value(p, v, precision)}"
+                               for k, p, v in edges) or "-"
+        rows.append(f"${n.name}$ & ${definition}$ & ${_num(n.value, precision)}$ & "
+                    f"${_num(n.adjoint, precision)}$ & ${partials}$ \\\\")
+    grad = ", ".join(_num(g, precision) for g in view.gradient)
+    return ("\\begin{tabular}{lllll}\n\\hline\nnode & definition & value & "
+            f"$\\partial {view.output}/\\partial\\,\\cdot$ & local partials \\\\\n\\hline\n" + "\n".join(rows) +
+            f"\n\\hline\n\\end{{tabular}}\n\n$\\nabla f = ({grad})$\n")
+
+
+def graph_data(view) -> dict:
+    """The graph as plain data (names, definitions as strings, numbers) for JSON."""
+    return {
+        "expression": _s(view.f), "variables": [v.name for v in view.variables], "at": view.point,
+        "output": view.output, "value": view.value,
+        "nodes": [{"name": n.name, "kind": n.kind, "expr": _s(n.expr), "definition": _s(n.definition),
+                   "inputs": list(n.inputs), "partials": [_s(p) for p in n.partials],
+                   "partial_values": list(n.partial_values), "value": n.value, "adjoint": n.adjoint,
+                   "adjoint_expr": _s(n.adjoint_expr)} for n in view.nodes],
+        "gradient": dict(zip((v.name for v in view.variables), view.gradient)),
+    }
+
+
+def render_graph(view, fmt: str = "text", **options) -> str:
+    """``view`` in ``fmt``: text, dot, svg, markdown, latex or json (PNG: use ``render_image``)."""
+    if fmt == "text":
+        return render_text(view, **options)
+    if fmt == "dot":
+        return render_dot(view, **options)
+    if fmt == "svg":
+        return render_image(view, "svg", **options).decode()
+    if fmt == "markdown":
+        return render_markdown(view, **options)
+    if fmt == "latex":
+        return render_latex(view, **options)
+    if fmt == "json":
+        return json.dumps(graph_data(view), indent=2)
+    raise ValueError(f"unknown graph format {fmt!r}")

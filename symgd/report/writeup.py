@@ -1,0 +1,180 @@
+"""The homework write-up of ``symgd solve``: problem, derivations, gradient, graph at the start point,
+descent table, result — as text, Markdown (math in $…$) or a complete LaTeX document.
+
+The CLI builds the pieces (``problem_from``, ``symgd.steps``, ``symgd.graph``, ``symgd.minimize``) and
+calls ``render_solve``; the output depends only on its inputs (deterministic).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import sympy
+
+from symgd.report.derivation import render_gradient, tex_escape
+from symgd.report.graph import render_graph
+
+FORMATS = ("text", "markdown", "latex")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The problem as read: the user's text, the expression, its variables, the start point, the
+    parser's notes on how the text was read, and the settings of the descent (lr, steps, ...)."""
+
+    source: str
+    expr: sympy.Expr
+    variables: tuple[sympy.Symbol, ...]
+    start: Mapping[str, float]
+    notes: tuple[str, ...] = ()
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One line of the descent table."""
+
+    step: int
+    point: tuple[float, ...]
+    value: float
+    grad_norm: float
+
+
+def history_rows(history: Sequence, variables: Sequence[sympy.Symbol]) -> tuple[HistoryRow, ...]:
+    """Normalise a minimize history (records with step/x/value/grad_norm, or 4-tuples; x a dict or a
+    sequence in variable order) into HistoryRows."""
+    rows = []
+    for item in history:
+        if isinstance(item, HistoryRow):
+            rows.append(item)
+            continue
+        step, x, value, norm = (item if isinstance(item, Sequence) else
+                                (item.step, item.x, item.value, item.grad_norm))
+        point = tuple(x[v.name] for v in variables) if isinstance(x, Mapping) else tuple(x)
+        rows.append(HistoryRow(int(step), tuple(float(p) for p in point), float(value), float(norm)))
+    return tuple(rows)
+
+
+def _n(value: float, precision: int = 8) -> str:
+    return f"{value:.{precision}g}"
+
+
+def _point_text(variables, point) -> str:
+    return ", ".join(f"{v.name} = {_n(p)}" for v, p in zip(variables, point))
+
+
+def _result_point(problem: Problem, result) -> tuple[float, ...]:
+    x = result.x
+    return tuple(float(x[v.name]) for v in problem.variables) if isinstance(x, Mapping) else tuple(x)
+
+
+def _text(problem, derivations, view, rows, result) -> str:
+    vs = problem.variables
+    out = [f"Problem: minimize f({', '.join(v.name for v in vs)}) = {sympy.sstr(problem.expr)}",
+           f"  as typed: {problem.source}"]
+    out += [f"  note: {n}" for n in problem.notes]
+    out += [f"  start: {_point_text(vs, [problem.start[v.name] for v in vs])}"]
+    out += [f"  {k}: {v}" for k, v in problem.settings.items()]
+    out += ["", "Derivatives", render_gradient(derivations, "text"), "", "Graph at the start point",
+            render_graph(view, "text") if view is not None else "(not shown)", "", "Descent",
+            f"{'step':>8}  {'point':<40}  {'f':>16}  {'|grad f|':>12}"]
+    out += [f"{r.step:>8}  {_point_text(vs, r.point):<40}  {_n(r.value, 10):>16}  {_n(r.grad_norm, 4):>12}"
+            for r in rows]
+    out += ["", f"Result: {_point_text(vs, _result_point(problem, result))}, f = {_n(result.fun, 12)}, "
+                f"|grad f| = {_n(result.grad_norm, 4)} after {result.nit} steps", f"  {result.message}"]
+    return "\n".join(out) + "\n"
+
+
+def _markdown(problem, derivations, view, rows, result) -> str:
+    vs, lat = problem.variables, sympy.latex
+    names = ", ".join(v.name for v in vs)
+    out = ["# Minimizing $f(" + names + ") = " + lat(problem.expr) + "$", "", "## Problem", "",
+           f"- as typed: `{problem.source}`", f"- read as: $f({names}) = {lat(problem.expr)}$"]
+    out += [f"- note: {n}" for n in problem.notes]
+    out += [f"- start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$"]
+    out += [f"- {k}: {v}" for k, v in problem.settings.items()]
+    out += ["", "## Derivatives", "", render_gradient(derivations, "markdown"), "## Graph at the start point", "",
+            render_graph(view, "markdown") if view is not None else "(not shown)", "", "## Descent", "",
+            "| step | point | $f$ | $\\lVert\\nabla f\\rVert$ |", "|---:|---|---:|---:|"]
+    out += [f"| {r.step} | ${_point_text(vs, r.point)}$ | {_n(r.value, 10)} | {_n(r.grad_norm, 4)} |" for r in rows]
+    out += ["", "## Result", "", f"- point: ${_point_text(vs, _result_point(problem, result))}$",
+            f"- $f = {_n(result.fun, 12)}$, $\\lVert\\nabla f\\rVert = {_n(result.grad_norm, 4)}$ after "
+            f"{result.nit} steps", f"- {result.message}"]
+    return "\n".join(out) + "\n"
+
+
+_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage[utf8]{inputenc}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2cm,landscape]{geometry}
+\setlength{\parindent}{0pt}
+\begin{document}
+"""
+
+
+def _latex(problem, derivations, view, rows, result) -> str:
+    vs, lat = problem.variables, sympy.latex
+    names = ", ".join(v.name for v in vs)
+    out = [_PREAMBLE, f"\\section*{{Minimizing $f({names}) = {lat(problem.expr)}$}}", "\\subsection*{Problem}",
+           f"As typed: \\texttt{{{tex_escape(problem.source)}}}\\\\",
+           f"Read as: $f({names}) = {lat(problem.expr)}$\\\\"]
+    out += [f"Note: {tex_escape(n)}\\\\" for n in problem.notes]
+    out += [f"Start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$\\\\"]
+    out += [f"{tex_escape(str(k))}: {tex_escape(str(v))}\\\\" for k, v in problem.settings.items()]
+    out += ["\\subsection*{Derivatives}", render_gradient(derivations, "latex"),
+            "\\subsection*{Graph at the start point}",
+            ("{\\small\n" + render_graph(view, "latex") + "}") if view is not None else "(not shown)",
+            "\\subsection*{Descent}", "\\begin{tabular}{rlrr}", "\\hline",
+            "step & point & $f$ & $\\lVert\\nabla f\\rVert$ \\\\", "\\hline"]
+    out += [f"{r.step} & ${_point_text(vs, r.point)}$ & ${_n(r.value, 10)}$ & ${_n(r.grad_norm, 4)}$ \\\\"
+            for r in rows]
+    out += ["\\hline", "\\end{tabular}", "\\subsection*{Result}",
+            f"${_point_text(vs, _result_point(problem, result))}$, $f = {_n(result.fun, 12)}$, "
+            f"$\\lVert\\nabla f\\rVert = {_n(result.grad_norm, 4)}$ after {result.nit} steps. "
+            f"{tex_escape(result.message)}", "\\end{document}"]
+    return "\n".join(out) + "\n"
+
+
+def render_solve(problem: Problem, derivations, graph_view, history, result, fmt: str = "markdown") -> str:
+    """The complete write-up of a solve in ``fmt`` ("text", "markdown" or "latex": a full document).
+
+    ``derivations``: ``symgd.steps(expr)`` (a GradientDerivation); ``graph_view``: ``symgd.graph(expr,
+    at=start)`` or None; ``history``: the minimize history (see ``history_rows``); ``result``: anything
+    with ``.x``, ``.fun``, ``.grad_norm``, ``.nit``, ``.message`` (a MinimizeResult).
+    """
+    rows = history_rows(history, problem.variables)
+    render = {"text": _text, "markdown": _markdown, "latex": _latex}.get(fmt)
+    if render is None:
+        raise ValueError(f"unknown write-up format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return render(problem, derivations, graph_view, rows, result)
+
+
+def problem_from(f: str | sympy.Expr, start: Mapping[str, float], settings: Mapping[str, object] | None = None
+                 ) -> Problem:
+    """A Problem from the user's text (parsed, with the parser's notes) or an expression."""
+    from symgd.calculus.variables import ordered_variables
+    if isinstance(f, str):
+        from symgd.parse import parse_program
+        program = parse_program(f)
+        expr, source, notes = program.expr, f, tuple(program.notes)
+    else:
+        expr, source, notes = sympy.sympify(f), sympy.sstr(f), ()
+    variables = ordered_variables(expr)
+    return Problem(source, expr, variables, dict(start), notes, dict(settings or {}))
+
+
+def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str = "text") -> str:
+    """What ``symgd solve`` shows before descending: the gradient vector and the chain-rule graph at
+    the start point, in "text" or "markdown"."""
+    from symgd.explain.graphview import graph
+    from symgd.explain.steps import steps
+    derivations = steps(f)
+    names = ", ".join(v.name for v in derivations.variables)
+    if fmt == "markdown":
+        vector = ", ".join(sympy.latex(e) for e in derivations.gradient)
+        head = f"$\\nabla f({names}) = \\left({vector}\\right)$\n"
+    else:
+        head = "\n".join(f"∂f/∂{v.name} = {sympy.sstr(e)}" for v, e in zip(derivations.variables,
+                                                                          derivations.gradient))
+    return head + "\n\n" + render_graph(graph(f, at=dict(start)), fmt)
