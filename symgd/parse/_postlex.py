@@ -65,6 +65,22 @@ def _latex(stream: Iterator[Token]) -> Iterator[Token]:
                         "and the function commands such as \\sin and \\ln")
         type_, value = COMMANDS[word]
         yield _retype(tok, type_, value)
+        if type_ == "FRAC":
+            yield from _frac_digits(stream)
+
+
+def _frac_digits(stream: Iterator[Token]) -> Iterator[Token]:
+    """``\\frac12`` is TeX for \\frac{1}{2}: split a two-digit number right after \\frac."""
+    nxt = next(stream, None)
+    if nxt is None:
+        return
+    if nxt.type == "NUMBER" and len(nxt.value) == 2 and nxt.value.isdigit():
+        for k, digit in enumerate(nxt.value):  # as if typed \\frac{1}{2}
+            for type_, value in (("LBRACE", "{"), ("NUMBER", digit), ("RBRACE", "}")):
+                yield Token(type_, value, nxt.start_pos + k, nxt.line, nxt.column + k,
+                            nxt.end_line, nxt.column + k + 1, nxt.start_pos + k + 1)
+    else:
+        yield from _latex(iter([nxt]))
 
 
 def _greek_value(value: str) -> str:

@@ -86,6 +86,9 @@ def _end_of_input(text: str, seen: list[Token], expected) -> ParseError:
     pos = len(text.rstrip())
     last = seen[-1] if seen else None
     open_tok = unclosed(seen)
+    if last is not None and last.type in ("FUNC", "SUBSCRIPT"):
+        return error_at(text, pos, "the input ends with a function that has no argument",
+                        hint="a function needs an argument, as in sin x or sin(x)")
     if last is not None and last.type in _OPERATORS:
         what = "an exponent" if last.type == "POW" else "a term" if last.type == "ADD_OP" else "a factor"
         return error_at(text, pos, f"the input ends with '{last.value}': {what} is missing after it",
@@ -99,6 +102,8 @@ def _end_of_input(text: str, seen: list[Token], expected) -> ParseError:
 
 
 def _token_hint(tok: Token, seen: list[Token]) -> str | None:
+    if seen and seen[-1].type in ("FUNC", "SUBSCRIPT"):
+        return "a function needs an argument, as in sin x or sin(x)"
     if tok.type in _CLOSERS and tok.type != "BAR_CLOSE" and unclosed(seen) is None:
         return f"'{tok.value}' has no matching opening bracket; remove it or add one before"
     if tok.type == "COMMA" and not any(t.type in ("FUNC_CALL", "NAME_CALL", "LSQB") for t in seen):
@@ -119,6 +124,9 @@ def from_unexpected_token(text: str, exc: UnexpectedToken, seen: list[Token]) ->
     if tok.type == "_SEP" and seen and seen[-1].type in _OPERATORS:
         return error_at(text, seen[-1].start_pos, f"'{seen[-1].value}' has nothing after it",
                         hint="complete the expression before the ';' or new line")
+    if tok.type == "SUBSCRIPT":
+        return error_at(text, tok.start_pos, "names cannot begin with '_'",
+                        hint="start the name with a letter, as in x_1")
     message = f"unexpected {describe(tok)}; expected {expected_words(expected)}"
     return error_at(text, tok.start_pos, message, hint=_token_hint(tok, seen))
 
@@ -140,6 +148,9 @@ def from_unexpected_character(text: str, exc: UnexpectedCharacters) -> ParseErro
     if char == "." and pos + 1 < len(text) and (text[pos + 1].isalpha() or text[pos + 1] == "_"):
         return error_at(text, pos, "attribute access with '.' is not allowed",
                         hint="write math only; use '*' to multiply")
+    if char == "_" and pos > 0 and text[pos - 1].isalnum():
+        return error_at(text, pos, "'_' must be followed by a subscript",
+                        hint="write x_1 or w_{0}")
     if char in _CHAR_HINTS:
         message, hint = _CHAR_HINTS[char]
         return error_at(text, pos, message, hint=hint)
