@@ -22,7 +22,10 @@ def _torch() -> Any:
 
 
 def full_like(value: Any, like: Any) -> Any:
-    """``value`` (a number or an array that broadcasts) as a fresh array of ``like``'s shape."""
+    """``value`` (a number or an array that broadcasts) as an array of ``like``'s shape (fresh unless
+    ``value`` already is one of that shape and library)."""
+    if type(value) is type(like) and value.shape == like.shape:
+        return value
     if is_torch(like):
         torch = _torch()
         out = torch.as_tensor(value, dtype=like.dtype, device=like.device)
@@ -58,6 +61,11 @@ def falses(like: Any) -> Any:
     if is_torch(like):
         return _torch().zeros(like.shape, dtype=_torch().bool, device=like.device)
     return np.zeros(np.shape(like), dtype=bool)
+
+
+def minimum(a: Any, bound: float) -> Any:
+    """Elementwise min(a, bound)."""
+    return a.clamp(max=bound) if is_torch(a) else np.minimum(a, bound)
 
 
 def isfinite(a: Any) -> Any:
@@ -99,6 +107,8 @@ def mask_like(mask: np.ndarray, ref: Any) -> Any:
 
 def stack_columns(columns: Any, rows: int, ref: Any) -> Any:
     """Columns (numbers or ``(rows,)`` arrays) as one ``(rows, len(columns))`` array."""
+    if all(type(c) is type(ref) and c.shape == (rows,) for c in columns):
+        return _torch().stack(list(columns), dim=1) if is_torch(ref) else np.stack(columns, axis=1)
     if is_torch(ref):
         torch = _torch()
         cols = [torch.broadcast_to(torch.as_tensor(c, dtype=ref.dtype, device=ref.device), (rows,))

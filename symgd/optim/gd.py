@@ -1,7 +1,8 @@
 """Plain gradient descent, x <- x - lr * (g + weight_decay * x), and the Armijo backtracking line search.
 
 ``gd`` with ``momentum > 0`` is torch's SGD with momentum (see ``momentum.py``); with
-``linesearch="armijo"`` each step starts at ``lr`` and halves until the Armijo condition holds.
+``linesearch="armijo"`` each step starts at min(lr, last accepted step / shrink) and shrinks until
+the Armijo condition holds.
 """
 from __future__ import annotations
 
@@ -40,17 +41,23 @@ def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_d
         raise HyperParameterError("the Armijo line search does not take weight_decay")
     search = armijo(c, shrink, max_backtracks)
 
+    def init(x: Any) -> OptState:
+        return OptState(0, (arrays.full_like(lr, x[:, 0]),))
+
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
-        new_x = search(problem, x, grad, -grad, lr, value)
-        return new_x, OptState(state.step + 1)
+        # warm start: one notch above the last accepted step, capped at lr (saves most backtracking)
+        t0 = arrays.minimum(state.slots[0] / shrink, lr)
+        new_x, t = search(problem, x, grad, -grad, t0, value)
+        return new_x, OptState(state.step + 1, (t,))
 
     hyper = {"lr": lr, "linesearch": "armijo", "c": c, "shrink": shrink}
-    return Optimizer("gd+armijo", lambda x: OptState(0), update, hyper, None, frozenset({"value"}))
+    return Optimizer("gd+armijo", init, update, hyper, None, frozenset({"value"}))
 
 
 def armijo(c: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 60):
     """A batched backtracking search: per start, the first t = t0 * shrink**k with
-    f(x + t d) <= f(x) + c t g.d (and finite). Returns ``search(problem, x, g, d, t0, value) -> new x``."""
+    f(x + t d) <= f(x) + c t g.d (and finite). ``search(problem, x, g, d, t0, value)`` returns the new
+    x and the accepted t per start (0 where none was found: that start stays put)."""
     check_unit("c", c)
     check_unit("shrink", shrink)
     if c <= 0 or shrink <= 0:
@@ -69,6 +76,7 @@ def armijo(c: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 60):
             if bool(accepted.all()):
                 break
             t = arrays.where(accepted, t, t * shrink)
-        return x + arrays.where(accepted, t, t * 0)[:, None] * direction
+        t = arrays.where(accepted, t, t * 0)
+        return x + t[:, None] * direction, t
 
     return search

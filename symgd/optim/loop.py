@@ -77,8 +77,9 @@ class _Run:
     f_prev: np.ndarray | None = None
 
     def stop(self, mask: np.ndarray, why: str) -> None:
-        self.status[mask] = why
-        self.active &= ~mask
+        if mask.any():
+            self.status[mask] = why
+            self.active &= ~mask
 
 
 def _masked_state(active: Any, new: OptState, old: OptState) -> OptState:
@@ -120,14 +121,18 @@ def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState
     with np.errstate(all="ignore"):
         new_x, new_state = optimizer.update(g, state, x, problem, value=f)
     new_f, new_g, new_f_np, new_gn = _evaluate(problem, new_x)
-    finite = np.isfinite(new_f_np) & np.isfinite(new_gn) & np.isfinite(arrays.to_numpy(new_x)).all(axis=1)
+    new_x_np = arrays.to_numpy(new_x) if arrays.is_torch(new_x) else new_x
+    finite = np.isfinite(new_f_np) & np.isfinite(new_gn) & np.isfinite(new_x_np).all(axis=1)
     bad = run.active & ~finite
     grew = run.active & finite & (new_f_np - f_start > GROWTH * (1 + np.abs(f_start)))
-    run.bad_x[bad] = arrays.to_numpy(new_x)[bad]
+    run.f_prev = f_np
+    if not (bad.any() or grew.any()) and run.active.all():  # the common case: every start moves on
+        run.nit += 1
+        return new_x, new_state, new_f, new_g, new_f_np, new_gn
+    run.bad_x[bad] = new_x_np[bad]
     run.stop(bad, "diverged")
     run.stop(grew, "diverged")
     advance = run.active | grew
-    run.f_prev = f_np
     run.nit[advance] += 1
     mask = arrays.mask_like(advance, x)
     return (arrays.where(mask, new_x, x), _masked_state(mask, new_state, state),

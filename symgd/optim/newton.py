@@ -48,7 +48,7 @@ def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | None = "arm
         if problem is None:
             raise HyperParameterError("newton needs the problem's Hessian: call it through minimize")
         direction = newton_direction(problem.hessian(x), grad, damping)
-        new_x = search(problem, x, grad, direction, lr, value) if search else x + lr * direction
+        new_x = search(problem, x, grad, direction, lr, value)[0] if search else x + lr * direction
         return new_x, OptState(state.step + 1)
 
     hyper = {"lr": lr, "damping": damping, "linesearch": linesearch}
