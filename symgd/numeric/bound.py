@@ -1,7 +1,12 @@
 """Per-sample expressions over data: compiled once, bound to data arrays, reduced numerically.
 
-First version (lambdify with cse); the performance work hoists data-only subexpressions at bind time
-and turns reductions into dot products, keeping this API.
+``compile_data(expr, params, data)`` prepares e(θ; data):
+- data-only subexpressions (x², x³, exp(x) of data columns) are hoisted: computed once, at ``bind``;
+- sums that are linear in the parameters with data-only coefficients (a + b·x + c·x² + d·x³ - y)
+  become one matrix-vector product ℓ = F·θ + f₀ with the feature matrix F built at bind time, so the
+  summed gradient through ℓ is the dot product Fᵀ·(∂e/∂ℓ) (J^T r for least squares);
+- what remains goes through the one graph (reverse mode) and is printed as NumPy code that gives the
+  value and the gradient in one pass.
 """
 from __future__ import annotations
 
@@ -12,27 +17,52 @@ from typing import Any, Callable
 import numpy as np
 import sympy
 
+from symgd.calculus.graph import build_graph
 from symgd.errors import DataError
+from symgd.numeric import runtime
+from symgd.numeric.codegen import code_names, program_from_graph, render_body
+
+
+@dataclass(frozen=True)
+class Block:
+    """A sum linear in parameters: ``symbol`` = F·θ[index] + offset, F's columns data-only."""
+
+    symbol: sympy.Symbol
+    index: tuple[int, ...]
+    columns: tuple[sympy.Expr, ...]
+    offset: sympy.Expr
 
 
 @dataclass(frozen=True)
 class DataProgram:
-    """A per-sample expression e(theta; data) and its gradient in theta, compiled for NumPy."""
+    """A per-sample expression e(θ; data) and its gradient in θ, compiled for NumPy."""
 
     expr: sympy.Expr
     params: tuple[sympy.Symbol, ...]
     data: tuple[sympy.Symbol, ...]
-    _value: Callable[..., Any]
-    _jac: Callable[..., Any]
+    hoisted: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
+    blocks: tuple[Block, ...]
+    source: str
+    _hoist: Callable[..., Any]
+    _make: Callable[..., Any]
 
     def bind(self, arrays: Mapping[str, Any]) -> "BoundData":
-        """Bind data columns (by symbol name) once; returns the callable on parameters alone."""
+        """Bind data columns (by symbol name) once: hoisted features and feature matrices are built here."""
         missing = [d.name for d in self.data if d.name not in arrays]
         if missing:
             raise DataError(f"missing data column(s): {', '.join(missing)}")
-        cols = tuple(np.asarray(arrays[d.name], dtype=float) for d in self.data)
-        n = len(cols[0]) if cols else 1
-        return BoundData(self, cols, n)
+        cols = [np.asarray(arrays[d.name], dtype=float) for d in self.data]
+        n = int(np.broadcast_shapes(*(c.shape for c in cols))[0]) if cols and cols[0].ndim else 1
+        full = [np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in self._hoist(*cols)]
+        k = len(self.hoisted)
+        h, rest = full[:k], full[k:]
+        tables = []
+        for block in self.blocks:
+            width = len(block.columns)
+            tables.append(np.ascontiguousarray(np.stack(rest[:width], axis=0)))  # Fᵀ: k × n, rows contiguous
+            tables.append(np.ascontiguousarray(rest[width]))
+            rest = rest[width + 1:]
+        return BoundData(self, (*cols, *h, *tables), n)
 
 
 @dataclass(frozen=True)
@@ -40,30 +70,180 @@ class BoundData:
     """A ``DataProgram`` with its data bound: per-sample values, Jacobian and summed value/gradient."""
 
     program: DataProgram
-    columns: tuple[np.ndarray, ...]
+    arrays: tuple[np.ndarray, ...]
     n: int
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fns", self.program._make(self.n, *self.arrays))
+
     def sample_values(self, theta: Sequence[float]) -> np.ndarray:
-        out = self.program._value(*theta, *self.columns)
-        return np.broadcast_to(np.asarray(out, dtype=float), (self.n,))
+        """e(θ; data_i) for every sample i (length n)."""
+        return self._fns[0](np.asarray(theta, dtype=float))
 
     def sample_jacobian(self, theta: Sequence[float]) -> np.ndarray:
-        cols = self.program._jac(*theta, *self.columns)
-        return np.stack([np.broadcast_to(np.asarray(c, dtype=float), (self.n,)) for c in cols], axis=1)
+        """∂e(θ; data_i)/∂θ_j as an n × p array."""
+        return self._fns[2](np.asarray(theta, dtype=float))
 
     def sum_value_and_grad(self, theta: Sequence[float]) -> tuple[float, np.ndarray]:
-        return float(self.sample_values(theta).sum()), self.sample_jacobian(theta).sum(axis=0)
+        """Σ_i e_i and its gradient, from one pass (dot products where the structure allows)."""
+        return self._fns[1](np.asarray(theta, dtype=float))
+
+    def jtj_and_jtr(self, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """JᵀJ and Jᵀr summed over the samples (r = e(θ), J its Jacobian): Gauss-Newton / LM pieces."""
+        theta = np.asarray(theta, dtype=float)
+        jac, r = self._fns[2](theta), self._fns[0](theta)
+        return jac.T @ jac, jac.T @ r
 
     def subset(self, index: Any) -> "BoundData":
-        cols = tuple(c[index] for c in self.columns)
-        return BoundData(self.program, cols, len(cols[0]) if cols else 1)
+        """The same program bound to the samples ``index`` selects (a mini-batch)."""
+        arrays = tuple(a[index] for a in self.arrays)
+        n = len(arrays[0]) if arrays else 1
+        return BoundData(self.program, arrays, n)
+
+
+def _hoist(expr, params, data, hoisted: dict) -> sympy.Expr:
+    """Replace maximal data-only subexpressions (not bare columns) by symbols h0, h1, ..."""
+    found = {}
+    walk = sympy.preorder_traversal(expr)
+    for sub in walk:
+        free = sub.free_symbols
+        if free and free <= data:
+            if not sub.is_Atom:
+                found[sub] = hoisted.setdefault(sub, sympy.Symbol(f"h{len(hoisted)}"))
+            walk.skip()
+    return expr.xreplace(found) if found else expr
+
+
+def _linear(sub, params) -> dict | None:
+    """{param or 1: coefficient} when ``sub`` is a sum linear in params with param-free coefficients."""
+    if not sub.is_Add:
+        return None
+    coeffs: dict = {}
+    for term in sub.args:
+        indep, dep = term.as_independent(*params, as_Add=False)
+        if dep != 1 and dep not in params:
+            return None
+        coeffs[dep] = coeffs.get(dep, 0) + indep
+    return coeffs if sum(1 for k in coeffs if k != 1) >= 2 else None
+
+
+def _blocks(expr, params) -> tuple[sympy.Expr, list[Block]]:
+    order = {p: i for i, p in enumerate(params)}
+    blocks, found = [], {}
+    walk = sympy.preorder_traversal(expr)
+    for sub in walk:
+        coeffs = _linear(sub, set(params))
+        if coeffs is None:
+            continue
+        walk.skip()
+        if sub in found:
+            continue
+        used = sorted((p for p in coeffs if p != 1), key=order.__getitem__)
+        sym = sympy.Symbol(f"l{len(blocks)}")
+        blocks.append(Block(sym, tuple(order[p] for p in used), tuple(coeffs[p] for p in used),
+                            coeffs.get(1, sympy.S.Zero)))
+        found[sub] = sym
+    return (expr.xreplace(found) if found else expr), blocks
+
+
+def _reduction(value_expr: str, out_node, rename) -> str:
+    """Σ over samples of the printed per-sample value: a dot product for c·u² outputs."""
+    if out_node is not None:
+        coeff, rest = out_node.expr.as_coeff_Mul()
+        if rest.is_Pow and rest.exp == 2 and rest.base.is_Symbol:
+            u = rename.get(rest.base, rest.base).name
+            return f"_dotn({float(coeff)!r}, {u}, n)"
+    return f"_red({value_expr}, n)"
+
+
+def _source(reduced, params, data, hoisted, blocks) -> str:
+    """Generated factory ``make(n, data..., hoisted..., F0, f0, ...)`` returning the three functions."""
+    p = len(params)
+    direct = [q for q in params if q in reduced.free_symbols]
+    inputs = tuple(direct) + tuple(b.symbol for b in blocks)
+    graph = build_graph(reduced, inputs) if inputs else None
+    args = ["n", *(d.name for d in data), *(h.name for h, _ in hoisted)]
+    for k in range(len(blocks)):
+        args += [f"F{k}", f"f{k}"]
+    lines = [f"def make({', '.join(args)}):"]
+    theta = [f"    {q.name} = theta[{params.index(q)}]" for q in direct]
+    for k, b in enumerate(blocks):
+        sel = "theta" if b.index == tuple(range(p)) else f"theta[{list(b.index)}]"
+        theta.append(f"    l{k} = {sel} @ F{k} + f{k}")
+    if graph is None:
+        body, outs, out_node, rename = [], [runtime.printer("numpy").doprint(reduced)], None, {}
+        bodies = {"values": [], "jacobian": []}
+    else:
+        program, value, grads = program_from_graph(graph)
+        full = program.prune((value, *grads))
+        rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
+        body, outs = render_body(full, "numpy", rename)
+        bodies = {"values": render_body(program.prune((value,)), "numpy", rename)[0],
+                  "jacobian": render_body(program.prune(grads), "numpy", rename)[0]}
+        out_node = graph.node(graph.output) if graph.nodes else None
+    vals = f"_full({outs[0]}, n)"
+    lines += ["    def values(theta):", *("    " + t for t in theta), *("        " + b for b in bodies["values"]),
+              f"        return {vals}"]
+    lines += ["    def sum_value_and_grad(theta):", *("    " + t for t in theta),
+              *("        " + b for b in body), f"        _g = _np.zeros({p})"]
+    for q, g in zip(direct, outs[1:]):
+        lines.append(f"        _g[{params.index(q)}] = _red({g}, n)")
+    for k, b in enumerate(blocks):
+        g = outs[1 + len(direct) + k]
+        target = "_g" if b.index == tuple(range(p)) else f"_g[{list(b.index)}]"
+        lines.append(f"        {target} += _tdot(F{k}, {g})")
+    lines.append(f"        return {_reduction(outs[0], out_node, rename)}, _g")
+    lines += ["    def jacobian(theta):", *("    " + t for t in theta), *("        " + b for b in bodies["jacobian"]),
+              f"        _j = _np.zeros((n, {p}))"]
+    for q, g in zip(direct, outs[1:]):
+        lines.append(f"        _j[:, {params.index(q)}] = {g}")
+    for k, b in enumerate(blocks):
+        g = outs[1 + len(direct) + k]
+        lines.append(f"        _j[:, {list(b.index)}] += _col({g}) * F{k}.T")
+    lines += ["        return _j", "    return values, sum_value_and_grad, jacobian"]
+    return "\n".join(lines) + "\n"
+
+
+def _red(v, n):
+    return float(np.sum(v)) if np.ndim(v) else float(v) * n
+
+
+def _dotn(c, u, n):
+    return c * float(u @ u) if np.ndim(u) else c * float(u * u) * n
+
+
+def _full(v, n):
+    return v if np.shape(v) == (n,) else np.full(n, v, dtype=float)
+
+
+def _tdot(table, g):
+    return table @ g if np.ndim(g) else g * table.sum(axis=1)
+
+
+def _col(g):
+    return g[:, None] if np.ndim(g) else g
 
 
 def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequence[sympy.Symbol],
                  backend: str = "numpy") -> DataProgram:
     """Compile a per-sample expression with parameters ``params`` and data symbols ``data``."""
+    expr = sympy.sympify(expr)
     params, data = tuple(params), tuple(data)
-    args = params + data
-    value = sympy.lambdify(args, expr, modules="numpy", cse=True)
-    jac = sympy.lambdify(args, [sympy.diff(expr, p) for p in params], modules="numpy", cse=True)
-    return DataProgram(expr, params, data, value, jac)
+    unknown = expr.free_symbols - set(params) - set(data)
+    if unknown:
+        raise DataError(f"{', '.join(sorted(s.name for s in unknown))} is neither a parameter nor a data column")
+    hoisted: dict = {}
+    reduced = _hoist(expr, set(params), set(data), hoisted)
+    reduced, blocks = _blocks(reduced, params)
+    pairs = tuple((sym, e) for e, sym in hoisted.items())
+    back = {sym: e for sym, e in pairs}
+    features = [e for _, e in pairs]
+    for b in blocks:
+        features += [c.xreplace(back) for c in b.columns] + [b.offset.xreplace(back)]
+    printer = runtime.printer("numpy")
+    hoist_src = (f"def hoist({', '.join(d.name for d in data)}):\n"
+                 f"    return ({''.join(printer.doprint(f) + ', ' for f in features)})\n")
+    source = hoist_src + "\n" + _source(reduced, params, data, pairs, blocks)
+    ns = runtime.load(source, "numpy", extra={"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col,
+                                               "_dotn": _dotn})
+    return DataProgram(expr, params, data, pairs, tuple(blocks), source, ns["hoist"], ns["make"])

@@ -74,7 +74,14 @@ def _torch_namespace(device: Any, dtype: Any) -> dict[str, Any]:
     return {"torch": torch, "_as_tensor": as_tensor, "_bc": bc, "_common": common}
 
 
-def load(source: str, backend: str, device: Any = None, dtype: Any = None) -> dict[str, Callable]:
+def printer(backend: str):
+    """The code printer of ``backend``."""
+    from symgd.numeric.printers import printer_for
+    return printer_for(backend)
+
+
+def load(source: str, backend: str, device: Any = None, dtype: Any = None,
+         extra: dict[str, Any] | None = None) -> dict[str, Callable]:
     """Execute generated ``source`` in a fresh namespace for ``backend``; returns its functions."""
     namespace: dict[str, Any] = {"math": math, "functools": functools, "_inf": math.inf,
                                  "_isfinite": math.isfinite}
@@ -85,6 +92,7 @@ def load(source: str, backend: str, device: Any = None, dtype: Any = None) -> di
             namespace["scipy"] = importlib.import_module("scipy")
     if backend == "torch":
         namespace.update(_torch_namespace(device, dtype))
+    namespace.update(extra or {})
     filename = f"<symgd-{backend}-{next(_counter)}>"
     # registered so tracebacks and inspect show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
