@@ -124,7 +124,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     opt = _optimizer(optimizer, lr, hyper)
     array_backend = _array_backend(backend)
     x_start = _starts_array(x0, starts, bounds, seed, names)
-    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 100)
+    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
     problem = Problem(expr, variables, array_backend, device, dtype)
     x_array = _to_backend(x_start, array_backend, device, dtype)
