@@ -1,0 +1,192 @@
+"""Fused descent loops: gradient, optimizer update, stopping test and history as ONE generated function.
+
+For a scalar problem the gradient lines of the one graph and the optimizer's ``ElementwiseRule`` are
+printed, per coordinate, into a single loop (plain Python floats, or compiled by numba), so no per-step
+call overhead remains. The gradient norm and finiteness are tested every ``check_every`` steps; a row
+(step, x, value, grad norm) is recorded every ``record_every`` steps (0: none) and at the end.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.calculus.graph import Graph, build_graph
+from symgd.errors import CompileError
+from symgd.numeric import runtime
+from symgd.numeric.codegen import code_names, program_from_graph, render_body
+from symgd.numeric.rule import G, T, X, ElementwiseRule
+
+STATUS = {0: "converged", 1: "nonfinite", 2: "max_steps"}
+
+
+@dataclass(frozen=True)
+class FusedResult:
+    """The outcome of a fused loop. ``status``: "converged", "max_steps" or "nonfinite" (then ``x`` is
+    the last finite iterate that was checked, at step ``nit``). ``history``: (step, x, value, grad_norm)."""
+
+    x: tuple[float, ...]
+    value: float
+    grad_norm: float
+    nit: int
+    status: str
+    history: list[tuple[int, tuple[float, ...], float, float]]
+
+
+def _rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str]]:
+    """Per-step lines (depending on t only, emitted once a step) and per-coordinate update lines."""
+    slots = rule.slot_symbols()
+    new = [sympy.Symbol(f"_new_{s}", real=True) for s in rule.slots]
+    exprs = list(rule.state_update) + [rule.x_update.xreplace(dict(zip(slots, new)))]
+    t = sympy.Symbol("_t")
+    per_step: dict = {}  # maximal subexpressions of t alone (bias corrections): once a step
+    for e in exprs:
+        walk = sympy.preorder_traversal(e)
+        for sub in walk:
+            if sub.free_symbols == {T} and not sub.is_Atom:
+                per_step.setdefault(sub, sympy.Symbol(f"_b{len(per_step)}"))
+                walk.skip()
+    exprs = [e.xreplace(per_step) for e in exprs]
+    temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"))
+    step_syms: set = set()
+    step_lines = [f"{s.name} = {printer.doprint(e.xreplace({T: t}))}" for e, s in per_step.items()]
+    coord_lines = []
+    for i, name in enumerate(xs):
+        sub = {X: sympy.Symbol(name), G: sympy.Symbol(f"_g{i}"), T: t}
+        sub.update({s: sympy.Symbol(f"_s{j}_{i}") for j, s in enumerate(slots)})
+        sub.update({s: sympy.Symbol(f"_n{j}_{i}") for j, s in enumerate(new)})
+        sub.update({s: sympy.Symbol(f"{s.name}_{i}") for s, _ in temps if s not in step_syms})
+        coord_lines += [f"{s.name}_{i} = {printer.doprint(e.xreplace(sub))}" for s, e in temps
+                        if s not in step_syms]
+        coord_lines += [f"_n{j}_{i} = {printer.doprint(reduced[j].xreplace(sub))}" for j in range(len(slots))]
+        coord_lines.append(f"{name} = {printer.doprint(reduced[-1].xreplace(sub))}")
+        coord_lines += [f"_s{j}_{i} = _n{j}_{i}" for j in range(len(slots))]
+    return step_lines, coord_lines
+
+
+def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str:
+    """Source of ``value(x...)`` and ``loop(x..., slots..., steps, tol2, check_every, record_every, hist)``.
+
+    The loop returns (x..., k, status, last finite x..., its step, its squared grad norm, rows).
+    """
+    program, value, grads = program_from_graph(graph)
+    gprog = program.prune(grads)
+    vprog = program.prune((value,))
+    rename = code_names(program, runtime.RESERVED)
+    printer = runtime.printer("python")
+    xs = [rename.get(v, v).name for v in graph.inputs]
+    n = len(xs)
+    gbody, gouts = render_body(gprog, "python", rename)
+    vbody, vouts = render_body(vprog, "python", rename)
+    grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts)]
+    step_lines, coord_lines = _rule_lines(rule, xs, printer)
+    slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
+    gn2 = " + ".join(f"_g{i}*_g{i}" for i in range(n)) or "0.0"
+    xsum = " + ".join(xs) or "0.0"
+    args = ", ".join(xs + slots + ["steps", "tol2", "check_every", "record_every", "hist"])
+    last = ", ".join(f"_l{i}" for i in range(n))
+    ind = "    "
+    src = [f"def value({', '.join(xs)}):", *(ind + b for b in vbody), f"{ind}return {vouts[0]}", "",
+           f"def loop({args}):",
+           f"{ind}_k = 0", f"{ind}_rows = 0", f"{ind}_status = 2", f"{ind}_lk = 0", f"{ind}_lgn2 = 0.0"]
+    src += [f"{ind}_l{i} = {x}" for i, x in enumerate(xs)]
+    body = [*grad, "while True:",
+            f"{ind}_gn2 = {gn2}", f"{ind}_xs = {xsum}",
+            f"{ind}if not (_gn2 < _inf) or not (_xs - _xs == 0.0):", f"{ind*2}_status = 1", f"{ind*2}break",
+            *(f"{ind}_l{i} = {x}" for i, x in enumerate(xs)), f"{ind}_lk = _k", f"{ind}_lgn2 = _gn2",
+            f"{ind}if record_every > 0 and _k % record_every == 0:",
+            f"{ind*2}hist[_rows, 0] = _k", f"{ind*2}hist[_rows, 1] = value({', '.join(xs)})",
+            f"{ind*2}hist[_rows, 2] = math.sqrt(_gn2)",
+            *(f"{ind*2}hist[_rows, {3 + i}] = {x}" for i, x in enumerate(xs)), f"{ind*2}_rows += 1",
+            f"{ind}if _gn2 <= tol2:", f"{ind*2}_status = 0", f"{ind*2}break",
+            f"{ind}if _k >= steps:", f"{ind*2}break",
+            f"{ind}_m = min(check_every, steps - _k)",
+            f"{ind}if record_every > 0:", f"{ind*2}_m = min(_m, record_every - _k % record_every)",
+            f"{ind}for _i in range(_m):", f"{ind*2}_k += 1", f"{ind*2}_t = float(_k)",
+            *(ind * 2 + line for line in step_lines + coord_lines + grad)]
+    if python:
+        src += [f"{ind}try:", *(ind * 2 + b for b in body),
+                f"{ind}except (ArithmeticError, ValueError):", f"{ind*2}_status = 1"]
+    else:
+        src += [ind + b for b in body]
+    src.append(f"{ind}return ({', '.join(xs)}{',' if n else ''} _k, _status, ({last}{',' if n else ''}), "
+               f"_lk, _lgn2, _rows)")
+    return "\n".join(src) + "\n"
+
+
+def _graph_of(target: Any) -> Graph:
+    if isinstance(target, Graph):
+        return target
+    graph = getattr(target, "graph", None)
+    if isinstance(graph, Graph):
+        return graph
+    if isinstance(target, (sympy.Expr, str)):
+        from symgd.calculus.gradient import as_expr
+        return build_graph(as_expr(target))
+    raise CompileError("fused_minimize needs a Graph, a Compiled or an expression")
+
+
+_CACHE: dict[tuple, Any] = {}
+
+
+def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python"):
+    """The generated (value, loop) pair for ``backend`` ("python" or "numba"), cached per graph and rule."""
+    key = (graph.expr, graph.inputs, rule, backend)
+    if key not in _CACHE:
+        source = loop_source(graph, rule, python=(backend == "python"))
+        fns = runtime.load(source, "python")
+        if backend == "numba":
+            numba = runtime.require_numba()
+            value = numba.njit(error_model="numpy")(fns["value"])
+            fns["loop"].__globals__["value"] = value  # the jitted loop calls the jitted value
+            fns = {"value": value, "loop": numba.njit(error_model="numpy")(fns["loop"])}
+        _CACHE[key] = (source, fns["value"], fns["loop"])
+    return _CACHE[key]
+
+
+def choose_backend(graph: Graph, steps: int) -> str:
+    """numba when installed and the loop is long enough to repay its compile time, else python."""
+    work = steps * max(1, len(graph.nodes)) * 60e-9  # rough seconds of pure-Python work
+    if work > 1.0:
+        try:
+            runtime.require_numba()
+            return "numba"
+        except ImportError:
+            return "python"
+    return "python"
+
+
+def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: float = 0.0,
+                   check_every: int = 1, record_every: int = 0, backend: str = "auto") -> FusedResult:
+    """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop."""
+    graph = _graph_of(target)
+    if backend == "auto":
+        backend = choose_backend(graph, steps)
+    if backend not in ("python", "numba"):
+        raise CompileError(f"fused scalar loops run on 'python' or 'numba', not {backend!r}")
+    if check_every < 1:
+        raise CompileError("check_every must be at least 1")
+    _, value, loop = compile_loop(graph, rule, backend)
+    n = len(graph.inputs)
+    x0 = [float(v) for v in x0]
+    rows = (steps // record_every + 2) if record_every > 0 else 1
+    hist = np.zeros((rows, 3 + n))
+    slots = [float(init) for init in rule.init for _ in range(n)]
+    out = loop(*x0, *slots, int(steps), float(tol) ** 2, int(check_every), int(record_every), hist)
+    x, (k, status, last, lk, lgn2, nrows) = tuple(out[:n]), out[n:]
+    if status == 1:
+        x, k, gn2 = tuple(last), lk, lgn2
+    else:
+        gn2 = lgn2
+    val = float(value(*x)) if _finite(x) else math.nan
+    history = [(int(r[0]), tuple(float(v) for v in r[3:]), float(r[1]), float(r[2])) for r in hist[:nrows]]
+    if record_every > 0 and (not history or history[-1][0] != k):
+        history.append((int(k), tuple(float(v) for v in x), val, math.sqrt(gn2)))
+    return FusedResult(tuple(float(v) for v in x), val, math.sqrt(gn2), int(k), STATUS[status], history)
+
+
+def _finite(x) -> bool:
+    return all(math.isfinite(v) for v in x)
