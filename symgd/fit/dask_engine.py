@@ -25,7 +25,7 @@ from symgd.fit.data import ArraySource
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import LstsqPieces, Moments, Objective
 
-FAN_IN = 8  # partial results combined per reduction task
+FAN_IN = 16  # partial results combined per reduction task
 DEFAULT_WORKERS = 2
 
 
@@ -185,7 +185,7 @@ class DaskObjective:
 
     def _reduce(self, kind: str, theta: Any) -> Any:
         theta = np.asarray(theta, dtype=float)
-        level = [self.client.submit(_evaluate, part, self._model, theta, kind, pure=False) for part in self.parts]
+        level = self.client.map(_evaluate, self.parts, model=self._model, theta=theta, kind=kind, pure=False)
         while len(level) > 1:
             level = [self.client.submit(_combine, *level[i:i + FAN_IN], pure=False)
                      for i in range(0, len(level), FAN_IN)]
