@@ -11,11 +11,14 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# Imported eagerly: the stage-1 subpackage is also named `parse`, and once Python imports a
+# subpackage it binds the package attribute of that name to the module, shadowing a lazy function.
+from symgd.parse import parse, parse_program  # noqa: E402
+
 # The public API, imported on first use: `import symgd` stays cheap (the CLI starts fast and torch,
 # numba and matplotlib are never imported unless asked for).
 _API = {
-    "parse": "symgd.parse:parse",
-    "parse_program": "symgd.parse:parse_program",
+    "Program": "symgd.parse:Program",
     "ordered_variables": "symgd.calculus.variables:ordered_variables",
     "gradient": "symgd.calculus.gradient:gradient",
     "hessian": "symgd.calculus.gradient:hessian",
@@ -26,11 +29,15 @@ _API = {
     "compile": "symgd.numeric.lower:compile",
     "minimize": "symgd.optim.minimize:minimize",
     "fit": "symgd.fit.api:fit",
+    "Derivation": "symgd.explain.model:Derivation",
+    "GradientDerivation": "symgd.explain.model:GradientDerivation",
+    "CheckResult": "symgd.explain.check:CheckResult",
+    "GraphView": "symgd.explain.graphview:GraphView",
     "SymgdError": "symgd.errors:SymgdError",
     "ParseError": "symgd.errors:ParseError",
 }
 
-__all__ = sorted(_API) + ["__version__"]
+__all__ = sorted([*_API, "parse", "parse_program"]) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -37,7 +37,41 @@ def test_solve_text_shows_gradient_and_result(capsys):
     assert main(["solve", "(x-3)^2 + 2*(y+1)^2", "--at", "x=0,y=0"]) == 0
     text = capsys.readouterr().out
     assert "2*x - 6" in text and "4*y + 4" in text
-    assert "3.0000" in text and "converged" in text.lower()
+    result_line = next(line for line in text.splitlines() if line.startswith("result:"))
+    point = dict(part.split(" = ") for part in result_line[len("result: "):].split(", "))
+    assert abs(float(point["x"]) - 3) < 1e-6 and abs(float(point["y"]) + 1) < 1e-6
+    assert "converged" in text.lower() and "descent" in text
+    assert "read as:" in text  # the interpretation echo comes first
+
+
+def test_solve_no_graph_hides_graph(capsys):
+    assert main(["solve", "x^2", "--no-graph"]) == 0
+    text = capsys.readouterr().out
+    assert "adjoint" not in text and "result:" in text
+    assert main(["solve", "x^2"]) == 0
+    assert "adjoint" in capsys.readouterr().out
+
+
+def test_solve_optimizer_and_hyper_parameters(capsys):
+    code, out = run_json(capsys, ["solve", "(x-1)^2 + (y+2)^2", "--optimizer", "adam", "--lr", "0.05",
+                                  "--betas", "0.9,0.99", "--steps", "20000", "--tol", "1e-7"])
+    assert code == 0 and out["optimizer"] == "adam"
+    assert out["x"]["x"] == pytest.approx(1, abs=1e-6) and out["x"]["y"] == pytest.approx(-2, abs=1e-6)
+
+
+def test_solve_multistart_finds_himmelblau_minima(capsys):
+    code, out = run_json(capsys, ["solve", "(x^2+y-11)^2 + (x+y^2-7)^2", "--starts", "64",
+                                  "--box", "x=-5:5,y=-5:5", "--lr", "0.005", "--seed", "1"])
+    assert code == 0
+    found = sorted((round(m["x"]["x"], 3), round(m["x"]["y"], 3)) for m in out["minima"])
+    assert found == [(-3.779, -3.283), (-2.805, 3.131), (3.0, 2.0), (3.584, -1.848)]
+    assert all(m["value"] < 1e-10 for m in out["minima"])
+
+
+def test_solve_markdown_writeup(capsys):
+    assert main(["solve", "(x-3)^2", "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    assert "$" in text and "2 x - 6" in text.replace("\\", "")
 
 
 def test_solve_budget_spent_exits_1(capsys):
@@ -68,7 +102,7 @@ def test_grad_json_at_point(capsys):
     assert code == 0
     assert out["variables"] == ["x", "y"]
     assert out["gradient_value"] == pytest.approx([12.0, 9.0], rel=1e-15)
-    assert out["hessian_value"] == pytest.approx([[4.0, 6.0], [6.0, 0.0]])
+    assert out["hessian_value"] == [[4.0, 6.0], [6.0, 0.0]]
     assert out["at"] == {"x": 3.0, "y": 2.0}
 
 

@@ -1,39 +1,65 @@
-"""``symgd solve``: read an expression, show its gradient and graph, descend, and report the result."""
+"""``symgd solve``: read an expression, show how it was read, its gradient and graph, descend, report."""
 from __future__ import annotations
 
 import argparse
 import sys
-
-import sympy
+from typing import Any
 
 from symgd.cli._options import add_format_argument, dump_json, parse_box, parse_point
 
-DEFAULT_LR = 0.01
 DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
 DEFAULT_START = 1.0
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
+# CLI option -> minimize keyword, for the hyper-parameters passed on only when given.
+HYPER = {"momentum": "momentum", "dampening": "dampening", "betas": "betas", "alpha": "alpha", "eps": "eps",
+         "weight_decay": "weight_decay", "lr_decay": "lr_decay", "centered": "centered",
+         "amsgrad": "amsgrad", "damping": "damping", "linesearch": "linesearch"}
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "solve", help="minimize an expression by gradient descent, with its gradient and graph",
+        "solve", help="minimize an expression, showing its gradient, graph and descent",
         description="Parse EXPR, print how it was read, its gradient vector and chain-rule graph at the "
-                    f"start point, then run gradient descent. Defaults: every variable starts at "
-                    f"{DEFAULT_START:g}, learning rate {DEFAULT_LR:g}, at most {DEFAULT_STEPS} steps, "
-                    f"stop when the gradient norm is below {DEFAULT_TOL:g}.")
+                    f"start point, then minimize it. Defaults: every variable starts at {DEFAULT_START:g}; "
+                    "the learning rate is the optimizer's own (gd, momentum, rmsprop, adagrad: 0.01; adam, "
+                    f"adamw: 0.001; newton: 1); at most {DEFAULT_STEPS} steps; stop when the gradient "
+                    f"norm is below {DEFAULT_TOL:g}. Exit status 1 when the descent does not converge.")
     p.add_argument("expr", metavar="EXPR", help='the loss, e.g. "sin(x**2+y**2)"')
     p.add_argument("--at", help=f"start point, e.g. x=1.5,y=1 (default: every variable = {DEFAULT_START:g})")
-    p.add_argument("--lr", type=float, default=DEFAULT_LR, help=f"learning rate (default: {DEFAULT_LR:g})")
-    p.add_argument("--steps", type=int, default=DEFAULT_STEPS,
-                   help=f"step budget (default: {DEFAULT_STEPS})")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="the descent method (default: gd)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's, see above)")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"step budget (default: {DEFAULT_STEPS})")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL,
                    help=f"stop when the gradient norm is below this (default: {DEFAULT_TOL:g})")
+    p.add_argument("--ftol", type=float, default=0.0, help="stop when the relative value change is below this")
+    _add_hyper_parameters(p)
+    p.add_argument("--starts", type=int, help="run N starts at once, drawn from --box, and list the minima")
+    p.add_argument("--box", help="where multi-start points are drawn, e.g. x=-5:5,y=-5:5 (default -5:5)")
+    p.add_argument("--seed", type=int, default=0, help="seed for the multi-start points (default: 0)")
     p.add_argument("--backend", default="auto", help="auto (default), python, numpy, torch or numba")
-    p.add_argument("--device", help="torch device, e.g. cpu or cuda")
-    p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph")
-    p.add_argument("--record-every", type=int, default=None, help="history interval in steps")
+    p.add_argument("--device", help="torch device, e.g. cpu or cuda (with --backend torch)")
+    p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph at the start point")
+    p.add_argument("--record-every", type=int, help="record the history every N steps (default: steps/100)")
+    p.add_argument("--plot", metavar="FILE", help="save the loss curve (and the contour plot with the "
+                   "descent path for two variables) as an image (needs matplotlib)")
     add_format_argument(p, ("text", "json", "markdown", "latex"))
     p.set_defaults(run=run)
+
+
+def _add_hyper_parameters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("optimizer hyper-parameters (as in torch.optim)")
+    g.add_argument("--momentum", type=float, help="momentum factor (momentum, nesterov)")
+    g.add_argument("--dampening", type=float, help="dampening for momentum")
+    g.add_argument("--betas", type=lambda s: tuple(float(b) for b in s.split(",")), help="adam betas, e.g. 0.9,0.999")
+    g.add_argument("--alpha", type=float, help="rmsprop smoothing constant")
+    g.add_argument("--eps", type=float, help="term added to denominators (adagrad, rmsprop, adam)")
+    g.add_argument("--weight-decay", dest="weight_decay", type=float, help="weight decay (L2 / decoupled for adamw)")
+    g.add_argument("--lr-decay", dest="lr_decay", type=float, help="adagrad learning-rate decay")
+    g.add_argument("--centered", action="store_true", default=None, help="centered rmsprop")
+    g.add_argument("--amsgrad", action="store_true", default=None, help="amsgrad variant of adam")
+    g.add_argument("--damping", type=float, help="newton damping")
+    g.add_argument("--linesearch", action="store_true", default=None, help="Armijo backtracking (gd, newton)")
 
 
 def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
@@ -43,24 +69,97 @@ def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
     return start
 
 
+def _progress(args: argparse.Namespace) -> tuple[Any, Any]:
+    """A rich progress bar and its callback, only for a person at a terminal."""
+    if args.format != "text" or not sys.stdout.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn
+    bar = Progress(TextColumn("descent"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
+                   TextColumn("f = {task.fields[value]:.6g}"), transient=True)
+    task = bar.add_task("descent", total=args.steps, value=float("nan"))
+
+    def callback(step: int, x: Any, value: float, grad_norm: float) -> bool:
+        bar.update(task, completed=step, value=value)
+        return False
+
+    return bar, callback
+
+
+def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> Any:
+    from symgd import minimize
+    hyper = {key: getattr(args, opt) for opt, key in HYPER.items() if getattr(args, opt) is not None}
+    multi = {}
+    if args.starts:
+        multi = dict(starts=args.starts, seed=args.seed, bounds=parse_box(args.box) if args.box else None)
+    bar, callback = _progress(args)
+    if bar is not None:
+        bar.start()
+    try:
+        return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
+                        ftol=args.ftol, backend=args.backend, optimizer=args.optimizer, device=args.device,
+                        record_every=args.record_every, callback=callback, **multi, **hyper)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
 def run(args: argparse.Namespace) -> int:
-    from symgd import gradient, minimize, ordered_variables, parse
-    expr = parse(args.expr)
-    variables = ordered_variables(expr)
-    names = [v.name for v in variables]
-    grad = gradient(expr, variables)
+    from symgd.parse import parse_program
+    program = parse_program(args.expr)
+    names = [v.name for v in program.variables]
     x0 = _start(args, names)
-    result = minimize(expr, x0, lr=args.lr, steps=args.steps, tol=args.tol, backend=args.backend)
-    if args.format == "json":
-        print(dump_json({
-            "expression": str(expr), "variables": names, "gradient": [str(g) for g in grad],
-            "start": x0, "x": result.x, "value": result.fun, "grad_norm": result.grad_norm,
-            "steps": result.nit, "converged": result.converged, "message": result.message,
-        }))
-    else:
-        print(f"f({', '.join(names)}) = {sympy.sstr(expr)}")
-        for name, g in zip(names, grad):
-            print(f"∂f/∂{name} = {sympy.sstr(g)}")
-        print(f"result: x = {result.x}, f = {result.fun:.12g}, |∇f| = {result.grad_norm:.3g}")
-        print(result.message)
+    result = _minimize(args, program, x0)
+    if args.plot:
+        from symgd.report.plot import plot_minimize
+        plot_minimize(result, args.plot)
+    print(_render(args, program, x0, result))
     return 0 if result.converged else 1
+
+
+def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any) -> str:
+    if args.format == "json":
+        return dump_json(_json(program, x0, result))
+    if args.format in ("markdown", "latex"):
+        from symgd import graph, steps
+        from symgd.report.writeup import problem_from, render_solve
+        settings = {"optimizer": args.optimizer, "lr": result_lr(args), "steps": args.steps, "tol": args.tol}
+        problem = problem_from(args.expr, x0, settings)
+        view = None if args.no_graph else graph(program.expr, at=x0)
+        return render_solve(problem, steps(program.expr), view, result.history, result, args.format)
+    return _text(args, program, x0, result)
+
+
+def result_lr(args: argparse.Namespace) -> str:
+    return f"{args.lr:g}" if args.lr is not None else "the optimizer's default"
+
+
+def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any) -> str:
+    from symgd.parse import format_echo
+    from symgd.report.descent import format_descent_table, format_minima, format_result
+    parts = [format_echo(program, "text")]
+    if not args.no_graph:
+        from symgd.report.writeup import solve_explanation
+        parts.append(solve_explanation(args.expr, x0, fmt="text"))
+    parts.append(format_descent_table(result.history, list(result.x)))
+    if result.minima:
+        parts.append(format_minima(result))
+    parts.append(format_result(result))
+    return "\n\n".join(parts)
+
+
+def _json(program: Any, x0: dict[str, float], result: Any) -> dict[str, Any]:
+    from symgd import gradient
+    out = {
+        "expression": str(program.expr), "variables": [v.name for v in program.variables],
+        "gradient": [str(g) for g in gradient(program.expr, program.variables)],
+        "start": x0, "x": result.x, "value": result.fun, "grad_norm": result.grad_norm,
+        "steps": result.nit, "converged": result.converged, "message": result.message,
+        "optimizer": result.optimizer, "backend": result.backend,
+        "history": [{"step": r.step, "x": r.x, "value": r.value, "grad_norm": r.grad_norm}
+                    for r in result.history],
+    }
+    if result.minima:
+        out["minima"] = [{"x": m.x, "value": m.fun, "count": m.count} for m in result.minima]
+    if result.suggested_lr:
+        out["suggested_lr"] = result.suggested_lr
+    return out
