@@ -3,7 +3,7 @@ P3(t) = (5t^3 - 3t)/2, fitted to sin(x) at rate 5e-6 for 2000 steps from (0, -1,
 definition in the model string, with no hand-written backward."""
 import symgd
 
-MODEL = "P3(t) = (5*t^3 - 3*t)/2; a + b*P3(c + d*x)"
+MODEL = "P3(t) = (5t^3-3t)/2; a + b*P3(c + d*x)"
 DATA = "x = linspace(-pi, pi, 2000); y = sin(x)"
 
 

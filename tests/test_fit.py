@@ -35,7 +35,8 @@ def test_least_squares_matches_scipy(method):
     ref = _scipy_fit([1.0, 0.0, 0.3])  # parameters sorted by name: a, c, k
     assert res.names == ("a", "c", "k")
     assert res.converged
-    np.testing.assert_allclose(res.x, ref, rtol=1e-9)
+    # both stop when a step's RSS reduction is lost in rounding: the minimiser is resolved to ~1e-8
+    np.testing.assert_allclose(res.x, ref, rtol=1e-7)
 
 
 def test_statistics_match_normal_equations():
@@ -86,7 +87,7 @@ def test_chunked_pieces_equal_one_chunk():
         np.testing.assert_allclose(p.rss, r @ r, rtol=1e-13)
     a = fit(EXP_MODEL, EXP_DATA, x0={"a": 1.0, "c": 0.0, "k": 0.3})
     b = fit(EXP_MODEL, EXP_DATA, x0={"a": 1.0, "c": 0.0, "k": 0.3}, chunk_size=9)
-    np.testing.assert_allclose(a.x, b.x, rtol=1e-10)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-7)
 
 
 def test_pieces_with_fewer_rows_than_parameters():

@@ -28,7 +28,7 @@ DEFAULT_BATCH = 32
 def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, float] | Sequence[float] | None = None,
         method: str = "lm", loss: str = "sse", *, batch_size: int | None = None, epochs: int | None = None,
         steps: int | None = None, seed: int | None = 0, lr: float | None = None, tol: float = 1e-8,
-        ftol: float = 1e-12, xtol: float = 1e-12, gtol: float = 1e-12, max_nfev: int | None = None,
+        ftol: float = 1e-14, xtol: float = 1e-14, gtol: float = 1e-14, max_nfev: int | None = None,
         bounds: Mapping[str, tuple[float, float]] | None = None, params: Sequence[str] | None = None,
         columns: Sequence[str] | None = None, chunk_size: int | None = None, huber_delta: float = 1.0,
         callback: Callable[[int, np.ndarray, float], bool] | None = None, **hyper: Any) -> FitResult:

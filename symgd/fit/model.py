@@ -100,8 +100,9 @@ def sample_loss(loss: str, residual: sympy.Expr, columns: Sequence[str],
     if loss == "huber":
         if not huber_delta > 0:
             raise VariableError(f"huber_delta must be positive, got {huber_delta}")
-        d = sympy.Float(huber_delta)
-        return sympy.Piecewise((r ** 2 / 2, sympy.Abs(r) <= d), (d * (sympy.Abs(r) - d / 2), True)), True
+        d, a = sympy.Float(huber_delta), sympy.Abs(r)
+        m = sympy.Min(a, d)  # m = |r| inside the threshold, d outside: m(|r| - m/2) is torch's HuberLoss
+        return m * (a - m / 2), True
     expr = _parse(loss)
     if RESIDUAL_NAME not in {s.name for s in expr.free_symbols}:
         raise VariableError(f"the loss {loss!r} is neither one of {', '.join(LOSSES)} nor a formula in "

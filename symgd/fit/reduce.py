@@ -105,13 +105,8 @@ class Objective:
         self._programs: dict[str, DataProgram] = {} if _programs is None else _programs
         self._bound: dict[str, list[BoundData]] = {}
 
-    def _key(self, which: str) -> str:
-        # for squared-error losses the loss and its gradient come from the residual program
-        return "residual" if which == "loss" and self.model.loss in ("sse", "mse") else which
-
     def program(self, which: str) -> DataProgram:
         """The compiled per-sample "residual", "loss" or "target" program (compiled once, shared by subsets)."""
-        which = self._key(which)
         if which not in self._programs:
             expr = {"residual": self.model.residual, "loss": self.model.sample_loss,
                     "target": self.model.target}[which]
@@ -120,7 +115,6 @@ class Objective:
 
     def bound(self, which: str) -> Iterator[BoundData]:
         """The chunks bound to the ``which`` program ("residual", "loss" or "target")."""
-        which = self._key(which)
         program = self.program(which)
         names = self.model.data_names
         if not self.source.in_memory:
@@ -141,9 +135,10 @@ class Objective:
 
     def on_rows(self, index: np.ndarray) -> "Objective":
         """The objective restricted to rows ``index`` of a gathered objective, without recompiling."""
+        # binds the batch's columns (not BoundData.subset): hoisted data tables are then built for the batch
+        cols = self.source.arrays()
         sub = Objective(self.model, _Rows(len(index)), self._programs)
-        for which in {self._key("residual"), self._key("loss")}:
-            sub._bound[which] = [b.subset(index) for b in self.bound(which)]
+        sub._bound["loss"] = [self.program("loss").bind({k: cols[k][index] for k in self.model.data_names})]
         return sub
 
     def rss(self, theta: Sequence[float]) -> float:
@@ -160,18 +155,11 @@ class Objective:
 
     def loss_and_grad(self, theta: Sequence[float]) -> tuple[float, np.ndarray]:
         """The total loss (with its sum or mean reduction) and its gradient in parameter order."""
+        value, grad = 0.0, np.zeros(len(theta))
         with np.errstate(all="ignore"):
-            if self.model.loss in ("sse", "mse"):
-                value, grad = 0.0, np.zeros(len(theta))
-                for b in self.bound("residual"):
-                    r = b.sample_values(theta)
-                    value += float(r @ r)
-                    grad += 2.0 * (r @ b.sample_jacobian(theta))
-            else:
-                value, grad = 0.0, np.zeros(len(theta))
-                for b in self.bound("loss"):
-                    v, g = b.sum_value_and_grad(theta)
-                    value, grad = value + v, grad + np.asarray(g, dtype=float)
+            for b in self.bound("loss"):
+                v, g = b.sum_value_and_grad(theta)
+                value, grad = value + float(v), grad + np.asarray(g, dtype=float)
         scale = self.model.scale(self.n)
         return value * scale, grad * scale
 

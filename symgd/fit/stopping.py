@@ -31,9 +31,9 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Tolerances:
-    ftol: float = 1e-12
-    xtol: float = 1e-12
-    gtol: float = 1e-12
+    ftol: float = 1e-14
+    xtol: float = 1e-14
+    gtol: float = 1e-14
     max_nfev: int | None = None
 
     def budget(self, p: int) -> int:
