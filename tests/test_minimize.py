@@ -154,3 +154,20 @@ def test_minimize_iterates_agree_with_a_torch_optim_loop():
 def test_a_string_goes_through_the_parser():
     r = minimize("(x-3)^2 + 2*(y+1)^2", lr=0.1, steps=1000)
     assert r.converged and r.x["x"] == pytest.approx(3.0, abs=1e-8) and r.x["y"] == pytest.approx(-1.0, abs=1e-8)
+
+
+@pytest.mark.parametrize("optimizer, hyper", [
+    ("gd", {"lr": 1e-3, "weight_decay": 0.1}), ("momentum", {"lr": 1e-3, "dampening": 0.2}),
+    ("nesterov", {"lr": 1e-3}), ("adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.3}), ("adam", {"lr": 0.02, "amsgrad": True}),
+    ("adamw", {"lr": 0.02, "weight_decay": 0.1}),
+])
+def test_fused_loop_and_array_loop_take_the_same_steps(optimizer, hyper):
+    runs = [minimize(ROSENBROCK, [-1.2, 1.0], optimizer=optimizer, steps=200, tol=0, record_every=7,
+                     backend=backend, **hyper) for backend in ("python", "numpy")]
+    assert [r.backend for r in runs] == ["python", "numpy"]
+    fused, array = runs
+    assert [h.step for h in fused.history] == [h.step for h in array.history]
+    for a, b in zip(fused.history, array.history):
+        assert (a.x["x"], a.x["y"], a.value) == pytest.approx((b.x["x"], b.x["y"], b.value), rel=1e-12, abs=1e-12)
+    assert fused.status == array.status == "budget" and fused.nit == array.nit == 200

@@ -90,3 +90,19 @@ def build_multistart(problem: Any, outcome: Outcome, settings: dict, cluster_tol
                        count=best.count)
     worst = build_result(problem, outcome, 0, settings)
     return replace(worst, message=summary, converged=False, minima=(), paths=paths)
+
+
+def build_fused_result(expr: Any, names: list[str], fused: tuple[str, Any], settings: dict) -> MinimizeResult:
+    """The result of a fused loop (which converged or spent its budget)."""
+    backend, res = fused
+    status = "gradient" if res.status == "converged" else "budget"
+    message = messages.stop_message(status, nit=res.nit, grad_norm=res.grad_norm, tol=settings["tol"],
+                                    ftol=settings["ftol"], steps=settings["steps"])
+    history = tuple(HistoryRecord(step, dict(zip(names, map(float, x))), value, gn)
+                    for step, x, value, gn in res.history)
+    path = np.array([list(h.x.values()) for h in history], dtype=float).reshape(len(history), len(names))
+    return MinimizeResult(
+        x=dict(zip(names, res.x)), fun=res.value, grad_norm=res.grad_norm, nit=res.nit,
+        converged=status == "gradient", message=message, status=status, history=history,
+        x0=dict(history[0].x) if history else {}, optimizer=settings["optimizer"].name, backend=backend,
+        paths=(path,), variables=tuple(names), expression=expr)

@@ -16,7 +16,8 @@ import sympy
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
 from symgd.optim.base import Optimizer, check_positive
-from symgd.optim.build import build_result, build_multistart
+from symgd.optim.build import build_fused_result, build_multistart, build_result
+from symgd.optim.fast import run_fused
 from symgd.optim.loop import Callback, descend
 from symgd.optim.multistart import sample_starts
 from symgd.optim.problem import Problem
@@ -90,6 +91,13 @@ def _starts_array(x0: Any, starts: Any, bounds: Any, seed: int | None, names: Se
     return points
 
 
+def _check_all_variables(expr: sympy.Expr, variables: Sequence[sympy.Symbol]) -> None:
+    others = sorted(s.name for s in expr.free_symbols if s not in variables)
+    if others:
+        raise VariableError(f"the expression also depends on {', '.join(others)}, which minimize has no "
+                            f"values for; descend on all its variables (leave wrt out) or substitute them")
+
+
 def _check_budget(steps: int, tol: float, ftol: float) -> None:
     if not isinstance(steps, (int, np.integer)) or steps < 0:
         raise VariableError(f"steps must be a whole number of at least 0, got {steps!r}")
@@ -113,12 +121,16 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     default (gd/momentum/nesterov 0.01, adam/adamw 0.001, rmsprop/adagrad 0.01, newton 1.0).
     Stops on ``tol`` (gradient norm), ``ftol`` (relative value change, 0 = off), ``steps``,
     divergence or a ``callback(step, x, value, grad_norm)`` returning True (called every
-    ``callback_every`` steps with the best running start). ``starts=N`` runs N starts drawn
+    ``callback_every`` steps with the best running start). ``backend``: "auto" (default) runs a
+    single start of a per-coordinate optimizer as one fused generated loop ("python", or "numba" for
+    long runs; see symgd.numeric.fused) and everything else on NumPy arrays; "numpy"/"torch" force
+    the array loop on that library; "python"/"numba" ask for the fused loop where it applies. ``starts=N`` runs N starts drawn
     uniformly from ``bounds`` (default -5..5 per variable, seeded by ``seed``) as one batched descent
     and clusters the end points (``cluster_tol``, relative) into ``.minima``, best first.
     """
     expr = _expression(f)
     variables = ordered_variables(expr, wrt)
+    _check_all_variables(expr, variables)
     names = [v.name for v in variables]
     _check_budget(steps, tol, ftol)
     opt = _optimizer(optimizer, lr, hyper)
@@ -126,11 +138,15 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     x_start = _starts_array(x0, starts, bounds, seed, names)
     record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
+    settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
+    if starts is None and callback is None and ftol == 0:
+        fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
+        if fused is not None:
+            return build_fused_result(expr, names, fused, {**settings, "backend": fused[0]})
     problem = Problem(expr, variables, array_backend, device, dtype)
     x_array = _to_backend(x_start, array_backend, device, dtype)
     outcome = descend(problem, opt, x_array, steps=int(steps), tol=tol, ftol=ftol,
                       record_every=int(record_every), callback=callback, callback_every=int(callback_every))
-    settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
     if starts is None:
         _raise_if_outside(outcome, expr, variables, names)
         return build_result(problem, outcome, 0, settings)

@@ -1,0 +1,50 @@
+"""The fused path: one start of a per-coordinate optimizer as ONE generated loop (symgd.numeric.fused).
+
+The loop prints the optimizer's ``ElementwiseRule`` into the gradient code, so there is no per-step
+call overhead. It knows three endings (converged, budget, non-finite); a run that goes non-finite is
+handed back (None) so that ``minimize`` replays it on the array loop, which diagnoses the failure
+(the term that left its domain, growth without bound, a safe learning rate) with the same arithmetic.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.errors import CompileError
+from symgd.optim.base import Optimizer
+from symgd.optim.loop import GROWTH
+
+#: Backends that ask for (or allow) the fused loop.
+FUSED_BACKENDS = ("auto", "python", "numba")
+
+
+def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray,
+              backend: str, steps: int, tol: float, record_every: int) -> tuple[str, Any] | None:
+    """(backend used, FusedResult), or None where the fused loop does not apply or went non-finite."""
+    if opt.rule is None or backend not in FUSED_BACKENDS:
+        return None
+    from symgd.calculus.graph import build_graph
+    from symgd.numeric import fused
+    try:
+        graph = build_graph(expr, variables)
+        chosen = fused.choose_backend(graph, steps) if backend == "auto" else backend
+        result = fused.fused_minimize(graph, opt.rule, list(x0), steps, tol, check_every=1,
+                                      record_every=record_every, backend=chosen)
+    except CompileError:
+        if backend != "auto":
+            raise
+        return None  # an expression the fused printer cannot take: the array loop can
+    except (ArithmeticError, ValueError):
+        return None  # math raised outside the loop's own guard (a start outside the domain)
+    return None if result.status == "nonfinite" or _grew(result) else (chosen, result)
+
+
+def _grew(result: Any) -> bool:
+    """The value grew without bound (by the array loop's measure): replay there to say so."""
+    if not result.history:
+        return False
+    start = result.history[0][2]
+    return bool(result.value - start > GROWTH * (1 + abs(start)))
