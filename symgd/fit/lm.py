@@ -1,10 +1,10 @@
-"""Levenberg–Marquardt with the exact symbolic Jacobian of the residuals.
+"""Levenberg–Marquardt with the exact symbolic Jacobian of the residuals (MINPACK lmder's algorithm).
 
 Each step solves  min ‖J δ + r‖² + λ ‖D δ‖²  with Marquardt's scaling D = the largest column norms of J
 seen so far (MINPACK's choice, so parameters that differ by orders of magnitude are damped alike). The
 problem is solved from the QR pieces ``(R, Qᵀr)`` — reduced over the data's chunks — as the small
-stacked system [R; √λ D] δ = [-Qᵀr; 0], never through JᵀJ. λ follows Nielsen's rule (shrink by the
-gain ratio, grow 2, 4, 8, ... times on a rejected step); stopping follows MINPACK's lmder.
+stacked system [R; √λ D] δ = [-Qᵀr; 0]. λ is chosen each step so the step fits a trust region
+(Moré 1978), which grows after good steps and shrinks after poor ones; stopping follows lmder.
 """
 from __future__ import annotations
 

@@ -52,10 +52,9 @@ def open_objective(model: FitModel, source: Any, engine: str = "local", *, clien
         release()
 
 
-def _chunk_objectives(obj: Objective, rng: np.random.Generator) -> Iterator[Objective]:
+def _chunk_objectives(obj: Any, programs: dict, rng: np.random.Generator) -> Iterator[Objective]:
     """The source's chunks as in-memory objectives, parts in a seeded random order (programs shared)."""
     source, names = obj.source, obj.model.data_names
-    programs = obj._programs  # the compiled programs, shared so no chunk compiles again
     if not hasattr(source, "parts"):
         raise VariableError("streaming mini-batches need a source made of parts (symgd.fit.sources)")
     parts = source.parts()
@@ -72,20 +71,24 @@ def streaming_minibatch(obj: Objective, theta0, optimizer, epochs: int, batch_si
     Each epoch visits the parts in a random order and cuts each chunk's shuffled rows into batches
     (``symgd.fit.minibatch.batches``); on a source of one chunk this is exactly the in-memory
     ``minibatch_descent``. ``history`` holds the full-data loss after each epoch (one streaming pass).
+    With the Dask engine the batches are read in this process (each step needs the previous one's
+    parameters); the per-epoch loss is still reduced on the cluster.
     """
     if batch_size < 1:
         raise VariableError(f"batch_size must be at least 1, got {batch_size}")
     if optimizer.needs:
         raise VariableError(f"{optimizer.name} needs the full-batch loss ({', '.join(sorted(optimizer.needs))}); "
                             "use it without batch_size")
-    obj.program("loss")
+    # compiled programs shared by every chunk (the first chunk compiles); the Dask engine's objective
+    # compiles on its workers, so the client's chunks start a dict of their own
+    programs = obj._programs if isinstance(obj, Objective) else {}
     rng = np.random.default_rng(seed)
     x = project(np.asarray(theta0, dtype=float), box)[None, :]
     state = optimizer.init(x)
     history = [obj.loss(x[0])]
     steps = 0
     for epoch in range(epochs):
-        for chunk in _chunk_objectives(obj, rng):
+        for chunk in _chunk_objectives(obj, programs, rng):
             for index in batches(chunk.n, batch_size, rng):
                 _, grad = chunk.on_rows(index).loss_and_grad(x[0])
                 if not np.all(np.isfinite(grad)):
