@@ -214,6 +214,14 @@ def _partials(expr: sympy.Expr, inputs: Sequence[sympy.Symbol]) -> tuple[sympy.E
     would pay for the assumption system thousands of times. Derivatives of sign/Heaviside (DiracDelta)
     are 0: the derivative almost everywhere, as torch and JAX define it.
     """
+    if expr.is_Add:  # one pass over the terms: a sum with thousands of inputs stays linear
+        coeffs: dict = {}
+        for term in expr.args:
+            c, u = term.as_coeff_Mul()
+            if u in coeffs or u.is_Symbol:
+                coeffs[u] = coeffs.get(u, 0) + c
+        if all(s in coeffs for s in inputs) and len(coeffs) == len(inputs):
+            return tuple(sympy.sympify(coeffs[s]) for s in inputs)
     return tuple(_clean(_partial(expr, s)) for s in inputs)
 
 

@@ -46,7 +46,7 @@ class Compiled:
         return self._grad(*args) if self._grad is not None else self._value_and_grad(*args)[1]
 
 
-def _function(name: str, program: Program, backend: str) -> str:
+def _function(name: str, program: Program, backend: str, value_first: bool = False) -> str:
     """Source of one generated function: arguments, straight-line body, outputs (broadcast if needed)."""
     rename = code_names(program, runtime.RESERVED)
     args = [rename.get(a, a).name for a in program.args]
@@ -56,6 +56,7 @@ def _function(name: str, program: Program, backend: str) -> str:
         head += [f"    {a} = _as_tensor({a})" for a in args]
     deps = dependencies(program)
     full = frozenset(program.args)
+    pack = "grad_ref" if value_first else name
     if backend in ("numpy", "torch") and any(d != full for d in deps):
         # an output that does not depend on every argument is broadcast to their common shape
         body += [f"_o{k} = {o}" for k, o in enumerate(outs)]
@@ -63,8 +64,12 @@ def _function(name: str, program: Program, backend: str) -> str:
         if ref is None:
             body.append(f"_ref = _common({', '.join(args)})")
             ref = "_ref"
+        # scalar calls (the common case in loops) skip broadcasting altogether
+        body += [f"if _np.ndim({ref}) == 0:" if backend == "numpy" else f"if {ref}.ndim == 0:",
+                 f"    return {_pack([f'_o{k}' for k in range(len(outs))], pack)}"]
         outs = [f"_o{k}" if d == full else f"_bc(_o{k}, {ref})" for k, d in enumerate(deps)]
-    return "\n".join(head + [f"    {line}" for line in body] + [f"    return {_pack(outs, name)}"])
+    pack = "grad_ref" if value_first else name
+    return "\n".join(head + [f"    {line}" for line in body] + [f"    return {_pack(outs, pack)}"])
 
 
 def _pack(outs: list[str], name: str) -> str:
@@ -72,6 +77,8 @@ def _pack(outs: list[str], name: str) -> str:
         return outs[0]
     if name == "grad":
         return f"({', '.join(outs)},)" if outs else "()"
+    if name == "grad_ref":
+        return f"({', '.join(outs[1:])},)" if len(outs) > 1 else "()"
     grads = f"({', '.join(outs[1:])},)" if len(outs) > 1 else "()"
     return f"{outs[0]}, {grads}"
 
@@ -83,9 +90,12 @@ def generate(graph: Graph, backend: str) -> str:
     pieces = {
         "value_and_grad": program.prune((value, *grads)),
         "value": program.prune((value,)),
-        "grad": program.prune(grads),
+        # numpy/torch keep the value as the shape reference for broadcasting (it depends on every argument)
+        "grad": program.prune(grads if backend in ("python", "numba") else (value, *grads)),
     }
-    return "\n\n".join(_function(name, prog, backend) for name, prog in pieces.items()) + "\n"
+    ref = backend not in ("python", "numba")
+    return "\n\n".join(_function(name, prog, backend, ref and name == "grad")
+                       for name, prog in pieces.items()) + "\n"
 
 
 def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
