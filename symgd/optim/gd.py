@@ -54,9 +54,12 @@ def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_d
     return Optimizer("gd+armijo", init, update, hyper, None, frozenset({"value"}))
 
 
+EPS = 2.0 ** -52
+
+
 def armijo(c: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 60):
     """A batched backtracking search: per start, the first t = t0 * shrink**k with
-    f(x + t d) <= f(x) + c t g.d (and finite). ``search(problem, x, g, d, t0, value)`` returns the new
+    f(x + t d) <= f(x) + c t g.d + 8 eps |f(x)| (and finite). ``search(problem, x, g, d, t0, value)`` returns the new
     x and the accepted t per start (0 where none was found: that start stays put)."""
     check_unit("c", c)
     check_unit("shrink", shrink)
@@ -66,12 +69,15 @@ def armijo(c: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 60):
     def search(problem: Any, x: Any, grad: Any, direction: Any, t0: Any, value: Any = None) -> Any:
         f0 = problem.value(x) if value is None else value
         slope = arrays.row_dots(grad, direction)
+        # within a few ulps of f0 counts as no increase: near a minimum the true decrease is below
+        # rounding and a strict test would shrink t to nothing (the approximate Armijo condition)
+        slack = 8 * EPS * abs(f0)
         t = arrays.full_like(t0, f0)
         accepted = arrays.falses(f0)
         for _ in range(max_backtracks):
             trial = x + t[:, None] * direction
             f = problem.value(trial)
-            ok = arrays.isfinite(f) & (f <= f0 + c * t * slope)
+            ok = arrays.isfinite(f) & (f <= f0 + c * t * slope + slack)
             accepted = accepted | ok
             if bool(accepted.all()):
                 break
