@@ -171,3 +171,14 @@ def test_fused_loop_and_array_loop_take_the_same_steps(optimizer, hyper):
     for a, b in zip(fused.history, array.history):
         assert (a.x["x"], a.x["y"], a.value) == pytest.approx((b.x["x"], b.x["y"], b.value), rel=1e-12, abs=1e-12)
     assert fused.status == array.status == "budget" and fused.nit == array.nit == 200
+
+
+def test_progress_watches_without_slowing_or_stopping():
+    calls = []
+    r = minimize(QUADRATIC, [0, 0], lr=0.1, steps=1000, progress=lambda *a: calls.append(a))
+    assert r.backend in ("python", "numba") and r.converged  # the fused loop still runs
+    assert calls[-1][0] == r.nit and calls[-1][2] == pytest.approx(r.fun)
+    calls.clear()
+    r = minimize(QUADRATIC, [0, 0], lr=0.1, steps=1000, backend="numpy", callback_every=10,
+                 progress=lambda *a: calls.append(a) or True)  # its return value is ignored
+    assert r.converged and [c[0] for c in calls] == list(range(0, r.nit + 1, 10))

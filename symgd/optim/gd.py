@@ -21,9 +21,10 @@ def gd_rule(lr: float, weight_decay: float = 0.0) -> ElementwiseRule:
 
 
 def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
-       nesterov: bool = False, linesearch: str | None = None, c: float = 1e-4, shrink: float = 0.5,
+       nesterov: bool = False, linesearch: str | bool | None = None, c: float = 1e-4, shrink: float = 0.5,
        max_backtracks: int = 60) -> Optimizer:
-    """Gradient descent with torch.optim.SGD's hyper-parameters, optionally with an Armijo line search."""
+    """Gradient descent with torch.optim.SGD's hyper-parameters, optionally with an Armijo line search
+    (``linesearch="armijo"`` or True)."""
     lr = check_positive("lr", lr)
     check_nonnegative("weight_decay", weight_decay)
     if momentum or nesterov:
@@ -33,9 +34,9 @@ def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_d
         return heavy_ball(lr, momentum, dampening, weight_decay, nesterov)
     if dampening:
         raise HyperParameterError("dampening only applies with momentum > 0")
-    if linesearch is None:
+    if linesearch in (None, False):
         return rule_optimizer(gd_rule(lr, weight_decay), {"lr": lr, "weight_decay": weight_decay})
-    if linesearch != "armijo":
+    if linesearch not in (True, "armijo"):
         raise HyperParameterError(f"unknown line search {linesearch!r}; the one available is 'armijo'")
     if weight_decay:
         raise HyperParameterError("the Armijo line search does not take weight_decay")

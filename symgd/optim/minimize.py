@@ -109,7 +109,8 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
              lr: float | None = None, steps: int = 10_000, tol: float = 1e-8, ftol: float = 0.0,
              backend: str = "auto", optimizer: str | Optimizer = "gd", wrt: Any = None,
              record_every: int | None = None, callback: Callback | None = None,
-             callback_every: int | None = None, starts: int | Sequence[Sequence[float]] | None = None,
+             callback_every: int | None = None, progress: Callback | None = None,
+             starts: int | Sequence[Sequence[float]] | None = None,
              bounds: Mapping[str, tuple[float, float]] | None = None, seed: int | None = None,
              cluster_tol: float = 1e-3, device: Any = None, dtype: Any = None,
              **hyper: Any) -> "MinimizeResult":
@@ -121,7 +122,9 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     default (gd/momentum/nesterov 0.01, adam/adamw 0.001, rmsprop/adagrad 0.01, newton 1.0).
     Stops on ``tol`` (gradient norm), ``ftol`` (relative value change, 0 = off), ``steps``,
     divergence or a ``callback(step, x, value, grad_norm)`` returning True (called every
-    ``callback_every`` steps with the best running start). ``backend``: "auto" (default) runs a
+    ``callback_every`` steps with the best running start; it runs the array loop). ``progress`` has
+    the same signature but only watches: the array loop calls it every ``callback_every`` steps, a
+    fused loop (fast anyway) once at its end, so it costs no speed (for a progress bar). ``backend``: "auto" (default) runs a
     single start of a per-coordinate optimizer as one fused generated loop ("python", or "numba" for
     long runs; see symgd.numeric.fused) and everything else on NumPy arrays; "numpy"/"torch" force
     the array loop on that library; "python"/"numba" ask for the fused loop where it applies. ``starts=N`` runs N starts drawn
@@ -142,7 +145,11 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     if starts is None and callback is None and ftol == 0:
         fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
         if fused is not None:
-            return build_fused_result(expr, names, fused, {**settings, "backend": fused[0]})
+            result = build_fused_result(expr, names, fused, {**settings, "backend": fused[0]})
+            if progress is not None:
+                progress(result.nit, np.array(list(result.x.values())), result.fun, result.grad_norm)
+            return result
+    callback = callback or (_advisory(progress) if progress is not None else None)
     problem = Problem(expr, variables, array_backend, device, dtype)
     x_array = _to_backend(x_start, array_backend, device, dtype)
     outcome = descend(problem, opt, x_array, steps=int(steps), tol=tol, ftol=ftol,
@@ -151,6 +158,14 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
         _raise_if_outside(outcome, expr, variables, names)
         return build_result(problem, outcome, 0, settings)
     return build_multistart(problem, outcome, settings, cluster_tol)
+
+
+def _advisory(progress: Callback) -> Callback:
+    """``progress`` as a loop callback that never asks to stop."""
+    def callback(step: int, x: np.ndarray, value: float, grad_norm: float) -> bool:
+        progress(step, x, value, grad_norm)
+        return False
+    return callback
 
 
 def _to_backend(x: np.ndarray, backend: str, device: Any, dtype: Any) -> Any:

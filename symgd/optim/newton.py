@@ -35,13 +35,13 @@ def newton_direction(hess: Any, grad: Any, damping: float) -> Any:
     return -(vec @ coef[..., None])[..., 0]
 
 
-def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | None = "armijo", c: float = 1e-4,
+def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | bool | None = "armijo", c: float = 1e-4,
            shrink: float = 0.5, max_backtracks: int = 60) -> Optimizer:
     """Newton's method (exact Hessian, eigenvalue-floored), Armijo-backtracked from ``lr`` by default."""
     lr = check_positive("lr", lr)
     damping = check_positive("damping", damping)
-    if linesearch not in (None, "armijo"):
-        raise HyperParameterError(f"unknown line search {linesearch!r}; use 'armijo' or None")
+    if linesearch not in (None, False, True, "armijo"):
+        raise HyperParameterError(f"unknown line search {linesearch!r}; use 'armijo' (True) or None")
     search = armijo(c, shrink, max_backtracks) if linesearch else None
 
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
@@ -51,6 +51,6 @@ def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | None = "arm
         new_x = search(problem, x, grad, direction, lr, value)[0] if search else x + lr * direction
         return new_x, OptState(state.step + 1)
 
-    hyper = {"lr": lr, "damping": damping, "linesearch": linesearch}
+    hyper = {"lr": lr, "damping": damping, "linesearch": "armijo" if linesearch else None}
     needs = frozenset({"hessian", "value"} if search else {"hessian"})
     return Optimizer("newton", lambda x: OptState(0), update, hyper, None, needs)
