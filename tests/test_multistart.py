@@ -77,3 +77,13 @@ def test_diverging_starts_are_counted_not_listed():
     r = minimize(f, starts=np.array([[0.5], [-0.5], [30.0]]), lr=0.1, steps=2000)
     assert sorted(round(m.x["x"], 6) for m in r.minima) == [-0.707107, 0.707107]
     assert "1 diverged" in r.message and sum(m.count for m in r.minima) == 2
+
+
+def test_starts_all_outside_the_domain_are_an_error_and_some_are_skipped():
+    from symgd.errors import DomainError
+    with pytest.raises(DomainError, match="log"):
+        minimize(sympy.log(x) + x, starts=5, bounds={"x": (-5, -1)}, seed=0)
+    r = minimize(sympy.sqrt(x) + (x - 4) ** 2, starts=np.array([[-1.0], [1.0], [9.0]]), lr=0.01, steps=5000)
+    sol = sympy.nsolve(sympy.diff(sympy.sqrt(x) + (x - 4) ** 2, x), x, 3.9, prec=30)
+    assert len(r.minima) == 1 and r.x["x"] == pytest.approx(float(sol), abs=1e-7)
+    assert r.minima[0].count == 2 and "1 left the domain or started outside it" in r.message

@@ -154,8 +154,8 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     x_array = _to_backend(x_start, array_backend, device, dtype)
     outcome = descend(problem, opt, x_array, steps=int(steps), tol=tol, ftol=ftol,
                       record_every=int(record_every), callback=callback, callback_every=int(callback_every))
+    _raise_if_outside(outcome, expr, variables, names)
     if starts is None:
-        _raise_if_outside(outcome, expr, variables, names)
         return build_result(problem, outcome, 0, settings)
     return build_multistart(problem, outcome, settings, cluster_tol)
 
@@ -177,11 +177,13 @@ def _to_backend(x: np.ndarray, backend: str, device: Any, dtype: Any) -> Any:
 
 def _raise_if_outside(outcome: Any, expr: sympy.Expr, variables: Sequence[sympy.Symbol],
                       names: Sequence[str]) -> None:
-    """A single start outside the domain is the caller's mistake: say which term, where."""
-    if outcome.status[0] != "domain" or outcome.nit[0] != 0 or np.isnan(outcome.bad_x[0]).any():
+    """Every start outside the domain is the caller's mistake: say which term, where (the first start)."""
+    if not ((outcome.status == "domain") & (outcome.nit == 0)).all():
         return
     from symgd.optim.messages import domain_problem, point_text
     where = point_text(names, outcome.x[0])
+    if len(outcome.x) > 1:
+        where = f"{where} (and every other start)"
     found = domain_problem(expr, variables, outcome.x[0])
     if found:
         raise DomainError(f"the start point {where} is outside the domain of the expression: {found}",
