@@ -22,6 +22,7 @@ from symgd.optim.loop import Callback, descend
 from symgd.optim.multistart import sample_starts
 from symgd.optim.problem import Problem
 from symgd.optim.registry import get_optimizer
+from symgd.optim.result import MinimizeResult
 
 #: Where every variable starts when no x0 is given (1 rather than 0: 0 is a stationary point or
 #: outside the domain of many everyday losses, such as x^2 * y or log(x)).
@@ -113,7 +114,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
              starts: int | Sequence[Sequence[float]] | None = None,
              bounds: Mapping[str, tuple[float, float]] | None = None, seed: int | None = None,
              cluster_tol: float = 1e-3, device: Any = None, dtype: Any = None,
-             **hyper: Any) -> "MinimizeResult":
+             **hyper: Any) -> MinimizeResult:
     """Minimize ``f`` (a string or sympy expression) by descent; returns a ``MinimizeResult``.
 
     ``x0``: a dict by name or a sequence in variable order (default: every variable at 1). ``lr`` and
