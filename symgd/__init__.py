@@ -33,6 +33,10 @@ _API = {
     "GradientDerivation": "symgd.explain.model:GradientDerivation",
     "CheckResult": "symgd.explain.check:CheckResult",
     "GraphView": "symgd.explain.graphview:GraphView",
+    "MinimizeResult": "symgd.optim.result:MinimizeResult",
+    "get_optimizer": "symgd.optim.registry:get_optimizer",
+    "fused_minimize": "symgd.numeric.fused:fused_minimize",
+    "FitResult": "symgd.fit.result:FitResult",
     "SymgdError": "symgd.errors:SymgdError",
     "ParseError": "symgd.errors:ParseError",
 }

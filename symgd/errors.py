@@ -56,6 +56,10 @@ class VariableError(SymgdError, ValueError):
     """A ``wrt`` variable, start point or data column that does not fit the expression."""
 
 
+class HyperParameterError(VariableError):
+    """A hyper-parameter out of its range (a learning rate of 0 or less, a beta of 1, ...)."""
+
+
 class CompileError(SymgdError):
     """An expression a backend cannot compile (named in the message)."""
 

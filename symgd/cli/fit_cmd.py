@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from symgd.cli._options import add_format_argument, parse_box, parse_point
 
@@ -57,12 +58,21 @@ def run(args: argparse.Namespace) -> int:
                  if args.bounds else None, columns=columns, huber_delta=args.huber_delta, **_hyper(args))
     print(result.report(args.format))
     if args.plot:
-        from symgd.fit.plot import plot_fit
-        from symgd.fit.data import read_csv
-        data = args.data
-        if "=" not in data:
-            data = read_csv(data, columns)
-        path = plot_fit(result, data, args.plot)
+        path = _plot(result, args.data, columns, args.plot)
         if args.format != "json":
             print(f"plot written to {path}")
     return 0 if result.converged else 1
+
+
+def _plot(result: Any, data: str, columns: list[str] | None, file: str) -> Any:
+    """The loss curve; for a one-input model also the data, the fitted curve and the residuals."""
+    from symgd.fit.curve import fitted_curve
+    from symgd.fit.data import read_csv
+    from symgd.report.plot import plot_descent, plot_fit_curve
+    curve = fitted_curve(result, data if "=" in data else read_csv(data, columns))
+    title = f"{result.target} ~ {result.model}  [{result.method}]"
+    if curve is None:
+        return plot_descent(file, losses=result.history, title=title)
+    return plot_fit_curve(file, x=curve.x, y=curve.y, fitted=curve.fitted, grid=curve.grid,
+                          fitted_grid=curve.fitted_grid, losses=result.history,
+                          input_name=curve.input_name, target_name=result.target, title=title)

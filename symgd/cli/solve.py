@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default="auto", help="auto (default), python, numpy, torch or numba")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (with --backend torch)")
     p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph at the start point")
-    p.add_argument("--record-every", type=int, help="record the history every N steps (default: steps/100)")
+    p.add_argument("--record-every", type=int, help="record the history every N steps (default: about 1,000 records)")
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and the contour plot with the "
                    "descent path for two variables) as an image (needs matplotlib)")
     add_format_argument(p, ("text", "json", "markdown", "latex"))
@@ -70,7 +70,7 @@ def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
 
 
 def _progress(args: argparse.Namespace) -> tuple[Any, Any]:
-    """A rich progress bar and its callback, only for a person at a terminal."""
+    """A rich progress bar and the function that moves it, only for a person at a terminal."""
     if args.format != "text" or not sys.stdout.isatty():
         return None, None
     from rich.progress import BarColumn, Progress, TextColumn
@@ -78,11 +78,10 @@ def _progress(args: argparse.Namespace) -> tuple[Any, Any]:
                    TextColumn("f = {task.fields[value]:.6g}"), transient=True)
     task = bar.add_task("descent", total=args.steps, value=float("nan"))
 
-    def callback(step: int, x: Any, value: float, grad_norm: float) -> bool:
+    def progress(step: int, x: Any, value: float, grad_norm: float) -> None:
         bar.update(task, completed=step, value=value)
-        return False
 
-    return bar, callback
+    return bar, progress
 
 
 def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> Any:
@@ -91,13 +90,13 @@ def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> A
     multi = {}
     if args.starts:
         multi = dict(starts=args.starts, seed=args.seed, bounds=parse_box(args.box) if args.box else None)
-    bar, callback = _progress(args)
+    bar, progress = _progress(args)
     if bar is not None:
         bar.start()
     try:
         return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
                         ftol=args.ftol, backend=args.backend, optimizer=args.optimizer, device=args.device,
-                        record_every=args.record_every, callback=callback, **multi, **hyper)
+                        record_every=args.record_every, progress=progress, **multi, **hyper)
     finally:
         if bar is not None:
             bar.stop()

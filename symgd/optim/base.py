@@ -15,13 +15,9 @@ from typing import Any
 
 import sympy
 
-from symgd.errors import VariableError
+from symgd.errors import HyperParameterError
 from symgd.numeric.rule import ElementwiseRule, G, T, X
 from symgd.optim import arrays
-
-
-class HyperParameterError(VariableError):
-    """A hyper-parameter out of its range (a learning rate of 0 or less, a beta of 1, ...)."""
 
 
 @dataclass(frozen=True)
