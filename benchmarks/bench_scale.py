@@ -71,6 +71,7 @@ def _timed(fn, reps: int) -> float:
 
 def _numpy_baseline(folder: Path, reps: int) -> dict:
     import pyarrow.dataset as ds
+    base = _peak_mib()
     table = ds.dataset(folder, format="parquet").to_table()
     x, y = table.column("x").to_numpy(), table.column("y").to_numpy()
     theta = np.array(X0)
@@ -89,7 +90,7 @@ def _numpy_baseline(folder: Path, reps: int) -> dict:
     g, l_ = _timed(grad, reps), _timed(lsq, reps)
     rr, qtr, _ = lsq()
     params = (np.asarray(X0) + np.linalg.solve(rr, -qtr)).tolist()  # one Gauss-Newton step: exact for a linear model
-    return {"grad_s": g, "lsq_s": l_, "params": params, "nit": 1}
+    return {"grad_s": g, "lsq_s": l_, "params": params, "nit": 1, "base_mib": base}
 
 
 def _symgd(folder: Path, mode: str, reps: int, chunk: int, workers: int, full_fit: bool = True) -> dict:
@@ -163,6 +164,26 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def markdown(rows: list[dict]) -> str:
+    """The results as a Markdown table (for docs/scale.md and the README)."""
+    out = ["| rows | mode | gradient pass (s) | least-squares pass (s) | vs NumPy | LM fit (s) | peak RSS (MiB) "
+           "| of which imports | workers' peak (MiB) | max abs(θ − θ NumPy) |", "|" + "---|" * 10]
+    base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "error" not in r}
+    for r in rows:
+        if "error" in r or "skipped" in r:
+            out.append(f"| {r['rows']:,} | {r['mode']} | {r.get('skipped') or 'error'} |||||||| ")
+            continue
+        b = base.get(r["rows"])
+        fit = f"{r['fit_s']:.2f}" if "fit_s" in r else ("—" if r["mode"] == "numpy" else "not run")
+        diff = f"{np.max(np.abs(np.subtract(r['params'], b['params']))):.1e}" if b and "params" in r else "—"
+        ratio = f"{r['lsq_s'] / b['lsq_s']:.2f}x" if b else "—"
+        out.append(f"| {r['rows']:,} | {r['mode']} | {r['grad_s']:.3f} | {r['lsq_s']:.3f} | "
+                   f"{ratio} | {fit} | {r['peak_mib']:.0f} | "
+                   f"{r.get('base_mib', float('nan')):.0f} | "
+                   f"{' / '.join(f'{w:.0f}' for w in r.get('worker_peak_mib', [])) or '—'} | {diff} |")
+    return "\n".join(out).replace("| nan |", "| — |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", default="1e6,1e7,1e8", help="row counts, comma-separated (default 1e6,1e7,1e8)")
@@ -178,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--folder", help=argparse.SUPPRESS)
     p.add_argument("--mode", help=argparse.SUPPRESS)
+    p.add_argument("--markdown", metavar="JSON", help="print the results in JSON as a Markdown table and exit")
     args = p.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())["rows"]))
+        return 0
     if args.child:
         child(args)
         return 0

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symgd.errors import BackendUnavailableError, DataError
+from symgd.errors import BackendUnavailableError, DataError, SymgdError
 from symgd.fit.data import ArraySource
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import LstsqPieces, Moments, Objective
@@ -49,7 +49,7 @@ def connect(client: Any = None, scheduler: str | None = None, n_workers: int = D
         try:
             own = distributed.Client(scheduler)
         except OSError as exc:
-            raise DataError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            raise SymgdError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         return own, own.close
     cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
