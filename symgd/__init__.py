@@ -11,10 +11,6 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# Imported eagerly: the stage-1 subpackage is also named `parse`, and once Python imports a
-# subpackage it binds the package attribute of that name to the module, shadowing a lazy function.
-from symgd.parse import parse, parse_program  # noqa: E402
-
 # The public API, imported on first use: `import symgd` stays cheap (the CLI starts fast and torch,
 # numba and matplotlib are never imported unless asked for).
 _API = {
@@ -28,7 +24,6 @@ _API = {
     "check": "symgd.explain.check:check",
     "compile": "symgd.numeric.lower:compile",
     "minimize": "symgd.optim.minimize:minimize",
-    "fit": "symgd.fit.api:fit",
     "Derivation": "symgd.explain.model:Derivation",
     "GradientDerivation": "symgd.explain.model:GradientDerivation",
     "CheckResult": "symgd.explain.check:CheckResult",
@@ -41,7 +36,7 @@ _API = {
     "ParseError": "symgd.errors:ParseError",
 }
 
-__all__ = sorted([*_API, "parse", "parse_program"]) + ["__version__"]
+__all__ = sorted([*_API, "parse", "parse_program", "fit"]) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -56,3 +51,10 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
+
+
+# Imported eagerly, last: the subpackages `parse` and `fit` share their names with these functions, and
+# once Python imports a subpackage it binds the package attribute of that name to the module, which
+# would shadow a lazily imported function.
+from symgd.parse import parse, parse_program  # noqa: E402
+from symgd.fit.api import fit  # noqa: E402
