@@ -43,7 +43,7 @@ class Juxtaposition:
                 plain.append(item)
                 continue
             if plain:
-                argument = sympy.Mul(*reversed(plain))
+                argument = self.product(plain[::-1], meta.start_pos)
                 plain = []
             elif values:
                 argument = values.pop()
@@ -52,7 +52,7 @@ class Juxtaposition:
                                 f"write {item.token.value}(x)")
             values.append(self.apply_head(item, argument))
         values.extend(plain)
-        result = sympy.Mul(*reversed(values))
+        result = self.product(values[::-1], meta.start_pos)
         self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}` read as {sympy.sstr(result)}")
         return result
 

@@ -69,6 +69,16 @@ def power_digits(base: sympy.Expr, exponent: sympy.Expr) -> float:
     return worst
 
 
+def root_digits(factors: list[sympy.Expr]) -> int:
+    """Digits of the exact numbers under non-integer powers in a product of ``factors``.
+
+    SymPy merges ``sqrt(a)*sqrt(b)`` into ``sqrt(a*b)`` and tests the product for perfect powers,
+    which takes seconds once the numbers reach a few hundred digits.
+    """
+    return sum(number_digits(number) for f in factors for number, q in _exact_factors(f)
+               if not q.is_Integer)
+
+
 def walk_stats(expr: sympy.Basic) -> tuple[int, int, int]:
     """(tree size, depth, digits of the largest exact number) of ``expr``, iteratively.
 

@@ -34,9 +34,13 @@ def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
 _TRIG = ("sin", "cos", "tan", "sec", "csc", "cot")
 _HYP = tuple(f + "h" for f in _TRIG)
 
+_CLASSES = (sympy.sin, sympy.cos, sympy.tan, sympy.sec, sympy.csc, sympy.cot,
+            sympy.sinh, sympy.cosh, sympy.tanh, sympy.sech, sympy.csch, sympy.coth,
+            sympy.asin, sympy.acos, sympy.atan, sympy.asec, sympy.acsc, sympy.acot,
+            sympy.asinh, sympy.acosh, sympy.atanh, sympy.asech, sympy.acsch, sympy.acoth)
+
 FUNCTIONS: dict[str, Function] = {
-    **{name: _one(getattr(sympy, name)) for name in _TRIG + _HYP},
-    **{"a" + name: _one(getattr(sympy, "a" + name)) for name in _TRIG + _HYP},
+    **{cls.__name__: _one(cls) for cls in _CLASSES},
     "atan2": Function(sympy.atan2, 2, 2, "atan2(y, x)"),
     "exp": _one(sympy.exp),
     "log": Function(_log, 1, 2, "log(x) or log(x, base)"),

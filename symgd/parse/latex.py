@@ -50,7 +50,9 @@ def is_latex(text: str) -> bool:
     stripped = text.strip()
     if len(stripped) >= 2 and stripped[0] == "$" and stripped[-1] == "$":
         return True
-    return any(c == "\\" and i + 1 < len(text) and text[i + 1].isalpha() for i, c in enumerate(text))
+    if "\\" not in text:
+        return False
+    return any(part[:1].isalpha() for part in text.split("\\")[1:])
 
 
 def strip_dollars(text: str) -> str:

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import sympy
 from lark import Token, Tree
-from lark.exceptions import UnexpectedInput, VisitError
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 
 from symgd.errors import BudgetError, ParseError, SymgdError
 from symgd.parse import budget
@@ -43,31 +43,50 @@ def sorted_variables(expr: sympy.Expr) -> tuple[sympy.Symbol, ...]:
     return tuple(free[name] for name in sorted(free))
 
 
-def _seen_before(text: str, pos: int) -> list[Token]:
-    """The tokens before ``pos`` (for error hints such as an unclosed bracket)."""
+def parse_tree(text: str) -> Tree:
+    """The parse tree of ``text``, or a ParseError with a caret.
+
+    Parsed interactively so the tokens read before an error are at hand for the hints
+    (an unclosed bracket, a trailing operator) without lexing the text a second time.
+    """
+    interactive = get_parser().parse_interactive(text)
     seen: list[Token] = []
     try:
-        for tok in get_parser().lex(text):
-            if tok.start_pos >= pos:
-                break
+        for tok in interactive.iter_parse():
             seen.append(tok)
-    except (UnexpectedInput, _Fail):
-        pass
-    return seen
-
-
-def parse_tree(text: str) -> Tree:
-    """The parse tree of ``text``, or a ParseError with a caret."""
-    try:
-        return get_parser().parse(text)
+        return interactive.feed_eof(seen[-1] if seen else None)
     except _Fail as exc:
         raise error_at(text, exc.token.start_pos, exc.message, hint=exc.hint, cls=exc.cls) from None
+    except UnexpectedToken as exc:
+        before = seen if exc.token.type == "$END" else seen[:-1]
+        raise from_lark(text, exc, before) from None
     except UnexpectedInput as exc:
-        pos = getattr(exc, "pos_in_stream", None)
-        token = getattr(exc, "token", None)
-        pos = token.start_pos if token is not None and token.type != "$END" else pos
-        pos = len(text) if pos is None or (token is not None and token.type == "$END") else pos
-        raise from_lark(text, exc, _seen_before(text, pos)) from None
+        raise from_lark(text, exc, seen) from None
+
+
+_DIVIDE = ("/", "÷")
+
+
+def split_divisors(tree: Tree) -> Tree:
+    """Rewrite ``a / (b * c)`` as ``a / b / c`` in place (a tree rewrite, before any SymPy).
+
+    SymPy prints Mul(1/2, 1/(x - y)) as ``1/(2*(x - y))``; building the divisor first would
+    distribute 2 over (x - y) and give the different expression 1/(2*x - 2*y).
+    """
+    for node in tree.iter_subtrees():
+        if node.data != "mul":
+            continue
+        children = [node.children[0]]
+        for op, factor in zip(node.children[1::2], node.children[2::2]):
+            if op.value in _DIVIDE and isinstance(factor, Tree) and factor.data == "mul":
+                children += [op, factor.children[0]]
+                for inner, sub in zip(factor.children[1::2], factor.children[2::2]):
+                    flipped = "*" if inner.value in _DIVIDE else "/"
+                    children += [Token.new_borrow_pos("MUL_OP", flipped, inner), sub]
+            else:
+                children += [op, factor]
+        node.children = children
+    return tree
 
 
 def _tree_depth(tree: Tree) -> int:
@@ -188,6 +207,7 @@ def parse_program(text: str | sympy.Expr) -> Program:
     if _tree_depth(tree) > budget.MAX_TREE_DEPTH:
         raise BudgetError(f"the input nests more than {budget.MAX_TREE_DEPTH} operations deep",
                           text=text, hint="split it into definitions, as in 'u = ...; sin(u)'")
+    split_divisors(tree)
     builder = _Builder(source, latex)
     if latex:
         builder.notes["read as LaTeX"] = None

@@ -52,6 +52,14 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
                             "write a decimal point (2.0^x) for a floating-point value", BudgetError)
         return sympy.Pow(base, exponent)
 
+    def product(self, factors: list[sympy.Expr], pos: int) -> sympy.Expr:
+        """``Mul(*factors)`` after checking SymPy will not merge long exact roots."""
+        if budget.root_digits(factors) > budget.MAX_ROOT_DIGITS:
+            raise self.fail(pos, "this product multiplies roots of long exact numbers; "
+                                 f"their digits together exceed {budget.MAX_ROOT_DIGITS}",
+                            "write a decimal point (2.0) for a floating-point value", BudgetError)
+        return sympy.Mul(*factors)
+
     def build(self, name: str, args: list[sympy.Expr], pos: int) -> sympy.Expr:
         """Call the allow-listed function ``name`` on ``args`` (arity checked)."""
         key = canonical(name)
@@ -180,23 +188,29 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
     def divide(self, top: sympy.Expr, bottom: sympy.Expr, pos: int) -> sympy.Expr:
         if bottom == 0:
             raise self.fail(pos, "division by zero")
-        return sympy.Mul(top, self.power(bottom, sympy.Integer(-1), pos))
+        return self.product([top, self.power(bottom, sympy.Integer(-1), pos)], pos)
 
     @v_args(meta=True)
     def mul(self, meta, children: list) -> sympy.Expr:
-        value = children[0]
+        # One flat Mul of all factors (divisors as powers -1), as SymPy's printer assumes:
+        # `2*(x + y)*sin(x)` must not distribute 2 over (x + y) half-way through.
+        factors = [children[0]]
         for op, factor in zip(children[1::2], children[2::2]):
-            if op.value in "/÷":
-                start = len(self.text[:op.end_pos]) + (len(self.text[op.end_pos:])
-                                                        - len(self.text[op.end_pos:].lstrip()))
-                if start in self.juxt_starts:
-                    self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}`: a product written "
-                              f"without '*' binds tighter than '/', so it is the whole divisor; "
-                              f"write (a/b)*c for the other reading")
-                value = self.divide(value, factor, op.start_pos)
-            else:
-                value = sympy.Mul(value, factor)
-        return value
+            if op.value not in "/÷":
+                factors.append(factor)
+                continue
+            if self._operand_start(op) in self.juxt_starts:
+                self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}`: a product written "
+                          f"without '*' binds tighter than '/', so it is the whole divisor; "
+                          f"write (a/b)*c for the other reading")
+            if factor == 0:
+                raise self.fail(op.start_pos, "division by zero")
+            factors.append(self.power(factor, sympy.Integer(-1), op.start_pos))
+        return self.product(factors, meta.start_pos)
+
+    def _operand_start(self, op: Token) -> int:
+        rest = self.text[op.end_pos:]
+        return op.end_pos + len(rest) - len(rest.lstrip())
 
     def fhead(self, children: list) -> FHead:
         tok, *rest = children
