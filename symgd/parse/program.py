@@ -150,8 +150,8 @@ class _Builder:
         if isinstance(exc.orig_exc, SymgdError):
             return exc.orig_exc
         if isinstance(exc.orig_exc, (ValueError, TypeError, ArithmeticError, NotImplementedError)):
-            meta = getattr(exc.obj, "meta", None)
-            pos = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
+            meta = exc.obj.meta if isinstance(exc.obj, Tree) else None
+            pos = meta.start_pos if meta is not None and not meta.empty else 0
             return error_at(self.text, pos, f"cannot build this expression: {exc.orig_exc}")
         raise exc.orig_exc
 
