@@ -326,7 +326,7 @@ NOTES = [
     ("e^x", "Euler's number"),
     ("x(y+1)", "x is not a function"),
     ("θ", "`θ` read as the name theta"),
-    ("√2x", "applies to 2 only"),
+    ("√2x", "applies only to `2`"),
     ("$ab$", "`ab` read as a*b"),
     ("$x$", "read as LaTeX"),
     ("u = x^2; sin(u)", "u = x**2 is substituted"),

@@ -152,8 +152,7 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         tok, arg = children
         after = self.text[meta.end_pos:meta.end_pos + 1]
         if after and (after.isalnum() or after == "("):
-            self.note(f"`{self.snippet(meta.start_pos, meta.end_pos + 1)}…`: {tok.value} applies "
-                      f"to {self.snippet(meta.start_pos + 1, meta.end_pos)} only; "
+            self.note(f"`{tok.value}` applies only to `{self.snippet(tok.end_pos, meta.end_pos)}`; "
                       f"write {tok.value}(...) around everything under the root")
         return self.power(arg, sympy.Rational(1, _ROOTS[tok.value]), tok.start_pos)
 
