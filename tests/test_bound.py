@@ -83,3 +83,19 @@ def test_expression_without_parameters():
     bound = compile_data(y * 1, (a,), (y,)).bind({"y": Y})
     np.testing.assert_array_equal(bound.sample_values([1.0]), Y)
     assert bound.sum_value_and_grad([1.0])[1].tolist() == [0.0]
+
+
+@pytest.mark.parametrize("name", ["cubic_sse", "weighted"])
+def test_subset_of_hoisted_feature_tables(name):
+    # regression: Fᵀ tables (features × samples) were indexed on the feature axis
+    expr, params = CASES[name]
+    data = tuple(s for s in (x, y, w) if s in expr.free_symbols)
+    bound = compile_data(expr, params, data).bind({"x": X, "y": Y, "w": W})
+    theta = THETA[len(params)]
+    for idx in (np.array([3, 7, 11, 40, 49]), slice(10, 30)):
+        sub = bound.subset(idx)
+        value, grads = _oracle(expr, params)
+        args = (*theta, X[idx], Y[idx], W[idx])
+        want_jac = np.stack([np.broadcast_to(g(*args), (sub.n,)) for g in grads], axis=1)
+        np.testing.assert_allclose(sub.sample_values(theta), np.broadcast_to(value(*args), (sub.n,)), rtol=1e-12)
+        np.testing.assert_allclose(sub.sum_value_and_grad(theta)[1], want_jac.sum(axis=0), rtol=1e-11)

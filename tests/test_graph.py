@@ -114,3 +114,43 @@ def test_unrolled_rosenbrock_graph_grows_linearly():
         xs = sympy.symbols(f"x0:{n}")
         f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
         assert len(build_graph(f).nodes) == n + 4 * (n - 1) + 1
+
+
+PIECEWISE = sympy.Piecewise((x**2 * y, x < 1), (sympy.sin(x) + y, sympy.And(x >= 1, y > 0)), (x * y, True))
+
+
+@pytest.mark.parametrize("point", [{"x": 0.5, "y": 2.0}, {"x": 1.5, "y": 2.0}, {"x": 1.5, "y": -1.0}])
+def test_piecewise_is_one_node_with_piecewise_partials(point):
+    # regression: build_graph failed with 'ExprCondPair' object has no attribute 'as_coeff_Add'
+    g = build_graph(PIECEWISE)
+    assert g.node(g.output).expr.is_Piecewise
+    vals = g.evaluate(point)
+    subs = {S(k): v for k, v in point.items()}
+    for v in g.inputs:
+        want = float(sympy.diff(PIECEWISE, v).subs(subs))
+        assert vals[v.name].adjoint == pytest.approx(want, rel=1e-13)
+        assert float(g.gradient()[g.inputs.index(v)].subs(subs)) == pytest.approx(want, rel=1e-13)
+
+
+def test_piecewise_compiles_on_scalar_and_array_backends():
+    from symgd.numeric.lower import compile as symgd_compile
+    import numpy as np
+    xs, ys = np.array([0.5, 1.5, 1.5]), np.array([2.0, 2.0, -1.0])
+    v_np, g_np = symgd_compile(PIECEWISE, backend="numpy").value_and_grad(xs, ys)
+    py = symgd_compile(PIECEWISE, backend="python")
+    for k in range(3):
+        subs = {x: xs[k], y: ys[k]}
+        want = [float(sympy.diff(PIECEWISE, v).subs(subs)) for v in (x, y)]
+        assert py.grad(float(xs[k]), float(ys[k])) == pytest.approx(want, rel=1e-13)
+        assert [g_np[0][k], g_np[1][k]] == pytest.approx(want, rel=1e-13)
+        assert v_np[k] == pytest.approx(float(PIECEWISE.subs(subs)), rel=1e-13)
+
+
+def test_output_is_named_f_and_intermediates_skip_f():
+    g = build_graph(sympy.sin(sympy.exp(x) * sympy.cos(y) + x**2 + y**2 + x * y))
+    names = [n.name for n in g.nodes if n.kind == "op"]
+    assert names[-1] == "f" and g.output == "f" and names.count("f") == 1
+    assert names[:-1] == ["a", "b", "c", "d", "e", "g", "h"][:len(names) - 1]
+    f = sympy.Symbol("f")
+    g2 = build_graph(sympy.sin(f * x))
+    assert g2.output == "out" and "f" in [n.name for n in g2.nodes if n.kind == "input"]

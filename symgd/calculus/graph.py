@@ -7,7 +7,7 @@ The same graph serves the chain-rule printout (``symgd.explain``), ``gradient``/
 generators in ``symgd.numeric`` — one implementation, not three.
 
 Decomposition rules (chosen so the textbook example tanh(ln(1 + z·2x/sin(y))) reads a = 2x, b = sin(y),
-c = a/b, d = z·c, e = ln(1 + d), f = tanh(e)):
+c = a/b, d = z·c, e = ln(1 + d), f = tanh(e); the output is always f, see ``build_graph``):
 - constants are never nodes; an additive constant folds into a function's or power's operand (ln(1 + d)),
   as does a numeric factor of a single term (sin(2x), (1 - x)**2);
 - a sum is one node, with its terms' numeric coefficients folded in (x - 2*y);
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.calculus.variables import ordered_variables
-from symgd.errors import DomainError
+from symgd.errors import CompileError, DomainError
 
 _RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
              "sec", "csc", "cot", "abs", "max", "min", "erf", "sum", "sqrt", "sign", "int", "float"}
@@ -155,6 +155,11 @@ class _Builder:
             expr = sympy.Add(*(self._term(t) for t in e.args))
         elif e.is_Mul:
             return self._mul(e)
+        elif isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
+            expr = sympy.Piecewise(*((self.operand(v), self._condition(c)) for v, c in e.args))
+        elif isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
+            raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
+                               hint="indexed sums compile through symgd.numeric.indexed (give sizes=)")
         else:
             expr = e.func(*(self.operand(a) for a in e.args))
         return self.make(e, expr)
@@ -179,6 +184,14 @@ class _Builder:
         if u.is_Mul:
             return c0 + self.node(rest)
         return c0 + c1 * self.node(u)
+
+    def _condition(self, cond):
+        """A Piecewise condition with the operands of its comparisons as graph operands."""
+        if isinstance(cond, sympy.core.relational.Relational):
+            return cond.func(self.operand(cond.lhs), self.operand(cond.rhs))
+        if isinstance(cond, (sympy.And, sympy.Or, sympy.Not)):
+            return cond.func(*(self._condition(c) for c in cond.args))
+        return cond
 
     def _term(self, term: sympy.Expr) -> sympy.Expr:
         if term.is_number:
@@ -245,6 +258,8 @@ def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
         if ex.has(s):
             out.append(e * sympy.log(base) * _partial(ex, s))
         return sympy.Add(*out)
+    if isinstance(e, sympy.Piecewise):  # piecewise local partial; conditions are constant a.e.
+        return sympy.Piecewise(*((_partial(v, s), c) for v, c in e.args))
     if isinstance(e, sympy.Abs):
         return sympy.sign(e.args[0]) * _partial(e.args[0], s)
     return sympy.Add(*(e.fdiff(k + 1) * _partial(a, s) for k, a in enumerate(e.args) if a.has(s)))
@@ -260,13 +275,15 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
     """Build the graph of ``expr`` with inputs ``ordered_variables(expr, wrt)`` and run the reverse sweep.
 
     ``names`` maps a user's definition name to the subexpression it stands for; a node computing that
-    subexpression takes the name. Other variables of ``expr`` (outside ``wrt``) are constants.
+    subexpression takes the name. The output node is ``f`` (``out`` when a variable or definition is
+    called f), the others a, b, c, d, e, g, h, ... in evaluation order (f and taken names skipped).
+    Other variables of ``expr`` (outside ``wrt``) are constants.
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y")
     >>> g = build_graph(sympy.sin(x**2 + y**2))
     >>> [(n.name, str(n.expr)) for n in g.nodes]
-    [('x', 'x'), ('y', 'y'), ('a', 'x**2'), ('b', 'y**2'), ('c', 'a + b'), ('d', 'sin(c)')]
+    [('x', 'x'), ('y', 'y'), ('a', 'x**2'), ('b', 'y**2'), ('c', 'a + b'), ('f', 'sin(c)')]
     >>> g.gradient()
     (2*x*cos(x**2 + y**2), 2*y*cos(x**2 + y**2))
     """
@@ -276,11 +293,14 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
     out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
     by_definition = {sympy.sympify(v): k for k, v in (names or {}).items()}
     taken = {s.name for s in expr.free_symbols} | set(by_definition.values())
-    auto = node_names(len(builder.protos), taken)
+    out_name = next(n for n in ("f", "out", "f_out") if n not in taken)  # the conventional name first
+    auto = node_names(len(builder.protos), taken | {"f", out_name})
     rename = {}
     for dummy, _, definition in builder.protos:
         user = by_definition.get(definition)
-        rename[dummy] = sympy.Symbol(user if user is not None else next(auto))
+        if user is None:
+            user = out_name if dummy == out_sym else next(auto)
+        rename[dummy] = sympy.Symbol(user)
     return _assemble(inputs, builder.protos, rename, out_sym, expr)
 
 

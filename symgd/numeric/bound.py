@@ -96,9 +96,15 @@ class BoundData:
 
     def subset(self, index: Any) -> "BoundData":
         """The same program bound to the samples ``index`` selects (a mini-batch)."""
-        arrays = tuple(a[index] for a in self.arrays)
-        n = len(arrays[0]) if arrays else 1
-        return BoundData(self.program, arrays, n)
+        first_table = len(self.program.data) + len(self.program.hoisted)
+        arrays = []
+        for k, a in enumerate(self.arrays):
+            if k >= first_table and (k - first_table) % 2 == 0:
+                arrays.append(np.ascontiguousarray(a[:, index]))  # Fᵀ tables: samples along axis 1
+            else:
+                arrays.append(a[index] if np.ndim(a) else a)
+        n = len(np.arange(self.n)[index])
+        return BoundData(self.program, tuple(arrays), n)
 
 
 def _hoist(expr, params, data, hoisted: dict) -> sympy.Expr:

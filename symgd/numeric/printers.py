@@ -7,12 +7,12 @@ Reciprocal trig/hyperbolic functions are rewritten into the ones every backend h
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 
 import sympy
 from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
-from sympy.printing.pytorch import TorchPrinter
 
 from symgd.errors import CompileError
 
@@ -94,40 +94,46 @@ class ScipyPrinter(_Common, SciPyPrinter):
     """NumPy code that may call scipy.special (erf and friends), used when scipy is installed."""
 
 
-class TorchCodePrinter(_Common, TorchPrinter):
-    """Tensor code; numbers stay Python scalars, functions with numeric arguments get tensor forms."""
+@functools.cache
+def _torch_printer_class():
+    """sympy's TorchPrinter imports torch (seconds): built only when the torch backend is asked for."""
+    from sympy.printing.pytorch import TorchPrinter
 
-    def _minmax(self, expr, op: str, clamp: str) -> str:
-        numbers = [a for a in expr.args if a.is_number]
-        others = [self._print(a) for a in expr.args if not a.is_number]
-        out = others[0]
-        for other in others[1:]:
-            out = f"torch.{op}({out}, {other})"
-        if numbers:
-            bound = (max if op == "maximum" else min)(float(n) for n in numbers)
-            out = f"torch.clamp({out}, {clamp}={bound!r})"
-        return out
+    class TorchCodePrinter(_Common, TorchPrinter):
+        """Tensor code; numbers stay Python scalars, functions with numeric arguments get tensor forms."""
 
-    def _print_Max(self, expr):
-        return self._minmax(expr, "maximum", "min")
+        def _minmax(self, expr, op: str, clamp: str) -> str:
+            numbers = [a for a in expr.args if a.is_number]
+            others = [self._print(a) for a in expr.args if not a.is_number]
+            out = others[0]
+            for other in others[1:]:
+                out = f"torch.{op}({out}, {other})"
+            if numbers:
+                bound = (max if op == "maximum" else min)(float(n) for n in numbers)
+                out = f"torch.clamp({out}, {clamp}={bound!r})"
+            return out
 
-    def _print_Min(self, expr):
-        return self._minmax(expr, "minimum", "max")
+        def _print_Max(self, expr):
+            return self._minmax(expr, "maximum", "min")
 
-    def _print_Heaviside(self, expr):
-        return f"(0.5*torch.sign({self._print(expr.args[0])}) + 0.5)"
+        def _print_Min(self, expr):
+            return self._minmax(expr, "minimum", "max")
 
-    def _print_Pow(self, expr, rational=False):
-        base, ex = expr.base, expr.exp
-        if ex.is_Integer and 2 <= abs(int(ex)) <= POW_LIMIT or ex == -1:
-            return super()._print_Pow(expr, rational)
-        if ex == sympy.S.Half:
-            return f"torch.sqrt({self._print(base)})"
-        e = self.parenthesize(ex, 1000)
-        if base.is_number:  # torch.pow takes a Python number as base, a tensor as exponent
-            return f"torch.pow({float(base)!r}, {self._print(ex)})"
-        return f"{self.parenthesize(base, 1000)}**{e}"
+        def _print_Heaviside(self, expr):
+            return f"(0.5*torch.sign({self._print(expr.args[0])}) + 0.5)"
 
+        def _print_Pow(self, expr, rational=False):
+            base, ex = expr.base, expr.exp
+            if ex.is_Integer and 2 <= abs(int(ex)) <= POW_LIMIT or ex == -1:
+                return super()._print_Pow(expr, rational)
+            if ex == sympy.S.Half:
+                return f"torch.sqrt({self._print(base)})"
+            e = self.parenthesize(ex, 1000)
+            if base.is_number:  # torch.pow takes a Python number as base, a tensor as exponent
+                return f"torch.pow({float(base)!r}, {self._print(ex)})"
+            return f"{self.parenthesize(base, 1000)}**{e}"
+
+    return TorchCodePrinter
 
 def printer_for(backend: str):
     """A fresh printer for ``backend`` ("python", "numpy", "torch")."""
@@ -138,7 +144,7 @@ def printer_for(backend: str):
         cls = ScipyPrinter if importlib.util.find_spec("scipy") else NumpyPrinter
         return cls(settings)
     if backend == "torch":
-        return TorchCodePrinter(settings)
+        return _torch_printer_class()(settings)
     raise CompileError(f"no printer for backend {backend!r}")
 
 
@@ -147,6 +153,7 @@ def check_printable(exprs, backend: str) -> None:
     funcs = set()
     for e in exprs:
         funcs.update(type(f) for f in e.atoms(sympy.Function))
+    funcs.discard(sympy.Piecewise)  # printed by each printer's own Piecewise rule
     printer = printer_for(backend)
     arg = sympy.Symbol("u", real=True)
     for func in sorted(funcs, key=lambda f: f.__name__):
@@ -162,7 +169,6 @@ def check_printable(exprs, backend: str) -> None:
 
 def _arity(func) -> int:
     nargs = getattr(func, "nargs", None)
-    try:
-        return min(nargs) if nargs else 1
-    except TypeError:
-        return 2
+    if isinstance(nargs, sympy.FiniteSet) and nargs:
+        return int(min(nargs))
+    return 2 if nargs is not None and not isinstance(nargs, sympy.FiniteSet) else 1  # variadic (Max, Min)
