@@ -49,7 +49,7 @@ def check(text: str) -> None:
     assert isinstance(result, sympy.Expr)
 
 
-@fuzz(5000)
+@fuzz(3000)
 @given(st.text(max_size=40))
 def test_arbitrary_text(text):
     check(text)
@@ -61,7 +61,7 @@ def test_arbitrary_text_over_math_characters(text):
     check(text)
 
 
-@fuzz(8000)
+@fuzz(10000)
 @given(soup(TOKENS))
 def test_token_soup(text):
     check(text)
