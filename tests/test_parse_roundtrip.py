@@ -96,7 +96,7 @@ def _rounded(expr):
     return expr.xreplace({f: sp.Float(sp.sstr(f), 15) for f in expr.atoms(sp.Float)})
 
 
-@settings(max_examples=400, deadline=2000, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.filter_too_much])
 @given(EXPRESSIONS)
 def test_round_trip_on_random_expressions(expr):
