@@ -1,12 +1,14 @@
 """gradient / hessian: the reverse sweep over the one graph (sympy.diff is only the tests' oracle)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import sympy
 
 from symgd.calculus.graph import build_graph
+from symgd.calculus.indexed import analyse, has_indexed, indexed_gradient, unroll
 from symgd.calculus.variables import ordered_variables
+from symgd.errors import VariableError
 
 
 def as_expr(f: str | sympy.Expr) -> sympy.Expr:
@@ -17,16 +19,28 @@ def as_expr(f: str | sympy.Expr) -> sympy.Expr:
     return sympy.sympify(f)
 
 
-def gradient(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None
-             ) -> tuple[sympy.Expr, ...]:
+def gradient(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
+             sizes: Mapping[str, int] | None = None) -> tuple[sympy.Expr, ...]:
     """The gradient of ``f``, one component per variable of ``ordered_variables(f, wrt)``.
+
+    With indexed sums (``sum(..., i, 0, n-2)`` over vectors ``x[i]``): without ``sizes``, one entry per
+    variable, a vector x's entry being ``Lambda(j, ∂f/∂x[j])`` (Piecewise over the windows reading
+    x[j]); with ``sizes`` (e.g. ``{"n": 4}``), the sums unrolled and one entry per element x[0], x[1], ...
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y")
     >>> gradient(x**2 * y)
     (2*x*y, x**2)
     """
-    return build_graph(as_expr(f), wrt).gradient()
+    expr = as_expr(f)
+    if has_indexed(expr):
+        if sizes is not None:
+            written, elements = unroll(expr, sizes)
+            return build_graph(written, elements).gradient()
+        if wrt is not None:
+            raise VariableError("wrt is not supported with indexed sums; every vector and scalar is a variable")
+        return indexed_gradient(analyse(expr))
+    return build_graph(expr, wrt).gradient()
 
 
 def hessian(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None) -> sympy.Matrix:

@@ -6,13 +6,14 @@ into functions. ``.source`` shows the generated code.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy
 
 from symgd.calculus.graph import Graph, build_graph
+from symgd.calculus.indexed import has_indexed
 from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import Program, code_names, dependencies, program_from_graph, render_body
@@ -99,10 +100,13 @@ def generate(graph: Graph, backend: str) -> str:
 
 
 def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
-            backend: str = "auto", device: Any = None, dtype: Any = None) -> Compiled:
+            backend: str = "auto", device: Any = None, dtype: Any = None,
+            sizes: Mapping[str, int] | None = None) -> Compiled:
     """Compile ``f`` and its gradient for ``backend``: "numpy", "python", "torch", "numba" or "auto".
 
     "auto" gives floats to the python code and arrays to the numpy code (chosen per call).
+    Indexed sums (``sum(..., i, 0, n-2)`` over vectors ``x[i]``) compile to vectorised numpy/torch code
+    taking each vector as one array; ``sizes`` fixes sizes such as n (otherwise read from the length).
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y")
@@ -114,7 +118,11 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     from symgd.calculus.gradient import as_expr
     if backend not in BACKENDS:
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return _compiled(build_graph(as_expr(f), wrt), backend, device, dtype)
+    expr = as_expr(f)
+    if has_indexed(expr):
+        from symgd.numeric.indexed import compile_indexed
+        return compile_indexed(expr, backend, sizes, device, dtype)
+    return _compiled(build_graph(expr, wrt), backend, device, dtype)
 
 
 def _compiled(graph: Graph, backend: str, device: Any, dtype: Any) -> Compiled:

@@ -1,0 +1,143 @@
+"""Indexed sums as compiled scalar loops (numba): one pass over i per sum, no array temporaries.
+
+NumPy code for a sum pays one library call (about 2 µs at n = 1,000) per elementwise operation; the
+same body printed as scalar Python inside ``for i in range(lower, upper + 1)`` and compiled by numba
+runs the whole gradient in a few microseconds. The loop reads ``x[c*i + k]`` directly, accumulates the
+value, and scatters each window's adjoint into ``_g_x[c*i + k]``. When the outer expression's
+adjoints of the sums do not depend on the sums' values (f = sum, or a linear combination of sums),
+value and gradient come from one loop; otherwise a first loop gives the values, a second the gradient.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.calculus.graph import build_graph
+from symgd.calculus.indexed import IndexedProblem, analyse
+from symgd.errors import CompileError
+from symgd.numeric import runtime
+from symgd.numeric.codegen import program_from_graph
+from symgd.numeric.indexed import _sizes, _substitute, _Writer
+
+
+def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str) -> None:
+    """Emit ``for _i in range(...)`` over one sum: value into _sum{k}, window adjoints scattered."""
+    i = sympy.Symbol("_i")
+    inputs = tuple(x.symbol for x in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
+    program, value, grads = program_from_graph(build_graph(t.body, inputs))
+    outs = ((value,) if want_value else ()) + (tuple(grads) if grads_to is not None else ())
+    pruned = program.prune(outs)
+    rename = {sym: sympy.Symbol(f"_b{k}_{sym.name}") for sym, _ in pruned.lines}
+    rename[t.index] = i
+    w.lines.append(f"{ind}for _i in range({w.index(t.lower)}, {w.index(t.upper + 1)}):")
+    inner = ind + "    "
+    used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
+    for x in t.windows:
+        if x.symbol in used:
+            w.lines.append(f"{inner}{x.symbol.name} = {x.base.name}[{w.index(x.step * i + x.offset)}]")
+    for sym, e in pruned.lines:
+        w.lines.append(f"{inner}{rename[sym].name} = {w.expr(e.xreplace(rename))}")
+    outs = [o.xreplace(rename) for o in pruned.outputs]
+    if want_value:
+        w.lines.append(f"{inner}{t.symbol.name} += {w.expr(outs.pop(0))}")
+    if grads_to is None:
+        return
+    d_sum = grads_to["d_sum"]
+    for sym, adj in zip(inputs, outs):
+        x = next((x for x in t.windows if x.symbol == sym), None)
+        term = w.expr(d_sum * adj)
+        if x is not None:
+            w.lines.append(f"{inner}_g_{x.base.name}[{w.index(x.step * i + x.offset)}] += {term}")
+        else:
+            w.lines.append(f"{inner}_g_{sym.name} += {term}")
+
+
+def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kind: str) -> str:
+    """Source of one scalar-loop function (``kind``: value, grad or value_and_grad)."""
+    want_value, want_grad = kind != "grad", kind != "value"
+    w = _Writer("python")
+    args = [v.name for v in problem.variables]
+    known, infer = _sizes(problem, sizes)
+    w.lines += infer
+    problem = _substitute(problem, known)
+    scalars = tuple(v for v in problem.variables if v not in problem.vectors)
+    outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
+        tuple(s for s in scalars if s in problem.outer.free_symbols)
+    program, value, grads = program_from_graph(build_graph(problem.outer, outer_in))
+    gprog = program.prune(tuple(grads)) if want_grad else None
+    vprog = program.prune((value,)) if want_value else None
+    rename = {sym: sympy.Symbol(f"_o_{sym.name}") for sym, _ in program.lines}
+    d_outer = dict(zip(outer_in, (o.xreplace(rename) for o in gprog.outputs))) if gprog else {}
+    grad_needs = set().union(*(e.free_symbols for _, e in gprog.lines),
+                             *(o.free_symbols for o in gprog.outputs)) if gprog else set()
+    one_pass = not (grad_needs & {t.symbol for t in problem.sums})
+    needs_values = want_value or not one_pass
+    for v in problem.variables:
+        if want_grad:
+            w.lines.append(f"_g_{v.name} = _np.zeros(len({v.name}))" if v in problem.vectors
+                           else f"_g_{v.name} = 0.0")
+    for t in problem.sums:
+        w.lines.append(f"{t.symbol.name} = 0.0")
+    for sym, base, idx in problem.elements:
+        w.lines.append(f"{sym.name} = {base.name}[{w.index(idx)}]")
+    if want_grad and one_pass:
+        w.program(gprog, rename)
+    for k, t in enumerate(problem.sums):
+        grads_to = {"d_sum": d_outer.get(t.symbol, sympy.S.Zero)} if want_grad and one_pass else None
+        _loop(t, k, scalars, w, needs_values, grads_to, "")
+    if want_grad and not one_pass:
+        w.program(gprog, rename)
+        for k, t in enumerate(problem.sums):
+            _loop(t, k, scalars, w, False, {"d_sum": d_outer.get(t.symbol, sympy.S.Zero)}, "")
+    value_text = None
+    if want_value:
+        w.program(vprog, rename)
+        value_text = w.expr(vprog.outputs[0].xreplace(rename))
+    results = []
+    if want_grad:
+        for sym, base, idx in problem.elements:
+            w.lines.append(f"_g_{base.name}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
+        for v in scalars:
+            w.lines.append(f"_g_{v.name} += {w.expr(d_outer.get(v, sympy.S.Zero))}")
+        results = [f"_g_{v.name}" for v in problem.variables]
+    grad_text = f"({', '.join(results)},)" if results else "()"
+    ret = {"value": value_text, "grad": grad_text, "value_and_grad": f"{value_text}, {grad_text}"}[kind]
+    return "\n".join([f"def _{kind}({', '.join(args)}):", *("    " + line for line in w.lines),
+                      f"    return {ret}"]) + "\n"
+
+
+def compile_indexed_numba(expr: sympy.Expr, sizes: Mapping[str, int] | None = None):
+    """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once)."""
+    from symgd.numeric.lower import Compiled
+    numba = runtime.require_numba()
+    problem = analyse(expr)
+    source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
+    fns = runtime.load(source, "python", extra={"_np": np})
+    vectors = [v in problem.vectors for v in problem.variables]
+    jitted = {}
+    for name, fn in fns.items():
+        try:
+            jitted[name] = _wrap(numba.njit(fastmath=False, error_model="numpy")(fn), vectors)
+        except Exception as exc:  # numba's typing errors come in several classes
+            raise CompileError(f"numba could not compile the indexed loops: {exc}") from exc
+    return Compiled(problem.variables, "numba", source, jitted["_value_and_grad"], jitted["_value"],
+                    jitted["_grad"], None)
+
+
+def _wrap(fn: Any, vectors: list[bool]):
+    """Vectors as float64 arrays and scalars as floats (numba specialises on argument types)."""
+    ndarray, asarray, f64 = np.ndarray, np.asarray, np.float64
+    if vectors == [True]:  # the common case, one vector: no per-call list building
+        def call_one(x):
+            return fn(x if type(x) is ndarray and x.dtype == f64 else asarray(x, dtype=f64))
+        call_one.jitted = fn
+        return call_one
+
+    def call(*args):
+        return fn(*[(a if type(a) is ndarray and a.dtype == f64 else asarray(a, dtype=f64))
+                    if is_vec else float(a) for a, is_vec in zip(args, vectors)])
+    call.jitted = fn
+    return call
