@@ -141,3 +141,23 @@ def test_unrolled_gradient_for_small_sizes_equals_sympy_diff():
 def test_unsupported_indexing_is_a_compile_error(text):
     with pytest.raises(CompileError):
         symgd_compile(text, sizes={"n": 4})
+
+
+def test_vector_descent_equals_hand_loop_on_sympy_gradient():
+    from symgd.numeric.rule import G, X, ElementwiseRule
+    from symgd.numeric.vector_descent import minimize_indexed
+    m = sympy.Symbol("m", real=True)
+    momentum = ElementwiseRule("momentum", ("m",), (0.0,), (0.9 * m + G,), X - 0.001 * m)
+    x0 = np.array([-1.2, 1.0, 0.5, -0.3, 0.8])
+    r = minimize_indexed(symgd.parse(ROSEN), momentum, x0, 200, check_every=7, record_every=50, backend="numpy")
+    xs = sympy.IndexedBase("x")
+    written = symgd.parse(ROSEN).subs(sympy.Symbol("n"), 5).doit()
+    grad = sympy.lambdify([[xs[k] for k in range(5)]], [sympy.diff(written, xs[k]) for k in range(5)], "numpy")
+    x, vel = x0.copy(), np.zeros(5)
+    for _ in range(200):
+        vel = 0.9 * vel + np.array(grad(x))
+        x = x - 0.001 * vel
+    assert r.status == "max_steps" and r.nit == 200
+    np.testing.assert_allclose(r.x["x"], x, rtol=1e-12)
+    assert [row[0] for row in r.history] == [0, 50, 100, 150, 200]
+    assert r.value == pytest.approx(float(written.subs({xs[k]: x[k] for k in range(5)})), rel=1e-12)

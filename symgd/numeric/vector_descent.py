@@ -1,0 +1,120 @@
+"""Descent on expressions with vector variables (indexed sums): the ElementwiseRule printed as array code.
+
+The optimizer's per-coordinate rule (``symgd.numeric.rule``) is printed once with the NumPy printer, so
+the same definition updates a whole vector at once; the gradient comes from the indexed-sum code
+(numba loops when installed and the run is long, NumPy slices otherwise). The stopping test (gradient
+norm, finiteness) runs every ``check_every`` steps.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.errors import CompileError, VariableError
+from symgd.numeric import runtime
+from symgd.numeric.printers import printer_for
+from symgd.numeric.rule import G, T, X, ElementwiseRule
+
+
+@dataclass(frozen=True)
+class VectorResult:
+    """``x``: name -> array (vectors) or float; ``status``: converged, max_steps or nonfinite (``x`` is
+    then the last finite iterate checked); ``history``: (step, x dict, value, grad norm) rows."""
+
+    x: dict[str, Any]
+    value: float
+    grad_norm: float
+    nit: int
+    status: str
+    history: list[tuple[int, dict[str, Any], float, float]]
+
+
+def rule_function(rule: ElementwiseRule):
+    """``update(x, g, t, *slots) -> (new x, *new slots)`` elementwise on arrays or floats."""
+    printer = printer_for("numpy")
+    slots = rule.slot_symbols()
+    new = [sympy.Symbol(f"_n{j}") for j in range(len(slots))]
+    names = {X: sympy.Symbol("x"), G: sympy.Symbol("g"), T: sympy.Symbol("t")}
+    names.update({s: sympy.Symbol(f"_s{j}") for j, s in enumerate(slots)})
+    lines = [f"    _n{j} = {printer.doprint(e.xreplace(names))}" for j, e in enumerate(rule.state_update)]
+    x_new = rule.x_update.xreplace(dict(zip(slots, new))).xreplace(names)
+    args = ", ".join(["x", "g", "t", *(f"_s{j}" for j in range(len(slots)))])
+    source = "\n".join([f"def update({args}):", *lines,
+                        f"    return ({printer.doprint(x_new)}, {''.join(f'_n{j}, ' for j in range(len(slots)))})"])
+    return runtime.load(source + "\n", "numpy")["update"]
+
+
+def _start(x0: Any, variables, vectors) -> list[Any]:
+    if isinstance(x0, Mapping):
+        missing = [v.name for v in variables if v.name not in x0]
+        if missing:
+            raise VariableError(f"x0 has no value for {', '.join(missing)}")
+        values = [x0[v.name] for v in variables]
+    elif len(variables) == 1:
+        values = [x0]
+    else:
+        values = list(x0)
+    out = []
+    for v, val in zip(variables, values):
+        out.append(np.array(val, dtype=float) if v in vectors else float(val))
+        if v in vectors and np.ndim(out[-1]) != 1:
+            raise VariableError(f"x0 for the vector {v.name} must be a 1-d array")
+    return out
+
+
+def _norm2(g: Sequence[Any]) -> float:
+    return float(sum(float(np.dot(gi, gi)) if np.ndim(gi) else gi * gi for gi in g))
+
+
+def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: int, tol: float = 0.0,
+                     check_every: int = 10, record_every: int = 0, sizes: Mapping[str, int] | None = None,
+                     backend: str = "auto") -> VectorResult:
+    """Run ``steps`` steps of ``rule`` on an expression with vector variables from ``x0`` (a dict by
+    name, or the vector itself when there is one variable)."""
+    from symgd.calculus.indexed import analyse
+    from symgd.numeric.lower import compile as compile_expr
+    if check_every < 1:
+        raise CompileError("check_every must be at least 1")
+    if backend == "auto":
+        backend = "numba" if steps >= 2000 and importlib.util.find_spec("numba") else "numpy"
+    compiled = compile_expr(expr, backend=backend, sizes=sizes)
+    vectors = analyse(expr).vectors
+    names = [v.name for v in compiled.variables]
+    xs = _start(x0, compiled.variables, vectors)
+    update = rule_function(rule)
+    slots = [[np.full_like(x, init) if np.ndim(x) else float(init) for x in xs] for init in rule.init]
+    grad = compiled.grad
+    history, status, k = [], "max_steps", 0
+    last = ([x.copy() if np.ndim(x) else x for x in xs], 0, math.nan)
+    while True:
+        g = grad(*xs)
+        if k % check_every == 0 or k == steps or (record_every and k % record_every == 0):
+            gn2 = _norm2(g)
+            if not (math.isfinite(gn2) and all(np.isfinite(x).all() for x in xs)):
+                status = "nonfinite"
+                break
+            last = ([x.copy() if np.ndim(x) else x for x in xs], k, gn2)
+            if record_every and k % record_every == 0:
+                history.append((k, dict(zip(names, last[0])), float(compiled.value(*xs)), math.sqrt(gn2)))
+            if gn2 <= tol * tol:
+                status = "converged"
+                break
+        if k >= steps:
+            break
+        k += 1
+        for i, (x, gi) in enumerate(zip(xs, g)):
+            out = update(x, gi, float(k), *(s[i] for s in slots))
+            xs[i] = out[0]
+            for j, s in enumerate(slots):
+                s[i] = out[1 + j]
+    final, k_done, gn2 = last
+    value = float(compiled.value(*final))
+    if record_every and (not history or history[-1][0] != k_done):
+        history.append((k_done, dict(zip(names, final)), value, math.sqrt(gn2)))
+    return VectorResult(dict(zip(names, final)), value, math.sqrt(gn2), k_done, status, history)
