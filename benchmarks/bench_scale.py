@@ -135,13 +135,14 @@ def child(args: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def _run_child(folder: Path, mode: str, args: argparse.Namespace) -> dict:
+def _run_child(folder: Path, mode: str, args: argparse.Namespace, full_fit: bool) -> dict:
     cmd = [sys.executable, __file__, "--child", "--folder", str(folder), "--mode", mode, "--reps", str(args.reps),
-           "--chunk-size", str(int(args.chunk_size)), "--workers", str(args.workers)] + (["--no-fit"] if args.no_fit else [])
+           "--chunk-size", str(int(args.chunk_size)), "--workers", str(args.workers)] + ([] if full_fit else ["--no-fit"])
     proc = subprocess.run(cmd, capture_output=True, text=True)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode != 0 or not lines:
-        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+        Path(args.out).with_suffix(f".{mode}.stderr.txt").write_text(proc.stderr)
+        return {"error": (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]}
     return json.loads(lines[-1][len("RESULT "):])
 
 
@@ -151,8 +152,8 @@ def _table(rows: list[dict]) -> str:
     out = [head, "-" * len(head)]
     base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "error" not in r}
     for r in rows:
-        if "error" in r or "skipped" in r:
-            out.append(f"{r['rows']:>11,} {r['mode']:<10} {r.get('skipped') or 'error: ' + r['error']}")
+        if "error" in r or "skipped" in r or "lsq_s" not in r:
+            out.append(f"{r['rows']:>11,} {r['mode']:<10} {r.get('skipped') or 'error: ' + r.get('error', '?')}")
             continue
         b = base.get(r["rows"])
         ratio = f"{r['lsq_s'] / b['lsq_s']:.2f}x" if b else "-"
@@ -170,7 +171,7 @@ def markdown(rows: list[dict]) -> str:
            "| of which imports | workers' peak (MiB) | max abs(θ − θ NumPy) |", "|" + "---|" * 10]
     base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "error" not in r}
     for r in rows:
-        if "error" in r or "skipped" in r:
+        if "error" in r or "skipped" in r or "lsq_s" not in r:
             out.append(f"| {r['rows']:,} | {r['mode']} | {r.get('skipped') or 'error'} |||||||| ")
             continue
         b = base.get(r["rows"])
@@ -193,7 +194,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="largest size run in memory (numpy, memory); larger ones are out of core only")
     p.add_argument("--workers", type=int, default=2, help="Dask LocalCluster worker processes (default 2)")
     p.add_argument("--reps", type=int, default=3, help="timed repetitions per figure (default 3)")
-    p.add_argument("--no-fit", action="store_true", help="time the iterations only, skip the full LM fit")
+    p.add_argument("--no-fit", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--fit-max-rows", type=float, default=2e7,
+                   help="largest size on which the full LM fit is also run and timed (default 2e7)")
     p.add_argument("--data-dir", default=os.environ.get("SYMGD_SCALE_DATA", "/tmp/symgd-scale"))
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "scale.json"))
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -218,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             if mode in ("numpy", "memory") and n > args.max_memory_rows:
                 rows.append({"rows": n, "mode": mode, "skipped": f"skipped: over --max-memory-rows"})
                 continue
-            result = {"rows": n, "mode": mode, **_run_child(folder, mode, args)}
+            result = {"rows": n, "mode": mode, **_run_child(folder, mode, args, n <= args.fit_max_rows)}
             rows.append(result)
             print(_table([r for r in rows if r["rows"] == n]).splitlines()[-1], flush=True)
     print(_table(rows))

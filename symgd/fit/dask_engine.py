@@ -70,20 +70,19 @@ def _programs(model: FitModel) -> dict:
 
 
 class WorkerPart:
-    """One partition's columns as held by a worker, with the objectives bound to them (kept per process)."""
+    """One partition's columns as held by a worker.
+
+    Only the raw float64 columns stay in worker memory; each evaluation binds them afresh (hoisted
+    features, feature matrices) and drops the binding after, so a worker holds about the data's own
+    size rather than several times it. The compiled programs are cached per worker process.
+    """
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self.columns = columns
         self.n = len(next(iter(columns.values()), ()))
-        self._objectives: dict[FitModel, Objective] = {}
 
     def objective(self, model: FitModel) -> Objective:
-        if model not in self._objectives:
-            self._objectives[model] = Objective(model, ArraySource(self.columns), _programs(model))
-        return self._objectives[model]
-
-    def __getstate__(self) -> dict:  # moved to another worker: the columns only, bound again there
-        return {"columns": self.columns, "n": self.n, "_objectives": {}}
+        return Objective(model, ArraySource(self.columns), _programs(model))
 
 
 def _register_sizeof() -> None:
