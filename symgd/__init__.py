@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 # numba and matplotlib are never imported unless asked for).
 _API = {
     "Program": "symgd.parse:Program",
+    "format_echo": "symgd.parse:format_echo",
     "ordered_variables": "symgd.calculus.variables:ordered_variables",
     "gradient": "symgd.calculus.gradient:gradient",
     "hessian": "symgd.calculus.gradient:hessian",

@@ -33,9 +33,13 @@ def test_wheel_in_a_fresh_venv_solves(wheel, tmp_path):
     py = env_dir / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True)
     # Run from an empty folder so the source tree cannot be imported by accident.
-    where = subprocess.run([str(py), "-c", "import symgd, symgd.parse._loader as l; print(symgd.__file__)"],
-                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout
-    assert str(env_dir) in where
+    probe = ("import symgd; from importlib import resources; "
+             "g = resources.files('symgd') / 'grammar' / 'symgd.lark'; "
+             "print(symgd.__file__, g.is_file(), symgd.parse('2x^2'))")
+    where = subprocess.run([str(py), "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert str(env_dir) in where[0]  # the installed copy, not the source tree
+    assert where[1:] == ["True", "2*x**2"]  # the grammar shipped inside the wheel is the one used
     done = subprocess.run([str(env_dir / "bin" / "symgd"), "solve", "(x-3)^2 + 2*(y+1)^2", "--format", "json"],
                           cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
