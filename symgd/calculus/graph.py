@@ -17,6 +17,7 @@ c = a/b, d = z·c, e = ln(1 + d), f = tanh(e); the output is always f, see ``bui
 """
 from __future__ import annotations
 
+import builtins
 import keyword
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from symgd.errors import CompileError, DomainError
 
 _RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
              "sec", "csc", "cot", "abs", "max", "min", "erf", "sum", "sqrt", "sign", "int", "float"}
+
+_BUILTINS = set(dir(builtins))  # node names never shadow Python builtins in generated code (abs, min, ...)
 
 
 @dataclass(frozen=True)
@@ -117,16 +120,17 @@ def _number(value: sympy.Expr, node: Node) -> sympy.Float:
     return value
 
 
-def node_names(count: int, taken: set[str]):
-    """Yield ``count`` names a, b, ..., z, aa, ab, ... skipping ``taken``, keywords and reserved words."""
+def node_names(count: int | None, taken: set[str]):
+    """Yield ``count`` (None: unlimited) names a, b, ..., z, aa, ab, ... skipping ``taken``, keywords,
+    builtins and reserved words."""
     produced, k = 0, 0
-    while produced < count:
+    while count is None or produced < count:
         k += 1
         n, name = k, ""
         while n:  # bijective base 26: a..z, aa..zz, aaa..
             n, r = divmod(n - 1, 26)
             name = chr(97 + r) + name
-        if name in taken or name in _RESERVED or keyword.iskeyword(name):
+        if name in taken or name in _RESERVED or keyword.iskeyword(name) or name in _BUILTINS:
             continue
         produced += 1
         yield name
@@ -139,10 +143,11 @@ class _Builder:
     subexpressions are hash-consed on their sympy form, so shared subexpressions become one node.
     """
 
-    def __init__(self, inputs: Sequence[sympy.Symbol]) -> None:
+    def __init__(self, inputs: Sequence[sympy.Symbol], namer) -> None:
         self.inputs = set(inputs)
+        self.namer = namer  # definition -> node name, called in evaluation order
         self.memo: dict[sympy.Expr, sympy.Symbol] = {}
-        self.protos: list[tuple[sympy.Symbol, sympy.Expr, sympy.Expr]] = []  # (dummy, expr, definition)
+        self.protos: list[tuple[sympy.Symbol, sympy.Expr, sympy.Expr]] = []  # (symbol, expr, definition)
 
     def node(self, e: sympy.Expr) -> sympy.Expr:
         """The symbol standing for ``e`` (an input symbol, a constant, or a new or shared op node)."""
@@ -168,7 +173,7 @@ class _Builder:
         hit = self.memo.get(definition)
         if hit is not None:
             return hit
-        sym = sympy.Dummy("n")
+        sym = sympy.Symbol(self.namer(definition))
         self.protos.append((sym, expr, definition))
         self.memo[definition] = sym
         return sym
@@ -182,8 +187,9 @@ class _Builder:
         c0, rest = arg.as_coeff_Add()
         c1, u = rest.as_coeff_Mul()
         if u.is_Mul:
-            return c0 + self.node(rest)
-        return c0 + c1 * self.node(u)
+            return c0 + self.node(rest) if c0 != 0 else self.node(rest)
+        inner = self.node(u) if c1 == 1 else c1 * self.node(u)
+        return c0 + inner if c0 != 0 else inner
 
     def _condition(self, cond):
         """A Piecewise condition with the operands of its comparisons as graph operands."""
@@ -197,7 +203,7 @@ class _Builder:
         if term.is_number:
             return term
         coeff, rest = term.as_coeff_Mul()
-        return coeff * self.node(rest)
+        return self.node(rest) if coeff == 1 else coeff * self.node(rest)
 
     def _mul(self, e: sympy.Expr) -> sympy.Symbol:
         coeff, factors = e.as_coeff_mul()
@@ -227,6 +233,8 @@ def _partials(expr: sympy.Expr, inputs: Sequence[sympy.Symbol]) -> tuple[sympy.E
     would pay for the assumption system thousands of times. Derivatives of sign/Heaviside (DiracDelta)
     are 0: the derivative almost everywhere, as torch and JAX define it.
     """
+    if expr.is_Pow and expr.exp.is_Integer and len(inputs) == 1 and expr.base == inputs[0]:
+        return (expr.exp * expr.base ** (expr.exp - 1),)  # s**k, the commonest node of polynomials
     if expr.is_Add:  # one pass over the terms: a sum with thousands of inputs stays linear
         coeffs: dict = {}
         for term in expr.args:
@@ -289,33 +297,32 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
     """
     expr = sympy.sympify(expr)
     inputs = ordered_variables(expr, wrt)
-    builder = _Builder(inputs)
-    out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
     by_definition = {sympy.sympify(v): k for k, v in (names or {}).items()}
     taken = {s.name for s in expr.free_symbols} | set(by_definition.values())
     out_name = next(n for n in ("f", "out", "f_out") if n not in taken)  # the conventional name first
-    auto = node_names(len(builder.protos), taken | {"f", out_name})
-    rename = {}
-    for dummy, _, definition in builder.protos:
+    auto = node_names(None, taken | {"f", out_name})
+
+    def namer(definition: sympy.Expr) -> str:
         user = by_definition.get(definition)
-        if user is None:
-            user = out_name if dummy == out_sym else next(auto)
-        rename[dummy] = sympy.Symbol(user)
-    return _assemble(inputs, builder.protos, rename, out_sym, expr)
+        if user is not None:
+            return user
+        return out_name if definition == expr else next(auto)
+    builder = _Builder(inputs, namer)
+    out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
+    return _assemble(inputs, builder.protos, out_sym, expr)
 
 
-def _assemble(inputs, protos, rename, out_sym, expr) -> Graph:
-    """Rename the proto nodes, take local partials, and run the symbolic backward sweep once."""
+def _assemble(inputs, protos, out_sym, expr) -> Graph:
+    """Take the nodes' local partials and run the symbolic backward sweep once."""
     rank = {v: i for i, v in enumerate(inputs)}
-    rank.update({rename[dummy]: len(inputs) + i for i, (dummy, _, _) in enumerate(protos)})
+    rank.update({sym: len(inputs) + i for i, (sym, _, _) in enumerate(protos)})
     ops = []
-    for dummy, body, definition in protos:
-        body = body.xreplace(rename)
+    for sym, body, definition in protos:
         # a node's inputs in evaluation order, so partials line up with a stable order
         ins = tuple(sorted((s for s in body.free_symbols if s in rank), key=rank.__getitem__))
-        ops.append((rename[dummy], body, ins, _partials(body, ins), definition))
+        ops.append((sym, body, ins, _partials(body, ins), definition))
     contributions: dict[sympy.Symbol, list[sympy.Expr]] = {}
-    output = rename.get(out_sym, out_sym)
+    output = out_sym
     if output.is_number:
         return Graph(tuple(inputs), (), "", expr)
     adjoint: dict[sympy.Symbol, sympy.Expr] = {output: sympy.S.One}
@@ -326,7 +333,7 @@ def _assemble(inputs, protos, rename, out_sym, expr) -> Graph:
         if adj is None:
             adj = adjoint[sym] = sympy.Add(*contributions.pop(sym, []))
         for s, p in zip(ins, parts):
-            contributions.setdefault(s, []).append(adj * p)
+            contributions.setdefault(s, []).append(adj if p == 1 else p if adj == 1 else adj * p)
     nodes = [Node(v.name, v, (), (), sympy.Add(*contributions.get(v, [])), "input", v, v) for v in inputs]
     nodes += [Node(sym.name, body, tuple(s.name for s in ins), parts, adjoint[sym], "op", sym, definition)
               for sym, body, ins, parts, definition in ops]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import keyword
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -27,25 +27,36 @@ class Program:
     args: tuple[sympy.Symbol, ...]
     lines: tuple[tuple[sympy.Symbol, sympy.Expr], ...]
     outputs: tuple[sympy.Expr, ...]
+    # free symbols per expression, shared by the programs pruned from this one (sympy recomputes them
+    # on every access, which dominated preparation of programs with 10^4 lines)
+    free_cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def free(self, expr: sympy.Expr) -> frozenset:
+        """The free symbols of ``expr`` (cached)."""
+        hit = self.free_cache.get(expr)
+        if hit is None:
+            hit = self.free_cache[expr] = frozenset(expr.free_symbols)
+        return hit
 
     def prune(self, outputs: Sequence[sympy.Expr]) -> "Program":
         """The program computing only ``outputs``: aliases substituted, dead lines dropped."""
         alias: dict[sympy.Symbol, sympy.Expr] = {}
         lines = []
         for sym, expr in self.lines:
-            expr = expr.xreplace(alias) if alias else expr
+            if alias and any(s in alias for s in self.free(expr)):
+                expr = expr.xreplace(alias)
             if expr.is_Atom:
                 alias[sym] = expr
             else:
                 lines.append((sym, expr))
-        outputs = tuple(o.xreplace(alias) for o in outputs)
-        needed = set().union(*(o.free_symbols for o in outputs)) if outputs else set()
+        outputs = tuple(o.xreplace(alias) if alias else o for o in outputs)
+        needed = set().union(*(self.free(o) for o in outputs)) if outputs else set()
         kept = []
         for sym, expr in reversed(lines):
             if sym in needed:
                 kept.append((sym, expr))
-                needed |= expr.free_symbols
-        return Program(self.args, tuple(reversed(kept)), outputs)
+                needed |= self.free(expr)
+        return Program(self.args, tuple(reversed(kept)), outputs, self.free_cache)
 
 
 def _reuse(node: Node, partial: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
@@ -65,20 +76,30 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
         zeros = tuple(sympy.S.Zero for _ in graph.inputs)
         return Program(graph.inputs, (), (graph.expr, *zeros)), graph.expr, zeros
     by_name = {n.name: n for n in graph.nodes}
-    lines = [(n.symbol, for_code(n.expr)) for n in graph.nodes if n.kind == "op"]
-    adj_sym = {n.name: sympy.Symbol(f"d_{n.name}") for n in graph.nodes}
+    lines = [(n.symbol, n.expr if n.expr.is_Add or n.expr.is_Mul or n.expr.is_Pow else for_code(n.expr))
+             for n in graph.nodes if n.kind == "op"]
     terms: dict[str, list[sympy.Expr]] = {graph.output: [sympy.S.One]}
-    backward = []
+    backward, resolved = [], {}
     for node in reversed(graph.nodes):
-        adj = adj_sym[node.name]
-        backward.append((adj, sympy.Add(*terms.pop(node.name, []))))
-        if node.kind != "op":
+        total = sympy.Add(*terms.pop(node.name, []))
+        if total.is_Atom:  # a number or another adjoint: no line of its own (no alias pass later)
+            adj = total
+        else:
+            adj = sympy.Symbol(f"d_{node.name}")
+            backward.append((adj, total))
+        resolved[node.name] = adj
+        if node.kind != "op" or adj == 0:
             continue
+        arithmetic = node.expr.is_Add or node.expr.is_Mul or node.expr.is_Pow
         for name, partial in zip(node.inputs, node.partials):
-            local = for_code(_reuse(node, partial, by_name[name].symbol))
-            terms.setdefault(name, []).append(adj * local)
+            if node.expr.is_Add:  # partials of a sum are its coefficients
+                local = partial
+            else:
+                local = _reuse(node, partial, by_name[name].symbol)
+                local = local if arithmetic else for_code(local)
+            terms.setdefault(name, []).append(adj if local == 1 else local if adj == 1 else adj * local)
     value = by_name[graph.output].symbol
-    grads = tuple(adj_sym[v.name] for v in graph.inputs)
+    grads = tuple(resolved[v.name] for v in graph.inputs)
     program = Program(graph.inputs, tuple(lines + backward), (value, *grads))
     return program, value, grads
 
@@ -99,13 +120,21 @@ def code_names(program: Program, reserved: set[str]) -> dict[sympy.Symbol, sympy
     return rename
 
 
-def render_body(program: Program, backend: str, rename: dict) -> tuple[list[str], list[str]]:
-    """The assignment lines and the printed outputs of ``program`` for ``backend``."""
+def render_body(program: Program, backend: str, rename: dict,
+                cache: dict | None = None) -> tuple[list[str], list[str]]:
+    """The assignment lines and the printed outputs of ``program`` for ``backend``; ``cache`` keeps
+    printed lines by symbol, so functions pruned from one program print each line once."""
     printer = printer_for(backend)
     body = []
+    cache = {} if cache is None else cache
     for sym, expr in program.lines:
-        target = rename.get(sym, sym).name
-        body.append(f"{target} = {printer.doprint(expr.xreplace(rename) if rename else expr)}")
+        line = cache.get(sym)
+        if line is None:
+            target = rename.get(sym, sym).name
+            if rename and any(s in rename for s in program.free(expr)):
+                expr = expr.xreplace(rename)
+            line = cache[sym] = f"{target} = {printer.doprint(expr)}"
+        body.append(line)
     outs = []
     for out in program.outputs:
         if out.is_Number:
@@ -119,6 +148,6 @@ def dependencies(program: Program) -> list[frozenset]:
     """For each output, the set of arguments it depends on (for broadcasting decisions)."""
     deps: dict[sympy.Symbol, frozenset] = {a: frozenset([a]) for a in program.args}
     for sym, expr in program.lines:
-        deps[sym] = frozenset().union(*(deps.get(s, frozenset()) for s in expr.free_symbols))
-    return [frozenset().union(*(deps.get(s, frozenset()) for s in out.free_symbols))
+        deps[sym] = frozenset().union(*(deps.get(s, frozenset()) for s in program.free(expr)))
+    return [frozenset().union(*(deps.get(s, frozenset()) for s in program.free(out)))
             for out in program.outputs]

@@ -47,11 +47,12 @@ class Compiled:
         return self._grad(*args) if self._grad is not None else self._value_and_grad(*args)[1]
 
 
-def _function(name: str, program: Program, backend: str, value_first: bool = False) -> str:
+def _function(name: str, program: Program, backend: str, value_first: bool = False,
+              rename: dict | None = None, cache: dict | None = None) -> str:
     """Source of one generated function: arguments, straight-line body, outputs (broadcast if needed)."""
-    rename = code_names(program, runtime.RESERVED)
+    rename = code_names(program, runtime.RESERVED) if rename is None else rename
     args = [rename.get(a, a).name for a in program.args]
-    body, outs = render_body(program, backend, rename)
+    body, outs = render_body(program, backend, rename, cache)
     head = [f"def {name}({', '.join(args)}):"]
     if backend == "torch":
         head += [f"    {a} = _as_tensor({a})" for a in args]
@@ -87,7 +88,10 @@ def _pack(outs: list[str], name: str) -> str:
 def generate(graph: Graph, backend: str) -> str:
     """Source of the functions ``value``, ``grad`` and ``value_and_grad`` of ``graph`` for ``backend``."""
     program, value, grads = program_from_graph(graph)
+    program = program.prune((value, *grads))  # aliases substituted once; the pieces below only select
+    value, grads = program.outputs[0], program.outputs[1:]
     check_printable([e for _, e in program.lines] + list(program.outputs), backend)
+    rename, cache = code_names(program, runtime.RESERVED), {}
     pieces = {
         "value_and_grad": program.prune((value, *grads)),
         "value": program.prune((value,)),
@@ -95,7 +99,7 @@ def generate(graph: Graph, backend: str) -> str:
         "grad": program.prune(grads if backend in ("python", "numba") else (value, *grads)),
     }
     ref = backend not in ("python", "numba")
-    return "\n\n".join(_function(name, prog, backend, ref and name == "grad")
+    return "\n\n".join(_function(name, prog, backend, ref and name == "grad", rename, cache)
                        for name, prog in pieces.items()) + "\n"
 
 
