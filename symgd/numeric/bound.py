@@ -45,6 +45,9 @@ class DataProgram:
     source: str
     _hoist: Callable[..., Any]
     _make: Callable[..., Any]
+    #: c when the per-sample expression is c·ℓ² with ℓ = F·θ + f₀ linear in every parameter (least
+    #: squares of a model linear in its parameters): then Σ is a quadratic form in θ (see ``BoundData.gram``)
+    square_scale: float | None = None
 
     def bind(self, arrays: Mapping[str, Any]) -> "BoundData":
         """Bind data columns (by symbol name) once: hoisted features and feature matrices are built here."""
@@ -75,6 +78,20 @@ class BoundData:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_fns", self.program._make(self.n, *self.arrays))
+
+    def gram(self) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(H, b, c0) with Σ_i e_i(θ) = ½ θᵀHθ + bᵀθ + c0 and gradient Hθ + b (exact algebra for
+        c·(Fθ + f₀)²: H = 2c·FFᵀ, b = 2c·F f₀, c0 = c·f₀·f₀), computed once per binding; None when the
+        expression is not of that form."""
+        c = self.program.square_scale
+        if c is None:
+            return None
+        cached = self.__dict__.get("_gram")
+        if cached is None:
+            table, offset = self.arrays[-2], np.broadcast_to(self.arrays[-1], (self.n,))
+            cached = (2 * c * (table @ table.T), 2 * c * (table @ offset), float(c * (offset @ offset)))
+            object.__setattr__(self, "_gram", cached)
+        return cached
 
     def sample_values(self, theta: Sequence[float]) -> np.ndarray:
         """e(θ; data_i) for every sample i (length n)."""
@@ -252,4 +269,15 @@ def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequenc
     source = hoist_src + "\n" + _source(reduced, params, data, pairs, blocks)
     ns = runtime.load(source, "numpy", extra={"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col,
                                                "_dotn": _dotn})
-    return DataProgram(expr, params, data, pairs, tuple(blocks), source, ns["hoist"], ns["make"])
+    return DataProgram(expr, params, data, pairs, tuple(blocks), source, ns["hoist"], ns["make"],
+                       _square_scale(reduced, params, blocks))
+
+
+def _square_scale(reduced: sympy.Expr, params, blocks) -> float | None:
+    """c when ``reduced`` is c·l0² and block l0 reads every parameter, in order."""
+    if len(blocks) != 1 or blocks[0].index != tuple(range(len(params))):
+        return None
+    c, rest = reduced.as_coeff_Mul()
+    if rest == blocks[0].symbol ** 2 and c.is_Number:
+        return float(c)
+    return None

@@ -35,9 +35,9 @@ class VectorResult:
     history: list[tuple[int, dict[str, Any], float, float]]
 
 
-def rule_function(rule: ElementwiseRule):
-    """``update(x, g, t, *slots) -> (new x, *new slots)`` elementwise on arrays or floats."""
-    printer = printer_for("numpy")
+def rule_function(rule: ElementwiseRule, backend: str = "numpy", device: Any = None, dtype: Any = None):
+    """``update(x, g, t, *slots) -> (new x, *new slots)`` elementwise on arrays (or tensors) or floats."""
+    printer = printer_for(backend)
     slots = rule.slot_symbols()
     new = [sympy.Symbol(f"_n{j}") for j in range(len(slots))]
     names = {X: sympy.Symbol("x"), G: sympy.Symbol("g"), T: sympy.Symbol("t")}
@@ -47,7 +47,7 @@ def rule_function(rule: ElementwiseRule):
     args = ", ".join(["x", "g", "t", *(f"_s{j}" for j in range(len(slots)))])
     source = "\n".join([f"def update({args}):", *lines,
                         f"    return ({printer.doprint(x_new)}, {''.join(f'_n{j}, ' for j in range(len(slots)))})"])
-    return runtime.load(source + "\n", "numpy")["update"]
+    return runtime.load(source + "\n", backend, device, dtype)["update"]
 
 
 def _start(x0: Any, variables, vectors) -> list[Any]:

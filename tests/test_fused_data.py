@@ -1,0 +1,79 @@
+"""Fused full-batch data loops against hand-written loops on sympy.diff's gradient (lambdified)."""
+import numpy as np
+import pytest
+import sympy
+
+from symgd.numeric.bound import compile_data
+from symgd.numeric.fused_data import fused_data_minimize
+from symgd.numeric.rule import G, T, X, ElementwiseRule
+
+a, b, c, d, x, y = sympy.symbols("a b c d x y")
+m, v = sympy.symbols("m v", real=True)
+XS = np.linspace(-1.0, 1.0, 400)
+YS = np.sin(XS)
+CUBIC = ((a + b * x + c * x**2 + d * x**3 - y) ** 2, (a, b, c, d))
+EXP_MODEL = ((b * (1 - sympy.exp(-c * x)) - y) ** 2, (b, c))
+GD = ElementwiseRule("gd", (), (), (), X - 1e-3 * G)
+ADAM = ElementwiseRule("adam", ("m", "v"), (0.0, 0.0), (0.9 * m + 0.1 * G, 0.999 * v + 0.001 * G**2),
+                       X - 0.01 * (m / (1 - 0.9**T)) / (sympy.sqrt(v / (1 - 0.999**T)) + 1e-8))
+
+
+def _hand(expr, params, rule, theta0, steps):
+    """The rule written out by hand on the summed gradient from sympy.diff (the oracle)."""
+    grads = [sympy.lambdify((*params, x, y), sympy.diff(expr, p), "numpy") for p in params]
+    th, mom, vel = np.array(theta0, float), np.zeros(len(params)), np.zeros(len(params))
+    for t in range(1, steps + 1):
+        g = np.array([np.sum(np.broadcast_to(f(*th, XS, YS), XS.shape)) for f in grads])
+        if rule.name == "gd":
+            th = th - 1e-3 * g
+        else:
+            mom, vel = 0.9 * mom + 0.1 * g, 0.999 * vel + 0.001 * g * g
+            th = th - 0.01 * (mom / (1 - 0.9**t)) / (np.sqrt(vel / (1 - 0.999**t)) + 1e-8)
+    return th
+
+
+@pytest.fixture(scope="module")
+def cubic():
+    expr, params = CUBIC
+    return compile_data(expr, params, (x, y)).bind({"x": XS, "y": YS})
+
+
+def test_gram_equals_hessian_and_gradient_at_zero(cubic):
+    expr, params = CUBIC
+    h, g0, c0 = cubic.gram()
+    jac = np.stack([XS**0, XS, XS**2, XS**3], axis=1)
+    np.testing.assert_allclose(h, 2 * jac.T @ jac, rtol=1e-12, atol=1e-12 * np.abs(h).max())
+    np.testing.assert_allclose(g0, -2 * jac.T @ YS, rtol=1e-12, atol=1e-12 * np.abs(g0).max())
+    assert c0 == pytest.approx(float(YS @ YS), rel=1e-13)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "torch"])
+@pytest.mark.parametrize("rule", [GD, ADAM], ids=lambda r: r.name)
+def test_cubic_loops_equal_hand_loop(cubic, backend, rule):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    expr, params = CUBIC
+    theta0 = [0.2, 0.1, -0.1, 0.05]
+    r = fused_data_minimize(cubic, rule, theta0, 150, check_every=10, record_every=50, backend=backend)
+    want = _hand(expr, params, rule, theta0, 150)
+    assert r.status == "max_steps" and r.nit == 150
+    np.testing.assert_allclose(r.x, want, rtol=1e-9, atol=1e-12)
+    value = float(np.sum((np.polyval(np.array(r.x)[::-1], XS) - YS) ** 2))
+    assert r.value == pytest.approx(value, rel=1e-9)
+    assert [row[0] for row in r.history] == [0, 50, 100, 150]
+
+
+def test_nonlinear_model_runs_the_array_loop_and_converges():
+    expr, params = EXP_MODEL
+    bound = compile_data(expr, params, (x, y)).bind({"x": XS, "y": YS})
+    assert bound.gram() is None
+    r = fused_data_minimize(bound, ADAM, [0.5, 0.5], 120, check_every=7)
+    np.testing.assert_allclose(r.x, _hand(expr, params, ADAM, [0.5, 0.5], 120), rtol=1e-10)
+
+
+def test_converges_on_tolerance(cubic):
+    r = fused_data_minimize(cubic, GD, [0.0] * 4, 200000, tol=1e-6, check_every=50, backend="python")
+    jac = np.stack([XS**0, XS, XS**2, XS**3], axis=1)
+    best = np.linalg.lstsq(jac, YS, rcond=None)[0]
+    assert r.status == "converged" and r.nit % 50 == 0 and r.grad_norm <= 1e-6
+    np.testing.assert_allclose(r.x, best, rtol=1e-5, atol=1e-6)
