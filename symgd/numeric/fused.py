@@ -8,6 +8,7 @@ call overhead remains. The gradient norm and finiteness are tested every ``check
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,9 +80,15 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     printer = runtime.printer("python")
     xs = [rename.get(v, v).name for v in graph.inputs]
     n = len(xs)
-    gbody, gouts = render_body(gprog, "python", rename)
+    # gradient outputs computed by a line are written straight into _g{i} (no copies per step)
+    line_syms = {sym for sym, _ in gprog.lines}
+    grename = dict(rename)
+    for i, o in enumerate(gprog.outputs):
+        if o in line_syms and o not in gprog.outputs[:i]:
+            grename[o] = sympy.Symbol(f"_g{i}")
+    gbody, gouts = render_body(gprog, "python", grename)
     vbody, vouts = render_body(vprog, "python", rename)
-    grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts)]
+    grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts) if o != f"_g{i}"]
     step_lines, coord_lines = _rule_lines(rule, xs, printer)
     slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
     gn2 = " + ".join(f"_g{i}*_g{i}" for i in range(n)) or "0.0"
@@ -105,9 +112,10 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
             f"{ind}if _k >= steps:", f"{ind*2}break",
             f"{ind}_m = min(check_every, steps - _k)",
             f"{ind}if record_every > 0:", f"{ind*2}_m = min(_m, record_every - _k % record_every)",
-            f"{ind}for _i in range(_m):", f"{ind*2}_k += 1", f"{ind*2}_t = float(_k)",
-            *(ind * 2 + line for line in step_lines + coord_lines + grad)]
+            *_steps(step_lines + coord_lines + grad, _uses_t(rule), UNROLL if python else 1, ind)]
     if python:
+        body, aliases = _local_math(body)
+        src += [ind + a for a in aliases]
         src += [f"{ind}try:", *(ind * 2 + b for b in body),
                 f"{ind}except (ArithmeticError, ValueError):", f"{ind*2}_status = 1"]
     else:
@@ -115,6 +123,33 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     src.append(f"{ind}return ({', '.join(xs)}{',' if n else ''} _k, _status, ({last}{',' if n else ''}), "
                f"_lk, _lgn2, _rows)")
     return "\n".join(src) + "\n"
+
+
+#: Steps written out per pass of the python loop's inner ``for`` (its per-iteration cost is shared).
+UNROLL = 4
+
+
+def _uses_t(rule: ElementwiseRule) -> bool:
+    return any(e.has(T) for e in (*rule.state_update, rule.x_update))
+
+
+def _steps(step: list[str], uses_t: bool, unroll: int, ind: str) -> list[str]:
+    """The inner loop running ``_m`` steps: ``unroll`` copies of one step per pass, then the rest."""
+    one = ([f"_k += 1", "_t = float(_k)"] if uses_t else []) + step
+    after = [] if uses_t else [f"{ind}_k += _m"]
+    if unroll <= 1:
+        return [f"{ind}for _i in range(_m):", *(ind * 2 + line for line in one)] + after
+    return ([f"{ind}for _i in range(_m // {unroll}):", *(ind * 2 + line for line in one * unroll),
+             f"{ind}for _i in range(_m % {unroll}):", *(ind * 2 + line for line in one)] + after)
+
+
+def _local_math(body: list[str]) -> tuple[list[str], list[str]]:
+    """math.f bound once to a local _m_f (a local load instead of a global and an attribute per call)."""
+    text = "\n".join(body)
+    names = sorted(set(re.findall(r"\bmath\.(\w+)", text)))
+    for name in names:
+        text = re.sub(rf"\bmath\.{name}\b", f"_m_{name}", text)
+    return text.split("\n"), [f"_m_{name} = math.{name}" for name in names]
 
 
 def _graph_of(target: Any) -> Graph:

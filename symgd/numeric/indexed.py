@@ -44,7 +44,7 @@ class _Writer:
 
     def __init__(self, backend: str) -> None:
         self.printer = printer_for(backend)
-        self.python = printer_for("python")
+        self.python = printer_for("python", int_literals=True)
         self.lines: list[str] = []
 
     def expr(self, e: sympy.Expr) -> str:
@@ -77,7 +77,7 @@ def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[di
         length = sympy.Symbol("_L", integer=True)
         solved = sympy.solve(sympy.Eq(top[0], length - 1), size)
         if len(solved) == 1:
-            return given, [f"_L = len({base.name})", f"{size.name} = int({printer_for('python').doprint(solved[0])})"]
+            return given, [f"_L = len({base.name})", f"{size.name} = int({printer_for('python', int_literals=True).doprint(solved[0])})"]
     raise CompileError(f"cannot tell {size.name} from the vectors' lengths; give sizes={{'{size.name}': ...}}")
 
 

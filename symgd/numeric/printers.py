@@ -42,6 +42,8 @@ def for_code(expr: sympy.Expr) -> sympy.Expr:
 class _Common:
     """Rules shared by every backend's printer (mixed in before sympy's printer class)."""
 
+    _float_ints = False
+
     def _print_Pow(self, expr, rational=False):
         base, ex = expr.base, expr.exp
         if ex.is_Integer and 2 <= abs(int(ex)) <= POW_LIMIT and not base.is_number:
@@ -73,8 +75,8 @@ class _Common:
     def _arith(self, e) -> str:
         if e.is_Symbol:
             return self._print(e)
-        if e.is_Integer:
-            return str(int(e))
+        if e.is_Integer:  # float literals keep float*float on the fast path (no int conversion per op)
+            return f"{int(e)}.0" if self._float_ints else str(int(e))
         if e.is_Float:
             return repr(float(e))
         if e.is_Add:
@@ -207,17 +209,20 @@ def _torch_printer_class():
 
     return TorchCodePrinter
 
-def printer_for(backend: str):
-    """A fresh printer for ``backend`` ("python", "numpy", "torch")."""
+def printer_for(backend: str, int_literals: bool = False):
+    """A fresh printer for ``backend`` ("python", "numpy", "torch"). Integers in arithmetic print as
+    float literals (2.0*x) unless ``int_literals`` (for index expressions)."""
     settings = {"fully_qualified_modules": True, "strict": True, "order": "none"}
     if backend == "python":
-        return PythonPrinter(settings)
-    if backend == "numpy":
-        cls = ScipyPrinter if importlib.util.find_spec("scipy") else NumpyPrinter
-        return cls(settings)
-    if backend == "torch":
-        return _torch_printer_class()(settings)
-    raise CompileError(f"no printer for backend {backend!r}")
+        printer = PythonPrinter(settings)
+    elif backend == "numpy":
+        printer = (ScipyPrinter if importlib.util.find_spec("scipy") else NumpyPrinter)(settings)
+    elif backend == "torch":
+        printer = _torch_printer_class()(settings)
+    else:
+        raise CompileError(f"no printer for backend {backend!r}")
+    printer._float_ints = not int_literals
+    return printer
 
 
 def check_printable(exprs, backend: str) -> None:
