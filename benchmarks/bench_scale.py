@@ -150,7 +150,8 @@ def _table(rows: list[dict]) -> str:
     head = f"{'rows':>11} {'mode':<10} {'grad/iter s':>11} {'lsq/iter s':>10} {'vs numpy':>8} {'LM fit s':>8} " \
            f"{'peak MiB':>9} {'(imports)':>9} {'workers MiB':>13} {'max |dθ| vs numpy':>17}"
     out = [head, "-" * len(head)]
-    base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "error" not in r}
+    base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "lsq_s" in r}
+    rows = sorted(rows, key=lambda r: (r["rows"], MODES.index(r["mode"])))
     for r in rows:
         if "error" in r or "skipped" in r or "lsq_s" not in r:
             out.append(f"{r['rows']:>11,} {r['mode']:<10} {r.get('skipped') or 'error: ' + r.get('error', '?')}")
@@ -169,7 +170,8 @@ def markdown(rows: list[dict]) -> str:
     """The results as a Markdown table (for docs/scale.md and the README)."""
     out = ["| rows | mode | gradient pass (s) | least-squares pass (s) | vs NumPy | LM fit (s) | peak RSS (MiB) "
            "| of which imports | workers' peak (MiB) | max abs(θ − θ NumPy) |", "|" + "---|" * 10]
-    base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "error" not in r}
+    base = {r["rows"]: r for r in rows if r["mode"] == "numpy" and "lsq_s" in r}
+    rows = sorted(rows, key=lambda r: (r["rows"], MODES.index(r["mode"])))
     for r in rows:
         if "error" in r or "skipped" in r or "lsq_s" not in r:
             out.append(f"| {r['rows']:,} | {r['mode']} | {r.get('skipped') or 'error'} |||||||| ")
@@ -212,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     modes = [m for m in args.modes.split(",") if m]
-    rows = []
+    meta = {"model": MODEL, "chunk_size": int(args.chunk_size), "workers": args.workers, "reps": args.reps,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
     for n in sizes:
         t = time.perf_counter()
         folder = generate(Path(args.data_dir), n, int(args.chunk_size))
@@ -223,13 +229,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             result = {"rows": n, "mode": mode, **_run_child(folder, mode, args, n <= args.fit_max_rows)}
             rows.append(result)
+            out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")  # kept after every row
             print(_table([r for r in rows if r["rows"] == n]).splitlines()[-1], flush=True)
     print(_table(rows))
-    meta = {"model": MODEL, "chunk_size": int(args.chunk_size), "workers": args.workers, "reps": args.reps,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
-    print(f"wrote {args.out}")
+    out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
+    print(f"wrote {out}")
     return 0
 
 
