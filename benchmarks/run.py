@@ -1,14 +1,17 @@
-"""symgd benchmarks P1..P5 beside sympy diff+lambdify, torch autograd and JAX (when installed).
+"""symgd benchmarks P1..P5 side by side with sympy diff+lambdify, torch autograd and JAX (when installed).
 
     python benchmarks/run.py [--quick]
 
-Prints medians and symgd/other ratios and writes benchmarks/results/latest.json.
+Medians over repeated runs (float64, CPU). Prints a markdown table with symgd/other ratios and writes
+every figure to benchmarks/results/latest.json. Compile times are reported apart from run times.
 """
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -17,13 +20,18 @@ from pathlib import Path
 import numpy as np
 import sympy
 
-from symgd.calculus.graph import build_graph
-from symgd.numeric.bound import compile_data
-from symgd.numeric.fused import compile_loop, fused_minimize
-from symgd.numeric.lower import compile as symgd_compile
-from symgd.numeric.rule import G, X, ElementwiseRule
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, jax_fns, torch_fns  # noqa: E402
 
-HAS_TORCH = importlib.util.find_spec("torch") is not None
+import symgd  # noqa: E402
+from symgd.calculus.graph import build_graph  # noqa: E402
+from symgd.numeric.bound import compile_data  # noqa: E402
+from symgd.numeric.fused import compile_loop, fused_minimize  # noqa: E402
+from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
+from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
+from symgd.numeric.rule import G, X, ElementwiseRule  # noqa: E402
+
+ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
 
 
 def median_time(fn, repeat: int, number: int = 1) -> float:
@@ -37,134 +45,235 @@ def median_time(fn, repeat: int, number: int = 1) -> float:
     return statistics.median(times)
 
 
-def p1(results, quick):
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def p1(quick):
     x, y = sympy.symbols("x y")
-    f = sympy.sin(x**2 + y**2)
-    steps = 10_000
-    gd = ElementwiseRule("gd", (), (), (), X - 0.01 * G)
+    f, steps, lr = sympy.sin(x**2 + y**2), 10_000, 0.01
+    gd = ElementwiseRule("gd", (), (), (), X - lr * G)
     graph = build_graph(f)
-    compile_loop(graph, gd, "python")
-    t = median_time(lambda: fused_minimize(graph, gd, [0.5, 0.4], steps, check_every=1000, backend="python"), 5)
-    row = {"symgd python fused (steps/s)": steps / t}
-    if importlib.util.find_spec("numba"):
-        t0 = time.perf_counter()
-        compile_loop(graph, gd, "numba")
-        row["symgd numba compile (s)"] = time.perf_counter() - t0
-        t = median_time(lambda: fused_minimize(graph, gd, [0.5, 0.4], steps, check_every=1000, backend="numba"), 7)
-        row["symgd numba fused (steps/s)"] = steps / t
+    _, row = None, {}
+    row["symgd python compile (s)"] = timed(lambda: compile_loop(graph, gd, "python"))[1]
+    run = lambda b: fused_minimize(graph, gd, [0.5, 0.4], steps, check_every=1000, backend=b)  # noqa: E731
+    row["symgd python fused (steps/s)"] = steps / median_time(lambda: run("python"), 7)
+    if HAS_NUMBA:
+        row["symgd numba compile (s)"] = timed(lambda: run("numba"))[1]
+        row["symgd numba fused (steps/s)"] = steps / median_time(lambda: run("numba"), 9)
     gx, gy = (sympy.lambdify((x, y), sympy.diff(f, v), "math") for v in (x, y))
 
     def sympy_loop():
         a, b = 0.5, 0.4
         for _ in range(steps):
-            a, b = a - 0.01 * gx(a, b), b - 0.01 * gy(a, b)
+            a, b = a - lr * gx(a, b), b - lr * gy(a, b)
     row["sympy lambdify loop (steps/s)"] = steps / median_time(sympy_loop, 3)
     if HAS_TORCH:
-        import torch
-        n = 1000 if quick else 2000
+        n = 500 if quick else 2000
+        loop = torch_fns.p1_loop(n, lr)
+        row["torch autograd loop (steps/s)"] = n / median_time(loop, 3)
+    if HAS_JAX:
+        loop, compile_s = jax_fns.p1_loop(steps, lr)
+        row["jax fori_loop compile (s)"] = compile_s
+        row["jax fori_loop (steps/s)"] = steps / median_time(loop, 9)
+    ratios = {"python/torch": ("symgd python fused (steps/s)", "torch autograd loop (steps/s)"),
+              "python/sympy": ("symgd python fused (steps/s)", "sympy lambdify loop (steps/s)"),
+              "numba/jax": ("symgd numba fused (steps/s)", "jax fori_loop (steps/s)"),
+              "python/jax": ("symgd python fused (steps/s)", "jax fori_loop (steps/s)")}
+    return _ratios(row, ratios)
 
-        def torch_loop():
-            p = torch.tensor([0.5, 0.4], dtype=torch.float64, requires_grad=True)
-            opt = torch.optim.SGD([p], lr=0.01)
-            for _ in range(n):
-                opt.zero_grad()
-                torch.sin(p[0] ** 2 + p[1] ** 2).backward()
-                opt.step()
-        row["torch autograd loop (steps/s)"] = n / median_time(torch_loop, 3)
-        row["ratio python/torch"] = row["symgd python fused (steps/s)"] / row["torch autograd loop (steps/s)"]
-    results["P1 sin(x^2+y^2), 10k GD steps"] = row
+
+def _ratios(row, ratios):
+    for name, (a, b) in ratios.items():
+        if a in row and b in row:
+            row[f"ratio {name}"] = row[a] / row[b]
+    return row
 
 
-def p2(results, quick):
+def p2(quick):
     x, y, z = sympy.symbols("x y z")
     f = sympy.tanh(sympy.log(1 + z * 2 * x / sympy.sin(y)))
     c = symgd_compile(f, backend="python")
     row = {"symgd python grad (us)": 1e6 * median_time(lambda: c.grad(1.0, 2.0, 3.0), 7, 2000)}
     lam = sympy.lambdify((x, y, z), [sympy.diff(f, v) for v in (x, y, z)], "math", cse=True)
     row["sympy lambdify grad (us)"] = 1e6 * median_time(lambda: lam(1.0, 2.0, 3.0), 7, 2000)
-    results["P2 tanh(ln(1+z*2x/sin(y))) gradient"] = row
+    if HAS_TORCH:
+        row["torch autograd grad (us)"] = 1e6 * median_time(torch_fns.p2_grad(), 7, 200)
+    if HAS_JAX:
+        row["jax jit(grad) (us)"] = 1e6 * median_time(jax_fns.p2_grad(), 7, 500)
+    return _ratios(row, {"symgd/sympy": ("symgd python grad (us)", "sympy lambdify grad (us)"),
+                         "symgd/torch": ("symgd python grad (us)", "torch autograd grad (us)"),
+                         "symgd/jax": ("symgd python grad (us)", "jax jit(grad) (us)")})
 
 
-def p3(results, quick):
-    rows = {}
-    for n in ((10, 100) if quick else (10, 100, 1000)):
-        xs = sympy.symbols(f"x0:{n}")
-        f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
-        t = time.perf_counter()
-        c = symgd_compile(f, backend="numpy")
-        prep = time.perf_counter() - t
-        point = [0.5] * n
-        tg = median_time(lambda: c.grad(*point), 5, 20)
-        tv = median_time(lambda: c.value(*point), 5, 20)
-        rows[f"n={n}"] = {"symgd unrolled prepare (s)": prep, "symgd unrolled gradient (us)": 1e6 * tg,
-                          "gradient/value cost": tg / tv}
-        if n <= 100:
-            t = time.perf_counter()
-            lam = sympy.lambdify(xs, [sympy.diff(f, v) for v in xs], "math", cse=True)
-            rows[f"n={n}"]["sympy diff+lambdify prepare (s)"] = time.perf_counter() - t
-            rows[f"n={n}"]["sympy gradient (us)"] = 1e6 * median_time(lambda: lam(*point), 5, 20)
-    results["P3 Rosenbrock unrolled"] = rows
+def p3_indexed(n, quick):
+    row = {}
+    x = np.linspace(-1.2, 1.2, n)
+    c, row["symgd indexed numpy prepare: parse+diff+compile (s)"] = timed(
+        lambda: symgd_compile(symgd.parse(ROSEN), backend="numpy"))
+    row["symgd indexed numpy gradient (us)"] = 1e6 * median_time(lambda: c.grad(x), 7, 200)
+    row["symgd indexed numpy value (us)"] = 1e6 * median_time(lambda: c.value(x), 7, 200)
+    if HAS_NUMBA:
+        def prepare():
+            cn = symgd_compile(symgd.parse(ROSEN), backend="numba")
+            cn.grad(x), cn.value(x)
+            return cn
+        cn, row["symgd indexed numba prepare incl. jit (s)"] = timed(prepare)
+        row["symgd indexed numba gradient (us)"] = 1e6 * median_time(lambda: cn.grad(x), 7, 2000)
+        row["symgd indexed numba value (us)"] = 1e6 * median_time(lambda: cn.value(x), 7, 2000)
+        row["numba gradient/value cost"] = row["symgd indexed numba gradient (us)"] / \
+            row["symgd indexed numba value (us)"]
+    if HAS_TORCH:
+        row["torch autograd gradient (us)"] = 1e6 * median_time(torch_fns.p3_grad(x), 7, 50)
+    if HAS_JAX:
+        grad, row["jax prepare: jit(grad) first call (s)"] = jax_fns.p3_grad(x)
+        row["jax jit(grad) gradient (us)"] = 1e6 * median_time(grad, 7, 500)
+    return row
 
 
-def p4(results, quick):
+def p3_unrolled(n, quick):
+    xs = sympy.symbols(f"x0:{n}")
+    f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
+    c, prep = timed(lambda: symgd_compile(f, backend="numpy"))
+    point = [0.5] * n
+    tg = median_time(lambda: c.grad(*point), 5, 20)
+    tv = median_time(lambda: c.value(*point), 5, 20)
+    row = {"symgd unrolled prepare (s)": prep, "symgd unrolled gradient (us)": 1e6 * tg,
+           "symgd unrolled value (us)": 1e6 * tv, "unrolled gradient/value cost": tg / tv}
+    if n <= 100:
+        lam, row["sympy diff+lambdify prepare (s)"] = timed(
+            lambda: sympy.lambdify(xs, [sympy.diff(f, v) for v in xs], "math", cse=True))
+        row["sympy gradient (us)"] = 1e6 * median_time(lambda: lam(*point), 5, 20)
+    return row
+
+
+def p3(quick):
+    sizes = (10, 100) if quick else (10, 100, 1000)
+    return {f"n={n}": {**p3_indexed(n, quick), **p3_unrolled(n, quick)} for n in sizes}
+
+
+def p4(quick):
     a, b, c, d, x, y = sympy.symbols("a b c d x y")
-    prog = compile_data((a + b * x + c * x**2 + d * x**3 - y) ** 2, (a, b, c, d), (x, y))
-    rows = {}
-    for n in (2000, 200_000):
-        xv = np.linspace(-np.pi, np.pi, n)
-        yv = np.sin(xv)
-        bound = prog.bind({"x": xv, "y": yv})
-        th = np.array([0.1, 0.2, -0.1, 0.01])
-        number = 200 if n == 2000 else 10
-        row = {"symgd numpy gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, number)}
-
-        def hand():
-            yp = th[0] + th[1] * xv + th[2] * xv**2 + th[3] * xv**3
-            gy = 2.0 * (yp - yv)
-            return [gy.sum(), (gy * xv).sum(), (gy * xv**2).sum(), (gy * xv**3).sum()]
-        row["hand-written numpy (us)"] = 1e6 * median_time(hand, 7, number)
-        if HAS_TORCH:
-            import torch
-            xt, yt = torch.from_numpy(xv), torch.from_numpy(yv)
-            p = torch.tensor(th, requires_grad=True)
-
-            def tgrad():
-                p.grad = None
-                ((p[0] + p[1] * xt + p[2] * xt**2 + p[3] * xt**3 - yt) ** 2).sum().backward()
-            row["torch autograd (us)"] = 1e6 * median_time(tgrad, 7, number)
-        row["ratio symgd/hand numpy"] = row["symgd numpy gradient (us)"] / row["hand-written numpy (us)"]
-        if n == 2000:
-            def gd_loop():
-                t = np.array([0.0, 0.0, 0.0, 0.0])
-                for _ in range(2000):
-                    t -= 1e-6 * bound.sum_value_and_grad(t)[1]
-            row["symgd numpy GD loop (steps/s)"] = 2000 / median_time(gd_loop, 3)
-        rows[f"N={n}"] = row
-    results["P4 cubic fit of sin"] = rows
+    (prog, prep) = timed(lambda: compile_data((a + b * x + c * x**2 + d * x**3 - y) ** 2, (a, b, c, d), (x, y)))
+    rows = {"symgd compile_data (s)": prep}
+    for n in (2000,) if quick else (2000, 200_000):
+        rows[f"N={n}"] = p4_size(prog, n, quick)
+    return rows
 
 
-def p5(results, quick):
+def p4_size(prog, n, quick):
+    xv = np.linspace(-np.pi, np.pi, n)
+    yv = np.sin(xv)
+    bound, bind_s = timed(lambda: prog.bind({"x": xv, "y": yv}))
+    th = np.array([0.1, 0.2, -0.1, 0.01])
+    number = 200 if n == 2000 else 10
+    row = {"symgd bind (s)": bind_s,
+           "symgd numpy value+gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, number),
+           "symgd numpy value (us)": 1e6 * median_time(lambda: bound.sample_values(th).sum(), 7, number)}
+    row["gradient/value cost"] = row["symgd numpy value+gradient (us)"] / row["symgd numpy value (us)"]
+    h, g0, _ = bound.gram()
+    row["symgd gram gradient H@theta+b (us)"] = 1e6 * median_time(lambda: h @ th + g0, 7, 2000)
+
+    def hand():
+        r = th[0] + th[1] * xv + th[2] * xv**2 + th[3] * xv**3 - yv
+        gy = 2.0 * r
+        return (r @ r), [gy.sum(), gy @ xv, gy @ xv**2, gy @ xv**3]
+    row["hand-written numpy value+gradient (us)"] = 1e6 * median_time(hand, 7, number)
+    if HAS_TORCH:
+        row["torch autograd (us)"] = 1e6 * median_time(torch_fns.p4_grad(xv, yv, th), 7, number)
+    if HAS_JAX:
+        row["jax jit(value_and_grad) (us)"] = 1e6 * median_time(jax_fns.p4_grad(xv, yv, th), 7, number)
+    if n == 2000:
+        p4_loops(bound, xv, yv, row, quick)
+    return _ratios(row, {"symgd/hand numpy": ("symgd numpy value+gradient (us)", "hand-written numpy value+gradient (us)"),
+                         "symgd/torch": ("symgd numpy value+gradient (us)", "torch autograd (us)"),
+                         "symgd/jax": ("symgd numpy value+gradient (us)", "jax jit(value_and_grad) (us)")})
+
+
+def p4_loops(bound, xv, yv, row, quick):
+    steps, lr = 2000, 1e-6
+    gd = ElementwiseRule("gd", (), (), (), X - lr * G)
+    theta0 = [0.0] * 4
+    for backend in ("python", "numba", "numpy") if HAS_NUMBA else ("python", "numpy"):
+        _, first = timed(lambda: fused_data_minimize(bound, gd, theta0, steps, check_every=100, backend=backend))
+        t = median_time(lambda: fused_data_minimize(bound, gd, theta0, steps, check_every=100, backend=backend), 5)
+        row[f"symgd fused GD {backend} (steps/s)"] = steps / t
+        row[f"symgd fused GD {backend} first run incl. compile (s)"] = first
+    if HAS_TORCH:
+        n = 300 if quick else 1000
+        row["torch autograd GD loop (steps/s)"] = n / median_time(torch_fns.p4_loop(xv, yv, n, lr), 3)
+    if HAS_JAX:
+        loop, row["jax fori_loop compile (s)"] = jax_fns.p4_loop(xv, yv, steps, lr)
+        row["jax fori_loop GD (steps/s)"] = steps / median_time(loop, 5)
+
+
+def p5(quick):
     w1, w2, b, x1, x2, y = sympy.symbols("w1 w2 b x1 x2 y")
     prog = compile_data((w1 * x1 + w2 * x2 + b - y) ** 2 / 2, (w1, w2, b), (x1, x2, y))
-    X = np.array([[1, 1], [1, 2], [2, 2], [2, 3]], dtype=float)
-    bound = prog.bind({"x1": X[:, 0], "x2": X[:, 1], "y": X @ [1, 2] + 3})
+    X_ = np.array([[1, 1], [1, 2], [2, 2], [2, 3]], dtype=float)
+    yv = X_ @ [1, 2] + 3
+    bound = prog.bind({"x1": X_[:, 0], "x2": X_[:, 1], "y": yv})
     th = np.array([10.1, 15.1, -6.5])
-    results["P5 linear regression (4 points)"] = {
-        "symgd gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, 2000)}
+    row = {"symgd gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, 2000)}
+    loss = sum((w1 * X_[k, 0] + w2 * X_[k, 1] + b - yv[k]) ** 2 / 2 for k in range(4))
+    lam = sympy.lambdify((w1, w2, b), [sympy.diff(loss, v) for v in (w1, w2, b)], "math", cse=True)
+    row["sympy lambdify gradient (us)"] = 1e6 * median_time(lambda: lam(*th), 7, 2000)
+    if HAS_TORCH:
+        row["torch autograd gradient (us)"] = 1e6 * median_time(torch_fns.p5_grad(X_, yv, th), 7, 200)
+    if HAS_JAX:
+        row["jax jit(grad) (us)"] = 1e6 * median_time(jax_fns.p5_grad(X_, yv, th), 7, 500)
+    gd = ElementwiseRule("gd", (), (), (), X - 0.05 * G)
+    steps = 10_000
+    fused_data_minimize(bound, gd, [0.0] * 3, 10, backend="python")
+    row["symgd fused GD python (steps/s)"] = steps / median_time(
+        lambda: fused_data_minimize(bound, gd, [0.0] * 3, steps, check_every=1000, backend="python"), 5)
+    return _ratios(row, {"symgd/sympy": ("symgd gradient (us)", "sympy lambdify gradient (us)"),
+                         "symgd/torch": ("symgd gradient (us)", "torch autograd gradient (us)")})
+
+
+def _table(results) -> str:
+    lines = ["| problem | measure | value |", "|---|---|---|"]
+
+    def walk(prefix, node):
+        for key, val in node.items():
+            if isinstance(val, dict):
+                walk(f"{prefix} {key}".strip(), val)
+            elif isinstance(val, float):
+                lines.append(f"| {prefix} | {key} | {val:.4g} |")
+    walk("", {k: v for k, v in results.items() if k.startswith("P")})
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
     args = parser.parse_args(argv)
-    results: dict = {"python": sys.version.split()[0], "jax": importlib.util.find_spec("jax") is not None}
-    for bench in (p1, p2, p3, p4, p5):
-        bench(results, args.quick)
-    text = json.dumps(results, indent=2)
-    out = Path(__file__).parent / "results" / "latest.json"
-    out.write_text(text + "\n")
-    print(text)
+    results: dict = {"python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count(),
+                     "load average (1, 5, 15 min) at start": list(os.getloadavg()),
+                     "versions": _versions()}
+    benches = {"P1 sin(x^2+y^2), 10k GD steps": p1, "P2 tanh(ln(1+z*2x/sin(y))) gradient": p2,
+               "P3 Rosenbrock": p3, "P4 cubic fit of sin": p4, "P5 linear regression (4 points)": p5}
+    for name, bench in benches.items():
+        results[name] = bench(args.quick)
+    results["load average (1, 5, 15 min) at end"] = list(os.getloadavg())
+    out = Path(__file__).parent / "results" / ("quick.json" if args.quick else "latest.json")
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(_table(results))
+    print(f"\nload average at start {results['load average (1, 5, 15 min) at start']}, "
+          f"at end {results['load average (1, 5, 15 min) at end']}; versions {results['versions']}")
+    print(f"written to {out}")
     return 0
+
+
+def _versions() -> dict:
+    out = {}
+    for mod in ("sympy", "numpy", "torch", "numba", "jax"):
+        if importlib.util.find_spec(mod):
+            out[mod] = __import__(mod).__version__
+    return out
 
 
 if __name__ == "__main__":

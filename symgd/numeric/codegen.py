@@ -82,7 +82,9 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
     backward, resolved = [], {}
     for node in reversed(graph.nodes):
         total = sympy.Add(*terms.pop(node.name, []))
-        if total.is_Atom:  # a number or another adjoint: no line of its own (no alias pass later)
+        if total.is_Atom or _is_scale(total):
+            # a number, another adjoint or c·(another adjoint): no line of its own; consumers fold c
+            # into their own constants (-d_l · 2x → -2·d_l·x), so the gradient runs fewer lines
             adj = total
         else:
             adj = sympy.Symbol(f"d_{node.name}")
@@ -102,6 +104,10 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
     grads = tuple(resolved[v.name] for v in graph.inputs)
     program = Program(graph.inputs, tuple(lines + backward), (value, *grads))
     return program, value, grads
+
+
+def _is_scale(e: sympy.Expr) -> bool:
+    return e.is_Mul and len(e.args) == 2 and e.args[0].is_Number and e.args[1].is_Symbol
 
 
 def code_names(program: Program, reserved: set[str]) -> dict[sympy.Symbol, sympy.Symbol]:
