@@ -169,6 +169,14 @@ def _blocks(expr, params) -> tuple[sympy.Expr, list[Block]]:
     return (expr.xreplace(found) if found else expr), blocks
 
 
+def _square_base(out_node) -> sympy.Symbol | None:
+    """u when the output node is c·u² with u a node symbol."""
+    if out_node is None:
+        return None
+    _, rest = out_node.expr.as_coeff_Mul()
+    return rest.base if rest.is_Pow and rest.exp == 2 and rest.base.is_Symbol else None
+
+
 def _reduction(value_expr: str, out_node, rename) -> str:
     """Σ over samples of the printed per-sample value: a dot product for c·u² outputs."""
     if out_node is not None:
@@ -198,13 +206,17 @@ def _source(reduced, params, data, hoisted, blocks) -> str:
         bodies = {"values": [], "jacobian": []}
     else:
         program, value, grads = program_from_graph(graph)
-        full = program.prune((value, *grads))
+        out_node = graph.node(graph.output) if graph.nodes else None
+        square = _square_base(out_node)
+        # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
+        full = program.prune((square if square is not None else value, *grads))
         rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
         body, outs = render_body(full, "numpy", rename)
+        if square is not None:
+            outs[0] = None
         bodies = {"values": render_body(program.prune((value,)), "numpy", rename)[0],
                   "jacobian": render_body(program.prune(grads), "numpy", rename)[0]}
-        out_node = graph.node(graph.output) if graph.nodes else None
-    vals = f"_full({outs[0]}, n)"
+    vals = f"_full({render_body(program.prune((value,)), 'numpy', rename)[1][0] if graph else outs[0]}, n)"
     lines += ["    def values(theta):", *("    " + t for t in theta), *("        " + b for b in bodies["values"]),
               f"        return {vals}"]
     lines += ["    def sum_value_and_grad(theta):", *("    " + t for t in theta),
