@@ -33,6 +33,7 @@ _API = {
     "get_optimizer": "symgd.optim.registry:get_optimizer",
     "fused_minimize": "symgd.numeric.fused:fused_minimize",
     "FitResult": "symgd.fit.result:FitResult",
+    "open_source": "symgd.fit.sources:open_source",
     "SymgdError": "symgd.errors:SymgdError",
     "ParseError": "symgd.errors:ParseError",
 }

@@ -39,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-nfev", type=int, help="LM/Gauss–Newton: evaluation budget (default 200*(p+1))")
     p.add_argument("--bounds", help="box bounds, e.g. b1=0:1000,b2=0:1")
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and data, fit, residuals) to FILE")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local (this process; Parquet/CSV files and globs are read chunk by chunk) or dask "
+                        "(a cluster: --scheduler ADDRESS, or a LocalCluster of 2 worker processes)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--chunk-size", type=int, help="rows per chunk when streaming files (default 1000000)")
     add_format_argument(p, ("text", "markdown", "json"))
     p.set_defaults(run=run)
 
@@ -55,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
                  method=args.method, loss=args.loss, batch_size=args.batch_size, epochs=args.epochs,
                  steps=args.steps, seed=args.seed, lr=args.lr, tol=args.tol, ftol=args.ftol, xtol=args.xtol,
                  gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
-                 if args.bounds else None, columns=columns, huber_delta=args.huber_delta, **_hyper(args))
+                 if args.bounds else None, columns=columns, huber_delta=args.huber_delta, engine=args.engine,
+                 scheduler=args.scheduler, chunk_size=args.chunk_size, **_hyper(args))
     print(result.report(args.format))
     if args.plot:
         path = _plot(result, args.data, columns, args.plot)
@@ -67,9 +73,8 @@ def run(args: argparse.Namespace) -> int:
 def _plot(result: Any, data: str, columns: list[str] | None, file: str) -> Any:
     """The loss curve; for a one-input model also the data, the fitted curve and the residuals."""
     from symgd.fit.curve import fitted_curve
-    from symgd.fit.data import read_csv
     from symgd.report.plot import plot_descent, plot_fit_curve
-    curve = fitted_curve(result, data if "=" in data else read_csv(data, columns))
+    curve = fitted_curve(result, data, columns)
     title = f"{result.target} ~ {result.model}  [{result.method}]"
     if curve is None:
         return plot_descent(file, losses=result.history, title=title)

@@ -15,6 +15,7 @@ from symgd.fit.linear import closed_form
 from symgd.fit.lm import levenberg_marquardt
 from symgd.fit.minibatch import minibatch_descent
 from symgd.fit.model import build_model, start_vector
+from symgd.fit.outofcore import open_objective, streaming_minibatch
 from symgd.fit.reduce import Objective
 from symgd.fit.result import FitResult, summarize
 from symgd.fit.stopping import Outcome, Tolerances, bounds_arrays
@@ -31,7 +32,8 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
         ftol: float = 1e-14, xtol: float = 1e-14, gtol: float = 1e-14, max_nfev: int | None = None,
         bounds: Mapping[str, tuple[float, float]] | None = None, params: Sequence[str] | None = None,
         columns: Sequence[str] | None = None, chunk_size: int | None = None, huber_delta: float = 1.0,
-        callback: Callable[[int, np.ndarray, float], bool] | None = None, **hyper: Any) -> FitResult:
+        callback: Callable[[int, np.ndarray, float], bool] | None = None, engine: str = "local",
+        scheduler: str | None = None, client: Any = None, **hyper: Any) -> FitResult:
     """Fit ``model`` (a string; its names that are not data columns are the parameters) to ``data``.
 
     ``data``: a dict of arrays, a DataFrame, a CSV path (header, or ``columns=``) or a formula such as
@@ -51,10 +53,16 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
     """
     source = as_source(data, columns=columns, chunk_size=chunk_size)
     fm = build_model(model, source.names, target, loss, params, huber_delta)
-    obj = Objective(fm, source)
     theta0 = np.array(start_vector(fm, x0))
     box = bounds_arrays(fm.names, bounds)
-    method = method.lower()
+    descent = dict(batch_size=batch_size, epochs=epochs, steps=steps, seed=seed, lr=lr, tol=tol, hyper=hyper)
+    # The objective reduces over the data wherever it lives: in memory, chunk by chunk, or on a cluster.
+    with open_objective(fm, source, engine, client=client, scheduler=scheduler) as obj:
+        return _fit(fm, obj, theta0, box, method.lower(), Tolerances(ftol, xtol, gtol, max_nfev), descent, callback)
+
+
+def _fit(fm, obj, theta0: np.ndarray, box, method: str, tolerances: Tolerances, descent: dict,
+         callback) -> FitResult:
     linear = fm.is_linear()
     closed = closed_form(obj) if linear and fm.loss in ("sse", "mse") else None
     notes: tuple[str, ...] = ()
@@ -63,10 +71,10 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
         if fm.loss not in ("sse", "mse"):
             notes = (f"{kind} minimises the sum of squared residuals; the {fm.loss!r} loss is reported "
                      "but was not what was minimised",)
-        outcome = _least_squares(kind, obj, theta0, closed, Tolerances(ftol, xtol, gtol, max_nfev), box, callback)
+        outcome = _least_squares(kind, obj, theta0, closed, tolerances, box, callback)
         method = kind
     else:
-        outcome = _descent(method, obj, theta0, batch_size, epochs, steps, seed, lr, tol, box, callback, hyper)
+        outcome = _descent(method, obj, theta0, box=box, callback=callback, **descent)
     return summarize(obj, outcome, method, theta0, box=box, closed=closed if method != "linear" else None,
                      extra_warnings=notes)
 
@@ -88,7 +96,7 @@ def _least_squares(kind: str, obj: Objective, theta0: np.ndarray, closed, tol: T
     return Outcome(closed.theta, 0, 2, 1, full, why, (closed.rss,))
 
 
-def _descent(method: str, obj: Objective, theta0: np.ndarray, batch_size, epochs, steps, seed, lr, tol, box,
+def _descent(method: str, obj: Objective, theta0: np.ndarray, *, batch_size, epochs, steps, seed, lr, tol, box,
              callback, hyper) -> Outcome:
     from symgd.optim import get_optimizer
     name = "gd" if method == "sgd" else method
@@ -99,6 +107,7 @@ def _descent(method: str, obj: Objective, theta0: np.ndarray, batch_size, epochs
         batch_size = DEFAULT_BATCH
     if batch_size is not None:
         count = epochs if epochs is not None else (steps if steps is not None else DEFAULT_STEPS)
-        return minibatch_descent(obj, theta0, optimizer, count, batch_size, seed, box, callback)
+        run = minibatch_descent if obj.source.in_memory and isinstance(obj, Objective) else streaming_minibatch
+        return run(obj, theta0, optimizer, count, batch_size, seed, box, callback)
     count = steps if steps is not None else (epochs if epochs is not None else DEFAULT_STEPS)
     return descend(obj, theta0, optimizer, count, tol, box, callback)

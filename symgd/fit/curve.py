@@ -1,6 +1,7 @@
 """The fitted curve of a one-input model, as arrays for a picture (drawn by ``symgd.report.plot``)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,9 @@ class FitCurve:
     fitted_grid: np.ndarray
 
 
-def fitted_curve(res: FitResult, data: Any) -> FitCurve | None:
-    """The fitted curve over the data for a model with one input column; None for other models."""
-    source = as_source(data)
+def fitted_curve(res: FitResult, data: Any, columns: Sequence[str] | None = None) -> FitCurve | None:
+    """The fitted curve over the data for a model with one input column held in memory; else None."""
+    source = as_source(data, columns=columns)
     model = build_model(res.model, source.names, res.target, params=res.names)
     inputs = [d for d in model.prediction.free_symbols if d not in model.params]
     if len(inputs) != 1 or not source.in_memory:

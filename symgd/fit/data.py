@@ -234,7 +234,12 @@ def _open_text(data: Any, **kw: Any) -> DataSource | None:
 
 
 #: Tried in order; the first that returns a source wins. New kinds of data add an opener here.
-OPENERS: list[Callable[..., DataSource | None]] = [_open_mapping, _open_text]
+def _open_streaming(data: Any, **kw: Any) -> DataSource | None:
+    from symgd.fit.sources import open_source  # Parquet, folders, globs, large CSVs, Dask collections
+    return open_source(data, columns=kw.get("columns"), chunk_size=kw.get("chunk_size"))
+
+
+OPENERS: list[Callable[..., DataSource | None]] = [_open_streaming, _open_mapping, _open_text]
 
 
 def as_source(data: Any, *, columns: Sequence[str] | None = None, chunk_size: int | None = None) -> DataSource:
