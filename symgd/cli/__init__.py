@@ -1,7 +1,8 @@
 """The ``symgd`` command: argparse front end, and the one place that turns errors into messages.
 
 Each command lives in its own module of this package with ``add_parser(subparsers)`` and
-``run(args) -> int``. Exit status: 0 success, 1 a descent or fit that did not converge, 2 bad input.
+``run(args) -> int``. Exit status: 0 success, 1 a descent or fit that did not converge (or diverged),
+2 bad input or usage.
 """
 from __future__ import annotations
 
@@ -11,32 +12,21 @@ from importlib import import_module
 from collections.abc import Sequence
 
 from symgd import __version__
-from symgd.errors import ParseError, SymgdError, VariableError, DataError, DomainError
+from symgd.errors import DivergenceError, SymgdError
 
 # Module names under symgd.cli, in the order `symgd --help` lists the commands.
 COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd")
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
-_BAD_INPUT = (ParseError, VariableError, DataError, DomainError)
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors print ``error: ...`` and exit 2 (argparse's own rule)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="symgd", description="Exact gradients of math strings, explained, "
+    parser = argparse.ArgumentParser(prog="symgd", description="Exact gradients of math strings, explained, "
                      "and compiled to fast descent loops.")
     parser.add_argument("--version", action="version", version=f"symgd {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        try:
-            module = import_module(f"symgd.cli.{name}")
-        except ModuleNotFoundError as exc:  # a command still being built: skip it, keep the rest
-            if exc.name != f"symgd.cli.{name}":
-                raise
-            continue
-        module.add_parser(sub)
+        import_module(f"symgd.cli.{name}").add_parser(sub)
     return parser
 
 
@@ -48,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except SymgdError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT if isinstance(exc, _BAD_INPUT) else EXIT_NOT_CONVERGED
+        # A run that left the finite numbers did not converge; every other SymgdError is about the input
+        # (the text, a point, the data, a backend or option that cannot serve it).
+        return EXIT_NOT_CONVERGED if isinstance(exc, DivergenceError) else EXIT_BAD_INPUT
     except BrokenPipeError:  # `symgd ... | head`: the reader left, nothing more to say
         return EXIT_OK
 

@@ -37,7 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--starts", type=int, help="run N starts at once, drawn from --box, and list the minima")
     p.add_argument("--box", help="where multi-start points are drawn, e.g. x=-5:5,y=-5:5 (default -5:5)")
     p.add_argument("--seed", type=int, default=0, help="seed for the multi-start points (default: 0)")
-    p.add_argument("--backend", default="auto", help="auto (default), python, numpy, torch or numba")
+    p.add_argument("--backend", default="auto", choices=("auto", "python", "numpy", "torch", "numba"),
+                   help="auto (default: a fused loop in Python or numba for one start, NumPy arrays for many)")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (with --backend torch)")
     p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph at the start point")
     p.add_argument("--record-every", type=int, help="record the history every N steps (default: about 1,000 records)")
