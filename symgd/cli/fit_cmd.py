@@ -5,6 +5,7 @@ import argparse
 from typing import Any
 
 from symgd.cli._options import add_format_argument, parse_box, parse_point
+from symgd.cli._progress import progress_bar
 
 METHODS = "lm, gauss-newton, linear, gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton, sgd"
 
@@ -56,12 +57,16 @@ def _hyper(args: argparse.Namespace) -> dict:
 def run(args: argparse.Namespace) -> int:
     from symgd.fit import fit
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-    result = fit(args.model, args.data, target=args.target, x0=parse_point(args.at) if args.at else None,
-                 method=args.method, loss=args.loss, batch_size=args.batch_size, epochs=args.epochs,
-                 steps=args.steps, seed=args.seed, lr=args.lr, tol=args.tol, ftol=args.ftol, xtol=args.xtol,
-                 gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
-                 if args.bounds else None, columns=columns, huber_delta=args.huber_delta, engine=args.engine,
-                 scheduler=args.scheduler, chunk_size=args.chunk_size, **_hyper(args))
+    with progress_bar(f"fit ({args.method})", args.steps or args.epochs,
+                      enabled=args.format != "json") as update:
+        callback = None if update is None else (lambda step, theta, loss: update(step, loss))
+        result = fit(args.model, args.data, target=args.target, x0=parse_point(args.at) if args.at else None,
+                     method=args.method, loss=args.loss, batch_size=args.batch_size, epochs=args.epochs,
+                     steps=args.steps, seed=args.seed, lr=args.lr, tol=args.tol, ftol=args.ftol, xtol=args.xtol,
+                     gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
+                     if args.bounds else None, columns=columns, huber_delta=args.huber_delta,
+                     engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
+                     callback=callback, **_hyper(args))
     print(result.report(args.format))
     if args.plot:
         path = _plot(result, args.data, columns, args.plot)

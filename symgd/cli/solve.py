@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from symgd.cli._options import add_format_argument, dump_json, parse_box, parse_point
+from symgd.cli._progress import progress_bar
 
 DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
@@ -70,37 +70,17 @@ def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
     return start
 
 
-def _progress(args: argparse.Namespace) -> tuple[Any, Any]:
-    """A rich progress bar and the function that moves it, only for a person at a terminal."""
-    if args.format != "text" or not sys.stdout.isatty():
-        return None, None
-    from rich.progress import BarColumn, Progress, TextColumn
-    bar = Progress(TextColumn("descent"), BarColumn(), TextColumn("{task.completed}/{task.total} steps"),
-                   TextColumn("f = {task.fields[value]:.6g}"), transient=True)
-    task = bar.add_task("descent", total=args.steps, value=float("nan"))
-
-    def progress(step: int, x: Any, value: float, grad_norm: float) -> None:
-        bar.update(task, completed=step, value=value)
-
-    return bar, progress
-
-
 def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> Any:
     from symgd import minimize
     hyper = {key: getattr(args, opt) for opt, key in HYPER.items() if getattr(args, opt) is not None}
     multi = {}
     if args.starts:
         multi = dict(starts=args.starts, seed=args.seed, bounds=parse_box(args.box) if args.box else None)
-    bar, progress = _progress(args)
-    if bar is not None:
-        bar.start()
-    try:
+    with progress_bar("descent", args.steps, enabled=args.format == "text") as update:
+        progress = None if update is None else (lambda step, x, value, grad_norm: update(step, value))
         return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
                         ftol=args.ftol, backend=args.backend, optimizer=args.optimizer, device=args.device,
                         record_every=args.record_every, progress=progress, **multi, **hyper)
-    finally:
-        if bar is not None:
-            bar.stop()
 
 
 def run(args: argparse.Namespace) -> int:
