@@ -7,18 +7,23 @@ every figure to benchmarks/results/latest.json. Compile times are reported apart
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
-import json
 import os
-import platform
-import statistics
-import sys
-import time
-from pathlib import Path
 
-import numpy as np
-import sympy
+# OpenBLAS's threaded gemv/dot on a loaded 2-core machine ran 10-100x slower than one thread
+# (th @ F: 7.6 ms vs 0.43 ms at N = 200,000): every NumPy figure (symgd's and hand-written) uses one.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, jax_fns, torch_fns  # noqa: E402
@@ -135,7 +140,7 @@ def p3_indexed(n, quick):
 
 def p3_unrolled(n, quick):
     xs = sympy.symbols(f"x0:{n}")
-    f = sum(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1))
+    f = sympy.Add(*(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1)))
     c, prep = timed(lambda: symgd_compile(f, backend="python"))  # what backend="auto" runs for floats
     point = [0.5] * n
     tg = median_time(lambda: c.grad(*point), 5, 20)
@@ -258,6 +263,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results: dict = {"python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count(),
                      "load average (1, 5, 15 min) at start": list(os.getloadavg()),
+                     "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
                      "versions": _versions()}
     benches = {"P1 sin(x^2+y^2), 10k GD steps": p1, "P2 tanh(ln(1+z*2x/sin(y))) gradient": p2,
                "P3 Rosenbrock": p3, "P4 cubic fit of sin": p4, "P5 linear regression (4 points)": p5}

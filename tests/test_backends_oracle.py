@@ -131,3 +131,17 @@ def test_numba_equals_python(name):
     assert math.isclose(v, want_v, rel_tol=1e-13, abs_tol=1e-15)
     for a, b in zip(g, want_g):
         assert math.isclose(a, b, rel_tol=1e-13, abs_tol=1e-15)
+
+
+def test_long_sums_are_printed_in_chunks():
+    # regression: a 4,000-term sum printed as one '+' chain overflowed Python's compiler recursion
+    from symgd.numeric.printers import ADD_CHUNK
+    n = ADD_CHUNK + 20
+    xs = sympy.symbols(f"x0:{n}")
+    f = sympy.Add(*((k + 1) * xs[k] ** 2 for k in range(n)))
+    point = np.linspace(-1.0, 1.0, n)
+    c = symgd_compile(f, backend="python")
+    order = [xs.index(v) for v in c.variables]  # variables come sorted by name (x0, x1, x10, ...)
+    v, g = c.value_and_grad(*point[order])
+    assert v == pytest.approx(float(np.sum(np.arange(1, n + 1) * point**2)), rel=1e-13)
+    np.testing.assert_allclose(g, (2 * np.arange(1, n + 1) * point)[order], rtol=1e-14)

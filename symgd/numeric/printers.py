@@ -18,6 +18,8 @@ from symgd.errors import CompileError
 
 #: Largest integer power printed as a product.
 POW_LIMIT = 4
+#: Longest chain of '+' printed in one parenthesis (longer sums are summed in chunks of this many).
+ADD_CHUNK = 200
 
 _REWRITES = {
     sympy.sec: lambda a: 1 / sympy.cos(a), sympy.csc: lambda a: 1 / sympy.sin(a),
@@ -80,6 +82,9 @@ class _Common:
         if e.is_Float:
             return repr(float(e))
         if e.is_Add:
+            if len(e.args) > ADD_CHUNK:  # Python's compiler recurses once per '+': keep chains short
+                chunks = [e.args[k:k + ADD_CHUNK] for k in range(0, len(e.args), ADD_CHUNK)]
+                return " + ".join(f"({self._arith(sympy.Add(*c, evaluate=False))})" for c in chunks)
             out = self._factor(e.args[0], add=True)
             for term in e.args[1:]:
                 c, _ = term.as_coeff_Mul()
