@@ -158,6 +158,20 @@ def test_budget_refuses_costly_inputs_with_a_symgd_error(text):
         parse(text)
 
 
+@pytest.mark.parametrize("text", ["Heaviside(x^4000)", "Heaviside((x+1)^4000)", "DiracDelta(x^4000)",
+                                  "Heaviside((x+y)^99999, 1/2)"])
+def test_step_functions_of_huge_powers_do_not_expand(text):
+    """Regression (found by the fuzz test in CI): Heaviside's evaluation expanded im(x**4000) for minutes."""
+    expr = parse(text)
+    assert isinstance(expr, (sympy.Heaviside, sympy.DiracDelta)) and expr.args[0].is_Pow
+
+
+def test_step_functions_of_numbers_still_evaluate():
+    assert parse("Heaviside(3)") == 1 and parse("Heaviside(-2)") == 0 and parse("DiracDelta(1)") == 0
+    x = sympy.Symbol("x")
+    assert parse("Heaviside(x)") == sympy.Heaviside(x)
+
+
 def test_unevaluated_big_number_words_stay_symbolic():
     expr = parse("exp(10^10) + pi^5000 + x^(10^10) + (x + 2)^(10^10)")
     x = sympy.Symbol("x")

@@ -27,6 +27,14 @@ def _one(cls: Callable[..., sympy.Expr]) -> Function:
     return Function(cls)
 
 
+def _evaluated_on_numbers(cls: Callable[..., sympy.Expr]) -> Callable[..., sympy.Expr]:
+    """Build ``cls`` evaluated only on plain numbers. Heaviside and DiracDelta ask for the imaginary part
+    of a symbolic argument, which expands a power such as x^4000 for minutes (found by the fuzz test)."""
+    def build(*args: sympy.Expr) -> sympy.Expr:
+        return cls(*args) if all(a.is_Number for a in args) else cls(*args, evaluate=False)
+    return build
+
+
 def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
     return sympy.log(x) if base is None else sympy.log(x, base)
 
@@ -57,8 +65,8 @@ FUNCTIONS: dict[str, Function] = {
     "min": Function(sympy.Min, 2, 1000, "min(a, b, ...)"),
     "max": Function(sympy.Max, 2, 1000, "max(a, b, ...)"),
     "erf": _one(sympy.erf),
-    "Heaviside": Function(sympy.Heaviside, 1, 2, "Heaviside(x)"),
-    "DiracDelta": Function(sympy.DiracDelta, 1, 2, "DiracDelta(x)"),
+    "Heaviside": Function(_evaluated_on_numbers(sympy.Heaviside), 1, 2, "Heaviside(x)"),
+    "DiracDelta": Function(_evaluated_on_numbers(sympy.DiracDelta), 1, 2, "DiracDelta(x)"),
     "sum": Function(sympy.Sum, 2, 4, "sum(body, i, a, b)"),
 }
 
