@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
 from symgd.optim.base import Optimizer, check_positive
@@ -23,6 +24,7 @@ from symgd.optim.multistart import sample_starts
 from symgd.optim.problem import Problem
 from symgd.optim.registry import get_optimizer
 from symgd.optim.result import MinimizeResult
+from symgd.optim.vector import check_vector_options, flat, minimize_vector
 
 #: Where every variable starts when no x0 is given (1 rather than 0: 0 is a stationary point or
 #: outside the domain of many everyday losses, such as x^2 * y or log(x)).
@@ -114,7 +116,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
              starts: int | Sequence[Sequence[float]] | None = None,
              bounds: Mapping[str, tuple[float, float]] | None = None, seed: int | None = None,
              cluster_tol: float = 1e-3, device: Any = None, dtype: Any = None,
-             **hyper: Any) -> MinimizeResult:
+             sizes: Mapping[str, int] | None = None, **hyper: Any) -> MinimizeResult:
     """Minimize ``f`` (a string or sympy expression) by descent; returns a ``MinimizeResult``.
 
     ``x0``: a dict by name or a sequence in variable order (default: every variable at 1). ``lr`` and
@@ -131,8 +133,14 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     the array loop on that library; "python"/"numba" ask for the fused loop where it applies. ``starts=N`` runs N starts drawn
     uniformly from ``bounds`` (default -5..5 per variable, seeded by ``seed``) as one batched descent
     and clusters the end points (``cluster_tol``, relative) into ``.minima``, best first.
+    An expression with vector variables (``sum(..x[i].., i, 0, n-1)``) descends on whole vectors
+    (symgd.optim.vector): ``x0`` is then the vector itself or a dict by name, ``sizes`` names the
+    size symbols (``{"n": 10}``) where x0 does not fix them, and ``.x`` holds a list per vector.
     """
     expr = _expression(f)
+    if has_indexed(expr):
+        return _minimize_vector(expr, x0, optimizer, lr, hyper, steps, tol, record_every, sizes, backend,
+                                progress, ftol=ftol, starts=starts, callback=callback, wrt=wrt)
     variables = ordered_variables(expr, wrt)
     _check_all_variables(expr, variables)
     names = [v.name for v in variables]
@@ -159,6 +167,23 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     if starts is None:
         return build_result(problem, outcome, 0, settings)
     return build_multistart(problem, outcome, settings, cluster_tol)
+
+
+def _minimize_vector(expr: sympy.Expr, x0: Any, optimizer: str | Optimizer, lr: float | None,
+                     hyper: dict[str, Any], steps: int, tol: float, record_every: int | None,
+                     sizes: Mapping[str, int] | None, backend: str, progress: Callback | None,
+                     **unsupported: Any) -> MinimizeResult:
+    """minimize on an expression with vector variables (indexed sums)."""
+    _check_budget(steps, tol, unsupported.get("ftol", 0.0))
+    opt = _optimizer(optimizer, lr, hyper)
+    _array_backend(backend)
+    check_vector_options(opt, x0, **unsupported)
+    every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
+    result = minimize_vector(expr, opt, x0, steps=int(steps), tol=tol, record_every=int(every),
+                             sizes=sizes, backend=backend)
+    if progress is not None:
+        progress(result.nit, flat(result.x), result.fun, result.grad_norm)
+    return result
 
 
 def _advisory(progress: Callback) -> Callback:

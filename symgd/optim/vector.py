@@ -1,0 +1,74 @@
+"""minimize() on expressions with vector variables (x[i] in sums): the indexed descent of
+symgd.numeric.vector_descent, its result turned into a ``MinimizeResult``.
+
+Vector variables come back as lists of floats (so the result serializes to JSON as it is), scalar
+ones as floats. The stopping test runs every ``CHECK_EVERY`` steps (and on every recorded step), so
+``nit`` may overshoot the first step whose gradient norm is below ``tol`` by fewer than that.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.errors import VariableError
+from symgd.optim import messages
+from symgd.optim.base import Optimizer
+from symgd.optim.result import HistoryRecord, MinimizeResult
+
+#: Steps between two gradient-norm tests of the indexed loop.
+CHECK_EVERY = 10
+_STATUS = {"converged": "gradient", "max_steps": "budget", "nonfinite": "diverged"}
+
+
+def _plain(value: Any) -> Any:
+    """A vector as a list of floats, a scalar as a float."""
+    return [float(v) for v in np.ravel(value)] if np.ndim(value) else float(value)
+
+
+def _point(x: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _plain(v) for name, v in x.items()}
+
+
+def flat(x: Mapping[str, Any]) -> np.ndarray:
+    """Every coordinate of a point, in name order, as one array (for a progress callback)."""
+    return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in x.values()]) if x else np.zeros(0)
+
+
+def check_vector_options(opt: Optimizer, x0: Any, **unsupported: Any) -> None:
+    """Raise VariableError for what the indexed descent cannot do."""
+    if opt.rule is None:
+        raise VariableError(f"the optimizer {opt.name!r} has no per-coordinate rule, so it cannot descend "
+                            f"on vector variables (x[i]); use gd, momentum, nesterov, adam, adamw, rmsprop "
+                            f"or adagrad")
+    given = [name for name, value in unsupported.items() if value]
+    if given:
+        raise VariableError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not supported for "
+                            f"expressions with vector variables (x[i])")
+    if x0 is None:
+        raise VariableError("an expression with vector variables (x[i]) needs x0: the start vector (an "
+                            "array) or a dict by name, which also gives each vector's length")
+
+
+def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, tol: float,
+                    record_every: int, sizes: Mapping[str, int] | None, backend: str) -> MinimizeResult:
+    """Descend on ``expr`` (with indexed sums) from ``x0`` (the vector itself, or a dict by name)."""
+    from symgd.numeric.vector_descent import minimize_indexed
+    chosen = backend if backend in ("numpy", "numba") else "auto"
+    res = minimize_indexed(expr, opt.rule, x0, int(steps), tol, check_every=CHECK_EVERY,
+                           record_every=int(record_every), sizes=sizes, backend=chosen)
+    status = _STATUS[res.status]
+    detail = "the value or gradient became non-finite" if status == "diverged" else ""
+    message = messages.stop_message(status, nit=res.nit, grad_norm=res.grad_norm, tol=tol, ftol=0.0,
+                                    steps=int(steps), detail=detail)
+    history = tuple(HistoryRecord(step, _point(x), float(value), float(gn))
+                    for step, x, value, gn in res.history)
+    names = tuple(res.x)
+    return MinimizeResult(
+        x=_point(res.x), fun=float(res.value), grad_norm=float(res.grad_norm), nit=int(res.nit),
+        converged=res.status == "converged", message=message, status=status, history=history,
+        x0=dict(history[0].x) if history and history[0].step == 0 else {}, optimizer=opt.name,
+        backend=chosen, paths=(np.array([flat(h.x) for h in history]),), variables=names,
+        expression=expr)
