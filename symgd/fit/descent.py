@@ -4,6 +4,14 @@ Each step reduces the loss and its gradient over every chunk of the data (``Obje
 and hands the gradient to the optimizer's ``update``; the parameters travel as a ``(1, p)`` row, the
 batched shape the optimizers use. ``newton`` gets the exact Hessian of the summed loss from one compiled
 per-sample program per gradient component (its Jacobian rows are the Hessian's rows).
+
+Where nothing needs the Python loop (no bounds, no callback, a per-coordinate optimizer, one in-memory
+binding of the loss), the same descent runs as one fused loop (``symgd.numeric.fused_data``: a quadratic
+form for linear least squares, array code otherwise). It records and tests every step, so the history,
+the stopping step and the messages are those of the loop below; a run that goes non-finite or grows
+without bound is replayed on that loop, which says where it failed. For a linear least-squares model
+the loop's loss values come from the quadratic form ½θᵀHθ + bᵀθ + c0, exact to about 1e-16·c0 in
+absolute terms (c0 = Σ y²): relative to the loss only while the loss is not ~1e-13 of Σ y² or less.
 """
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ import sympy
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Outcome, project
 from symgd.numeric.bound import compile_data
+from symgd.numeric.rule import G, ElementwiseRule
 
 GROWTH_LIMIT = 1e12  # a loss this many times its start value counts as diverging
 
@@ -58,10 +67,55 @@ def _stop(theta, k, history, converged, message):
                    tuple(history))
 
 
+def _scaled(rule: ElementwiseRule, scale: float) -> ElementwiseRule:
+    """``rule`` fed the gradient times ``scale`` (the loss's 1/n for a mean; fused loops sum)."""
+    if scale == 1.0:
+        return rule
+    sub = {G: sympy.Float(scale, 17) * G}
+    return ElementwiseRule(f"{rule.name}*{scale!r}", rule.slots, rule.init,
+                           tuple(e.xreplace(sub) for e in rule.state_update), rule.x_update.xreplace(sub))
+
+
+def _single_binding(obj) -> object | None:
+    if not (isinstance(obj, Objective) and obj.source.in_memory):
+        return None
+    bound = list(obj.bound("loss"))
+    return bound[0] if len(bound) == 1 else None
+
+
+def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
+    """The descent as one fused loop, or None where it does not apply or did not end cleanly."""
+    bound = _single_binding(obj) if optimizer.rule is not None and steps >= 1 else None
+    if bound is None:
+        return None
+    from symgd.numeric.fused_data import fused_data_minimize
+    scale = obj.model.scale(obj.n)
+    # every step recorded and tested: the history and the stopping step of the Python loop
+    res = fused_data_minimize(bound, _scaled(optimizer.rule, scale), theta0, steps, tol / scale,
+                              check_every=1, record_every=1)
+    converged = res.status == "converged" and tol > 0 and res.nit < steps
+    if res.status == "nonfinite" or (res.status == "converged" and not converged):
+        return None  # non-finite: replayed to say where; tol=0 or the last step never stops the Python loop
+    history = [v * scale for _, _, v, _ in res.history]
+    if any(abs(v) > GROWTH_LIMIT * max(abs(history[0]), 1.0) for v in history):
+        return None
+    theta = np.array(res.x, dtype=float)
+    if converged:
+        return _stop(theta, res.nit, history, True, f"the gradient norm is below tol={tol:g}")
+    history[-1] = obj.loss(theta)  # as the Python loop measures its end point
+    return _stop(theta, steps, history, False if tol > 0 else True,
+                 f"ran the {steps} steps asked for" + (f" (the gradient norm stayed above tol={tol:g})"
+                                                        if tol > 0 else ""))
+
+
 def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box=None,
             callback=None) -> Outcome:
     """Run ``steps`` optimizer steps on the full-batch loss; stop early on ``|grad| <= tol``, divergence,
     or a true ``callback(step, theta, loss)``. Keeps the last finite iterate."""
+    if box is None and callback is None:
+        fused = _fused(obj, theta0, optimizer, steps, tol)
+        if fused is not None:
+            return fused
     x = project(np.asarray(theta0, dtype=float), box)[None, :]
     state = optimizer.init(x)
     problem = _Problem(obj)
