@@ -6,6 +6,10 @@ to reach deep into the grammar and the Transformer), and soups with LaTeX and Un
 """
 from __future__ import annotations
 
+import os
+import signal
+
+import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,9 +17,23 @@ from hypothesis import strategies as st
 from symgd.errors import SymgdError
 from symgd.parse import parse
 
+# Hang guard: hypothesis' deadline is only checked after an example returns, so a parse that never
+# returns would stall the run instead of failing. An alarm turns it into a failure naming the input.
+HANG_SECONDS = 20
+
+
 def fuzz(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=2000,
+    """CI replays a fixed, reproducible set of examples; elsewhere each run explores new ones."""
+    return settings(max_examples=examples, deadline=2000, derandomize=os.environ.get("CI") == "true",
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+class _Hang(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _Hang()
 
 TOKENS = [
     "x", "y", "z", "xy", "theta", "w1", "x_1", "w_{0}", "e", "E", "pi", "i", "n", "t", "u", "f",
@@ -42,10 +60,17 @@ def soup(vocabulary: list[str]):
 
 
 def check(text: str) -> None:
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(HANG_SECONDS)
     try:
         result = parse(text)
     except SymgdError:
         return
+    except _Hang:
+        pytest.fail(f"parsing {text!r} did not return within {HANG_SECONDS} s")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert isinstance(result, sympy.Expr)
 
 

@@ -2,6 +2,8 @@
 the same expression, on a table of printed forms and on random expressions (hypothesis)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
@@ -96,7 +98,7 @@ def _rounded(expr):
     return expr.xreplace({f: sp.Float(sp.sstr(f), 15) for f in expr.atoms(sp.Float)})
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=300, deadline=2000, derandomize=os.environ.get("CI") == "true", suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.filter_too_much])
 @given(EXPRESSIONS)
 def test_round_trip_on_random_expressions(expr):

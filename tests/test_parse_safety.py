@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 from symgd.cli import main
-from symgd.errors import ParseError, SymgdError
+from symgd.errors import BudgetError, ParseError, SymgdError
 from symgd.parse import parse, parse_program
 from test_parse import ACCEPTED
 
@@ -164,6 +164,25 @@ def test_step_functions_of_huge_powers_do_not_expand(text):
     """Regression (found by the fuzz test in CI): Heaviside's evaluation expanded im(x**4000) for minutes."""
     expr = parse(text)
     assert isinstance(expr, (sympy.Heaviside, sympy.DiracDelta)) and expr.args[0].is_Pow
+
+
+@pytest.mark.parametrize("text, column", [
+    ("9**9**9**9.5", 5), ("9**9**9**91e3", 5), ("e^(10.0^900000)", 2), ("2.0^(10^10)", 4),
+    ("exp(9.5^9^6)", 1), ("tan(10.0^900000)", 1), ("exp(exp(10.0^300))", 1), ("sqrt(10.0^900000)", 1),
+])
+def test_floating_point_blowups_are_refused_with_a_caret(text, column):
+    """Regression (found by fuzzing): mpmath spent minutes on powers and functions of huge floats."""
+    with pytest.raises(BudgetError) as info:
+        parse(text)
+    assert "floating-point" in info.value.message and info.value.column == column
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2.0^10", sympy.Float(1024)), ("E**2.5", sympy.exp(sympy.Float(2.5))), ("0.0^2", sympy.Float(0)),
+    ("sin(1e300)", sympy.sin(sympy.Float("1e300", 15))), ("1.5e300^2", sympy.Float("1.5e300") ** 2),
+])
+def test_ordinary_floating_point_powers_still_evaluate(text, expected):
+    assert parse(text) == expected
 
 
 def test_step_functions_of_numbers_still_evaluate():

@@ -19,6 +19,7 @@ MAX_TREE_DEPTH = 200       # parse-tree levels (keeps the Transformer far from t
 MAX_EXPR_DEPTH = 100       # levels of the final SymPy expression (its printers recurse)
 MAX_EXPR_SIZE = 200_000    # nodes of the final expression counted as a tree (sharing unfolded)
 MAX_DIGITS = 4_000         # decimal digits of an exact number (Python refuses str() past 4,300)
+MAX_FLOAT_EXPONENT = 10**6  # decimal exponent of a floating-point power (mpmath crawls far beyond it)
 
 
 def number_digits(value: sympy.Rational) -> int:
@@ -67,6 +68,34 @@ def power_digits(base: sympy.Expr, exponent: sympy.Expr) -> float:
             return math.inf
         worst = max(worst, max(scale, 1.0) * number_digits(number))
     return worst
+
+
+def float_power_exponent(base: sympy.Expr, exponent: sympy.Expr) -> float:
+    """The decimal exponent of ``base**exponent`` where SymPy evaluates it as a floating-point number.
+
+    0 unless both are plain numbers and one is a Float. ``9**9**9**9.5`` nests such powers until mpmath
+    spends minutes on one; estimating |exponent·log10|base|| in floats first keeps that out.
+    """
+    def plain(number: sympy.Expr) -> bool:  # 2, 2.5, pi, E: what SymPy evaluates eagerly
+        return number.is_Number or number.is_NumberSymbol
+    if not (plain(base) and plain(exponent)) or not (base.is_Float or exponent.is_Float) or base.is_zero:
+        return 0
+    try:
+        magnitude = abs(float(exponent)) * abs(math.log10(abs(float(base))))
+    except (OverflowError, ValueError):
+        return math.inf
+    return magnitude if math.isfinite(magnitude) else math.inf
+
+
+def beyond_float_range(arg: sympy.Expr) -> bool:
+    """A floating-point number outside float64's range: functions of it (exp, tan) can take mpmath
+    minutes (argument reduction to ~10^6 digits), and no numeric backend could use it anyway."""
+    if not isinstance(arg, sympy.Float):
+        return False
+    try:
+        return not math.isfinite(float(arg))
+    except OverflowError:
+        return True
 
 
 def root_digits(factors: list[sympy.Expr]) -> int:

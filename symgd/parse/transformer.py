@@ -50,6 +50,9 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
             raise self.fail(pos, f"this power would compute an exact number with {size} digits; "
                                  f"the limit is {budget.MAX_DIGITS:,}",
                             "write a decimal point (2.0^x) for a floating-point value", BudgetError)
+        if budget.float_power_exponent(base, exponent) > budget.MAX_FLOAT_EXPONENT:
+            raise self.fail(pos, "this power would be a floating-point number beyond 10^"
+                                 f"{budget.MAX_FLOAT_EXPONENT:,}", None, BudgetError)
         return sympy.Pow(base, exponent)
 
     def product(self, factors: list[sympy.Expr], pos: int) -> sympy.Expr:
@@ -77,6 +80,9 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
             if isinstance(arg, tuple):
                 raise self.fail(pos, "a list in parentheses (a, b, ...) is only allowed as the "
                                      "bounds of sum", "write sum(body, i, a, b)")
+        if any(budget.beyond_float_range(arg) for arg in args):
+            raise self.fail(pos, f"{name} of a floating-point number beyond the float64 range (about 1.8e308)",
+                            None, BudgetError)
         if key in ("sqrt", "cbrt"):
             return self.power(args[0], sympy.Rational(1, 2 if key == "sqrt" else 3), pos)
         return spec.build(*args)
