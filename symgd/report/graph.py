@@ -74,7 +74,7 @@ def render_text(view, *, precision: int = 6, max_depth: int = 12) -> str:
             mark = "└─ " if i == len(kids) - 1 else "├─ "
             draw(kid, inner, mark, f"   [{_edge(name, kid, partial, value, precision)}]", depth + 1)
 
-    lines.append(f"output node {view.output} = f; each node shows its value and its adjoint ∂{view.output}/∂node")
+    lines.append(f"each node shows its value and its adjoint ∂{view.output}/∂node (the output is {view.output})")
     draw(view.output, "", "", "", 0)
     grad = ", ".join(f"∂{view.output}/∂{v.name} = {_num(g, precision)}"
                      for v, g in zip(view.variables, view.gradient))
