@@ -19,10 +19,10 @@ import numpy as np
 
 from symgd.errors import VariableError
 from symgd.fit.data import ArraySource
-from symgd.fit.minibatch import batches
+from symgd.fit.minibatch import descend_in_batches
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome, project
+from symgd.fit.stopping import Outcome
 
 ENGINES = ("local", "dask")
 
@@ -74,37 +74,6 @@ def streaming_minibatch(obj: Objective, theta0, optimizer, epochs: int, batch_si
     With the Dask engine the batches are read in this process (each step needs the previous one's
     parameters); the per-epoch loss is still reduced on the cluster.
     """
-    if batch_size < 1:
-        raise VariableError(f"batch_size must be at least 1, got {batch_size}")
-    if optimizer.needs:
-        raise VariableError(f"{optimizer.name} needs the full-batch loss ({', '.join(sorted(optimizer.needs))}); "
-                            "use it without batch_size")
-    # compiled programs shared by every chunk (the first chunk compiles); the Dask engine's objective
-    # compiles on its workers, so the client's chunks start a dict of their own
     programs = obj._programs if isinstance(obj, Objective) else {}
-    rng = np.random.default_rng(seed)
-    x = project(np.asarray(theta0, dtype=float), box)[None, :]
-    state = optimizer.init(x)
-    history = [obj.loss(x[0])]
-    steps = 0
-    for epoch in range(epochs):
-        for chunk in _chunk_objectives(obj, programs, rng):
-            for index in batches(chunk.n, batch_size, rng):
-                _, grad = chunk.on_rows(index).loss_and_grad(x[0])
-                if not np.all(np.isfinite(grad)):
-                    return Outcome(x[0], epoch, steps, steps, False, f"diverged: a non-finite gradient in epoch "
-                                   f"{epoch + 1}; kept the last finite iterate", tuple(history))
-                x, state = optimizer.update(grad[None, :], state, x, None)
-                x = project(np.asarray(x, dtype=float), box)
-                steps += 1
-        value = obj.loss(x[0])
-        history.append(value)
-        if not np.isfinite(value):
-            return Outcome(x[0], epoch + 1, steps, steps, False,
-                           f"diverged: the loss is not finite after epoch {epoch + 1}", tuple(history))
-        if callback is not None and callback(epoch, x[0].copy(), value):
-            return Outcome(x[0], epoch + 1, steps, steps, True, f"stopped by the callback after epoch {epoch + 1}",
-                           tuple(history))
-    return Outcome(x[0], epochs, steps, steps, True,
-                   f"ran {epochs} epochs of {steps // max(epochs, 1)} streamed mini-batches of up to {batch_size} "
-                   "rows", tuple(history))
+    return descend_in_batches(obj, lambda rng: _chunk_objectives(obj, programs, rng), theta0, optimizer,
+                              epochs, batch_size, seed, box, callback, "streamed mini-batches")
