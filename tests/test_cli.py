@@ -20,7 +20,7 @@ def test_solve_sin_reaches_minus_one_with_exact_gradient(capsys):
     code, out = run_json(capsys, ["solve", "sin(x**2+y**2)", "--at", "x=1.5,y=1"])
     assert code == 0 and out["converged"] is True
     assert abs(out["value"] - (-1.0)) < 1e-6
-    assert out["variables"] == ["x", "y"]
+    assert out["variables"] == ["x", "y"] and out["echo"]["expression"] == "sin(x**2 + y**2)"
     expected = [2 * x * sympy.cos(x**2 + y**2), 2 * y * sympy.cos(x**2 + y**2)]
     for text, exact in zip(out["gradient"], expected):
         assert sympy.simplify(parse(text) - exact) == 0

@@ -129,8 +129,10 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
 
 def _json(program: Any, x0: dict[str, float], result: Any) -> dict[str, Any]:
     from symgd import gradient
+    from symgd.parse import echo_dict
     out = {
         "expression": str(program.expr), "variables": [v.name for v in program.variables],
+        "echo": echo_dict(program),
         "gradient": [str(g) for g in gradient(program.expr, program.variables)],
         "start": x0, "x": result.x, "value": result.fun, "grad_norm": result.grad_norm,
         "steps": result.nit, "converged": result.converged, "message": result.message,
