@@ -110,13 +110,7 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     w = _Writer(backend)
     args = [v.name for v in problem.variables]
     w.lines += [f"{a} = _asarray({a})" for a in args]
-    known, infer = _sizes(problem, sizes)
-    w.lines += infer
-    problem = _substitute(problem, known)
-    scalars = tuple(v for v in problem.variables if v not in problem.vectors)
-    outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
-        tuple(s for s in scalars if s in problem.outer.free_symbols)
-    program, value, grads = program_from_graph(build_graph(problem.outer, outer_in))
+    problem, scalars, outer_in, (program, value, grads) = outer_program(problem, sizes, w)
     pruned = program.prune(((value,) if want_value else ()) + (tuple(grads) if want_grad else ()))
     needed = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
     bodies = []
@@ -168,6 +162,19 @@ def _scatter(problem, scalars, bodies, d_outer, w: _Writer) -> list[str]:
             w.lines.append(f"{target} = {' + '.join(parts)}")
         names.append(target)
     return names
+
+
+def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _Writer) -> tuple:
+    """Fix the sizes (writing the lines that infer the others into ``w``), then the graph program of the
+    outer expression over the sums, the lone elements and the scalars: (problem, scalars, outer inputs,
+    (program, value, gradients)). Shared by the array and the scalar-loop generators."""
+    known, infer = _sizes(problem, sizes)
+    w.lines += infer
+    problem = _substitute(problem, known)
+    scalars = tuple(v for v in problem.variables if v not in problem.vectors)
+    outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
+        tuple(s for s in scalars if s in problem.outer.free_symbols)
+    return problem, scalars, outer_in, program_from_graph(build_graph(problem.outer, outer_in))
 
 
 def _substitute(problem: IndexedProblem, known: dict) -> IndexedProblem:

@@ -20,7 +20,7 @@ from symgd.calculus.indexed import IndexedProblem, analyse
 from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import program_from_graph
-from symgd.numeric.indexed import _sizes, _substitute, _Writer
+from symgd.numeric.indexed import _Writer, outer_program
 
 
 def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str) -> None:
@@ -60,13 +60,7 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
     want_value, want_grad = kind != "grad", kind != "value"
     w = _Writer("python")
     args = [v.name for v in problem.variables]
-    known, infer = _sizes(problem, sizes)
-    w.lines += infer
-    problem = _substitute(problem, known)
-    scalars = tuple(v for v in problem.variables if v not in problem.vectors)
-    outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
-        tuple(s for s in scalars if s in problem.outer.free_symbols)
-    program, value, grads = program_from_graph(build_graph(problem.outer, outer_in))
+    problem, scalars, outer_in, (program, value, grads) = outer_program(problem, sizes, w)
     gprog = program.prune(tuple(grads)) if want_grad else None
     vprog = program.prune((value,)) if want_value else None
     rename = {sym: sympy.Symbol(f"_o_{sym.name}") for sym, _ in program.lines}
