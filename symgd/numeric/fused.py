@@ -19,6 +19,7 @@ from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import code_names, program_from_graph, render_body
+from symgd.numeric.composed import composed_step, count_ops, per_step_symbols
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
 STATUS = {0: "converged", 1: "nonfinite", 2: "max_steps"}
@@ -37,35 +38,29 @@ class FusedResult:
     history: list[tuple[int, tuple[float, ...], float, float]]
 
 
-def _rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str]]:
-    """Per-step lines (depending on t only, emitted once a step) and per-coordinate update lines."""
+def _rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str], int]:
+    """Per-step lines (depending on t only, emitted once a step), per-coordinate update lines, and
+    their operation count."""
     slots = rule.slot_symbols()
     new = [sympy.Symbol(f"_new_{s}", real=True) for s in rule.slots]
     exprs = list(rule.state_update) + [rule.x_update.xreplace(dict(zip(slots, new)))]
     t = sympy.Symbol("_t")
-    per_step: dict = {}  # maximal subexpressions of t alone (bias corrections): once a step
-    for e in exprs:
-        walk = sympy.preorder_traversal(e)
-        for sub in walk:
-            if sub.free_symbols == {T} and not sub.is_Atom:
-                per_step.setdefault(sub, sympy.Symbol(f"_b{len(per_step)}"))
-                walk.skip()
+    per_step = per_step_symbols(exprs)
     exprs = [e.xreplace(per_step) for e in exprs]
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("_c"))
-    step_syms: set = set()
+    ops = len(xs) * count_ops([*(e for _, e in temps), *reduced])
     step_lines = [f"{s.name} = {printer.doprint(e.xreplace({T: t}))}" for e, s in per_step.items()]
     coord_lines = []
     for i, name in enumerate(xs):
         sub = {X: sympy.Symbol(name), G: sympy.Symbol(f"_g{i}"), T: t}
         sub.update({s: sympy.Symbol(f"_s{j}_{i}") for j, s in enumerate(slots)})
         sub.update({s: sympy.Symbol(f"_n{j}_{i}") for j, s in enumerate(new)})
-        sub.update({s: sympy.Symbol(f"{s.name}_{i}") for s, _ in temps if s not in step_syms})
-        coord_lines += [f"{s.name}_{i} = {printer.doprint(e.xreplace(sub))}" for s, e in temps
-                        if s not in step_syms]
+        sub.update({s: sympy.Symbol(f"{s.name}_{i}") for s, _ in temps})
+        coord_lines += [f"{s.name}_{i} = {printer.doprint(e.xreplace(sub))}" for s, e in temps]
         coord_lines += [f"_n{j}_{i} = {printer.doprint(reduced[j].xreplace(sub))}" for j in range(len(slots))]
         coord_lines.append(f"{name} = {printer.doprint(reduced[-1].xreplace(sub))}")
         coord_lines += [f"_s{j}_{i} = _n{j}_{i}" for j in range(len(slots))]
-    return step_lines, coord_lines
+    return step_lines, coord_lines, ops
 
 
 def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str:
@@ -89,7 +84,8 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     gbody, gouts = render_body(gprog, "python", grename)
     vbody, vouts = render_body(vprog, "python", rename)
     grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts) if o != f"_g{i}"]
-    step_lines, coord_lines = _rule_lines(rule, xs, printer)
+    step_lines, coord_lines, rule_ops = _rule_lines(rule, xs, printer)
+    composed = composed_step(graph, rule, xs, printer, rule_ops + count_ops([e for _, e in gprog.lines]))
     slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
     gn2 = " + ".join(f"_g{i}*_g{i}" for i in range(n)) or "0.0"
     xsum = " + ".join(xs) or "0.0"
@@ -100,8 +96,10 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
            f"def loop({args}):",
            f"{ind}_k = 0", f"{ind}_rows = 0", f"{ind}_status = 2", f"{ind}_lk = 0", f"{ind}_lgn2 = 0.0"]
     src += [f"{ind}_l{i} = {x}" for i, x in enumerate(xs)]
-    body = [*grad, "while True:",
-            f"{ind}_gn2 = {gn2}", f"{ind}_xs = {xsum}",
+    # with a composed step the gradient lines run only at the check points, at the top of each pass
+    step = step_lines + (composed if composed else coord_lines + grad)
+    body = ([] if composed else grad) + ["while True:", *(ind + g for g in (grad if composed else []))]
+    body += [f"{ind}_gn2 = {gn2}", f"{ind}_xs = {xsum}",
             f"{ind}if not (_gn2 < _inf) or not (_xs - _xs == 0.0):", f"{ind*2}_status = 1", f"{ind*2}break",
             *(f"{ind}_l{i} = {x}" for i, x in enumerate(xs)), f"{ind}_lk = _k", f"{ind}_lgn2 = _gn2",
             f"{ind}if record_every > 0 and _k % record_every == 0:",
@@ -112,7 +110,7 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
             f"{ind}if _k >= steps:", f"{ind*2}break",
             f"{ind}_m = min(check_every, steps - _k)",
             f"{ind}if record_every > 0:", f"{ind*2}_m = min(_m, record_every - _k % record_every)",
-            *_steps(step_lines + coord_lines + grad, _uses_t(rule), UNROLL if python else 1, ind)]
+            *_steps(step, _uses_t(rule), _unroll(step, python), ind)]
     if python:
         body, aliases = _local_math(body)
         src += [ind + a for a in aliases]
@@ -125,8 +123,17 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     return "\n".join(src) + "\n"
 
 
-#: Steps written out per pass of the python loop's inner ``for`` (its per-iteration cost is shared).
-UNROLL = 4
+#: Steps written out per pass of the python loop's inner ``for`` (its per-iteration cost is shared),
+#: for steps of at most 16 lines; longer steps are written out fewer times (the loop cost matters less
+#: and the code would grow), steps over UNROLL_LINES lines once.
+UNROLL = 8
+UNROLL_LINES = 400
+
+
+def _unroll(step: list[str], python: bool) -> int:
+    if not python or len(step) > UNROLL_LINES:
+        return 1
+    return UNROLL if len(step) <= 16 else UNROLL // 2
 
 
 def _uses_t(rule: ElementwiseRule) -> bool:
