@@ -48,6 +48,17 @@ class DataProgram:
     #: c when the per-sample expression is c·ℓ² with ℓ = F·θ + f₀ linear in every parameter (least
     #: squares of a model linear in its parameters): then Σ is a quadratic form in θ (see ``BoundData.gram``)
     square_scale: float | None = None
+    #: the expression the graph is built from (hoisted features and linear blocks as symbols)
+    reduced: sympy.Expr | None = None
+    #: what ``hoist`` returns: the hoisted features, then each block's columns and offset
+    features: tuple[sympy.Expr, ...] = ()
+
+    def source_for(self, backend: str) -> str:
+        """The generated ``hoist`` and ``make`` printed for ``backend`` ("numpy" is ``source``)."""
+        if backend == "numpy":
+            return self.source
+        return (_hoist_source(self.data, self.features, backend) + "\n"
+                + _source(self.reduced, self.params, self.data, self.hoisted, self.blocks, backend))
 
     def bind(self, arrays: Mapping[str, Any]) -> "BoundData":
         """Bind data columns (by symbol name) once: hoisted features and feature matrices are built here."""
@@ -93,21 +104,29 @@ class BoundData:
             object.__setattr__(self, "_gram", cached)
         return cached
 
+    def theta(self, theta: Sequence[float]) -> np.ndarray:
+        """``theta`` as the array type the generated functions take."""
+        return np.asarray(theta, dtype=float)
+
     def sample_values(self, theta: Sequence[float]) -> np.ndarray:
         """e(θ; data_i) for every sample i (length n)."""
-        return self._fns[0](np.asarray(theta, dtype=float))
+        return self._fns[0](self.theta(theta))
 
     def sample_jacobian(self, theta: Sequence[float]) -> np.ndarray:
         """∂e(θ; data_i)/∂θ_j as an n × p array."""
-        return self._fns[2](np.asarray(theta, dtype=float))
+        return self._fns[2](self.theta(theta))
 
     def sum_value_and_grad(self, theta: Sequence[float]) -> tuple[float, np.ndarray]:
         """Σ_i e_i and its gradient, from one pass (dot products where the structure allows)."""
-        return self._fns[1](np.asarray(theta, dtype=float))
+        return self._fns[1](self.theta(theta))
+
+    def sum_grad(self, theta: Sequence[float]) -> np.ndarray:
+        """The gradient of Σ_i e_i alone (the value's own lines are not run)."""
+        return self._fns[3](self.theta(theta))
 
     def jtj_and_jtr(self, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """JᵀJ and Jᵀr summed over the samples (r = e(θ), J its Jacobian): Gauss-Newton / LM pieces."""
-        theta = np.asarray(theta, dtype=float)
+        theta = self.theta(theta)
         jac, r = self._fns[2](theta), self._fns[0](theta)
         return jac.T @ jac, jac.T @ r
 
@@ -179,64 +198,66 @@ def _square_base(out_node) -> sympy.Symbol | None:
 
 def _reduction(value_expr: str, out_node, rename) -> str:
     """Σ over samples of the printed per-sample value: a dot product for c·u² outputs."""
-    if out_node is not None:
-        coeff, rest = out_node.expr.as_coeff_Mul()
-        if rest.is_Pow and rest.exp == 2 and rest.base.is_Symbol:
-            u = rename.get(rest.base, rest.base).name
-            return f"_dotn({float(coeff)!r}, {u}, n)"
+    square = _square_base(out_node)
+    if square is not None:
+        return f"_dotn({float(out_node.expr.as_coeff_Mul()[0])!r}, {rename.get(square, square).name}, n)"
     return f"_red({value_expr}, n)"
 
 
-def _source(reduced, params, data, hoisted, blocks) -> str:
-    """Generated factory ``make(n, data..., hoisted..., F0, f0, ...)`` returning the three functions."""
+def _printed(reduced, inputs, backend: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Bodies and outputs of the four functions: values, svg (value first), jacobian, grad."""
+    if not inputs:
+        return {"values": ([], [runtime.printer(backend).doprint(reduced)]), "svg": ([], ["_red(" + runtime.printer(
+            backend).doprint(reduced) + ", n)"]), "jacobian": ([], []), "grad": ([], [])}
+    graph = build_graph(reduced, inputs)
+    program, value, grads = program_from_graph(graph)
+    out_node = graph.node(graph.output) if graph.nodes else None
+    square = _square_base(out_node)
+    # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
+    full = program.prune((square if square is not None else value, *grads))
+    rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
+    cache: dict = {}
+    body, outs = render_body(full, backend, rename, cache)
+    out = {"svg": (body, [_reduction(outs[0], out_node, rename), *outs[1:]])}
+    out["values"] = render_body(program.prune((value,)), backend, rename, cache)
+    out["jacobian"] = out["grad"] = render_body(program.prune(grads), backend, rename, cache)
+    return out
+
+
+def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> str:
+    """Generated factory ``make(n, data..., hoisted..., F0, f0, ...)`` returning the functions values,
+    sum_value_and_grad, jacobian and sum_grad (the gradient alone, for descent loops)."""
     p = len(params)
     direct = [q for q in params if q in reduced.free_symbols]
-    inputs = tuple(direct) + tuple(b.symbol for b in blocks)
-    graph = build_graph(reduced, inputs) if inputs else None
+    parts = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), backend)
     args = ["n", *(d.name for d in data), *(h.name for h, _ in hoisted)]
-    for k in range(len(blocks)):
-        args += [f"F{k}", f"f{k}"]
-    lines = [f"def make({', '.join(args)}):"]
-    theta = [f"    {q.name} = theta[{params.index(q)}]" for q in direct]
+    args += [f"{t}{k}" for k in range(len(blocks)) for t in "Ff"]
+    theta = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
+    theta += [f"l{k} = {_select('theta', b, p)} @ F{k} + f{k}" for k, b in enumerate(blocks)]
+    grad, jac = [f"_g = _zeros({p})"], [f"_j = _zeros(n, {p})"]
+    for k, q in enumerate(direct):
+        grad.append(f"_g[{params.index(q)}] = _red({{{k}}}, n)")
+        jac.append(f"_j[:, {params.index(q)}] = {{{k}}}")
     for k, b in enumerate(blocks):
-        sel = "theta" if b.index == tuple(range(p)) else f"theta[{list(b.index)}]"
-        theta.append(f"    l{k} = {sel} @ F{k} + f{k}")
-    if graph is None:
-        body, outs, out_node, rename = [], [runtime.printer("numpy").doprint(reduced)], None, {}
-        bodies = {"values": [], "jacobian": []}
-    else:
-        program, value, grads = program_from_graph(graph)
-        out_node = graph.node(graph.output) if graph.nodes else None
-        square = _square_base(out_node)
-        # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
-        full = program.prune((square if square is not None else value, *grads))
-        rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
-        body, outs = render_body(full, "numpy", rename)
-        if square is not None:
-            outs[0] = None
-        bodies = {"values": render_body(program.prune((value,)), "numpy", rename)[0],
-                  "jacobian": render_body(program.prune(grads), "numpy", rename)[0]}
-    vals = f"_full({render_body(program.prune((value,)), 'numpy', rename)[1][0] if graph else outs[0]}, n)"
-    lines += ["    def values(theta):", *("    " + t for t in theta), *("        " + b for b in bodies["values"]),
-              f"        return {vals}"]
-    lines += ["    def sum_value_and_grad(theta):", *("    " + t for t in theta),
-              *("        " + b for b in body), f"        _g = _np.zeros({p})"]
-    for q, g in zip(direct, outs[1:]):
-        lines.append(f"        _g[{params.index(q)}] = _red({g}, n)")
-    for k, b in enumerate(blocks):
-        g = outs[1 + len(direct) + k]
-        target = "_g" if b.index == tuple(range(p)) else f"_g[{list(b.index)}]"
-        lines.append(f"        {target} += _tdot(F{k}, {g})")
-    lines.append(f"        return {_reduction(outs[0], out_node, rename)}, _g")
-    lines += ["    def jacobian(theta):", *("    " + t for t in theta), *("        " + b for b in bodies["jacobian"]),
-              f"        _j = _np.zeros((n, {p}))"]
-    for q, g in zip(direct, outs[1:]):
-        lines.append(f"        _j[:, {params.index(q)}] = {g}")
-    for k, b in enumerate(blocks):
-        g = outs[1 + len(direct) + k]
-        lines.append(f"        _j[:, {list(b.index)}] += _col({g}) * F{k}.T")
-    lines += ["        return _j", "    return values, sum_value_and_grad, jacobian"]
+        grad.append(f"{_select('_g', b, p)} += _tdot(F{k}, {{{len(direct) + k}}})")
+        jac.append(f"_j[:, {list(b.index)}] += _col({{{len(direct) + k}}}) * F{k}.T")
+
+    def function(name: str, body: list[str], tail: list[str]) -> list[str]:
+        return [f"    def {name}(theta):", *("        " + t for t in theta + body + tail)]
+    vbody, vouts = parts["values"]
+    sbody, souts = parts["svg"]
+    lines = [f"def make({', '.join(args)}):", *function("values", vbody, [f"return _full({vouts[0]}, n)"])]
+    lines += function("sum_value_and_grad", sbody, [g.format(*souts[1:]) for g in grad]
+                      + [f"return {souts[0]}, _g"])
+    lines += function("jacobian", parts["jacobian"][0], [j.format(*parts["jacobian"][1]) for j in jac]
+                      + ["return _j"])
+    lines += function("sum_grad", parts["grad"][0], [g.format(*parts["grad"][1]) for g in grad] + ["return _g"])
+    lines.append("    return values, sum_value_and_grad, jacobian, sum_grad")
     return "\n".join(lines) + "\n"
+
+
+def _select(name: str, block: Block, p: int) -> str:
+    return name if block.index == tuple(range(p)) else f"{name}[{list(block.index)}]"
 
 
 def _red(v, n):
@@ -259,6 +280,11 @@ def _col(g):
     return g[:, None] if np.ndim(g) else g
 
 
+#: The helpers generated NumPy code calls (bound_torch has the torch twins).
+HELPERS = {"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
+           "_zeros": lambda *shape: np.zeros(shape)}
+
+
 def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequence[sympy.Symbol],
                  backend: str = "numpy") -> DataProgram:
     """Compile a per-sample expression with parameters ``params`` and data symbols ``data``."""
@@ -275,14 +301,16 @@ def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequenc
     features = [e for _, e in pairs]
     for b in blocks:
         features += [c.xreplace(back) for c in b.columns] + [b.offset.xreplace(back)]
-    printer = runtime.printer("numpy")
-    hoist_src = (f"def hoist({', '.join(d.name for d in data)}):\n"
-                 f"    return ({''.join(printer.doprint(f) + ', ' for f in features)})\n")
-    source = hoist_src + "\n" + _source(reduced, params, data, pairs, blocks)
-    ns = runtime.load(source, "numpy", extra={"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col,
-                                               "_dotn": _dotn})
+    source = _hoist_source(data, features, "numpy") + "\n" + _source(reduced, params, data, pairs, blocks)
+    ns = runtime.load(source, "numpy", extra=HELPERS)
     return DataProgram(expr, params, data, pairs, tuple(blocks), source, ns["hoist"], ns["make"],
-                       _square_scale(reduced, params, blocks))
+                       _square_scale(reduced, params, blocks), reduced, tuple(features))
+
+
+def _hoist_source(data, features, backend: str) -> str:
+    printer = runtime.printer(backend)
+    return (f"def hoist({', '.join(d.name for d in data)}):\n"
+            f"    return ({''.join(printer.doprint(f) + ', ' for f in features)})\n")
 
 
 def _square_scale(reduced: sympy.Expr, params, blocks) -> float | None:

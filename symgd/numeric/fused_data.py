@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -19,8 +18,10 @@ import sympy
 
 from symgd.errors import CompileError
 from symgd.numeric.bound import BoundData
+from symgd.numeric.bound_torch import TorchBoundData, resolve, to_torch
 from symgd.numeric.fused import FusedResult, choose_backend, fused_minimize
 from symgd.numeric.rule import ElementwiseRule
+from symgd.numeric.stepper import Outcome, run_steps
 from symgd.numeric.vector_descent import rule_function
 
 
@@ -37,18 +38,18 @@ def quadratic_expr(h: np.ndarray, b: np.ndarray) -> tuple[sympy.Expr, tuple[symp
 
 def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: int, tol: float = 0.0,
                         check_every: int = 10, record_every: int = 0, backend: str = "auto",
-                        device: Any = None) -> FusedResult:
+                        device: Any = None, dtype: Any = None) -> FusedResult:
     """Full-batch descent of Σ_i e_i(θ) on ``bound`` with ``rule``; ``backend``: auto, python, numba,
-    numpy or torch. Values in the result and its history are the summed loss."""
+    numpy or torch (``device``, ``dtype``: float64 unless given; a ``TorchBoundData`` runs on torch on
+    its own device). Values in the result and its history are the summed loss."""
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
+    loop = dict(steps=steps, tol=tol, check_every=check_every, record_every=record_every)
+    if backend == "torch" or isinstance(bound, TorchBoundData):
+        return _torch_loop(bound, rule, theta0, device, dtype, loop)
     gram = bound.gram()
-    if backend == "torch":
-        if gram is None:
-            raise CompileError("the torch data loop needs a least-squares model linear in its parameters")
-        return _torch_loop(gram, rule, theta0, steps, tol, check_every, record_every, device)
     if gram is None or backend == "numpy":
-        return _array_loop(bound, rule, theta0, steps, tol, check_every, record_every)
+        return _array_loop(bound, rule, theta0, loop)
     h, b, c0 = gram
     expr, theta = quadratic_expr(h, b)
     from symgd.calculus.graph import build_graph
@@ -60,74 +61,62 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     return FusedResult(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
 
 
-def _array_loop(bound, rule, theta0, steps, tol, check_every, record_every) -> FusedResult:
+def _result(out: Outcome) -> FusedResult:
+    as_floats = lambda snap: tuple(float(v) for v in snap)  # noqa: E731
+    history = [(k, as_floats(snap), float(v), gn) for k, snap, v, gn in out.history]
+    return FusedResult(as_floats(out.snapshot), float(out.value), out.grad_norm, out.nit, out.status, history)
+
+
+def _finite(snap: np.ndarray) -> bool:
+    return bool(np.isfinite(snap).all())
+
+
+def _array_loop(bound, rule, theta0, loop: dict) -> FusedResult:
+    """NumPy: ``sum_value_and_grad`` each step (value and gradient from one pass), the rule as array code."""
     update = rule_function(rule)
     theta = np.array(theta0, dtype=float)
     slots = [np.full_like(theta, init) for init in rule.init]
-    history, status, k = [], "max_steps", 0
-    last = (theta.copy(), 0, math.nan, math.nan)
-    svg = bound.sum_value_and_grad
-    while True:
-        value, g = svg(theta)
-        if k % check_every == 0 or k == steps or (record_every and k % record_every == 0):
-            gn2 = float(g @ g)
-            if not (math.isfinite(gn2) and math.isfinite(value) and np.isfinite(theta).all()):
-                status = "nonfinite"
-                break
-            last = (theta.copy(), k, value, gn2)
-            if record_every and k % record_every == 0:
-                history.append((k, tuple(map(float, theta)), float(value), math.sqrt(gn2)))
-            if gn2 <= tol * tol:
-                status = "converged"
-                break
-        if k >= steps:
-            break
-        k += 1
-        theta, *slots = update(theta, g, float(k), *slots)
-    return _result(last, status, history, record_every)
+
+    def step(th, vg, k):
+        new = update(th, vg[1], float(k), *slots)
+        slots[:] = new[1:]
+        return new[0]
+    out = run_steps(theta, grad=bound.sum_value_and_grad, update=step, norm2=lambda vg: vg[1] @ vg[1],
+                    snapshot=np.copy, finite=_finite, value=lambda snap, vg: vg[0], **loop)
+    return _result(out)
 
 
-def _result(last, status, history, record_every) -> FusedResult:
-    theta, k, value, gn2 = last
-    x = tuple(float(v) for v in theta)
-    if record_every and (not history or history[-1][0] != k):
-        history.append((k, x, float(value), math.sqrt(gn2)))
-    return FusedResult(x, float(value), math.sqrt(gn2), int(k), status, history)
-
-
-def _torch_loop(gram, rule, theta0, steps, tol, check_every, record_every, device) -> FusedResult:
-    """The quadratic-form loop on torch tensors; the host reads the gradient norm every check_every steps."""
-    from symgd.numeric.runtime import require_torch
-    torch = require_torch()
-    h_np, b_np, c0 = gram
-    h = torch.as_tensor(h_np, dtype=torch.float64, device=device)
-    b = torch.as_tensor(b_np, dtype=torch.float64, device=device)
-    theta = torch.as_tensor(np.asarray(theta0, dtype=float), dtype=torch.float64, device=device)
-    update = rule_function(rule, "torch", device, torch.float64)
+def _torch_loop(bound, rule, theta0, device, dtype, loop: dict) -> FusedResult:
+    """The loop on torch tensors: the gradient Hθ + b for least squares of a linear model, else the data
+    program printed for torch on the bound tensors; the host reads the iterate and gradient norm only at
+    check points (``run_steps``: ``norm2`` and ``snapshot``)."""
+    if isinstance(bound, TorchBoundData) and (device is not None or dtype is not None):
+        bound = to_torch(bound, device, dtype)
+    if isinstance(bound, TorchBoundData):
+        device, dtype = bound.device, bound.dtype
+    torch, device, dtype = resolve(device, dtype)
+    gram = bound.gram()
+    tb = bound if gram is not None or isinstance(bound, TorchBoundData) else to_torch(bound, device, dtype)
+    as_t = lambda v: torch.as_tensor(v, dtype=dtype, device=device)  # noqa: E731
+    if gram is not None:
+        h, b, c0 = as_t(gram[0]), as_t(gram[1]), float(gram[2])
+        grad = lambda th: torch.addmv(b, h, th)  # noqa: E731
+        value = lambda snap, g: float(0.5 * (as_t(snap) @ (h @ as_t(snap))) + b @ as_t(snap)) + c0  # noqa: E731
+    else:
+        grad = tb.sum_grad
+        value = lambda snap, g: float(tb.sum_value_and_grad(snap)[0])  # noqa: E731
+    theta = as_t(np.asarray(theta0, dtype=float))
+    update = rule_function(rule, "torch", device, dtype)
     slots = [torch.full_like(theta, init) for init in rule.init]
+    t = torch.zeros((), dtype=dtype, device=device)  # the step number, on the device (no host copy a step)
 
-    def value(t):
-        return float(0.5 * (t @ (h @ t)) + b @ t) + c0
-    history, status, k = [], "max_steps", 0
-    last = (theta.cpu().numpy(), 0, math.nan, math.nan)
+    def step(th, g, k):
+        t.fill_(float(k))
+        new = update(th, g, t, *slots)
+        slots[:] = new[1:]
+        return new[0]
     with torch.no_grad():
-        while True:
-            g = torch.addmv(b, h, theta)
-            if k % check_every == 0 or k == steps or (record_every and k % record_every == 0):
-                gn2 = float(g @ g)  # the only host synchronisation
-                th = theta.cpu().numpy()
-                if not (math.isfinite(gn2) and np.isfinite(th).all()):
-                    status = "nonfinite"
-                    break
-                last = (th, k, value(theta), gn2)
-                if record_every and k % record_every == 0:
-                    history.append((k, tuple(map(float, th)), last[2], math.sqrt(gn2)))
-                if gn2 <= tol * tol:
-                    status = "converged"
-                    break
-            if k >= steps:
-                break
-            k += 1
-            t = torch.tensor(float(k), dtype=torch.float64, device=device)  # torch.pow needs a tensor
-            theta, *slots = update(theta, g, t, *slots)
-    return _result(last, status, history, record_every)
+        out = run_steps(theta, grad=grad, update=step, norm2=lambda g: g @ g,
+                        snapshot=lambda th: np.array(th.cpu().numpy(), dtype=float), finite=_finite,
+                        value=value, **loop)
+    return _result(out)

@@ -20,6 +20,7 @@ from symgd.errors import CompileError, VariableError
 from symgd.numeric import runtime
 from symgd.numeric.printers import printer_for
 from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.numeric.stepper import run_steps
 
 
 @dataclass(frozen=True)
@@ -89,32 +90,18 @@ def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: in
     xs = _start(x0, compiled.variables, vectors)
     update = rule_function(rule)
     slots = [[np.full_like(x, init) if np.ndim(x) else float(init) for x in xs] for init in rule.init]
-    grad = compiled.grad
-    history, status, k = [], "max_steps", 0
-    last = ([x.copy() if np.ndim(x) else x for x in xs], 0, math.nan)
-    while True:
-        g = grad(*xs)
-        if k % check_every == 0 or k == steps or (record_every and k % record_every == 0):
-            gn2 = _norm2(g)
-            if not (math.isfinite(gn2) and all(np.isfinite(x).all() for x in xs)):
-                status = "nonfinite"
-                break
-            last = ([x.copy() if np.ndim(x) else x for x in xs], k, gn2)
-            if record_every and k % record_every == 0:
-                history.append((k, dict(zip(names, last[0])), float(compiled.value(*xs)), math.sqrt(gn2)))
-            if gn2 <= tol * tol:
-                status = "converged"
-                break
-        if k >= steps:
-            break
-        k += 1
-        for i, (x, gi) in enumerate(zip(xs, g)):
+
+    def step(state, g, k):
+        for i, (x, gi) in enumerate(zip(state, g)):
             out = update(x, gi, float(k), *(s[i] for s in slots))
-            xs[i] = out[0]
+            state[i] = out[0]
             for j, s in enumerate(slots):
                 s[i] = out[1 + j]
-    final, k_done, gn2 = last
-    value = float(compiled.value(*final))
-    if record_every and (not history or history[-1][0] != k_done):
-        history.append((k_done, dict(zip(names, final)), value, math.sqrt(gn2)))
-    return VectorResult(dict(zip(names, final)), value, math.sqrt(gn2), k_done, status, history)
+        return state
+    out = run_steps(xs, grad=lambda state: compiled.grad(*state), update=step, norm2=_norm2,
+                    snapshot=lambda state: [x.copy() if np.ndim(x) else x for x in state],
+                    finite=lambda snap: all(np.isfinite(x).all() for x in snap),
+                    value=lambda snap, g: float(compiled.value(*snap)), steps=steps, tol=tol,
+                    check_every=check_every, record_every=record_every)
+    history = [(k, dict(zip(names, snap)), v, gn) for k, snap, v, gn in out.history]
+    return VectorResult(dict(zip(names, out.snapshot)), out.value, out.grad_norm, out.nit, out.status, history)

@@ -1,0 +1,131 @@
+"""Bound data on torch: the generated data program printed with the torch printer, data as tensors.
+
+``to_torch(bound, device, dtype)`` moves a NumPy binding (hoisted features and feature tables already
+built) onto a device; ``bind_torch(program, arrays, device, dtype)`` binds columns directly (tensors on
+a GPU stay there: the hoisting itself runs in torch). The result is a ``BoundData`` whose methods take
+and return tensors: ``sample_values``, ``sample_jacobian``, ``sum_grad``, ``jtj_and_jtr``, ``gram``
+(H, b as tensors, c0 a float) and ``subset`` work as on NumPy; ``sum_value_and_grad`` returns the sum
+as a 0-d tensor (no host read). torch is imported only here, through ``runtime.require_torch``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from symgd.errors import DataError
+from symgd.numeric import runtime
+from symgd.numeric.bound import BoundData, DataProgram
+
+
+def _helpers(torch, device, dtype) -> dict[str, Any]:
+    """Torch twins of ``bound.HELPERS``: sums stay 0-d tensors on the device (never ``float``)."""
+    tensor = torch.Tensor
+
+    def nd(v):
+        return isinstance(v, tensor) and v.ndim > 0
+
+    def full(v, n):
+        if isinstance(v, tensor):
+            return v if v.shape == (n,) else v.expand(n).clone()
+        return torch.full((n,), float(v), dtype=dtype, device=device)
+
+    return {"_red": lambda v, n: v.sum() if nd(v) else v * n,
+            "_dotn": lambda c, u, n: c * (u @ u) if nd(u) else c * (u * u) * n,
+            "_full": full,
+            "_tdot": lambda table, g: table @ g if nd(g) else g * table.sum(dim=1),
+            "_col": lambda g: g[:, None] if nd(g) else g,
+            "_zeros": lambda *shape: torch.zeros(shape, dtype=dtype, device=device)}
+
+
+def resolve(device: Any, dtype: Any):
+    """(torch, a torch.device, a torch dtype): cpu and float64 unless given; dtype may be a name."""
+    torch = runtime.require_torch()
+    dtype = torch.float64 if dtype is None else getattr(torch, dtype) if isinstance(dtype, str) else dtype
+    return torch, torch.device(device if device is not None else "cpu"), dtype
+
+
+def torch_namespace(program: DataProgram, device: Any = None, dtype: Any = None) -> dict[str, Any]:
+    """``hoist`` and ``make`` of ``program`` printed for torch (cached per program, device and dtype)."""
+    torch, device, dtype = resolve(device, dtype)
+    cache = program.__dict__.setdefault("_torch", {})
+    key = (str(device), dtype)
+    if key not in cache:
+        cache[key] = runtime.load(program.source_for("torch"), "torch", device, dtype,
+                                  extra=_helpers(torch, device, dtype))
+    return cache[key]
+
+
+@dataclass(frozen=True)
+class TorchBoundData(BoundData):
+    """A ``DataProgram`` bound to tensors on ``device`` with ``dtype`` (see the module docstring)."""
+
+    device: Any = None
+    dtype: Any = None
+
+    def __post_init__(self) -> None:
+        make = torch_namespace(self.program, self.device, self.dtype)["make"]
+        object.__setattr__(self, "_fns", make(self.n, *self.arrays))
+
+    def theta(self, theta: Sequence[float]) -> Any:
+        torch = runtime.require_torch()
+        if isinstance(theta, torch.Tensor):
+            return theta.to(device=self.device, dtype=self.dtype)
+        return torch.as_tensor(np.asarray(theta, dtype=float), dtype=self.dtype, device=self.device)
+
+    def gram(self) -> tuple[Any, Any, float] | None:
+        """(H, b, c0) as in ``BoundData.gram``: H and b tensors on the device, c0 a float (read once)."""
+        c = self.program.square_scale
+        if c is None:
+            return None
+        if "_gram" not in self.__dict__:
+            table, offset = self.arrays[-2], self.arrays[-1].expand(self.n)
+            object.__setattr__(self, "_gram", (2 * c * (table @ table.T), 2 * c * (table @ offset),
+                                               float(c * (offset @ offset))))
+        return self.__dict__["_gram"]
+
+    def subset(self, index: Any) -> "TorchBoundData":
+        """The same program bound to the samples ``index`` selects, on the same device."""
+        torch = runtime.require_torch()
+        idx = index if isinstance(index, slice) else torch.as_tensor(np.asarray(index), device=self.device)
+        first_table = len(self.program.data) + len(self.program.hoisted)
+        arrays = []
+        for k, a in enumerate(self.arrays):
+            if k >= first_table and (k - first_table) % 2 == 0:
+                arrays.append(a[:, idx].contiguous())  # Fᵀ tables: samples along axis 1
+            else:
+                arrays.append(a[idx] if a.ndim else a)
+        n = len(np.arange(self.n)[index])
+        return TorchBoundData(self.program, tuple(arrays), n, self.device, self.dtype)
+
+
+def to_torch(bound: BoundData, device: Any = None, dtype: Any = None) -> TorchBoundData:
+    """``bound``'s arrays (columns, hoisted features, tables) copied once to ``device`` as ``dtype``."""
+    torch, device, dtype = resolve(device, dtype)
+    if isinstance(bound, TorchBoundData):
+        arrays = tuple(a.to(device=device, dtype=dtype) for a in bound.arrays)
+    else:
+        arrays = tuple(torch.as_tensor(np.array(a, dtype=float), dtype=dtype, device=device) for a in bound.arrays)
+    return TorchBoundData(bound.program, arrays, bound.n, device, dtype)
+
+
+def bind_torch(program: DataProgram, arrays: Mapping[str, Any], device: Any = None,
+               dtype: Any = None) -> TorchBoundData:
+    """Bind data columns (arrays or tensors, by symbol name) as tensors; hoisting runs in torch."""
+    torch, device, dtype = resolve(device, dtype)
+    missing = [d.name for d in program.data if d.name not in arrays]
+    if missing:
+        raise DataError(f"missing data column(s): {', '.join(missing)}")
+    cols = [torch.as_tensor(arrays[d.name], dtype=dtype, device=device) for d in program.data]
+    n = int(torch.broadcast_shapes(*(c.shape for c in cols))[0]) if cols and cols[0].ndim else 1
+    hoist = torch_namespace(program, device, dtype)["hoist"]
+    full = [torch.as_tensor(v, dtype=dtype, device=device).expand(n) for v in hoist(*cols)]
+    k = len(program.hoisted)
+    h, rest, tables = full[:k], full[k:], []
+    for block in program.blocks:
+        width = len(block.columns)
+        tables += [torch.stack(rest[:width], dim=0).contiguous(), rest[width].contiguous()]
+        rest = rest[width + 1:]
+    return TorchBoundData(program, (*cols, *h, *tables), n, device, dtype)

@@ -1,0 +1,71 @@
+"""The one descent driver behind the array loops (NumPy, torch, vector variables).
+
+``run_steps`` owns what every loop repeats: the gradient each step, the stopping test every
+``check_every`` steps (and at the last step and every record point), a history row every
+``record_every`` steps, the status (converged, max_steps, nonfinite) and the last finite iterate. The
+loop itself is given as callables, so the same driver runs on NumPy arrays, torch tensors on a device
+(the only host reads are ``norm2`` and ``snapshot``, called at check points) or lists of vectors.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """``snapshot``: the last finite iterate checked (at step ``nit``), ``value`` its value, ``grad_norm``
+    its gradient norm; ``history``: (step, snapshot, value, grad norm) rows, the last one at ``nit``."""
+
+    snapshot: Any
+    value: float
+    grad_norm: float
+    nit: int
+    status: str
+    history: list[tuple[int, Any, float, float]]
+
+
+def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, Any, int], Any],
+              norm2: Callable[[Any], float], snapshot: Callable[[Any], Any], finite: Callable[[Any], bool],
+              value: Callable[[Any, Any], float], steps: int, tol: float = 0.0, check_every: int = 1,
+              record_every: int = 0) -> Outcome:
+    """Descend from ``state``: ``g = grad(state)``, ``state = update(state, g, k)`` for k = 1..steps.
+
+    At step k (0 included) the test runs when k % check_every == 0, k == steps or a row is due:
+    ``norm2(g)`` (a float), ``snapshot(state)`` (a host copy), ``finite(snapshot)``; a non-finite norm
+    or iterate (or value, where a row is recorded) stops with "nonfinite" and keeps the previous check;
+    ``norm2 <= tol²`` stops with "converged". ``value(snapshot, g)`` (g: what ``grad`` returned at that
+    iterate, so a grad that also computes the value can hand it over) is called for rows and at the end.
+    """
+    history: list = []
+    status, k = "max_steps", 0
+    last = (snapshot(state), 0, math.nan, None)
+    while True:
+        g = grad(state)
+        row = record_every > 0 and k % record_every == 0
+        if row or k % check_every == 0 or k == steps:
+            gn2 = float(norm2(g))
+            snap = snapshot(state)
+            v = value(snap, g) if row else None
+            if not (math.isfinite(gn2) and finite(snap) and (v is None or math.isfinite(v))):
+                status = "nonfinite"
+                break
+            last = (snap, k, gn2, g)
+            if row:
+                history.append((k, snap, v, math.sqrt(gn2)))
+            if gn2 <= tol * tol:
+                status = "converged"
+                break
+        if k >= steps:
+            break
+        k += 1
+        state = update(state, g, k)
+    snap, k_done, gn2, g = last
+    if history and history[-1][0] == k_done:
+        end = history[-1][2]
+    else:
+        end = math.nan if g is None else float(value(snap, g))
+    if record_every > 0 and (not history or history[-1][0] != k_done):
+        history.append((k_done, snap, end, math.sqrt(gn2)))
+    return Outcome(snap, end, math.sqrt(gn2), k_done, status, history)
