@@ -1,0 +1,95 @@
+"""Full-batch descent on bound data as ONE numba-compiled function.
+
+Every step runs the per-sample loop of ``bound_numba`` (Σe and Σ∂e/∂θ in scalars), then the
+optimizer's ``ElementwiseRule`` printed per coordinate (the same lines the fused scalar loops use, with
+its state slots as scalar locals); the stopping test runs every ``check_every`` steps and history rows go
+into a preallocated array. θ, the gradient and the slots live in scalar locals: a step allocates
+nothing. Semantics are those of ``fused_data_minimize``'s NumPy loop: values are the summed loss, and
+status "nonfinite" returns the last finite iterate that was checked.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from symgd.errors import CompileError
+from symgd.numeric import runtime
+from symgd.numeric.bound import BoundData, DataProgram
+from symgd.numeric.bound_numba import bound_arrays, jit_source, sample_loop
+from symgd.numeric.fused import STATUS, FusedResult, _rule_lines
+from symgd.numeric.rule import ElementwiseRule
+
+
+def loop_source(program: DataProgram, rule: ElementwiseRule) -> str:
+    """Source of ``_loop(_theta, _last, _hist, _steps, _tol2, _check, _rec, _N, arrays...)``.
+
+    Runs descent from ``_theta``; writes the last checked finite iterate into ``_last`` and history rows
+    (step, value, grad norm, θ...) into ``_hist``; returns (k, status code, its step, value, grad norm²,
+    rows written)."""
+    ind = "    "
+    loop = sample_loop(program, ind * 2)
+    p = loop.p
+    xs = [f"_x{j}" for j in range(p)]
+    # the per-coordinate rule lines of the fused scalar loops (same names: _g{j}, _s{slot}_{j}, _t)
+    step_lines, coord_lines = _rule_lines(rule, xs, runtime.printer("python"))[:2]
+    slots = [f"_s{j}_{i} = {float(init)!r}" for j, init in enumerate(rule.init) for i in range(p)]
+    gn2 = " + ".join(f"_g{j}*_g{j}" for j in range(p)) or "0.0"
+    finite = " and ".join(["math.isfinite(_gn2)", "math.isfinite(_acc)", *(f"math.isfinite({x})" for x in xs)])
+    args = ", ".join(["_theta", "_last", "_hist", "_steps", "_tol2", "_check", "_rec", "_N", *loop.args])
+    src = [f"def _loop({args}):", *(f"{ind}{x} = _theta[{j}]" for j, x in enumerate(xs)),
+           *(ind + s for s in slots),
+           f"{ind}_k = 0", f"{ind}_rows = 0", f"{ind}_status = 2", f"{ind}_lk = 0",
+           f"{ind}_lval = math.nan", f"{ind}_lgn2 = math.nan",
+           f"{ind}while True:", *loop.lines,
+           f"{ind*2}if _k % _check == 0 or _k == _steps or (_rec > 0 and _k % _rec == 0):",
+           f"{ind*3}_gn2 = {gn2}",
+           f"{ind*3}if not ({finite}):", f"{ind*4}_status = 1", f"{ind*4}break",
+           *(f"{ind*3}_last[{j}] = {x}" for j, x in enumerate(xs)),
+           f"{ind*3}_lk = _k", f"{ind*3}_lval = _acc", f"{ind*3}_lgn2 = _gn2",
+           f"{ind*3}if _rec > 0 and _k % _rec == 0:",
+           f"{ind*4}_hist[_rows, 0] = _k", f"{ind*4}_hist[_rows, 1] = _acc",
+           f"{ind*4}_hist[_rows, 2] = math.sqrt(_gn2)",
+           *(f"{ind*4}_hist[_rows, {3 + j}] = {x}" for j, x in enumerate(xs)), f"{ind*4}_rows += 1",
+           f"{ind*3}if _gn2 <= _tol2:", f"{ind*4}_status = 0", f"{ind*4}break",
+           f"{ind*2}if _k >= _steps:", f"{ind*3}break",
+           f"{ind*2}_k += 1", f"{ind*2}_t = float(_k)",
+           *(ind * 2 + line for line in step_lines + coord_lines),
+           f"{ind}return _k, _status, _lk, _lval, _lgn2, _rows"]
+    return "\n".join(src) + "\n"
+
+
+_CACHE: dict[tuple, tuple[str, Callable]] = {}
+
+
+def compiled_loop(program: DataProgram, rule: ElementwiseRule) -> tuple[str, Callable]:
+    """(source, jitted ``_loop``) for ``program`` and ``rule``, cached (one numba compile per pair)."""
+    key = (program.expr, program.params, program.data, rule)
+    if key not in _CACHE:
+        source = loop_source(program, rule)
+        _CACHE[key] = (source, jit_source(source, "_loop"))
+    return _CACHE[key]
+
+
+def numba_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: int, tol: float = 0.0,
+                        check_every: int = 10, record_every: int = 0) -> FusedResult:
+    """Full-batch descent of Σ_i e_i(θ) on ``bound`` with ``rule`` in one numba-compiled loop; the
+    result and its history carry the summed loss (as ``fused_data_minimize``)."""
+    if check_every < 1:
+        raise CompileError("check_every must be at least 1")
+    p = len(bound.program.params)
+    theta = np.array(theta0, dtype=np.float64).reshape(-1)
+    if theta.shape != (p,):
+        raise CompileError(f"theta0 has {theta.size} values for {p} parameters")
+    _, loop = compiled_loop(bound.program, rule)
+    record_every = max(int(record_every), 0)
+    hist = np.zeros(((steps // record_every + 2) if record_every else 1, 3 + p))
+    last = theta.copy()
+    k, status, lk, lval, lgn2, rows = loop(theta, last, hist, int(steps), float(tol) ** 2, int(check_every),
+                                           record_every, bound.n, *bound_arrays(bound))
+    x = tuple(float(v) for v in last)
+    history = [(int(r[0]), tuple(float(v) for v in r[3:]), float(r[1]), float(r[2])) for r in hist[:rows]]
+    if record_every and (not history or history[-1][0] != lk):
+        history.append((int(lk), x, float(lval), math.sqrt(lgn2)))
+    return FusedResult(x, float(lval), math.sqrt(lgn2), int(lk), STATUS[int(status)], history)
