@@ -44,6 +44,17 @@ def parse_point(text: str, option: str = "--at") -> dict[str, float]:
     return {name: _number(value, f"{option} {name}") for name, value in _pairs(text, option)}
 
 
+def parse_sizes(text: str, option: str = "--size") -> dict[str, int]:
+    """``"n=1000,m=3"`` -> ``{"n": 1000, "m": 3}`` (whole numbers of at least 1)."""
+    sizes = {}
+    for name, value in _pairs(text, option):
+        number = _number(value, f"{option} {name}")
+        if number != int(number) or number < 1:
+            raise VariableError(f"{option} {name}: a size is a whole number of at least 1, got {value!r}")
+        sizes[name] = int(number)
+    return sizes
+
+
 def parse_box(text: str, option: str = "--box") -> dict[str, tuple[float, float]]:
     """``"x=-5:5,y=-5:5"`` -> ``{"x": (-5.0, 5.0), "y": (-5.0, 5.0)}``."""
     box = {}

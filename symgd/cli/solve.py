@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
-from symgd.cli._options import add_format_argument, dump_json, parse_box, parse_point
+import sympy
+
+from symgd.cli._options import add_format_argument, dump_json, parse_box, parse_point, parse_sizes
 from symgd.cli._progress import progress_bar
 
 DEFAULT_STEPS = 10_000
@@ -26,7 +29,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     f"adamw: 0.001; newton: 1); at most {DEFAULT_STEPS} steps; stop when the gradient "
                     f"norm is below {DEFAULT_TOL:g}. Exit status 1 when the descent does not converge.")
     p.add_argument("expr", metavar="EXPR", help='the loss, e.g. "sin(x**2+y**2)"')
-    p.add_argument("--at", help=f"start point, e.g. x=1.5,y=1 (default: every variable = {DEFAULT_START:g})")
+    p.add_argument("--at", help=f"start point, e.g. x=1.5,y=1 (default: every variable = {DEFAULT_START:g}); "
+                   "a vector of an indexed sum starts with every entry at the value given")
+    p.add_argument("--size", help="the sizes in indexed sums, e.g. n=1000 for "
+                   "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="the descent method (default: gd)")
     p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's, see above)")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"step budget (default: {DEFAULT_STEPS})")
@@ -70,7 +76,7 @@ def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
     return start
 
 
-def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> Any:
+def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], sizes: dict[str, int] | None) -> Any:
     from symgd import minimize
     hyper = {key: getattr(args, opt) for opt, key in HYPER.items() if getattr(args, opt) is not None}
     multi = {}
@@ -80,15 +86,22 @@ def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> A
         progress = None if update is None else (lambda step, x, value, grad_norm: update(step, value))
         return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
                         ftol=args.ftol, backend=args.backend, optimizer=args.optimizer, device=args.device,
-                        record_every=args.record_every, progress=progress, **multi, **hyper)
+                        record_every=args.record_every, progress=progress, sizes=sizes, **multi, **hyper)
 
 
 def run(args: argparse.Namespace) -> int:
     from symgd.parse import parse_program
     program = parse_program(args.expr)
-    names = [v.name for v in program.variables]
+    sizes = parse_sizes(args.size) if args.size else None
+    if _indexed(program) and args.format in ("markdown", "latex"):
+        return _run_unrolled(args, program, sizes)
+    if sizes and not _indexed(program):
+        from symgd.errors import VariableError
+        raise VariableError("--size gives the sizes of indexed sums (sum(..x[i].., i, 0, n-1)); this "
+                            "expression has none")
+    names = [v.name for v in (_indexed(program).variables if _indexed(program) else program.variables)]
     x0 = _start(args, names)
-    result = _minimize(args, program, x0)
+    result = _minimize(args, program, x0, sizes)
     if args.plot:
         from symgd.report.plot import plot_minimize
         plot_minimize(result, args.plot)
@@ -96,14 +109,49 @@ def run(args: argparse.Namespace) -> int:
     return 0 if result.converged else 1
 
 
-def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any) -> str:
+def _indexed(program: Any) -> Any:
+    """The indexed-sum structure of the program's expression, or None for a scalar expression."""
+    from symgd.calculus.indexed import analyse, has_indexed
+    return analyse(program.expr) if has_indexed(program.expr) else None
+
+
+def _run_unrolled(args: argparse.Namespace, program: Any, sizes: dict[str, int] | None) -> int:
+    """A write-up of an indexed sum: the sums written out for the given (small) sizes, then solved as
+    the scalar problem they are, so every derivation and graph node names x[0], x[1], ..."""
+    from symgd.calculus.indexed import unroll
+    from symgd.errors import VariableError
+    from symgd.optim.vector import vector_lengths
+    lengths = vector_lengths(program.expr, sizes or {})
+    if len(lengths) < len(_indexed(program).vectors) or sum(lengths.values()) > UNROLL_LIMIT:
+        raise VariableError(f"a {args.format} write-up writes the sums out: give small sizes (at most "
+                            f"{UNROLL_LIMIT} vector entries in all, e.g. --size n=4), or use --format text or json")
+    expr, variables = unroll(program.expr, sizes)
+    given = parse_point(args.at) if args.at else {}
+    x0 = {v.name: given.get(v.name.partition("[")[0], given.get(v.name, DEFAULT_START)) for v in variables}
+    unrolled = type(program)(**{**program.__dict__, "expr": expr, "variables": tuple(variables)})
+    result = _minimize(args, unrolled, x0, None)
+    written = ", ".join(f"{k} = {v}" for k, v in sizes.items())
+    print(_render(args, unrolled, x0, result, source=expr, typed=f"{args.expr}   (written out for {written})"))
+    return 0 if result.converged else 1
+
+
+#: Largest number of vector entries a Markdown/LaTeX write-up or the text graph writes out.
+UNROLL_LIMIT = 8
+
+
+def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any,
+            source: Any = None, typed: str | None = None) -> str:
+    """The output in args.format; ``source``: the problem of the write-up (default: the text typed),
+    ``typed``: what the write-up says was typed when that is not ``source``."""
     if args.format == "json":
         return dump_json(_json(program, x0, result))
     if args.format in ("markdown", "latex"):
         from symgd import graph, steps
         from symgd.report.writeup import problem_from, render_solve
         settings = {"optimizer": args.optimizer, "lr": result_lr(args), "steps": args.steps, "tol": args.tol}
-        problem = problem_from(args.expr, x0, settings)
+        problem = problem_from(source or args.expr, x0, settings)
+        if typed:
+            problem = dataclasses.replace(problem, source=typed)
         view = None if args.no_graph else graph(program.expr, at=x0)
         return render_solve(problem, steps(program.expr), view, result.history, result, args.format)
     return _text(args, program, x0, result)
@@ -117,7 +165,9 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
     from symgd.parse import format_echo
     from symgd.report.descent import format_descent_table, format_minima, format_result
     parts = [format_echo(program, "text")]
-    if not args.no_graph:
+    if not args.no_graph and _indexed(program):
+        parts.append(_indexed_explanation(args, program, x0))
+    elif not args.no_graph:
         from symgd.report.writeup import solve_explanation
         parts.append(solve_explanation(args.expr, x0, fmt="text"))
     parts.append(format_descent_table(result.history, list(result.x)))
@@ -127,13 +177,42 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
     return "\n\n".join(parts)
 
 
+def _indexed_explanation(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> str:
+    """The gradient of an indexed sum, one entry per vector (∂f/∂x[j] over the windows that read x[j]),
+    and, when the sizes are small, the chain-rule graph of the sums written out."""
+    from symgd import gradient
+    from symgd.calculus.indexed import unroll
+    from symgd.optim.vector import vector_lengths
+    from symgd.report.writeup import solve_explanation
+    problem = _indexed(program)
+    lines = []
+    for v, g in zip(problem.variables, gradient(program.expr)):
+        if isinstance(g, sympy.Lambda):
+            lines.append(f"∂f/∂{v.name}[{g.variables[0]}] = {sympy.sstr(g.expr)}")
+        else:
+            lines.append(f"∂f/∂{v.name} = {sympy.sstr(g)}")
+    sizes = parse_sizes(args.size) if args.size else {}
+    lengths = vector_lengths(program.expr, sizes)
+    if len(lengths) == len(problem.vectors) and sum(lengths.values()) <= UNROLL_LIMIT:
+        expr, variables = unroll(program.expr, sizes)
+        start = {v.name: x0.get(v.name.partition("[")[0], x0.get(v.name, DEFAULT_START)) for v in variables}
+        lines += ["", "written out for " + ", ".join(f"{k} = {v}" for k, v in sizes.items()) + ":",
+                  solve_explanation(expr, start, fmt="text")]
+    else:
+        lines.append(f"(the chain-rule graph is shown with the sums written out, for at most {UNROLL_LIMIT} "
+                     f"vector entries: give e.g. --size n=4)")
+    return "\n".join(lines)
+
+
 def _json(program: Any, x0: dict[str, float], result: Any) -> dict[str, Any]:
     from symgd import gradient
     from symgd.parse import echo_dict
+    indexed = _indexed(program)
+    variables = indexed.variables if indexed else program.variables
     out = {
-        "expression": str(program.expr), "variables": [v.name for v in program.variables],
+        "expression": str(program.expr), "variables": [v.name for v in variables],
         "echo": echo_dict(program),
-        "gradient": [str(g) for g in gradient(program.expr, program.variables)],
+        "gradient": [str(g) for g in (gradient(program.expr) if indexed else gradient(program.expr, variables))],
         "start": x0, "x": result.x, "value": result.fun, "grad_norm": result.grad_norm,
         "steps": result.nit, "converged": result.converged, "message": result.message,
         "optimizer": result.optimizer, "backend": result.backend,

@@ -52,11 +52,46 @@ def check_vector_options(opt: Optimizer, x0: Any, **unsupported: Any) -> None:
                             "array) or a dict by name, which also gives each vector's length")
 
 
+def vector_lengths(expr: sympy.Expr, sizes: Mapping[str, int]) -> dict[str, int]:
+    """Each vector's length for concrete ``sizes``: one past the largest index read (vectors whose
+    reads still depend on an unknown size are left out)."""
+    from symgd.calculus.indexed import analyse
+    problem = analyse(expr)
+    known = {s: sympy.Integer(int(sizes[s.name])) for s in problem.sizes if s.name in sizes}
+    lengths = {}
+    for base in problem.vectors:
+        reads = [w.step * t.upper + w.offset for t in problem.sums for w in t.windows if w.base == base]
+        reads += [idx for _, b, idx in problem.elements if b == base]
+        values = [sympy.sympify(r).xreplace(known) for r in reads]
+        if values and all(v.is_Integer for v in values):
+            lengths[base.name] = int(max(values)) + 1
+    return lengths
+
+
+def broadcast_start(expr: sympy.Expr, x0: Any, sizes: Mapping[str, int] | None) -> Any:
+    """``x0`` with a vector given as one number filled out to the vector's length from ``sizes``."""
+    if not isinstance(x0, Mapping):
+        return x0
+    from symgd.calculus.indexed import analyse
+    vectors = {v.name for v in analyse(expr).vectors}
+    short = [name for name in sorted(vectors) if name in x0 and np.ndim(x0[name]) == 0]
+    if not short:
+        return x0
+    lengths = vector_lengths(expr, sizes or {})
+    unknown = [name for name in short if name not in lengths]
+    if unknown:
+        raise VariableError(f"the start of the vector {', '.join(unknown)} is one number, and its length is "
+                            f"not known: give the sizes (sizes={{'n': 10}}; on the command line --size n=10) "
+                            f"or a whole start vector")
+    return {name: np.full(lengths[name], float(v)) if name in short else v for name, v in x0.items()}
+
+
 def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, tol: float,
                     record_every: int, sizes: Mapping[str, int] | None, backend: str) -> MinimizeResult:
     """Descend on ``expr`` (with indexed sums) from ``x0`` (the vector itself, or a dict by name)."""
     from symgd.numeric.vector_descent import minimize_indexed
     chosen = backend if backend in ("numpy", "numba") else "auto"
+    x0 = broadcast_start(expr, x0, sizes)
     res = minimize_indexed(expr, opt.rule, x0, int(steps), tol, check_every=CHECK_EVERY,
                            record_every=int(record_every), sizes=sizes, backend=chosen)
     status = _STATUS[res.status]

@@ -80,21 +80,29 @@ def derivation_markdown(d) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _tex_lines(step, depth: int) -> list[str]:
+#: LaTeX nests itemize at most 4 deep; deeper steps stay in the 4th list, indented by hand.
+TEX_LIST_DEPTH = 4
+
+
+def _tex_lines(step, depth: int, level: int = 1, extra: int = 0) -> list[str]:
     pad = "  " * depth
     formula = _formula(step, True)
     how = f", ${formula}$" if formula else ""
     note = f" ({step.formula})" if step.formula else ""
-    lines = [f"{pad}\\item \\textbf{{{tex_escape(step.rule)}}}{how}{tex_escape(note)}: "
+    indent = f"\\hspace*{{{1.5 * extra:g}em}}$\\triangleright$ " if extra else ""
+    lines = [f"{pad}\\item {indent}\\textbf{{{tex_escape(step.rule)}}}{how}{tex_escape(note)}: "
              f"$\\frac{{d}}{{d{_l(step.wrt)}}}\\left[{_l(step.expr)}\\right] = {_l(step.result)}$"]
     if step.key == "chain":
         (u, inner), = step.let
         lines.append(f"{pad}  (let ${_l(u)} = {_l(inner)}$)")
-    if step.substeps:
+    if step.substeps and level < TEX_LIST_DEPTH:
         lines.append(f"{pad}  \\begin{{itemize}}")
         for sub in step.substeps:
-            lines += _tex_lines(sub, depth + 2)
+            lines += _tex_lines(sub, depth + 2, level + 1)
         lines.append(f"{pad}  \\end{{itemize}}")
+    elif step.substeps:
+        for sub in step.substeps:
+            lines += _tex_lines(sub, depth, level, extra + 1)
     return lines
 
 

@@ -18,6 +18,16 @@ def _rows(history: Sequence[Any], max_rows: int) -> list[Any]:
     return [history[i] for i in picked]
 
 
+def format_value(value: Any, precision: int = 6) -> str:
+    """A number, or a vector (from indexed sums) as its first and last entries and its length."""
+    if isinstance(value, (list, tuple)):
+        shown = [f"{v:.{precision}g}" for v in value]
+        if len(shown) > 4:
+            shown = [*shown[:2], "…", shown[-1]]
+        return f"[{', '.join(shown)}]" + (f" (n={len(value)})" if len(value) > 4 else "")
+    return f"{value:.{precision}g}"
+
+
 def _render(table: Table, width: int) -> str:
     buffer = io.StringIO()
     Console(file=buffer, width=width, color_system=None, legacy_windows=False).print(table)
@@ -34,14 +44,14 @@ def format_descent_table(history: Sequence[Any], names: Sequence[str], *, max_ro
     table.add_column("f", justify="right")
     table.add_column("|∇f|", justify="right")
     for record in _rows(history, max_rows):
-        table.add_row(str(record.step), *(f"{record.x[n]:.{precision}g}" for n in names),
+        table.add_row(str(record.step), *(format_value(record.x[n], precision) for n in names),
                       f"{record.value:.{precision}g}", f"{record.grad_norm:.3g}")
     return _render(table, width)
 
 
 def format_result(result: Any, *, precision: int = 10) -> str:
     """Where the descent ended, the value there, the gradient norm, and why it stopped."""
-    point = ", ".join(f"{n} = {v:.{precision}g}" for n, v in result.x.items())
+    point = ", ".join(f"{n} = {format_value(v, precision)}" for n, v in result.x.items())
     lines = [f"result: {point}",
              f"  f = {result.fun:.{precision}g}   |∇f| = {result.grad_norm:.3g}   steps = {result.nit}",
              f"  {result.message}"]
