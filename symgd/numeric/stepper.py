@@ -40,7 +40,7 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
     """
     history: list = []
     status, k = "max_steps", 0
-    last = (snapshot(state), 0, math.nan, None)
+    last = None  # (snapshot, step, squared grad norm, grad) of the last finite check
     while True:
         g = grad(state)
         row = record_every > 0 and k % record_every == 0
@@ -50,6 +50,7 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
             v = value(snap, g) if row else None
             if not (math.isfinite(gn2) and finite(snap) and (v is None or math.isfinite(v))):
                 status = "nonfinite"
+                last = last or (snap, 0, math.nan, None)  # step 0 itself: the start, no norm
                 break
             last = (snap, k, gn2, g)
             if row:
