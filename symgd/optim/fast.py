@@ -54,6 +54,43 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     return None if result.status == "nonfinite" or _grew(result) else (chosen, result)
 
 
+def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray, steps: int,
+              tol: float, record_every: int, device: Any = None, dtype: Any = None) -> tuple[str, Any] | None:
+    """One start on torch as a device loop: the gradient and the optimizer rule (printed for torch) run
+    on ``device`` every step, and the host reads the gradient norm and the iterate only every
+    ``check_interval(record_every)`` steps (``symgd.numeric.stepper``). None where it does not apply
+    (no per-coordinate rule) or went non-finite (the array loop replays it to diagnose)."""
+    if opt.rule is None:
+        return None
+    from symgd.numeric.fused import FusedResult
+    from symgd.numeric.runtime import require_torch
+    from symgd.numeric.stepper import run_steps
+    from symgd.numeric.vector_descent import rule_function
+    from symgd.optim.problem import Problem
+    torch = require_torch()
+    dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or torch.float64)
+    problem = Problem(expr, tuple(variables), "torch", device, dtype)
+    update = rule_function(opt.rule, "torch", device, dtype)
+    x = torch.as_tensor(np.asarray(x0, dtype=float)[None, :], dtype=dtype, device=device)
+    step = torch.zeros((), dtype=dtype, device=x.device)  # t on the device, counted in place: no host copy
+
+    def advance(state, vg, k):
+        step.add_(1.0)
+        x, *slots = update(state[0], vg[1], step, *state[1])
+        return x, slots
+    with torch.no_grad():
+        out = run_steps((x, [torch.full_like(x, init) for init in opt.rule.init]),
+                        grad=lambda state: problem.value_and_grad(state[0]), update=advance,
+                        norm2=lambda vg: float((vg[1] * vg[1]).sum()),
+                        snapshot=lambda state: state[0][0].detach().cpu().numpy().astype(float),
+                        finite=lambda snap: bool(np.isfinite(snap).all()),
+                        value=lambda snap, vg: float(vg[0][0]), steps=steps, tol=tol,
+                        check_every=check_interval(record_every), record_every=record_every)
+    history = [(k, tuple(map(float, snap)), v, gn) for k, snap, v, gn in out.history]
+    result = FusedResult(tuple(map(float, out.snapshot)), out.value, out.grad_norm, out.nit, out.status, history)
+    return None if result.status == "nonfinite" or _grew(result) else ("torch", result)
+
+
 def _grew(result: Any) -> bool:
     """The value grew without bound (by the array loop's measure): replay there to say so."""
     if not result.history:

@@ -18,7 +18,7 @@ from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
 from symgd.optim.base import Optimizer, check_positive
 from symgd.optim.build import build_fused_result, build_multistart, build_result
-from symgd.optim.fast import run_fused
+from symgd.optim.fast import run_fused, run_torch
 from symgd.optim.loop import Callback, descend
 from symgd.optim.multistart import sample_starts
 from symgd.optim.problem import Problem
@@ -152,7 +152,10 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
     settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
     if starts is None and callback is None and ftol == 0:
-        fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
+        if backend == "torch":  # the device loop: the host reads only at check points
+            fused = run_torch(expr, variables, opt, x_start[0], int(steps), tol, int(record_every), device, dtype)
+        else:
+            fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
         if fused is not None:
             result = build_fused_result(expr, names, fused, {**settings, "backend": fused[0]})
             if progress is not None:
