@@ -1,5 +1,7 @@
 """Indexed sums over vectors: compiled gradients against sympy.diff of the unrolled sum (small n) and
 central differences (n = 1000); the symbolic indexed gradient against sympy.diff element by element."""
+import functools
+
 import numpy as np
 import pytest
 import sympy
@@ -18,8 +20,11 @@ rng = np.random.default_rng(1)
 
 def _unrolled_oracle(text, sizes, values):
     """sympy.diff of the sum written out by sympy itself, at ``values`` (name -> float or array)."""
-    expr = symgd.parse(text)
-    written = expr.subs({sympy.Symbol(k): v for k, v in sizes.items()}).doit()
+    expr = symgd.parse(text).subs({sympy.Symbol(k): v for k, v in sizes.items()})
+    # written out term by term over range(a, b + 1): a sum whose upper bound is below its lower bound
+    # is empty (sympy's Karr convention would give minus the sum over b+1..a-1 instead)
+    written = expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: sympy.Add(
+        *[e.function.subs(e.limits[0][0], k) for k in range(int(e.limits[0][1]), int(e.limits[0][2]) + 1)]))
     subs = {}
     for name, val in values.items():
         if np.ndim(val):
@@ -67,7 +72,7 @@ def _check(c, text, sizes, values, convert=np.asarray):
 def test_rosenbrock_numpy_small_n_equals_unrolled_sympy_diff():
     x = rng.uniform(-1.5, 1.5, 6)
     c = symgd_compile(ROSEN)
-    assert c.variables == (sympy.Symbol("x"),) and "x[1:n]" in c.source
+    assert c.variables == (sympy.Symbol("x"),) and "x[1:n]" in c.source  # windows as slices, not unrolled
     _check(c, ROSEN, {"n": 6}, {"x": x})
 
 
@@ -161,3 +166,104 @@ def test_vector_descent_equals_hand_loop_on_sympy_gradient():
     np.testing.assert_allclose(r.x["x"], x, rtol=1e-12)
     assert [row[0] for row in r.history] == [0, 50, 100, 150, 200]
     assert r.value == pytest.approx(float(written.subs({xs[k]: x[k] for k in range(5)})), rel=1e-12)
+
+
+# --- the buffered NumPy code (scratch buffers, folded constants) against sympy.diff of the unrolled sum
+BODIES = [
+    # (text, size name, vector lengths per size value: {vector: length(size)})
+    (ROSEN, "n", {"x": lambda n: n}),
+    ("sum((x[2*i+1] - x[2*i]^2)^2 + exp(-x[2*i+1]) - 3*x[2*i], i, 0, m-1)", "m", {"x": lambda m: 2 * m}),
+    ("sum((a*x[i] + b - y[i])^2, i, 0, n-1) + a^2", "n", {"x": lambda n: n, "y": lambda n: n}),
+    ("sum(sin(x[i])*x[i+1] - 2*x[i+1]/(1 + x[i]^2), i, 0, n-2) + sum(tanh(x[i])^3 + log(1 + x[i]^2), i, 0, n-1)"
+     " + x[0]*x[n-1]", "n", {"x": lambda n: n}),
+    ("sum(i*x[i]^2 + sqrt(1 + x[i]^4) + relu(x[i] - 0.25)^2, i, 0, n-1) - c*sum(x[i]*x[i+2], i, 0, n-3)",
+     "n", {"x": lambda n: n}),
+]
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_numpy(text):
+    return symgd_compile(text, backend="numpy")
+
+
+def _body_values(lengths, size):
+    values = {k: rng.uniform(-1.2, 1.2, f(size)) for k, f in lengths.items()}
+    return values
+
+
+# sizes where sums are empty (upper bound below the lower) or one term long; a lone x[0] needs n >= 1
+CASES = [(text, size, lengths, k) for text, size, lengths in BODIES for k in (0, 1, 2, 5)
+         if k >= ("x[0]" in text)]
+
+
+@pytest.mark.parametrize("text,size,lengths,size_value", CASES)
+def test_buffered_numpy_equals_unrolled_sympy_diff(text, size, lengths, size_value):
+    c = _compiled_numpy(text)  # one compilation serves every length
+    values = _body_values(lengths, size_value)
+    values.update({s.name: rng.uniform(-1, 1) for s in c.variables if s.name not in values})
+    _check(c, text, {size: size_value}, values)
+
+
+@pytest.mark.parametrize("text,size,lengths", BODIES[1:4])
+def test_torch_prints_the_same_lowering(text, size, lengths):
+    torch = pytest.importorskip("torch")
+    c = symgd_compile(text, backend="torch")
+    values = _body_values(lengths, 4)
+    values.update({s.name: rng.uniform(-1, 1) for s in c.variables if s.name not in values})
+    _check(c, text, {size: 4}, values, convert=lambda v: torch.tensor(v, dtype=torch.float64))
+
+
+def _rosen_grad(x):
+    """The Rosenbrock gradient written out by hand (the classical formula, as scipy.optimize.rosen_der)."""
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2 * (1 - x[:-1])
+    g[1:] += 200 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+def test_returned_gradients_are_fresh_arrays_the_caller_owns():
+    c = symgd_compile(ROSEN, backend="numpy")
+    x1, x2 = rng.uniform(-1, 1, 50), rng.uniform(-1, 1, 50)
+    g1 = c.grad(x1)[0]
+    want1 = _rosen_grad(x1)
+    v2, (g2,) = c.value_and_grad(x2)
+    g3 = c.grad(x2)[0]
+    assert g1 is not g2 and g2 is not g3
+    for a, b in [(g1, g2), (g2, g3), (g1, g3), (g1, x1), (g2, x2)]:
+        assert not np.shares_memory(a, b)
+    np.testing.assert_allclose(g1, want1, rtol=1e-13)  # untouched by the later calls
+    g1[:] = 7.0  # the caller may write into it: later results are unaffected
+    np.testing.assert_allclose(c.grad(x2)[0], _rosen_grad(x2), rtol=1e-13)
+    np.testing.assert_allclose(g2, _rosen_grad(x2), rtol=1e-13)
+
+
+def test_results_equal_after_a_call_with_another_length():
+    c = symgd_compile(ROSEN, backend="numpy")
+    big, small = rng.uniform(-1, 1, 1000), rng.uniform(-1, 1, 7)
+    first = c.value_and_grad(big)
+    v_small, (g_small,) = c.value_and_grad(small)
+    again = c.value_and_grad(big)
+    assert first[0] == again[0]
+    np.testing.assert_array_equal(first[1][0], again[1][0])
+    np.testing.assert_allclose(first[1][0], _rosen_grad(big), rtol=1e-12)
+    np.testing.assert_allclose(g_small, _rosen_grad(small), rtol=1e-13)
+    want = float(np.sum(100 * (small[1:] - small[:-1] ** 2) ** 2 + (1 - small[:-1]) ** 2))
+    assert v_small == pytest.approx(want, rel=1e-13) and c.value(small) == pytest.approx(want, rel=1e-13)
+    np.testing.assert_array_equal(c.grad(big)[0], again[1][0])
+
+
+def test_threads_with_different_lengths_get_their_own_scratch():
+    from concurrent.futures import ThreadPoolExecutor
+    c = symgd_compile(ROSEN, backend="numpy")
+    xs = [rng.uniform(-1, 1, n) for n in (3, 500, 64, 2000)]
+
+    def work(x):
+        return all(np.allclose(c.grad(x)[0], _rosen_grad(x), rtol=1e-12, atol=1e-12) for _ in range(40))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, xs * 2))
+
+
+def test_reading_before_the_start_is_a_compile_error():
+    with pytest.raises(CompileError, match="before the start"):
+        symgd_compile("sum(x[i-1]^2, i, 0, n-1)", sizes={"n": 4})

@@ -18,25 +18,21 @@ import sympy
 from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse
 from symgd.errors import CompileError
-from symgd.numeric import runtime
+from symgd.numeric import indexed_ops, runtime
+from symgd.numeric.indexed_ops import ArrayCode
 from symgd.numeric.codegen import Program, program_from_graph
 from symgd.numeric.printers import check_printable, for_code, printer_for
 
 BACKENDS = ("numpy", "torch")
 
 
-def _rsum(v: Any, count: int) -> Any:
-    return v.sum() if getattr(v, "ndim", 0) else v * count
-
-
 def _namespace(backend: str, device: Any, dtype: Any) -> dict[str, Any]:
     if backend == "torch":
         torch = runtime.require_torch()
         ns = runtime._torch_namespace(device, dtype)
-        return {**ns, "_asarray": ns["_as_tensor"], "_zeros_like": torch.zeros_like, "_rsum": _rsum,
+        return {**ns, "_asarray": ns["_as_tensor"], "_zeros_like": torch.zeros_like, "_dot": torch.dot,
                 "_arange": lambda a, b: torch.arange(a, b, dtype=ns["_as_tensor"](0.0).dtype, device=device)}
-    return {"_asarray": lambda a: np.asarray(a, dtype=float), "_zeros_like": np.zeros_like, "_rsum": _rsum,
-            "_arange": lambda a, b: np.arange(a, b, dtype=float)}
+    return {**indexed_ops.namespace(), "_asarray": np.asarray, "_arange": lambda a, b: np.arange(a, b, dtype=float)}
 
 
 class _Writer:
@@ -46,6 +42,9 @@ class _Writer:
         self.printer = printer_for(backend)
         self.python = printer_for("python", int_literals=True)
         self.lines: list[str] = []
+        self.slices: dict[tuple[int, int], str] = {}  # (sum, window) -> slice text, computed once
+        self.clamps: dict[str, str] = {}  # max(..., 0) text -> the name holding it
+        self.inferred: dict = {}  # size symbol -> its value in terms of a vector's length
 
     def expr(self, e: sympy.Expr) -> str:
         e = sympy.sympify(e)
@@ -54,71 +53,151 @@ class _Writer:
     def index(self, e: sympy.Expr) -> str:
         return self.python.doprint(e)
 
+    def clamp(self, e: sympy.Expr, name: str) -> str:
+        """A name holding max(e, 0), computed once per function (as ``name`` when new)."""
+        text = f"max({self.index(e)}, 0)"
+        if text in self.clamps:
+            return self.clamps[text]
+        self.lines.append(f"{name} = {text}")
+        self.clamps[text] = name
+        return name
+
     def program(self, program: Program, rename: dict) -> None:
         for sym, e in program.lines:
             self.lines.append(f"{rename[sym].name} = {self.expr(e.xreplace(rename))}")
 
 
-def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[dict, list[str]]:
-    """Known sizes as numbers, and the lines that infer the others from a vector's length."""
+def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[dict, list[str], dict]:
+    """Known sizes as numbers, the lines that infer the others from a vector's length, and those
+    sizes in terms of that length (a nonnegative symbol, to tell which slice ends cannot be < 0)."""
     given = {s: sympy.Integer(int(sizes[s.name])) for s in problem.sizes if sizes and s.name in sizes}
     unknown = [s for s in problem.sizes if s not in given]
     if not unknown:
-        return given, []
+        return given, [], {}
     if len(unknown) > 1:
         raise CompileError(f"give sizes for {', '.join(s.name for s in unknown)} (sizes={{...}})")
     size = unknown[0]
     for base in sorted(problem.vectors, key=lambda s: s.name):
         reads = [w.step * t.upper + w.offset for t in problem.sums for w in t.windows if w.base == base]
         reads += [idx for _, b, idx in problem.elements if b == base]
+        reads = [r for r in reads if size in sympy.sympify(r).free_symbols]  # x[0] does not tell n
         top = [r for r in reads if all(sympy.sympify(r - o).is_nonnegative for o in reads)]
         if not top or size not in top[0].free_symbols:
             continue
-        length = sympy.Symbol("_L", integer=True)
+        length = sympy.Symbol("_L", integer=True, nonnegative=True)
         solved = sympy.solve(sympy.Eq(top[0], length - 1), size)
         if len(solved) == 1:
-            return given, [f"_L = len({base.name})", f"{size.name} = int({printer_for('python', int_literals=True).doprint(solved[0])})"]
+            given_lines = [f"_L = len({base.name})", _size_line(size, solved[0])]
+            return given, given_lines, {size: solved[0]}
     raise CompileError(f"cannot tell {size.name} from the vectors' lengths; give sizes={{'{size.name}': ...}}")
 
 
-def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_grad: bool) -> tuple:
+def _slice(win, t, k: int, j: int, w: _Writer) -> str:
+    """The window's slice text; its end clamped at 0 (an empty sum must not wrap to the end)."""
+    if (k, j) in w.slices:
+        return w.slices[k, j]
+    lo, hi = win.step * t.lower + win.offset, win.step * t.upper + win.offset + 1
+    if lo.is_Number and lo < 0:
+        raise CompileError(f"{win.base.name}[{win.step * t.index + win.offset}] reads before the start "
+                           f"of {win.base.name} at {t.index} = {t.lower}")
+    step = f":{win.step}" if win.step != 1 else ""
+    if hi.is_Number or hi.xreplace(w.inferred).is_nonnegative:
+        w.slices[k, j] = f"{w.index(lo)}:{w.index(max(hi, 0) if hi.is_Number else hi)}{step}"
+    else:
+        w.slices[k, j] = f"{w.index(lo)}:{w.clamp(hi, f'_h{k}w{j}')}{step}"
+    return w.slices[k, j]
+
+
+def _inline(program: Program) -> tuple[list, list]:
+    """Lines used once are substituted into their one consumer (so constants fold across them and the
+    consumer's expression lowers as one tree); returns the remaining lines and the outputs."""
+    uses: dict = {}
+    for e in [e for _, e in program.lines] + list(program.outputs):
+        for a in sympy.preorder_traversal(e):
+            if a.is_Symbol:
+                uses[a] = uses.get(a, 0) + 1
+    sub, kept = {}, []
+    for sym, e in program.lines:
+        e = e.xreplace(sub) if sub else e
+        if uses.get(sym, 0) == 1:
+            sub[sym] = e
+        else:
+            kept.append((sym, e))
+    return kept, [o.xreplace(sub) if sub else o for o in program.outputs]
+
+
+def _lines(code: ArrayCode, k: int, lines: list, outputs: list, w: _Writer) -> None:
+    """Lower the body's lines; buffers of lines no output reads are reused after their last use."""
+    last = {s: j for j, (_, e) in enumerate(lines) for s in e.free_symbols}
+    in_outputs = set().union(*(o.free_symbols for o in outputs)) if outputs else set()
+    owners: dict = {}
+    for j, (sym, e) in enumerate(lines):
+        if code.is_array(e):
+            op = code.lower(e)
+            code.define(sym, op.text, True)
+            owners[sym] = op
+        else:
+            name = f"_b{k}_{sym.name}"
+            w.lines.append(f"{name} = {code.text(e)}")
+            code.define(sym, name, False)
+        for s in [s for s, at in last.items() if at == j and s in owners and s not in in_outputs]:
+            code.release(owners.pop(s))
+
+
+def _size_line(size: sympy.Symbol, solved: sympy.Expr) -> str:
+    text = printer_for("python", int_literals=True).doprint(solved)
+    return f"{size.name} = {text}" if solved.is_integer else f"{size.name} = int({text})"
+
+
+def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_grad: bool,
+          code: ArrayCode) -> tuple:
     """Emit one sum's slices and body lines; returns (value expr, {input symbol: adjoint expr})."""
-    for win in t.windows:
-        lo, hi = win.step * t.lower + win.offset, win.step * t.upper + win.offset + 1
-        step = f":{win.step}" if win.step != 1 else ""
-        w.lines.append(f"{win.symbol.name} = {win.base.name}[{w.index(lo)}:{w.index(hi)}{step}]")
-    count = f"_n{k}"
-    w.lines.append(f"{count} = {w.index(t.upper - t.lower + 1)}")
-    rename = {t.index: sympy.Symbol(f"_i{k}")}
+    for j, win in enumerate(t.windows):
+        w.lines.append(f"{win.symbol.name} = {win.base.name}[{_slice(win, t, k, j, w)}]")
+        code.define(win.symbol, win.symbol.name, True)
     if t.body.has(t.index):
         w.lines.append(f"_i{k} = _arange({w.index(t.lower)}, {w.index(t.upper + 1)})")
+        code.define(t.index, f"_i{k}", True)
     inputs = tuple(win.symbol for win in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
-    graph = build_graph(t.body, inputs)
-    program, value, grads = program_from_graph(graph)
+    program, value, grads = program_from_graph(build_graph(t.body, inputs))
     outs = ((value,) if want_value else ()) + (tuple(grads) if want_grad else ())
-    pruned = program.prune(outs)
-    rename.update({sym: sympy.Symbol(f"_b{k}_{sym.name}") for sym, _ in pruned.lines})
-    w.program(pruned, rename)
-    outs = [o.xreplace(rename) for o in pruned.outputs]
+    lines, outs = _inline(program.prune(outs))
+    _lines(code, k, lines, outs, w)
     val = outs.pop(0) if want_value else None
-    return val, dict(zip(inputs, outs)) if want_grad else {}, count
+    return val, dict(zip(inputs, outs)) if want_grad else {}
 
 
-def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | None, kind: str) -> str:
-    """Source of one function (``kind``: value, grad or value_and_grad) over the problem's variables."""
+def _unary(printer):
+    return lambda func, arg: printer.doprint(func(sympy.Symbol(arg)))
+
+
+def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | None, kind: str,
+             consts: dict | None = None) -> str:
+    """Source of one function (``kind``: value, grad or value_and_grad) over the problem's variables.
+    With numpy, float constants are named in ``consts`` (value -> name; the caller defines them)."""
     want_value, want_grad = kind != "grad", kind != "value"
+    buffered = backend == "numpy"
+    consts = {} if consts is None else consts
     w = _Writer(backend)
     args = [v.name for v in problem.variables]
-    w.lines += [f"{a} = _asarray({a})" for a in args]
+    for v in problem.variables:
+        conv = "float({0})" if buffered and v not in problem.vectors else \
+            "_asarray({0}, _f64)" if buffered else "_asarray({0})"
+        w.lines.append(f"{v.name} = {conv.format(v.name)}")
     problem, scalars, outer_in, (program, value, grads) = outer_program(problem, sizes, w)
     pruned = program.prune(((value,) if want_value else ()) + (tuple(grads) if want_grad else ()))
     needed = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
+    for k, t in enumerate(problem.sums):
+        if w.clamp(t.upper - t.lower + 1, f"_n{k}") != f"_n{k}":
+            w.lines.append(f"_n{k} = {w.clamp(t.upper - t.lower + 1, f'_n{k}')}")
+    at = len(w.lines)
     bodies = []
     for k, t in enumerate(problem.sums):  # a sum's value is computed only where the outer code reads it
-        val, adj, count = _body(t, k, scalars, w, t.symbol in needed, want_grad)
+        code = ArrayCode(w.lines, set(), f"_t{k}_", buffered, w.expr, _unary(w.printer), consts)
+        val, adj = _body(t, k, scalars, w, t.symbol in needed, want_grad, code)
         if t.symbol in needed:
-            w.lines.append(f"{t.symbol.name} = _rsum({w.expr(val)}, {count})")
-        bodies.append((val, adj, count))
+            w.lines.append(f"{t.symbol.name} = {code.reduce(val, f'_n{k}')}")
+        bodies.append((code, adj))
     for sym, base, idx in problem.elements:
         if sym in needed:
             w.lines.append(f"{sym.name} = {base.name}[{w.index(idx)}]")
@@ -126,39 +205,58 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     w.program(pruned, rename)
     outs = [o.xreplace(rename) for o in pruned.outputs]
     value_text = w.expr(outs.pop(0)) if want_value else None
-    results = []
-    if want_grad:
-        d_outer = dict(zip(outer_in, outs))
-        results = _scatter(problem, scalars, bodies, d_outer, w)
+    results = _scatter(problem, scalars, bodies, dict(zip(outer_in, outs)), w) if want_grad else []
+    header = []
+    counts = tuple(code.pool_size for code, _ in bodies)
+    if buffered and sum(counts):
+        names = [f"_t{k}_{j}" for k, c in enumerate(counts) for j in range(c)]
+        sizes_text = "".join(f"_n{k}, " for k in range(len(counts)))
+        w.lines.insert(at, f"{', '.join(names)}, = _S_{kind}.get(({sizes_text}))")
+        header.append(f"_S_{kind} = _Scratch({counts!r})")
     grad_text = f"({', '.join(results)},)" if results else "()"
     ret = {"value": value_text, "grad": grad_text, "value_and_grad": f"{value_text}, {grad_text}"}[kind]
-    return "\n".join([f"def {kind}({', '.join(args)}):", *("    " + line for line in w.lines),
+    return "\n".join([*header, f"def {kind}({', '.join(args)}):", *("    " + line for line in w.lines),
                       f"    return {ret}"]) + "\n"
 
 
 def _scatter(problem, scalars, bodies, d_outer, w: _Writer) -> list[str]:
-    """Gradient lines: vectors through shifted slices (and single elements), scalars through sums."""
+    """Gradient lines: vectors through shifted slices (and single elements), scalars through sums.
+    With numpy the returned vector is a fresh zeroed array; its first window is written in place by
+    the last call of its expression, the others are added to it."""
     names = []
     for v in problem.variables:
         target = f"_g_{v.name}"
         if v in problem.vectors:
-            w.lines.append(f"{target} = _zeros_like({v.name})")
-            for t, (_, adj, _) in zip(problem.sums, bodies):
+            buffered = bodies and bodies[0][0].buffered
+            w.lines.append(f"{target} = _zeros(len({v.name}))" if buffered else f"{target} = _zeros_like({v.name})")
+            first = True
+            for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
                 d_sum = d_outer.get(t.symbol, sympy.S.Zero)
-                for win in (x for x in t.windows if x.base == v):
-                    lo, hi = win.step * t.lower + win.offset, win.step * t.upper + win.offset + 1
-                    step = f":{win.step}" if win.step != 1 else ""
-                    w.lines.append(f"{target}[{w.index(lo)}:{w.index(hi)}{step}] += "
-                                   f"{w.expr(d_sum * adj[win.symbol])}")
+                for j, win in enumerate(t.windows):
+                    e = d_sum * adj[win.symbol] if win.base == v else sympy.S.Zero
+                    if e == 0:
+                        continue
+                    view = f"{target}[{_slice(win, t, k, j, w)}]"
+                    if not code.buffered:
+                        op = code.lower(e)
+                        w.lines.append(f"{view} += {op.text}")
+                    elif first:
+                        w.lines.append(f"_v = {view}")
+                        code.into(e, "_v")
+                        first, op = False, None
+                    else:
+                        op = code.lower(e)
+                        w.lines += [f"_v = {view}", f"_add(_v, {op.text}, _v)"]
+                    if op is not None:
+                        code.release(op)
             for sym, base, idx in problem.elements:
                 if base == v:
                     w.lines.append(f"{target}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
         else:
-            total = d_outer.get(v, sympy.S.Zero)
-            parts = [w.expr(total)]
-            for k, (t, (_, adj, count)) in enumerate(zip(problem.sums, bodies)):
+            parts = [w.expr(d_outer.get(v, sympy.S.Zero))]
+            for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
                 if v in adj:
-                    parts.append(f"{w.expr(d_outer.get(t.symbol, 0))}*_rsum({w.expr(adj[v])}, {count})")
+                    parts.append(f"{w.expr(d_outer.get(t.symbol, 0))}*({code.reduce(adj[v], f'_n{k}')})")
             w.lines.append(f"{target} = {' + '.join(parts)}")
         names.append(target)
     return names
@@ -168,7 +266,7 @@ def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _
     """Fix the sizes (writing the lines that infer the others into ``w``), then the graph program of the
     outer expression over the sums, the lone elements and the scalars: (problem, scalars, outer inputs,
     (program, value, gradients)). Shared by the array and the scalar-loop generators."""
-    known, infer = _sizes(problem, sizes)
+    known, infer, w.inferred = _sizes(problem, sizes)
     w.lines += infer
     problem = _substitute(problem, known)
     scalars = tuple(v for v in problem.variables if v not in problem.vectors)
@@ -201,7 +299,10 @@ def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str
         raise CompileError(f"indexed sums compile for numpy or torch, not {backend!r}")
     problem = analyse(expr)
     check_printable([t.body for t in problem.sums] + [problem.outer], backend)
-    source = "\n".join(generate(problem, backend, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
+    consts: dict = {}
+    source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))
+    if consts:
+        source = "".join(f"{name} = _const({value!r})\n" for value, name in consts.items()) + "\n" + source
     ns = _namespace(backend, device, dtype)
     fns = runtime.load(source, backend, device, dtype, extra=ns)
     return Compiled(problem.variables, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], None)

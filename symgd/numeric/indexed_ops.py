@@ -1,0 +1,285 @@
+"""Array expressions of an indexed-sum body as one elementwise call each, written into scratch buffers.
+
+A NumPy call on 1,000 floats costs ~1.5 µs of dispatch here, so the body's code is lowered by hand
+(sympy's printers print whole expressions, allocating a temporary per operation and converting every
+float literal on every call): each operation is one ufunc call with an explicit ``out`` (a per-thread
+scratch buffer, a temporary the operation consumes, or the gradient slice being written); float
+constants are read-only 0-d arrays made once (a Python float operand costs ~0.5 µs more per call);
+an Add is also tried in ``collect``-ed form (``-2 + 2x - 400cx`` → ``x(2 - 400c) - 2``, four calls
+instead of five) and the cheaper form kept; sums of squares and of products reduce as dot products.
+With ``buffered=False`` (torch) the same operations are printed as allocating assignments.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy
+
+UFUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "arcsin", sympy.acos: "arccos",
+          sympy.atan: "arctan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",
+          sympy.asinh: "arcsinh", sympy.acosh: "arccosh", sympy.atanh: "arctanh", sympy.exp: "exp",
+          sympy.log: "log", sympy.Abs: "absolute"}
+#: numpy ufuncs bound to short globals of the generated code (saves an attribute lookup per call)
+NUMPY_OPS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+             "neg": "negative", "square": "square", "sqrt": "sqrt", **{v: v for v in UFUNCS.values()}}
+_INFIX = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0}*{1}", "div": "{0}/{1}", "pow": "{0}**{1}",
+          "neg": "-{0}", "square": "{0}*{0}"}
+
+
+def const(value: float) -> np.ndarray:
+    """A read-only 0-d float64 array (a constant operand of the generated ufunc calls)."""
+    a = np.array(value, dtype=np.float64)
+    a.setflags(write=False)
+    return a
+
+
+class Scratch:
+    """Scratch buffers of one generated function: per thread, kept for the last lengths seen."""
+
+    def __init__(self, counts: tuple[int, ...]) -> None:
+        self.counts = counts
+        self.local = threading.local()
+
+    def get(self, lengths: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        hit = getattr(self.local, "hit", None)
+        if hit is not None and hit[0] == lengths:
+            return hit[1]
+        bufs = tuple(np.empty(m) for m, c in zip(lengths, self.counts) for _ in range(c))
+        self.local.hit = (lengths, bufs)
+        return bufs
+
+
+def namespace() -> dict:
+    """Names the buffered (numpy) code uses."""
+    return {"_" + k: getattr(np, v) for k, v in NUMPY_OPS.items()} | {
+        "_const": const, "_Scratch": Scratch, "_dot": np.dot, "_f64": np.float64, "_zeros": np.zeros,
+        "_copyto": np.copyto}
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A lowered value: its text, whether it is an array, whether its buffer may be overwritten."""
+
+    text: str
+    array: bool
+    owned: bool = False
+
+
+class ArrayCode:
+    """Lowers expressions over array symbols (the windows of one sum) into ``lines``."""
+
+    def __init__(self, lines: list[str], arrays: set, prefix: str, buffered: bool,
+                 scalar: Callable[[sympy.Expr], str], unary: Callable[[sympy.Expr, str], str],
+                 consts: dict) -> None:
+        self.lines, self.arrays, self.prefix, self.buffered = lines, set(arrays), prefix, buffered
+        self.scalar, self.unary, self.consts = scalar, unary, consts
+        self.names: dict[sympy.Symbol, Operand] = {}
+        self.pool_size, self.free, self.dry, self.temps = 0, [], False, 0
+
+    def is_array(self, e: sympy.Expr) -> bool:
+        return not self.arrays.isdisjoint(e.free_symbols)
+
+    def text(self, e: sympy.Expr) -> str:
+        """``e`` printed as a scalar expression, computed symbols by their names."""
+        swap = {s: sympy.Symbol(self.names[s].text) for s in e.free_symbols if s in self.names}
+        return self.scalar(e.xreplace(swap) if swap else e)
+
+    def define(self, sym: sympy.Symbol, text: str, array: bool) -> None:
+        """``sym`` is already computed as ``text``."""
+        self.names[sym] = Operand(text, array)
+        if array:
+            self.arrays.add(sym)
+
+    # --- operations -------------------------------------------------------------------------------
+    def _buffer(self) -> str:
+        if self.free:
+            return self.free.pop()
+        self.pool_size += 1
+        return f"{self.prefix}{self.pool_size - 1}"
+
+    def release(self, op: Operand) -> None:
+        if op.owned and op.text not in self.free:
+            self.free.append(op.text)
+
+    def _op(self, name: str, args: list[Operand], dest: str | None) -> Operand:
+        owned = [a for a in args if a.owned]
+        out = dest or (owned[0].text if owned else self._buffer())
+        for a in owned:
+            if a.text != out:
+                self.release(a)
+        texts = [a.text for a in args]
+        if self.buffered:
+            self.lines.append(f"_{name}({', '.join(texts)}, {out})")
+        elif name in _INFIX:
+            self.lines.append(f"{out} = {_INFIX[name].format(*texts)}")
+        else:
+            self.lines.append(f"{out} = {self.unary(UFUNC_OF[name], texts[0])}")
+        return Operand(out, True, owned=dest is None)
+
+    def number(self, value) -> Operand:
+        value = float(value)
+        if not self.buffered:
+            return Operand(repr(value), False)
+        if value not in self.consts:
+            self.consts[value] = f"_c{len(self.consts)}"
+        return Operand(self.consts[value], False)
+
+    def _scalar(self, e: sympy.Expr) -> Operand:
+        return self.number(e) if e.is_Number else Operand(f"({self.text(e)})", False)
+
+    # --- lowering ---------------------------------------------------------------------------------
+    def lower(self, e: sympy.Expr, dest: str | None = None) -> Operand:
+        """Code computing ``e``; an array result lands in ``dest`` when one is given and an op ran."""
+        if e in self.names:
+            return self.names[e]
+        if not self.is_array(e):
+            return self._scalar(e)
+        if e.is_Add:
+            return self._add(self._cheapest(e), dest)
+        if e.is_Mul:
+            return self._mul(e, dest)
+        if e.is_Pow:
+            return self._pow(e, dest)
+        if type(e) in UFUNCS and len(e.args) == 1:
+            return self._op(UFUNCS[type(e)], [self.lower(e.args[0], dest)], dest)
+        return self._fallback(e)
+
+    def into(self, e: sympy.Expr, dest: str) -> None:
+        """Write ``e`` into the array ``dest`` (buffered code only)."""
+        op = self.lower(e, dest)
+        if op.text == dest:
+            return
+        self.lines.append(f"_copyto({dest}, {op.text})" if op.array else f"{dest}[...] = {op.text}")
+        self.release(op)
+
+    def _fallback(self, e: sympy.Expr) -> Operand:
+        """Anything else (Piecewise, Max, special functions): printed whole, allocating its result."""
+        self.temps += 1
+        name = f"{self.prefix}a{self.temps}"
+        self.lines.append(f"{name} = {self.text(e)}")
+        return Operand(name, True)
+
+    def _cheapest(self, e: sympy.Add) -> sympy.Expr:
+        """``e`` or a ``collect``-ed form of it, whichever lowers to fewer calls."""
+        if self.dry or len(e.args) > 12:
+            return e
+        counts: dict = {}
+        for term in e.args:
+            for s in term.free_symbols & self.arrays:
+                counts[s] = counts.get(s, 0) + 1
+        shared = sorted((s for s, k in counts.items() if k > 1), key=lambda s: s.name)[:4]
+        best, cost = e, None
+        for form in [e] + [sympy.collect(e, s) for s in shared]:
+            trial = ArrayCode([], self.arrays, "_dry", self.buffered, self.scalar, self.unary, {})
+            trial.names, trial.dry = self.names, True
+            trial._add(form, None) if form.is_Add else trial.lower(form)
+            if cost is None or len(trial.lines) < cost:
+                best, cost = form, len(trial.lines)
+        return best
+
+    def _add(self, e: sympy.Expr, dest: str | None) -> Operand:
+        if not e.is_Add:
+            return self.lower(e, dest)
+        scalars, pos, neg = [], [], []
+        for term in e.args:
+            if not self.is_array(term):
+                scalars.append(term)
+            elif term.as_coeff_Mul()[0].is_negative:
+                neg.append(-term)
+            else:
+                pos.append(term)
+        s = sympy.Add(*scalars)
+        if pos:
+            acc = self.lower(pos[0], dest)
+            for t in pos[1:]:
+                acc = self._op("add", [acc, self.lower(t)], dest)
+            for t in neg:
+                acc = self._op("sub", [acc, self.lower(t)], dest)
+            if s.is_Number and s.is_negative:
+                return self._op("sub", [acc, self.number(-s)], dest)
+            return acc if s == 0 else self._op("add", [acc, self._scalar(s)], dest)
+        acc = self.lower(neg[0], dest)
+        for t in neg[1:]:
+            acc = self._op("add", [acc, self.lower(t)], dest)
+        return self._op("neg", [acc], dest) if s == 0 else self._op("sub", [self._scalar(s), acc], dest)
+
+    def _mul(self, e: sympy.Mul, dest: str | None) -> Operand:
+        scalars, num, den = [], [], []
+        for f in e.args:
+            if not self.is_array(f):
+                scalars.append(f)
+            elif f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                den.append(sympy.Pow(f.base, -f.exp))
+            else:
+                num.append(f)
+        s = sympy.Mul(*scalars)
+        if num:
+            acc = self.lower(num[0], dest)
+            for f in num[1:]:
+                acc = self._op("mul", [acc, self.lower(f)], dest)
+            for d in den:
+                acc = self._op("div", [acc, self.lower(d)], dest)
+            if s == -1:
+                return self._op("neg", [acc], dest)
+            return acc if s == 1 else self._op("mul", [acc, self._scalar(s)], dest)
+        acc = self.lower(den[0], dest)
+        for d in den[1:]:
+            acc = self._op("mul", [acc, self.lower(d)], dest)
+        return self._op("div", [self._scalar(s), acc], dest)
+
+    def _pow(self, e: sympy.Pow, dest: str | None) -> Operand:
+        base, ex = e.base, e.exp
+        if self.is_array(ex) or not ex.is_Number:
+            return self._op("pow", [self.lower(base), self.lower(ex)], dest)
+        if ex.is_negative:
+            return self._op("div", [self.number(1), self.lower(sympy.Pow(base, -ex))], dest)
+        if ex == sympy.S.Half:
+            return self._op("sqrt", [self.lower(base, dest)], dest)
+        if ex == 2 or ex == 4:
+            sq = self._op("square", [self.lower(base, dest)], dest)
+            return sq if ex == 2 else self._op("square", [sq], dest)
+        if ex == 3:
+            b = self.lower(base)
+            sq = self._op("square", [Operand(b.text, True)], dest)
+            return self._op("mul", [sq, b], dest)
+        return self._op("pow", [self.lower(base, dest), self.number(ex)], dest)
+
+    def reduce(self, e: sympy.Expr, count: str) -> str:
+        """Text of the sum of ``e`` over the window (squares and products of two arrays as dots); the
+        array reductions are computed here, into scalar temporaries, before their buffers are reused."""
+        if not self.is_array(e):
+            return f"({self.text(e)})*{count}"
+        parts, rest = [], []
+        for term in sympy.Add.make_args(e):
+            if not self.is_array(term):
+                parts.append(f"({self.text(term)})*{count}")
+                continue
+            coeff = sympy.Mul(*[f for f in sympy.Mul.make_args(term) if not self.is_array(f)])
+            arrays = [f for f in sympy.Mul.make_args(term) if self.is_array(f)]
+            if len(arrays) == 1 and arrays[0].is_Pow and arrays[0].exp == 2:
+                arrays = [arrays[0].base] * 2
+            if len(arrays) != 2 or any(f.is_Pow and f.exp.is_negative for f in arrays):
+                rest.append(term)
+                continue
+            a = self.lower(arrays[0])
+            b = a if arrays[1] == arrays[0] else self.lower(arrays[1])
+            parts.append(("" if coeff == 1 else f"({self.text(coeff)})*") + self._scalar_line(f"_dot({a.text}, {b.text})"))
+            self.release(a)
+            self.release(b)
+        if rest:
+            op = self.lower(sympy.Add(*rest))
+            parts.append(self._scalar_line(f"{op.text}.sum()"))
+            self.release(op)
+        return " + ".join(parts)
+
+    def _scalar_line(self, text: str) -> str:
+        self.temps += 1
+        name = f"{self.prefix}r{self.temps}"
+        self.lines.append(f"{name} = {text}")
+        return name
+
+
+UFUNC_OF = {v: k for k, v in UFUNCS.items()} | {"sqrt": sympy.sqrt}
