@@ -9,7 +9,8 @@ from symgd.errors import DataError
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 pd = pytest.importorskip("pandas")
-from symgd.fit.sources import DaskSource, FileSource, open_files, open_source  # noqa: E402
+from symgd.fit.dask_source import DaskSource  # noqa: E402
+from symgd.fit.sources import FileSource, open_files, open_source  # noqa: E402
 
 
 @pytest.fixture

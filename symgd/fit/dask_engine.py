@@ -143,7 +143,7 @@ def _read(source: Any, part: Any, names: Sequence[str]) -> WorkerPart:
 
 
 def _read_block(block: Any, all_names: Sequence[str], names: Sequence[str], part: int) -> WorkerPart:
-    from symgd.fit.sources import block_columns
+    from symgd.fit.dask_source import block_columns
     return WorkerPart(block_columns(block, all_names, names, part))
 
 
@@ -154,7 +154,7 @@ def _identity(value: Any) -> Any:
 def delayed_parts(source: Any, names: Sequence[str]) -> list[Any]:
     """One Delayed per part of ``source``, each reading and checking that part where it runs."""
     import dask
-    from symgd.fit.sources import DaskSource
+    from symgd.fit.dask_source import DaskSource
     if isinstance(source, DaskSource):
         return [dask.delayed(_read_block)(block, source.names, tuple(names), i)
                 for i, block in enumerate(source.blocks)]
