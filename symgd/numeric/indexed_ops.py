@@ -11,6 +11,7 @@ With ``buffered=False`` (torch) the same operations are printed as allocating as
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,7 +133,29 @@ class ArrayCode:
 
     # --- lowering ---------------------------------------------------------------------------------
     def lower(self, e: sympy.Expr, dest: str | None = None) -> Operand:
-        """Code computing ``e``; an array result lands in ``dest`` when one is given and an op ran."""
+        """Code computing ``e``; an array result lands in ``dest`` when one is given and an op ran.
+        Array subexpressions ``e`` repeats (tanh(x)² in 3·tanh(x)²·(1 - tanh(x)²)) are computed once."""
+        if e in self.names or not self.is_array(e):
+            return self._lower(e, dest)
+        shared, (reduced,) = sympy.cse([e], symbols=_cse_names(), optimizations=None)
+        shared = [(sym, sub) for sym, sub in shared if self.is_array(sub)]
+        if not shared:
+            return self._lower(e, dest)
+        held = []
+        for sym, sub in shared:
+            op = self._lower(sub)
+            self.define(sym, op.text, True)
+            held.append((sym, op))
+        result = self._lower(reduced, dest)
+        for sym, op in held:
+            del self.names[sym]
+            if op.text == result.text:
+                result = op
+            else:
+                self.release(op)
+        return result
+
+    def _lower(self, e: sympy.Expr, dest: str | None = None) -> Operand:
         if e in self.names:
             return self.names[e]
         if not self.is_array(e):
@@ -144,7 +167,7 @@ class ArrayCode:
         if e.is_Pow:
             return self._pow(e, dest)
         if type(e) in UFUNCS and len(e.args) == 1:
-            return self._op(UFUNCS[type(e)], [self.lower(e.args[0], dest)], dest)
+            return self._op(UFUNCS[type(e)], [self._lower(e.args[0], dest)], dest)
         return self._fallback(e)
 
     def into(self, e: sympy.Expr, dest: str) -> None:
@@ -175,14 +198,14 @@ class ArrayCode:
         for form in [e] + [sympy.collect(e, s) for s in shared]:
             trial = ArrayCode([], self.arrays, "_dry", self.buffered, self.scalar, self.unary, {})
             trial.names, trial.dry = self.names, True
-            trial._add(form, None) if form.is_Add else trial.lower(form)
+            trial._add(form, None) if form.is_Add else trial._lower(form)
             if cost is None or len(trial.lines) < cost:
                 best, cost = form, len(trial.lines)
         return best
 
     def _add(self, e: sympy.Expr, dest: str | None) -> Operand:
         if not e.is_Add:
-            return self.lower(e, dest)
+            return self._lower(e, dest)
         scalars, pos, neg = [], [], []
         for term in e.args:
             if not self.is_array(term):
@@ -193,17 +216,17 @@ class ArrayCode:
                 pos.append(term)
         s = sympy.Add(*scalars)
         if pos:
-            acc = self.lower(pos[0], dest)
+            acc = self._lower(pos[0], dest)
             for t in pos[1:]:
-                acc = self._op("add", [acc, self.lower(t)], dest)
+                acc = self._op("add", [acc, self._lower(t)], dest)
             for t in neg:
-                acc = self._op("sub", [acc, self.lower(t)], dest)
+                acc = self._op("sub", [acc, self._lower(t)], dest)
             if s.is_Number and s.is_negative:
                 return self._op("sub", [acc, self.number(-s)], dest)
             return acc if s == 0 else self._op("add", [acc, self._scalar(s)], dest)
-        acc = self.lower(neg[0], dest)
+        acc = self._lower(neg[0], dest)
         for t in neg[1:]:
-            acc = self._op("add", [acc, self.lower(t)], dest)
+            acc = self._op("add", [acc, self._lower(t)], dest)
         return self._op("neg", [acc], dest) if s == 0 else self._op("sub", [self._scalar(s), acc], dest)
 
     def _mul(self, e: sympy.Mul, dest: str | None) -> Operand:
@@ -217,35 +240,35 @@ class ArrayCode:
                 num.append(f)
         s = sympy.Mul(*scalars)
         if num:
-            acc = self.lower(num[0], dest)
+            acc = self._lower(num[0], dest)
             for f in num[1:]:
-                acc = self._op("mul", [acc, self.lower(f)], dest)
+                acc = self._op("mul", [acc, self._lower(f)], dest)
             for d in den:
-                acc = self._op("div", [acc, self.lower(d)], dest)
+                acc = self._op("div", [acc, self._lower(d)], dest)
             if s == -1:
                 return self._op("neg", [acc], dest)
             return acc if s == 1 else self._op("mul", [acc, self._scalar(s)], dest)
-        acc = self.lower(den[0], dest)
+        acc = self._lower(den[0], dest)
         for d in den[1:]:
-            acc = self._op("mul", [acc, self.lower(d)], dest)
+            acc = self._op("mul", [acc, self._lower(d)], dest)
         return self._op("div", [self._scalar(s), acc], dest)
 
     def _pow(self, e: sympy.Pow, dest: str | None) -> Operand:
         base, ex = e.base, e.exp
         if self.is_array(ex) or not ex.is_Number:
-            return self._op("pow", [self.lower(base), self.lower(ex)], dest)
+            return self._op("pow", [self._lower(base), self._lower(ex)], dest)
         if ex.is_negative:
-            return self._op("div", [self.number(1), self.lower(sympy.Pow(base, -ex))], dest)
+            return self._op("div", [self.number(1), self._lower(sympy.Pow(base, -ex))], dest)
         if ex == sympy.S.Half:
-            return self._op("sqrt", [self.lower(base, dest)], dest)
+            return self._op("sqrt", [self._lower(base, dest)], dest)
         if ex == 2 or ex == 4:
-            sq = self._op("square", [self.lower(base, dest)], dest)
+            sq = self._op("square", [self._lower(base, dest)], dest)
             return sq if ex == 2 else self._op("square", [sq], dest)
         if ex == 3:
-            b = self.lower(base)
+            b = self._lower(base)
             sq = self._op("square", [Operand(b.text, True)], dest)
             return self._op("mul", [sq, b], dest)
-        return self._op("pow", [self.lower(base, dest), self.number(ex)], dest)
+        return self._op("pow", [self._lower(base, dest), self.number(ex)], dest)
 
     def reduce(self, e: sympy.Expr, count: str) -> str:
         """Text of the sum of ``e`` over the window (squares and products of two arrays as dots); the
@@ -280,6 +303,10 @@ class ArrayCode:
         name = f"{self.prefix}r{self.temps}"
         self.lines.append(f"{name} = {text}")
         return name
+
+
+def _cse_names():
+    return (sympy.Symbol(f"_cse{k}", real=True) for k in itertools.count())
 
 
 UFUNC_OF = {v: k for k, v in UFUNCS.items()} | {"sqrt": sympy.sqrt}

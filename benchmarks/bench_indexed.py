@@ -1,0 +1,104 @@
+"""P3 Rosenbrock as an indexed sum with the numpy backend, beside scipy.optimize.rosen_der and a plain
+hand-written NumPy rosen_der, at n = 10, 100, 1,000.
+
+    python benchmarks/bench_indexed.py [--quick]
+
+The functions are timed in interleaved rounds (each round times every function once), so load that
+comes and goes on the shared machine falls on all of them alike; figures are medians over the rounds
+of the per-call time in µs, float64, one OpenBLAS thread (see run.py). Ratios are symgd / other.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # threaded BLAS is 10-100x slower on this loaded machine
+
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import symgd  # noqa: E402
+from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
+
+ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
+
+
+def hand_rosen_der(x: np.ndarray) -> np.ndarray:
+    """The Rosenbrock gradient as one would write it in NumPy (allocating temporaries)."""
+    d = x[1:] - x[:-1] ** 2
+    g = np.zeros_like(x)
+    g[:-1] = -400 * x[:-1] * d - 2 * (1 - x[:-1])
+    g[1:] += 200 * d
+    return g
+
+
+def hand_rosen(x: np.ndarray) -> float:
+    return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
+
+
+def _interleaved(fns: dict, rounds: int, budget: float = 2e-3) -> dict[str, float]:
+    """Median µs per call of each function, over ``rounds`` interleaved rounds of ~``budget`` s each."""
+    numbers = {}
+    for name, fn in fns.items():  # calls per round: about ``budget`` seconds of each function
+        t = time.perf_counter()
+        fn()
+        numbers[name] = max(1, int(budget / max(time.perf_counter() - t, 1e-7)))
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            n = numbers[name]
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            times[name].append((time.perf_counter() - t) / n * 1e6)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def p3_indexed(n: int, quick: bool) -> dict[str, float]:
+    """Per-call µs of symgd's grad / value / value_and_grad and the references, with ratios."""
+    compiled = symgd_compile(symgd.parse(ROSEN), backend="numpy")
+    x = np.random.default_rng(0).uniform(-1.5, 1.5, n)
+    want = hand_rosen_der(x)
+    if not np.allclose(compiled.grad(x)[0], want, rtol=1e-12, atol=1e-12):
+        raise AssertionError("symgd's gradient differs from the hand-written one")
+    fns = {"symgd numpy grad": lambda: compiled.grad(x), "symgd numpy value": lambda: compiled.value(x),
+           "symgd numpy value_and_grad": lambda: compiled.value_and_grad(x),
+           "hand NumPy rosen_der": lambda: hand_rosen_der(x), "hand NumPy rosen": lambda: hand_rosen(x)}
+    try:
+        from scipy.optimize import rosen, rosen_der
+        fns.update({"scipy rosen_der": lambda: rosen_der(x), "scipy rosen": lambda: rosen(x)})
+    except ImportError:
+        pass
+    row = {f"{k} us": v for k, v in _interleaved(fns, 7 if quick else 31).items()}
+    grad = row["symgd numpy grad us"]
+    for other in ("scipy rosen_der", "hand NumPy rosen_der"):
+        if f"{other} us" in row:
+            row[f"grad / {other}"] = grad / row[f"{other} us"]
+    row["grad / value"] = grad / row["symgd numpy value us"]
+    row["value_and_grad / value"] = row["symgd numpy value_and_grad us"] / row["symgd numpy value us"]
+    return row
+
+
+def rows(quick: bool) -> dict[str, float]:
+    """Every figure of this benchmark, flat: 'section: name' -> value."""
+    out = {}
+    for n in (10, 100, 1000):
+        out.update({f"P3 indexed n={n}: {k}": v for k, v in p3_indexed(n, quick).items()})
+    return out
+
+
+def main(argv=None) -> int:
+    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
+    load = os.getloadavg()[0]
+    figures = rows(quick)
+    width = max(map(len, figures), default=0)
+    print(f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; medians, float64")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:10.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
