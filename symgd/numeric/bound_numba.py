@@ -182,12 +182,12 @@ def compiled_value_and_grad(program: DataProgram) -> tuple[str, Callable]:
 
 def numba_sum_value_and_grad(bound: BoundData) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """θ -> (Σ_i e_i(θ), its gradient) on ``bound``'s samples, from one numba-compiled pass over them."""
-    _, fn = compiled_value_and_grad(bound.program)
+    source, fn = compiled_value_and_grad(bound.program)
     arrays, n, p = bound_arrays(bound), bound.n, len(bound.program.params)
 
     def sum_value_and_grad(theta) -> tuple[float, np.ndarray]:
         out = np.empty(p)
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         return float(fn(theta, out, n, *arrays)), out
-    sum_value_and_grad.source = compiled_value_and_grad(bound.program)[0]
+    sum_value_and_grad.source = source
     return sum_value_and_grad
