@@ -43,8 +43,9 @@ class _Writer:
         self.python = printer_for("python", int_literals=True)
         self.lines: list[str] = []
         self.slices: dict[tuple[int, int], str] = {}  # (sum, window) -> slice text, computed once
-        self.clamps: dict[str, str] = {}  # max(..., 0) text -> the name holding it
+        self.clamps: dict[str, str] = {}  # text of e -> the name holding max(e, 0)
         self.inferred: dict = {}  # size symbol -> its value in terms of a vector's length
+        self.length_of: str | None = None  # the vector whose length _L holds
 
     def expr(self, e: sympy.Expr) -> str:
         e = sympy.sympify(e)
@@ -55,10 +56,10 @@ class _Writer:
 
     def clamp(self, e: sympy.Expr, name: str) -> str:
         """A name holding max(e, 0), computed once per function (as ``name`` when new)."""
-        text = f"max({self.index(e)}, 0)"
+        text = self.index(e)
         if text in self.clamps:
             return self.clamps[text]
-        self.lines.append(f"{name} = {text}")
+        self.lines += [f"{name} = {text}", f"if {name} < 0: {name} = 0"]  # cheaper than a max() call
         self.clamps[text] = name
         return name
 
@@ -228,7 +229,8 @@ def _scatter(problem, scalars, bodies, d_outer, w: _Writer) -> list[str]:
         target = f"_g_{v.name}"
         if v in problem.vectors:
             buffered = bodies and bodies[0][0].buffered
-            w.lines.append(f"{target} = _zeros(len({v.name}))" if buffered else f"{target} = _zeros_like({v.name})")
+            length = "_L" if w.length_of == v.name else f"len({v.name})"
+            w.lines.append(f"{target} = _zeros({length})" if buffered else f"{target} = _zeros_like({v.name})")
             first = True
             for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
                 d_sum = d_outer.get(t.symbol, sympy.S.Zero)
@@ -267,6 +269,7 @@ def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _
     outer expression over the sums, the lone elements and the scalars: (problem, scalars, outer inputs,
     (program, value, gradients)). Shared by the array and the scalar-loop generators."""
     known, infer, w.inferred = _sizes(problem, sizes)
+    w.length_of = infer[0].partition("len(")[2][:-1] if infer else None
     w.lines += infer
     problem = _substitute(problem, known)
     scalars = tuple(v for v in problem.variables if v not in problem.vectors)

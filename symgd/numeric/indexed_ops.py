@@ -37,20 +37,18 @@ def const(value: float) -> np.ndarray:
     return a
 
 
-class Scratch:
-    """Scratch buffers of one generated function: per thread, kept for the last lengths seen."""
+class Scratch(threading.local):
+    """Scratch buffers of one generated function: per thread (a ``threading.local``, initialised in
+    each thread with the same counts), kept for the last lengths seen. They never leave the function."""
 
     def __init__(self, counts: tuple[int, ...]) -> None:
-        self.counts = counts
-        self.local = threading.local()
+        self.counts, self.key, self.bufs = counts, None, ()
 
     def get(self, lengths: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-        hit = getattr(self.local, "hit", None)
-        if hit is not None and hit[0] == lengths:
-            return hit[1]
-        bufs = tuple(np.empty(m) for m, c in zip(lengths, self.counts) for _ in range(c))
-        self.local.hit = (lengths, bufs)
-        return bufs
+        if self.key != lengths:
+            self.bufs = tuple(np.empty(m) for m, c in zip(lengths, self.counts) for _ in range(c))
+            self.key = lengths
+        return self.bufs
 
 
 def namespace() -> dict:
