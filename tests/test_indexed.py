@@ -267,3 +267,16 @@ def test_threads_with_different_lengths_get_their_own_scratch():
 def test_reading_before_the_start_is_a_compile_error():
     with pytest.raises(CompileError, match="before the start"):
         symgd_compile("sum(x[i-1]^2, i, 0, n-1)", sizes={"n": 4})
+
+
+@pytest.mark.parametrize("text,sizes,lengths", [
+    # a nonlinear outer expression (the sums' adjoints are runtime scalars), fixed sizes, longer vectors
+    ("sum(x[i]*y[i], i, 0, n-1)^2 + a*sum(x[i]^2, i, 0, n-1) - sum(x[i]^y[i], i, 0, n-1)", {"n": 4},
+     {"x": 6, "y": 5}),
+    ("sum(x[3*i+2]*x[3*i] - 1/x[3*i+1], i, 0, m-1) + log(sum(exp(x[i]), i, 0, 3*m-1))", {"m": 2}, {"x": 7}),
+])
+def test_fixed_sizes_and_nonlinear_outer_equal_unrolled_sympy_diff(text, sizes, lengths):
+    c = symgd_compile(text, backend="numpy", sizes=sizes)
+    values = {k: rng.uniform(0.2, 1.5, n) for k, n in lengths.items()}
+    values.update({s.name: 0.7 for s in c.variables if s.name not in values})
+    _check(c, text, sizes, values)

@@ -1,11 +1,14 @@
 """Vectorised code for indexed sums: windows as slices, body graphs elementwise, adjoints scattered back.
 
-For ``sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)`` the generated NumPy (or torch) code reads
-``x_0w0 = x[1:n]``, ``x_0w1 = x[0:n - 1]``, runs the body's forward and backward lines on those slices,
-reduces the value with one sum, and accumulates the gradient with shifted slices
-(``_g_x[1:n] += ...; _g_x[0:n - 1] += ...``): strided slices of one window never repeat an element,
-so no ``np.add.at`` is needed. The code is generic in the sizes: ``n`` is read from the vector's length
-(or fixed by ``sizes``), so one compilation serves every length.
+For ``sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)`` the generated code reads the windows
+``x_0w0 = x[1:n]``, ``x_0w1 = x[0:_n0]`` (slice ends clamped at 0, so an empty sum reads nothing),
+runs the body's forward and backward lines on them, reduces the value (sums of squares as dot
+products) and scatters the gradient through the same slices, shifted: strided slices of one window
+never repeat an element, so no ``np.add.at`` is needed. The code is generic in the sizes: ``n`` is
+read from the vector's length (or fixed by ``sizes``), so one compilation serves every length.
+With numpy each operation is one ufunc call into per-thread scratch buffers (``indexed_ops``); the
+returned gradient is a fresh array, its first window written in place. torch prints the same
+operations as allocating assignments.
 """
 from __future__ import annotations
 
