@@ -136,17 +136,21 @@ class ArrayCode:
         if e in self.names or not self.is_array(e):
             return self._lower(e, dest)
         shared, (reduced,) = sympy.cse([e], symbols=_cse_names(), optimizations=None)
-        shared = [(sym, sub) for sym, sub in shared if self.is_array(sub)]
-        if not shared:
+        if not any(self.is_array(sub) for _, sub in shared):
             return self._lower(e, dest)
-        held = []
+        held, scalars = [], {}  # scalar subexpressions go back in place (they cost no array call)
         for sym, sub in shared:
+            sub = sub.xreplace(scalars)
+            if not self.is_array(sub):
+                scalars[sym] = sub
+                continue
             op = self._lower(sub)
             self.define(sym, op.text, True)
             held.append((sym, op))
-        result = self._lower(reduced, dest)
+        result = self._lower(reduced.xreplace(scalars), dest)
         for sym, op in held:
             del self.names[sym]
+            self.arrays.discard(sym)
             if op.text == result.text:
                 result = op
             else:
