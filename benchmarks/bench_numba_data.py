@@ -138,6 +138,24 @@ def exp_gradient(n: int, quick: bool) -> dict[str, float]:
                     "numba/jax": "jax jit(value_and_grad) (us)"})
 
 
+def exp_loop(quick: bool) -> dict[str, float]:
+    """2,000 Adam steps on a·exp(-b·x) at N = 2,000: the numba data loop against the NumPy data loop."""
+    from symgd.numeric.bound_numba_loop import numba_data_minimize
+    from symgd.optim.adam import adam_rule
+    a, b, x, y = sympy.symbols("a b x y")
+    xv = np.linspace(0.0, 5.0, 2000)
+    bound = compile_data((a * sympy.exp(-b * x) - y) ** 2, (a, b), (x, y)).bind(
+        {"x": xv, "y": 2.0 * np.exp(-0.7 * xv)})
+    rule, theta0 = adam_rule(0.01), [1.0, 0.3]
+    numba_loop = lambda: numba_data_minimize(bound, rule, theta0, STEPS, check_every=100)  # noqa: E731
+    row = {"numba data loop first run incl. compile (s)": _first(numba_loop),
+           "symgd numba data loop (steps/s)": STEPS / median_time(numba_loop, 5)}
+    numpy_loop = lambda: fused_data_minimize(bound, rule, theta0, STEPS, check_every=100, backend="numpy")  # noqa: E731
+    row["symgd numpy data loop (steps/s)"] = STEPS / median_time(numpy_loop, 1 if quick else 3)
+    row["numba/numpy loop"] = row["symgd numba data loop (steps/s)"] / row["symgd numpy data loop (steps/s)"]
+    return row
+
+
 def _ratios(row: dict, mine: str, others: dict) -> dict:
     for key, other in others.items():
         if other in row:
@@ -152,6 +170,7 @@ def rows(quick: bool) -> dict[str, float]:
     sections = {f"P4 N={n} gradient": (lambda n=n: p4_gradient(n, quick)) for n in (2000, 200_000)}
     sections["P4 N=2000 2000 GD steps"] = lambda: p4_loop(quick)
     sections["a*exp(-b*x) N=200000 gradient"] = lambda: exp_gradient(200_000, quick)
+    sections["a*exp(-b*x) N=2000 2000 Adam steps"] = lambda: exp_loop(quick)
     out = {}
     for section, run in sections.items():
         out.update({f"{section}: {k}": v for k, v in run().items()})

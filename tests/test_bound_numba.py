@@ -108,7 +108,7 @@ def test_one_compile_per_program_whatever_the_data(models):
     numba_sum_value_and_grad(other)(theta)
     expr, params, data, _ = MODELS["nonlinear_and_block"]
     again = compile_data(expr, params, data)  # a new program object for the same expression
-    _, fn = compiled_value_and_grad(again)
+    _, fn, _ = compiled_value_and_grad(again)
     assert fn is compiled_value_and_grad(bound.program)[1]
     assert len(fn.signatures) == 1
 

@@ -33,13 +33,18 @@ from symgd.numeric.printers import POW_LIMIT
 class SampleLoop:
     """Printed per-sample loop of a DataProgram.
 
-    ``args``: names of the array arguments, in ``BoundData.arrays`` order. ``lines``: code that, given
+    ``columns``: the data columns and hoisted features the loop reads (indices into ``BoundData.arrays``;
+    the arguments ``_A{c}``, in this order; only these, as numba's dispatch costs per argument). ``lines``: code that, given
     locals ``_x0 .. _x{p-1}`` (θ) and ``_N`` (sample count), leaves Σe in ``_acc`` and Σ∂e/∂θ_j in
     ``_g{j}``. Generated names start with an underscore; user symbols keep their names where safe.
     """
 
     p: int
-    args: tuple[str, ...]
+    columns: tuple[int, ...]
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return tuple(f"_A{c}" for c in self.columns)
     lines: tuple[str, ...]
 
 
@@ -75,13 +80,11 @@ def sample_loop(program: DataProgram, ind: str = "") -> SampleLoop:
     inner = ind + "    "
     lines = [f"{ind}_acc = 0.0", *(f"{ind}_g{j} = 0.0" for j in range(len(params))),
              f"{ind}for _i in range(_N):"]
-    lines += [inner + line for line in _feature_lines(program, used, rename)]
+    features, read = _feature_lines(program, used, rename)
+    lines += [inner + line for line in features]
     lines += [inner + line for line in block_lines]
     lines += [inner + line for line in body + _accumulate(params, direct, blocks, outs, rename)]
-    args = [f"_A{c}" for c in range(len(columns))]
-    for k in range(len(blocks)):
-        args += [f"_F{k}", f"_f{k}"]
-    return SampleLoop(len(params), tuple(args), tuple(lines))
+    return SampleLoop(len(params), read, tuple(lines))
 
 
 def _accumulate(params, direct, blocks, outs: list[str], rename: dict) -> list[str]:
@@ -122,34 +125,34 @@ def _cheap(expr: sympy.Expr) -> bool:
     return sympy.count_ops(expr) <= 8
 
 
-def _feature_lines(program: DataProgram, used: set, rename: dict) -> list[str]:
+def _feature_lines(program: DataProgram, used: set, rename: dict) -> tuple[list[str], tuple[int, ...]]:
     """Per-sample locals: data columns and hoisted features read from the bound arrays, cheap
-    features computed from the data columns instead."""
+    features computed from the data columns instead; also the indices of the arrays read."""
     data = len(program.data)
     inline = {h: e for h, e in program.hoisted if h in used and _cheap(e)}
     needed = set(used).union(*(e.free_symbols for e in inline.values()))
-    lines = [f"{rename.get(s, s).name} = _A{c}[_i]" for c, s in enumerate(program.data) if s in needed]
-    for c, (h, e) in enumerate(program.hoisted):
-        if h in inline:
-            lines.append(f"{rename.get(h, h).name} = {_print(e, rename)}")
-        elif h in used:
-            lines.append(f"{rename.get(h, h).name} = _A{data + c}[_i]")
-    return lines
+    read = [c for c, s in enumerate(program.data) if s in needed]
+    read += [data + c for c, (h, _) in enumerate(program.hoisted) if h in used and h not in inline]
+    columns = (*program.data, *(h for h, _ in program.hoisted))
+    lines = [f"{rename.get(columns[c], columns[c]).name} = _A{c}[_i]" for c in read]
+    lines += [f"{rename.get(h, h).name} = {_print(e, rename)}" for h, e in inline.items()]
+    return lines, tuple(read)
 
 
-def bound_arrays(bound: BoundData) -> tuple[np.ndarray, ...]:
-    """The bound arrays as numba wants them: contiguous float64, columns of length n (a scalar column
-    or a broadcast feature is expanded once per binding and kept on the BoundData)."""
-    cached = bound.__dict__.get("_numba_arrays")
-    if cached is None:
-        first_table = len(bound.program.data) + len(bound.program.hoisted)
-        cached = tuple(np.ascontiguousarray(a if k >= first_table else np.broadcast_to(a, (bound.n,)),
-                                            dtype=np.float64) for k, a in enumerate(bound.arrays))
-        object.__setattr__(bound, "_numba_arrays", cached)  # BoundData is frozen; this is a cache
-    return cached
+def bound_arrays(bound: BoundData, columns: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """The bound columns ``columns`` as numba wants them: contiguous float64 of length n (a scalar
+    column or a broadcast feature is expanded once per binding and kept on the BoundData)."""
+    cache = bound.__dict__.get("_numba_arrays")
+    if cache is None:
+        cache = {}
+        object.__setattr__(bound, "_numba_arrays", cache)  # BoundData is frozen; this is a cache
+    for c in columns:
+        if c not in cache:
+            cache[c] = np.ascontiguousarray(np.broadcast_to(bound.arrays[c], (bound.n,)), dtype=np.float64)
+    return tuple(cache[c] for c in columns)
 
 
-_CACHE: dict[tuple, tuple[str, Callable]] = {}
+_CACHE: dict[tuple, tuple[str, Callable, tuple[int, ...]]] = {}
 #: LLVM may reassociate sums (so the accumulations over samples vectorise), fuse multiply-adds and
 #: ignore the sign of zero; not "nnan"/"ninf", so non-finite values still propagate and are detected.
 FASTMATH = {"reassoc", "contract", "nsz"}
@@ -162,28 +165,29 @@ def jit_source(source: str, name: str) -> Callable:
     return numba.njit(error_model="numpy", fastmath=FASTMATH)(fn)
 
 
-def value_and_grad_source(program: DataProgram) -> str:
-    """Source of ``_svg(_theta, _out, _N, arrays...)``: writes the gradient into _out, returns Σe."""
-    loop = sample_loop(program, "    ")
+def value_and_grad_source(loop: SampleLoop) -> str:
+    """Source of ``_svg(_theta, _out, _N, columns...)``: writes the gradient into _out, returns Σe."""
     head = f"def _svg(_theta, _out, _N{''.join(', ' + a for a in loop.args)}):"
     load = [f"    _x{j} = _theta[{j}]" for j in range(loop.p)]
     store = [f"    _out[{j}] = _g{j}" for j in range(loop.p)]
     return "\n".join([head, *load, *loop.lines, *store, "    return _acc"]) + "\n"
 
 
-def compiled_value_and_grad(program: DataProgram) -> tuple[str, Callable]:
-    """(source, jitted ``_svg``) for ``program``, cached per expression, parameters and data symbols."""
+def compiled_value_and_grad(program: DataProgram) -> tuple[str, Callable, tuple[int, ...]]:
+    """(source, jitted ``_svg``, the columns it reads) for ``program``, cached per expression,
+    parameters and data symbols."""
     key = (program.expr, program.params, program.data)
     if key not in _CACHE:
-        source = value_and_grad_source(program)
-        _CACHE[key] = (source, jit_source(source, "_svg"))
+        loop = sample_loop(program, "    ")
+        source = value_and_grad_source(loop)
+        _CACHE[key] = (source, jit_source(source, "_svg"), loop.columns)
     return _CACHE[key]
 
 
 def numba_sum_value_and_grad(bound: BoundData) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     """θ -> (Σ_i e_i(θ), its gradient) on ``bound``'s samples, from one numba-compiled pass over them."""
-    source, fn = compiled_value_and_grad(bound.program)
-    arrays, n, p = bound_arrays(bound), bound.n, len(bound.program.params)
+    source, fn, columns = compiled_value_and_grad(bound.program)
+    arrays, n, p = bound_arrays(bound, columns), bound.n, len(bound.program.params)
 
     def sum_value_and_grad(theta) -> tuple[float, np.ndarray]:
         out = np.empty(p)

@@ -17,19 +17,19 @@ import numpy as np
 from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.bound import BoundData, DataProgram
-from symgd.numeric.bound_numba import bound_arrays, jit_source, sample_loop
+from symgd.numeric.bound_numba import SampleLoop, bound_arrays, jit_source, sample_loop
 from symgd.numeric.fused import STATUS, FusedResult, _rule_lines
 from symgd.numeric.rule import ElementwiseRule
 
 
-def loop_source(program: DataProgram, rule: ElementwiseRule) -> str:
-    """Source of ``_loop(_theta, _last, _hist, _steps, _tol2, _check, _rec, _N, arrays...)``.
+def loop_source(loop: SampleLoop, rule: ElementwiseRule) -> str:
+    """Source of ``_loop(_theta, _last, _hist, _steps, _tol2, _check, _rec, _N, columns...)`` around the
+    per-sample ``loop`` (built with an indent of 8 spaces).
 
     Runs descent from ``_theta``; writes the last checked finite iterate into ``_last`` and history rows
     (step, value, grad norm, θ...) into ``_hist``; returns (k, status code, its step, value, grad norm²,
     rows written)."""
     ind = "    "
-    loop = sample_loop(program, ind * 2)
     p = loop.p
     xs = [f"_x{j}" for j in range(p)]
     # the per-coordinate rule lines of the fused scalar loops (same names: _g{j}, _s{slot}_{j}, _t)
@@ -60,15 +60,17 @@ def loop_source(program: DataProgram, rule: ElementwiseRule) -> str:
     return "\n".join(src) + "\n"
 
 
-_CACHE: dict[tuple, tuple[str, Callable]] = {}
+_CACHE: dict[tuple, tuple[str, Callable, tuple[int, ...]]] = {}
 
 
-def compiled_loop(program: DataProgram, rule: ElementwiseRule) -> tuple[str, Callable]:
-    """(source, jitted ``_loop``) for ``program`` and ``rule``, cached (one numba compile per pair)."""
+def compiled_loop(program: DataProgram, rule: ElementwiseRule) -> tuple[str, Callable, tuple[int, ...]]:
+    """(source, jitted ``_loop``, the columns it reads) for ``program`` and ``rule``, cached (one numba
+    compile per pair)."""
     key = (program.expr, program.params, program.data, rule)
     if key not in _CACHE:
-        source = loop_source(program, rule)
-        _CACHE[key] = (source, jit_source(source, "_loop"))
+        loop = sample_loop(program, " " * 8)
+        source = loop_source(loop, rule)
+        _CACHE[key] = (source, jit_source(source, "_loop"), loop.columns)
     return _CACHE[key]
 
 
@@ -82,12 +84,12 @@ def numba_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     theta = np.array(theta0, dtype=np.float64).reshape(-1)
     if theta.shape != (p,):
         raise CompileError(f"theta0 has {theta.size} values for {p} parameters")
-    _, loop = compiled_loop(bound.program, rule)
+    _, loop, columns = compiled_loop(bound.program, rule)
     record_every = max(int(record_every), 0)
     hist = np.zeros(((steps // record_every + 2) if record_every else 1, 3 + p))
     last = theta.copy()
     k, status, lk, lval, lgn2, rows = loop(theta, last, hist, int(steps), float(tol) ** 2, int(check_every),
-                                           record_every, bound.n, *bound_arrays(bound))
+                                           record_every, bound.n, *bound_arrays(bound, columns))
     x = tuple(float(v) for v in last)
     history = [(int(r[0]), tuple(float(v) for v in r[3:]), float(r[1]), float(r[2])) for r in hist[:rows]]
     if record_every and (not history or history[-1][0] != lk):
