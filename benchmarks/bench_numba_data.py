@@ -79,8 +79,8 @@ def p4_gradient(n: int, quick: bool) -> dict[str, float]:
     if HAS_JAX:
         row["jax jit(value_and_grad) (us)"] = 1e6 * median_time(jax_fns.p4_grad(xv, yv, th), 7, number)
     return _ratios(row, "symgd numba value+gradient (us)",
-                   {"numba/numpy": "symgd numpy value+gradient (us)", "numba/hand": "hand-written numpy matrix form (us)",
-                    "numba/jax": "jax jit(value_and_grad) (us)"})
+                   {"numba/numpy": "symgd numpy value+gradient (us)",
+                    "numba/hand": "hand-written numpy matrix form (us)", "numba/jax": "jax jit(value_and_grad) (us)"})
 
 
 def p4_loop(quick: bool) -> dict[str, float]:

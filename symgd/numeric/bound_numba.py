@@ -33,19 +33,20 @@ from symgd.numeric.printers import POW_LIMIT
 class SampleLoop:
     """Printed per-sample loop of a DataProgram.
 
-    ``columns``: the data columns and hoisted features the loop reads (indices into ``BoundData.arrays``;
-    the arguments ``_A{c}``, in this order; only these, as numba's dispatch costs per argument). ``lines``: code that, given
-    locals ``_x0 .. _x{p-1}`` (θ) and ``_N`` (sample count), leaves Σe in ``_acc`` and Σ∂e/∂θ_j in
-    ``_g{j}``. Generated names start with an underscore; user symbols keep their names where safe.
+    ``columns``: the data columns and hoisted features the loop reads (indices into
+    ``BoundData.arrays``), passed as the arguments ``_A{c}`` in this order; only these, as numba's
+    dispatch costs per argument. ``lines``: code that, given locals ``_x0 .. _x{p-1}`` (θ) and ``_N``
+    (sample count), leaves Σe in ``_acc`` and Σ∂e/∂θ_j in ``_g{j}``. Generated names start with an
+    underscore; user symbols keep their names where safe.
     """
 
     p: int
     columns: tuple[int, ...]
+    lines: tuple[str, ...]
 
     @property
     def args(self) -> tuple[str, ...]:
         return tuple(f"_A{c}" for c in self.columns)
-    lines: tuple[str, ...]
 
 
 def reduced_expression(program: DataProgram) -> sympy.Expr:
