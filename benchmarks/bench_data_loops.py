@@ -2,8 +2,10 @@
 NumPy in place (out= buffers made once, ``bound_inplace``), and torch on the CPU.
 
 Models: exp decay a·exp(-b·x) + c (nonlinear in b) and the cubic fit forced onto the NumPy data loops
-(its default path is the quadratic form Hθ + b); torch runs the exp decay only. Adam, check every 10 steps. Figures are steps per
-second, the best of ``REPEATS`` runs, all in one process (ratios within a run are what counts).
+(its default path is the quadratic form Hθ + b); torch runs the exp decay only. Adam, a check every 10
+steps, no history rows (and, at N = 2,000, a row every step: there the in-place loop pays one more pass
+for the value). Figures are steps per second, the best of ``REPEATS`` runs, all in one process (ratios
+within a run are what counts).
 
     python benchmarks/bench_data_loops.py [--quick]
 """

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
 import sympy
 
 from symgd.calculus.graph import build_graph

@@ -90,13 +90,8 @@ class TorchBoundData(BoundData):
         """The same program bound to the samples ``index`` selects, on the same device."""
         torch = runtime.require_torch()
         idx = index if isinstance(index, slice) else torch.as_tensor(np.asarray(index), device=self.device)
-        first_table = len(self.program.data) + len(self.program.hoisted)
-        arrays = []
-        for k, a in enumerate(self.arrays):
-            if k >= first_table and (k - first_table) % 2 == 0:
-                arrays.append(a[:, idx].contiguous())  # Fᵀ tables: samples along axis 1
-            else:
-                arrays.append(a[idx] if a.ndim else a)
+        arrays = [a[:, idx].contiguous() if self.program.is_table(k) else a[idx] if a.ndim else a
+                  for k, a in enumerate(self.arrays)]
         n = len(np.arange(self.n)[index])
         return TorchBoundData(self.program, tuple(arrays), n, self.device, self.dtype)
 
@@ -122,10 +117,5 @@ def bind_torch(program: DataProgram, arrays: Mapping[str, Any], device: Any = No
     n = int(torch.broadcast_shapes(*(c.shape for c in cols))[0]) if cols and cols[0].ndim else 1
     hoist = torch_namespace(program, device, dtype)["hoist"]
     full = [torch.as_tensor(v, dtype=dtype, device=device).expand(n) for v in hoist(*cols)]
-    k = len(program.hoisted)
-    h, rest, tables = full[:k], full[k:], []
-    for block in program.blocks:
-        width = len(block.columns)
-        tables += [torch.stack(rest[:width], dim=0).contiguous(), rest[width].contiguous()]
-        rest = rest[width + 1:]
-    return TorchBoundData(program, (*cols, *h, *tables), n, device, dtype)
+    rest = program.layout(full, lambda vs: torch.stack(vs).contiguous(), lambda v: v.contiguous())
+    return TorchBoundData(program, (*cols, *rest), n, device, dtype)

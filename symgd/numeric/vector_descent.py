@@ -8,7 +8,6 @@ norm, finiteness) runs every ``check_every`` steps.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any

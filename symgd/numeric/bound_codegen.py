@@ -1,0 +1,115 @@
+"""Printing a data program: the generated ``make`` factory (values, summed value and gradient, Jacobian,
+gradient alone) for NumPy or torch, and the ``hoist`` function, from the one graph of the reduced
+per-sample expression (see ``bound.py`` for what is hoisted and which sums became feature tables).
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from symgd.calculus.graph import build_graph
+from symgd.numeric import runtime
+from symgd.numeric.codegen import code_names, program_from_graph, render_body
+
+
+def _square_base(out_node) -> sympy.Symbol | None:
+    """u when the output node is c·u² with u a node symbol."""
+    if out_node is None:
+        return None
+    _, rest = out_node.expr.as_coeff_Mul()
+    return rest.base if rest.is_Pow and rest.exp == 2 and rest.base.is_Symbol else None
+
+
+def _reduction(value_expr: str, out_node, rename) -> str:
+    """Σ over samples of the printed per-sample value: a dot product for c·u² outputs."""
+    square = _square_base(out_node)
+    if square is not None:
+        return f"_dotn({float(out_node.expr.as_coeff_Mul()[0])!r}, {rename.get(square, square).name}, n)"
+    return f"_red({value_expr}, n)"
+
+
+def _printed(reduced, inputs, backend: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Bodies and outputs of the four functions: values, svg (value first), jacobian, grad."""
+    if not inputs:
+        text = runtime.printer(backend).doprint(reduced)
+        return {"values": ([], [text]), "svg": ([], [f"_red({text}, n)"]), "jacobian": ([], []), "grad": ([], [])}
+    graph = build_graph(reduced, inputs)
+    program, value, grads = program_from_graph(graph)
+    out_node = graph.node(graph.output) if graph.nodes else None
+    square = _square_base(out_node)
+    # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
+    full = program.prune((square if square is not None else value, *grads))
+    rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
+    cache: dict = {}
+    body, outs = render_body(full, backend, rename, cache)
+    out = {"svg": (body, [_reduction(outs[0], out_node, rename), *outs[1:]])}
+    out["values"] = render_body(program.prune((value,)), backend, rename, cache)
+    out["jacobian"] = out["grad"] = render_body(program.prune(grads), backend, rename, cache)
+    return out
+
+
+def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> str:
+    """Generated factory ``make(n, data..., hoisted..., F0, f0, ...)`` returning the functions values,
+    sum_value_and_grad, jacobian and sum_grad (the gradient alone, for descent loops)."""
+    p = len(params)
+    direct = [q for q in params if q in reduced.free_symbols]
+    parts = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), backend)
+    args = ["n", *(d.name for d in data), *(h.name for h, _ in hoisted)]
+    args += [f"{t}{k}" for k in range(len(blocks)) for t in "Ff"]
+    theta = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
+    theta += [f"l{k} = {_select('theta', b, p)} @ F{k} + f{k}" for k, b in enumerate(blocks)]
+    grad, jac = [f"_g = _zeros({p})"], [f"_j = _zeros(n, {p})"]
+    for k, q in enumerate(direct):
+        grad.append(f"_g[{params.index(q)}] = _red({{{k}}}, n)")
+        jac.append(f"_j[:, {params.index(q)}] = {{{k}}}")
+    for k, b in enumerate(blocks):
+        grad.append(f"{_select('_g', b, p)} += _tdot(F{k}, {{{len(direct) + k}}})")
+        jac.append(f"_j[:, {list(b.index)}] += _col({{{len(direct) + k}}}) * F{k}.T")
+
+    def function(name: str, body: list[str], tail: list[str]) -> list[str]:
+        return [f"    def {name}(theta):", *("        " + t for t in theta + body + tail)]
+    vbody, vouts = parts["values"]
+    sbody, souts = parts["svg"]
+    lines = [f"def make({', '.join(args)}):", *function("values", vbody, [f"return _full({vouts[0]}, n)"])]
+    lines += function("sum_value_and_grad", sbody, [g.format(*souts[1:]) for g in grad]
+                      + [f"return {souts[0]}, _g"])
+    lines += function("jacobian", parts["jacobian"][0], [j.format(*parts["jacobian"][1]) for j in jac]
+                      + ["return _j"])
+    lines += function("sum_grad", parts["grad"][0], [g.format(*parts["grad"][1]) for g in grad] + ["return _g"])
+    lines.append("    return values, sum_value_and_grad, jacobian, sum_grad")
+    return "\n".join(lines) + "\n"
+
+
+def _select(name: str, block, p: int) -> str:
+    return name if block.index == tuple(range(p)) else f"{name}[{list(block.index)}]"
+
+
+def _red(v, n):
+    return float(np.sum(v)) if np.ndim(v) else float(v) * n
+
+
+def _dotn(c, u, n):
+    return c * float(u @ u) if np.ndim(u) else c * float(u * u) * n
+
+
+def _full(v, n):
+    return v if np.shape(v) == (n,) else np.full(n, v, dtype=float)
+
+
+def _tdot(table, g):
+    return table @ g if np.ndim(g) else g * table.sum(axis=1)
+
+
+def _col(g):
+    return g[:, None] if np.ndim(g) else g
+
+
+#: The helpers generated NumPy code calls (bound_torch has the torch twins).
+HELPERS = {"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
+           "_zeros": lambda *shape: np.zeros(shape)}
+
+
+def _hoist_source(data, features, backend: str) -> str:
+    printer = runtime.printer(backend)
+    return (f"def hoist({', '.join(d.name for d in data)}):\n"
+            f"    return ({''.join(printer.doprint(f) + ', ' for f in features)})\n")
