@@ -20,6 +20,9 @@ CASES = {
     "legendre": ((a + b * ((5 * (c + d * x) ** 3 - 3 * (c + d * x)) / 2) - y) ** 2, (a, b, c, d)),
     "huber_like": (sympy.sqrt(1 + (a * x + b - y) ** 2) - 1, (a, b)),
     "param_only_term": ((a - y) ** 2 + b**2, (a, b)),
+    # two linear sums over parameter subsets ({b, d} consecutive in no order, {a, c}): index arrays
+    "two_blocks": ((a * x + c * x**2 - y) ** 2 * sympy.exp(b) + (d * x + b * x**3) ** 2, (a, b, c, d)),
+    "consecutive_block": ((b * x + c * x**2 - y) ** 2 + sympy.sin(a) * d, (a, b, c, d)),
 }
 THETA = {2: np.array([0.3, -0.7]), 4: np.array([0.1, 0.9, -0.05, -0.12])}
 

@@ -35,13 +35,16 @@ def _torch_losses(t):
     return {
         "exp": lambda th: (th[0] * torch.exp(-th[1] * xs) + th[2] - ys) ** 2,
         "cubic": lambda th: (th[0] + th[1] * xs + th[2] * xs**2 + th[3] * xs**3 - ys) ** 2,
+        "blocks": lambda th: ((th[0] * xs + th[2] * xs**2 - ys) ** 2 * torch.exp(th[1])
+                              + (th[3] * xs + th[1] * xs**3) ** 2),
         "huber": lambda th: torch.sqrt(1 + ws * (th[0] * xs + th[1] - ys) ** 2) - 1 + 0.1 * th[0] ** 2,
     }
 
 
 CASES = {"exp": EXP, "cubic": CUBIC,
+         "blocks": ((a * x + c * x**2 - y) ** 2 * sympy.exp(b) + (d * x + b * x**3) ** 2, (a, b, c, d)),
          "huber": (sympy.sqrt(1 + w * (a * x + b - y) ** 2) - 1 + sympy.Rational(1, 10) * a**2, (a, b))}
-THETA = {"exp": [1.5, 0.5, 0.2], "cubic": [0.1, 0.2, -0.1, 0.01], "huber": [0.3, -0.2]}
+THETA = {"exp": [1.5, 0.5, 0.2], "blocks": [0.3, -0.2, 0.1, 0.4], "cubic": [0.1, 0.2, -0.1, 0.01], "huber": [0.3, -0.2]}
 
 
 @pytest.mark.parametrize("bind", ["to_torch", "bind_torch"])

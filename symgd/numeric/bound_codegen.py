@@ -64,13 +64,17 @@ def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> s
         jac.append(f"_j[:, {params.index(q)}] = {{{k}}}")
     for k, b in enumerate(blocks):
         grad.append(f"{_select('_g', b, p)} += _tdot(F{k}, {{{len(direct) + k}}})")
-        jac.append(f"_j[:, {list(b.index)}] += _col({{{len(direct) + k}}}) * F{k}.T")
+        cols = ":" if b.index == tuple(range(p)) else f"_i{k}"
+        jac.append(f"_j[:, {cols}] += _col({{{len(direct) + k}}}) * F{k}.T")
 
     def function(name: str, body: list[str], tail: list[str]) -> list[str]:
         return [f"    def {name}(theta):", *("        " + t for t in theta + body + tail)]
     vbody, vouts = parts["values"]
     sbody, souts = parts["svg"]
-    lines = [f"def make({', '.join(args)}):", *function("values", vbody, [f"return _full({vouts[0]}, n)"])]
+    # a block's parameter positions: a slice, or an index made once (a list would be copied to the
+    # device on every call)
+    index = [f"    _i{k} = _index({list(b.index)})" for k, b in enumerate(blocks) if b.index != tuple(range(p))]
+    lines = [f"def make({', '.join(args)}):", *index, *function("values", vbody, [f"return _full({vouts[0]}, n)"])]
     lines += function("sum_value_and_grad", sbody, [g.format(*souts[1:]) for g in grad]
                       + [f"return {souts[0]}, _g"])
     lines += function("jacobian", parts["jacobian"][0], [j.format(*parts["jacobian"][1]) for j in jac]
@@ -81,7 +85,15 @@ def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> s
 
 
 def _select(name: str, block, p: int) -> str:
-    return name if block.index == tuple(range(p)) else f"{name}[{list(block.index)}]"
+    k = block.symbol.name[1:]  # l0, l1, ...: the block's number
+    return name if block.index == tuple(range(p)) else f"{name}[_i{k}]"
+
+
+def _index(index: list[int]):
+    """A slice for consecutive positions (a view), else an index array."""
+    if index == list(range(index[0], index[-1] + 1)):
+        return slice(index[0], index[-1] + 1)
+    return np.array(index)
 
 
 def _red(v, n):
@@ -105,7 +117,7 @@ def _col(g):
 
 
 #: The helpers generated NumPy code calls (bound_torch has the torch twins).
-HELPERS = {"_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
+HELPERS = {"_index": _index, "_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
            "_zeros": lambda *shape: np.zeros(shape)}
 
 

@@ -32,7 +32,12 @@ def _helpers(torch, device, dtype) -> dict[str, Any]:
             return v if v.shape == (n,) else v.expand(n).clone()
         return torch.full((n,), float(v), dtype=dtype, device=device)
 
-    return {"_red": lambda v, n: v.sum() if nd(v) else v * n,
+    def index(ix):
+        if ix == list(range(ix[0], ix[-1] + 1)):
+            return slice(ix[0], ix[-1] + 1)
+        return torch.as_tensor(ix, device=device)
+
+    return {"_index": index, "_red": lambda v, n: v.sum() if nd(v) else v * n,
             "_dotn": lambda c, u, n: c * (u @ u) if nd(u) else c * (u * u) * n,
             "_full": full,
             "_tdot": lambda table, g: table @ g if nd(g) else g * table.sum(dim=1),
