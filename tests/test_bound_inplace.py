@@ -27,6 +27,8 @@ CASES = {  # name: (per-sample expression, parameters, θ)
                           (0.2, 0.1, -0.3, 0.8)),
     "powers": ((a * x) ** 5 + (1 + (b * x - 1) ** 2) ** sympy.Rational(3, 2) + 1 / (1 + (a * x) ** 2) ** 2
                + sympy.log(1 + b**2 * x**2), (a, b), (0.6, -0.4)),
+    "two_blocks": ((a * x + c * x**2 - y) ** 2 * sympy.exp(b) + (d * x + b * x**3) ** 2, (a, b, c, d),
+                   (0.3, -0.2, 0.1, 0.4)),
     "no_parameter_in_expr": (y * 1, (a,), (1.0,)),
 }
 RULES = [gd_rule(1e-3), momentum_rule(1e-3, 0.9), momentum_rule(1e-3, 0.9, dampening=0.2),
@@ -71,7 +73,7 @@ def test_inplace_rule_equals_its_expressions(rule):
 
 
 @pytest.mark.parametrize("rule", [RULES[0], RULES[2], RULES[3]], ids=lambda r: r.name)
-@pytest.mark.parametrize("name", ["exp_decay", "cubic", "weighted_huber", "block_and_scalars"])
+@pytest.mark.parametrize("name", ["exp_decay", "cubic", "weighted_huber", "block_and_scalars", "two_blocks"])
 def test_inplace_loop_equals_allocating_loop(name, rule):
     bound, _, _, theta = _bound(name)
     loop = dict(steps=200, tol=0.0, check_every=7, record_every=40)

@@ -16,6 +16,7 @@ import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.numeric import runtime
+from symgd.numeric.bound_codegen import _index
 from symgd.numeric.codegen import code_names, program_from_graph
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
@@ -202,7 +203,8 @@ def grad_source(program) -> str:
     head += [f"_l{k} = _np.empty(n)" for k in range(len(blocks))]
     body = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
     for k, b in enumerate(blocks):
-        sel = "theta" if b.index == tuple(range(p)) else f"theta[{list(b.index)}]"
+        sel = "theta" if b.index == tuple(range(p)) else f"theta[_i{k}]"
+        head += [] if sel == "theta" else [f"_i{k} = _index({list(b.index)})"]
         body.append(f"_np.matmul({sel}, F{k}, out=_l{k})")
         body += [f"_np.add(_l{k}, f{k}, out=_l{k})"] if b.offset != 0 else []
     inputs = tuple(direct) + tuple(b.symbol for b in blocks)
@@ -229,7 +231,7 @@ def grad_source(program) -> str:
 
 def _block_grad(em: Emitter, k: int, block, out, p: int) -> list[str]:
     """Fᵀ-table times the adjoint of the block's ℓ, added into the block's parameters."""
-    target = "_g[:]" if block.index == tuple(range(p)) else f"_g[{list(block.index)}]"
+    target = "_g[:]" if block.index == tuple(range(p)) else f"_g[_i{k}]"
     if not em.is_array(out):
         return [f"{target} += ({em.text(out)})*F{k}.sum(axis=1)"]
     scalar, arrays = sympy.S.One, out
@@ -272,6 +274,6 @@ def inplace_functions(bound, rule: ElementwiseRule) -> tuple[Callable[[Any], Any
     source = program.__dict__.get("_inplace_source")
     if source is None:
         source = program.__dict__["_inplace_source"] = grad_source(program)
-    grad = runtime.load(source, "numpy")["make"](bound.n, *bound.arrays)
+    grad = runtime.load(source, "numpy", extra={"_index": _index})["make"](bound.n, *bound.arrays)
     update = runtime.load(rule_source(rule, len(program.params)), "numpy")["make"]()
     return grad, update
