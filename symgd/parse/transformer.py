@@ -9,7 +9,7 @@ import sympy
 from lark import Token, Transformer, v_args
 
 from symgd.errors import BudgetError, ParseError
-from symgd.parse import budget
+from symgd.parse import budget, construct
 from symgd.parse.apply import FHead, Juxtaposition
 from symgd.parse.functions import FUNCTIONS, canonical
 from symgd.parse.messages import error_at
@@ -53,7 +53,7 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         if budget.float_power_exponent(base, exponent) > budget.MAX_FLOAT_EXPONENT:
             raise self.fail(pos, "this power would be a floating-point number beyond 10^"
                                  f"{budget.MAX_FLOAT_EXPONENT:,}", None, BudgetError)
-        return sympy.Pow(base, exponent)
+        return construct.power(base, exponent)
 
     def product(self, factors: list[sympy.Expr], pos: int) -> sympy.Expr:
         """``Mul(*factors)`` after checking SymPy will not merge long exact roots."""
@@ -61,7 +61,7 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
             raise self.fail(pos, "this product multiplies roots of long exact numbers; "
                                  f"their digits together exceed {budget.MAX_ROOT_DIGITS}",
                             "write a decimal point (2.0) for a floating-point value", BudgetError)
-        return sympy.Mul(*factors)
+        return construct.product(factors)
 
     def build(self, name: str, args: list[sympy.Expr], pos: int) -> sympy.Expr:
         """Call the allow-listed function ``name`` on ``args`` (arity checked)."""
@@ -188,7 +188,7 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         terms = [children[0]]
         for op, term in zip(children[1::2], children[2::2]):
             terms.append(term if op.value == "+" else -term)
-        return sympy.Add(*terms)
+        return construct.total(terms)
 
     def divide(self, top: sympy.Expr, bottom: sympy.Expr, pos: int) -> sympy.Expr:
         if bottom == 0:
