@@ -69,7 +69,12 @@ def rows(quick: bool) -> dict[str, float]:
                     / _best(lambda: _array_loop(bound, rule, theta0, rec, False), steps))
             if name == "exp":  # (the cubic on torch runs the quadratic form Hθ + b, not the data)
                 try:
+                    import torch
+
                     from symgd.numeric.bound_torch import to_torch
+                    # one intra-op thread, as OpenBLAS: on this loaded 2-core machine torch's two threads ran
+                    # elementwise ops at N = 200,000 15-60x slower than one (exp 5.7 ms against 0.32 ms)
+                    torch.set_num_threads(1)
                     tb = to_torch(bound)
                     out[f"{key} torch cpu steps/s"] = _best(
                         lambda: fused_data_minimize(tb, rule, theta0, steps, check_every=10), steps)

@@ -77,3 +77,19 @@ def test_converges_on_tolerance(cubic):
     best = np.linalg.lstsq(jac, YS, rcond=None)[0]
     assert r.status == "converged" and r.nit % 50 == 0 and r.grad_norm <= 1e-6
     np.testing.assert_allclose(r.x, best, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_loop_without_torch_says_how_to_install(cubic, monkeypatch):
+    import subprocess
+    import sys
+
+    from symgd.errors import BackendUnavailableError
+    code = "import sys, symgd.numeric.fused_data, symgd.numeric.bound_torch; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    for module in [m for m in sys.modules if m == "torch" or m.startswith("torch.")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setitem(sys.modules, "torch", None)
+    exp_bound = compile_data(*EXP_MODEL, (x, y)).bind({"x": XS, "y": YS})
+    for bound in (cubic, exp_bound):
+        with pytest.raises(BackendUnavailableError, match=r"symgd\[torch\]"):
+            fused_data_minimize(bound, GD, [0.0] * len(bound.program.params), 10, backend="torch")

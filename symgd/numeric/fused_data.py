@@ -3,11 +3,13 @@
 - A model linear in its parameters with a sum-of-squares loss (``BoundData.gram``): the summed loss is
   the quadratic form ½θᵀHθ + bᵀθ + c0 with H and b computed once per binding, so a step costs a p×p
   matrix-vector product. The quadratic form becomes an expression over θ and runs through the same
-  fused scalar loops as every scalar problem (python, or numba for long runs), or as a torch loop that
-  stays on the device and reads back to the host only every ``check_every`` steps.
-- Any other data problem: a loop over ``BoundData.sum_value_and_grad`` (one pass, dot products where
-  the structure allows) with the rule printed as array code; the gradient's own temporaries are the
-  only per-step allocations.
+  fused scalar loops as every scalar problem (python, or numba for long runs), or as a torch loop.
+- Any other data problem: NumPy, the gradient and the rule as out= code into buffers made once
+  (``bound_inplace``; no per-step allocation), or ``sum_value_and_grad`` each step where a history row
+  is due so often that value and gradient from one pass are cheaper; torch, the data program printed for
+  torch (``bound_torch``) on tensors bound once on the device.
+All of them run through the one driver ``stepper.run_steps``: on torch the loop stays on the device and
+reads back to the host only at check points (every ``check_every`` steps, rows, the last step).
 """
 from __future__ import annotations
 
@@ -112,16 +114,19 @@ def _torch_loop(bound, rule, theta0, device, dtype, loop: dict) -> FusedResult:
     if isinstance(bound, TorchBoundData):
         device, dtype = bound.device, bound.dtype
     torch, device, dtype = resolve(device, dtype)
-    gram = bound.gram()
-    tb = bound if gram is not None or isinstance(bound, TorchBoundData) else to_torch(bound, device, dtype)
     as_t = lambda v: torch.as_tensor(v, dtype=dtype, device=device)  # noqa: E731
+    gram = bound.gram()
     if gram is not None:
         h, b, c0 = as_t(gram[0]), as_t(gram[1]), float(gram[2])
         grad = lambda th: torch.addmv(b, h, th)  # noqa: E731
-        value = lambda snap, g: float(0.5 * (as_t(snap) @ (h @ as_t(snap))) + b @ as_t(snap)) + c0  # noqa: E731
+
+        def value(snap, g):
+            th = as_t(snap)
+            return float(0.5 * (th @ (h @ th)) + b @ th) + c0
     else:
-        grad = tb.sum_grad
-        value = lambda snap, g: float(tb.sum_value_and_grad(snap)[0])  # noqa: E731
+        data = bound if isinstance(bound, TorchBoundData) else to_torch(bound, device, dtype)
+        grad = data.sum_grad
+        value = lambda snap, g: float(data.sum_value_and_grad(snap)[0])  # noqa: E731
     theta = as_t(np.asarray(theta0, dtype=float))
     update = rule_function(rule, "torch", device, dtype)
     slots = [torch.full_like(theta, init) for init in rule.init]
