@@ -282,8 +282,8 @@ class ArrayCode:
             if not self.is_array(term):
                 parts.append(f"({self.text(term)})*{count}")
                 continue
-            coeff = sympy.Mul(*[f for f in sympy.Mul.make_args(term) if not self.is_array(f)])
-            arrays = [f for f in sympy.Mul.make_args(term) if self.is_array(f)]
+            coeff, array = self._split(term)
+            arrays = list(sympy.Mul.make_args(array))
             if len(arrays) == 1 and arrays[0].is_Pow and arrays[0].exp == 2:
                 arrays = [arrays[0].base] * 2
             if len(arrays) != 2 or any(f.is_Pow and f.exp.is_negative for f in arrays):
@@ -295,10 +295,17 @@ class ArrayCode:
             self.release(a)
             self.release(b)
         if rest:
-            op = self.lower(sympy.Add(*rest))
-            parts.append(self._scalar_line(f"{op.text}.sum()"))
+            coeff, body = (sympy.S.One, sympy.Add(*rest)) if len(rest) > 1 else self._split(rest[0])
+            op = self.lower(body)
+            parts.append(("" if coeff == 1 else f"({self.text(coeff)})*") + self._scalar_line(f"{op.text}.sum()"))
             self.release(op)
         return " + ".join(parts)
+
+    def _split(self, term: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        """``term`` as (scalar factor, array factor)."""
+        factors = sympy.Mul.make_args(term)
+        return (sympy.Mul(*[f for f in factors if not self.is_array(f)]),
+                sympy.Mul(*[f for f in factors if self.is_array(f)]))
 
     def _scalar_line(self, text: str) -> str:
         self.temps += 1
