@@ -280,3 +280,13 @@ def test_fixed_sizes_and_nonlinear_outer_equal_unrolled_sympy_diff(text, sizes, 
     values = {k: rng.uniform(0.2, 1.5, n) for k, n in lengths.items()}
     values.update({s.name: 0.7 for s in c.variables if s.name not in values})
     _check(c, text, sizes, values)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_lone_elements_without_sums_equal_sympy_diff(backend):
+    text = "x[0]^2 + x[1]*x[2] + a*x[2]"
+    convert = np.asarray
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        convert = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    _check(symgd_compile(text, backend=backend), text, {}, {"a": 0.3, "x": rng.uniform(-1, 1, 4)}, convert=convert)

@@ -43,6 +43,7 @@ class _Writer:
 
     def __init__(self, backend: str) -> None:
         self.printer = printer_for(backend)
+        self.buffered = backend == "numpy"  # ufunc calls into scratch buffers (else allocating lines)
         self.python = printer_for("python", int_literals=True)
         self.lines: list[str] = []
         self.slices: dict[tuple[int, int], str] = {}  # (sum, window) -> slice text, computed once
@@ -180,13 +181,10 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     """Source of one function (``kind``: value, grad or value_and_grad) over the problem's variables.
     With numpy, float constants are named in ``consts`` (value -> name; the caller defines them)."""
     want_value, want_grad = kind != "grad", kind != "value"
-    buffered = backend == "numpy"
-    consts = {} if consts is None else consts
     w = _Writer(backend)
     args = [v.name for v in problem.variables]
     for v in problem.variables:
-        conv = "float({0})" if buffered and v not in problem.vectors else \
-            "_asarray({0}, _f64)" if buffered else "_asarray({0})"
+        conv = "_asarray({0})" if not w.buffered else "_asarray({0}, _f64)" if v in problem.vectors else "float({0})"
         w.lines.append(f"{v.name} = {conv.format(v.name)}")
     problem, scalars, outer_in, (program, value, grads) = outer_program(problem, sizes, w)
     pruned = program.prune(((value,) if want_value else ()) + (tuple(grads) if want_grad else ()))
@@ -194,10 +192,10 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     for k, t in enumerate(problem.sums):
         if w.clamp(t.upper - t.lower + 1, f"_n{k}") != f"_n{k}":
             w.lines.append(f"_n{k} = {w.clamp(t.upper - t.lower + 1, f'_n{k}')}")
-    at = len(w.lines)
-    bodies = []
+    at, bodies = len(w.lines), []
     for k, t in enumerate(problem.sums):  # a sum's value is computed only where the outer code reads it
-        code = ArrayCode(w.lines, set(), f"_t{k}_", buffered, w.expr, _unary(w.printer), consts)
+        code = ArrayCode(w.lines, set(), f"_t{k}_", w.buffered, w.expr, _unary(w.printer),
+                         {} if consts is None else consts)
         val, adj = _body(t, k, scalars, w, t.symbol in needed, want_grad, code)
         if t.symbol in needed:
             w.lines.append(f"{t.symbol.name} = {code.reduce(val, f'_n{k}')}")
@@ -209,54 +207,32 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     w.program(pruned, rename)
     outs = [o.xreplace(rename) for o in pruned.outputs]
     value_text = w.expr(outs.pop(0)) if want_value else None
-    results = _scatter(problem, scalars, bodies, dict(zip(outer_in, outs)), w) if want_grad else []
-    header = []
-    counts = tuple(code.pool_size for code, _ in bodies)
-    if buffered and sum(counts):
-        names = [f"_t{k}_{j}" for k, c in enumerate(counts) for j in range(c)]
-        sizes_text = "".join(f"_n{k}, " for k in range(len(counts)))
-        w.lines.insert(at, f"{', '.join(names)}, = _S_{kind}.get(({sizes_text}))")
-        header.append(f"_S_{kind} = _Scratch({counts!r})")
+    results = _scatter(problem, bodies, dict(zip(outer_in, outs)), w) if want_grad else []
+    header = _scratch(w, at, [code for code, _ in bodies], kind)
     grad_text = f"({', '.join(results)},)" if results else "()"
     ret = {"value": value_text, "grad": grad_text, "value_and_grad": f"{value_text}, {grad_text}"}[kind]
     return "\n".join([*header, f"def {kind}({', '.join(args)}):", *("    " + line for line in w.lines),
                       f"    return {ret}"]) + "\n"
 
 
-def _scatter(problem, scalars, bodies, d_outer, w: _Writer) -> list[str]:
-    """Gradient lines: vectors through shifted slices (and single elements), scalars through sums.
-    With numpy the returned vector is a fresh zeroed array; its first window is written in place by
-    the last call of its expression, the others are added to it."""
+def _scratch(w: _Writer, at: int, codes: list[ArrayCode], kind: str) -> list[str]:
+    """Fetch the function's scratch buffers at line ``at`` (once the counts are known); returns the
+    module-level line that makes its per-thread ``Scratch``."""
+    counts = tuple(code.pool_size for code in codes)
+    if not w.buffered or not sum(counts):
+        return []
+    names = [f"_t{k}_{j}" for k, c in enumerate(counts) for j in range(c)]
+    w.lines.insert(at, f"{', '.join(names)}, = _S_{kind}.get(({''.join(f'_n{k}, ' for k in range(len(counts)))}))")
+    return [f"_S_{kind} = _Scratch({counts!r})"]
+
+
+def _scatter(problem, bodies, d_outer, w: _Writer) -> list[str]:
+    """Gradient lines: vectors through shifted slices (and single elements), scalars through sums."""
     names = []
     for v in problem.variables:
         target = f"_g_{v.name}"
         if v in problem.vectors:
-            buffered = bodies and bodies[0][0].buffered
-            length = "_L" if w.length_of == v.name else f"len({v.name})"
-            w.lines.append(f"{target} = _zeros({length})" if buffered else f"{target} = _zeros_like({v.name})")
-            first = True
-            for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
-                d_sum = d_outer.get(t.symbol, sympy.S.Zero)
-                for j, win in enumerate(t.windows):
-                    e = d_sum * adj[win.symbol] if win.base == v else sympy.S.Zero
-                    if e == 0:
-                        continue
-                    view = f"{target}[{_slice(win, t, k, j, w)}]"
-                    if not code.buffered:
-                        op = code.lower(e)
-                        w.lines.append(f"{view} += {op.text}")
-                    elif first:
-                        w.lines.append(f"_v = {view}")
-                        code.into(e, "_v")
-                        first, op = False, None
-                    else:
-                        op = code.lower(e)
-                        w.lines += [f"_v = {view}", f"_add(_v, {op.text}, _v)"]
-                    if op is not None:
-                        code.release(op)
-            for sym, base, idx in problem.elements:
-                if base == v:
-                    w.lines.append(f"{target}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
+            _scatter_vector(v, problem, bodies, d_outer, w)
         else:
             parts = [w.expr(d_outer.get(v, sympy.S.Zero))]
             for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
@@ -265,6 +241,32 @@ def _scatter(problem, scalars, bodies, d_outer, w: _Writer) -> list[str]:
             w.lines.append(f"{target} = {' + '.join(parts)}")
         names.append(target)
     return names
+
+
+def _scatter_vector(v, problem, bodies, d_outer, w: _Writer) -> None:
+    """With numpy the vector's gradient is a fresh zeroed array; its first window is written in place
+    by the last call of its expression, the others are added to it (torch: all added)."""
+    target = f"_g_{v.name}"
+    length = "_L" if w.length_of == v.name else f"len({v.name})"
+    w.lines.append(f"{target} = _zeros({length})" if w.buffered else f"{target} = _zeros_like({v.name})")
+    first = True
+    for k, (t, (code, adj)) in enumerate(zip(problem.sums, bodies)):
+        for j, win in enumerate(t.windows):
+            e = d_outer.get(t.symbol, sympy.S.Zero) * adj[win.symbol] if win.base == v else sympy.S.Zero
+            if e == 0:
+                continue
+            view = f"{target}[{_slice(win, t, k, j, w)}]"
+            if first and w.buffered:
+                w.lines.append(f"_v = {view}")
+                code.into(e, "_v")
+                first = False
+                continue
+            op = code.lower(e)
+            w.lines += [f"_v = {view}", f"_add(_v, {op.text}, _v)"] if w.buffered else [f"{view} += {op.text}"]
+            code.release(op)
+    for sym, base, idx in problem.elements:
+        if base == v:
+            w.lines.append(f"{target}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
 
 
 def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _Writer) -> tuple:
