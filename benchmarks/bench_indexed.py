@@ -3,9 +3,10 @@ hand-written NumPy rosen_der, at n = 10, 100, 1,000.
 
     python benchmarks/bench_indexed.py [--quick]
 
-The functions are timed in interleaved rounds (each round times every function once), so load that
-comes and goes on the shared machine falls on all of them alike; figures are medians over the rounds
-of the per-call time in µs, float64, one OpenBLAS thread (see run.py). Ratios are symgd / other.
+The functions are timed in interleaved rounds (each round times every function once, ~2 ms each), so
+load that comes and goes on the shared machine falls on all of them alike; figures are medians over
+the rounds of the per-call time in µs, float64, one OpenBLAS thread (see run.py). Ratios (symgd /
+other) are medians of the per-round ratios.
 """
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ def hand_rosen(x: np.ndarray) -> float:
     return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
 
 
-def _interleaved(fns: dict, rounds: int, budget: float = 2e-3) -> dict[str, float]:
-    """Median µs per call of each function, over ``rounds`` interleaved rounds of ~``budget`` s each."""
+def _interleaved(fns: dict, rounds: int, budget: float = 2e-3) -> dict[str, list[float]]:
+    """µs per call of each function in each of ``rounds`` interleaved rounds (~``budget`` s each)."""
     numbers = {}
     for name, fn in fns.items():  # calls per round: about ``budget`` seconds of each function
         t = time.perf_counter()
@@ -53,11 +54,12 @@ def _interleaved(fns: dict, rounds: int, budget: float = 2e-3) -> dict[str, floa
             for _ in range(n):
                 fn()
             times[name].append((time.perf_counter() - t) / n * 1e6)
-    return {name: statistics.median(v) for name, v in times.items()}
+    return times
 
 
 def p3_indexed(n: int, quick: bool) -> dict[str, float]:
-    """Per-call µs of symgd's grad / value / value_and_grad and the references, with ratios."""
+    """Median µs per call of symgd's grad / value / value_and_grad and the references; ratios are
+    medians of the per-round ratios (a round's functions ran within milliseconds of each other)."""
     compiled = symgd_compile(symgd.parse(ROSEN), backend="numpy")
     x = np.random.default_rng(0).uniform(-1.5, 1.5, n)
     want = hand_rosen_der(x)
@@ -71,13 +73,17 @@ def p3_indexed(n: int, quick: bool) -> dict[str, float]:
         fns.update({"scipy rosen_der": lambda: rosen_der(x), "scipy rosen": lambda: rosen(x)})
     except ImportError:
         pass
-    row = {f"{k} us": v for k, v in _interleaved(fns, 7 if quick else 31).items()}
-    grad = row["symgd numpy grad us"]
+    times = _interleaved(fns, 7 if quick else 31)
+    row = {f"{k} us": statistics.median(v) for k, v in times.items()}
+
+    def ratio(a: str, b: str) -> float:
+        return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
     for other in ("scipy rosen_der", "hand NumPy rosen_der"):
-        if f"{other} us" in row:
-            row[f"grad / {other}"] = grad / row[f"{other} us"]
-    row["grad / value"] = grad / row["symgd numpy value us"]
-    row["value_and_grad / value"] = row["symgd numpy value_and_grad us"] / row["symgd numpy value us"]
+        if other in times:
+            row[f"grad / {other}"] = ratio("symgd numpy grad", other)
+    row["grad / value"] = ratio("symgd numpy grad", "symgd numpy value")
+    row["value_and_grad / value"] = ratio("symgd numpy value_and_grad", "symgd numpy value")
     return row
 
 
