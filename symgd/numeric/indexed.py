@@ -63,7 +63,10 @@ class _Writer:
         text = self.index(e)
         if text in self.clamps:
             return self.clamps[text]
-        self.lines += [f"{name} = {text}", f"if {name} < 0: {name} = 0"]  # cheaper than a max() call
+        if e.is_Number:
+            self.lines.append(f"{name} = {max(int(e), 0)}")
+        else:
+            self.lines += [f"{name} = {text}", f"if {name} < 0: {name} = 0"]  # cheaper than a max() call
         self.clamps[text] = name
         return name
 
