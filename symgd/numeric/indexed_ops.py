@@ -71,7 +71,7 @@ class ArrayCode:
     """Lowers expressions over array symbols (the windows of one sum) into ``lines``."""
 
     def __init__(self, lines: list[str], arrays: set, prefix: str, buffered: bool,
-                 scalar: Callable[[sympy.Expr], str], unary: Callable[[sympy.Expr, str], str],
+                 scalar: Callable[[sympy.Expr], str], unary: Callable[[type, str], str],
                  consts: dict) -> None:
         self.lines, self.arrays, self.prefix, self.buffered = lines, set(arrays), prefix, buffered
         self.scalar, self.unary, self.consts = scalar, unary, consts
@@ -291,13 +291,13 @@ class ArrayCode:
                 continue
             a = self.lower(arrays[0])
             b = a if arrays[1] == arrays[0] else self.lower(arrays[1])
-            parts.append(("" if coeff == 1 else f"({self.text(coeff)})*") + self._scalar_line(f"_dot({a.text}, {b.text})"))
+            parts.append(self._scaled(coeff, self._scalar_line(f"_dot({a.text}, {b.text})")))
             self.release(a)
             self.release(b)
         if rest:
             coeff, body = (sympy.S.One, sympy.Add(*rest)) if len(rest) > 1 else self._split(rest[0])
             op = self.lower(body)
-            parts.append(("" if coeff == 1 else f"({self.text(coeff)})*") + self._scalar_line(f"{op.text}.sum()"))
+            parts.append(self._scaled(coeff, self._scalar_line(f"{op.text}.sum()")))
             self.release(op)
         return " + ".join(parts)
 
@@ -306,6 +306,9 @@ class ArrayCode:
         factors = sympy.Mul.make_args(term)
         return (sympy.Mul(*[f for f in factors if not self.is_array(f)]),
                 sympy.Mul(*[f for f in factors if self.is_array(f)]))
+
+    def _scaled(self, coeff: sympy.Expr, name: str) -> str:
+        return name if coeff == 1 else f"({self.text(coeff)})*{name}"
 
     def _scalar_line(self, text: str) -> str:
         self.temps += 1
