@@ -65,6 +65,25 @@ def test_total_matches_sympy_on_random_sums():
         assert same(total(terms), sympy.Add(*terms)), terms
 
 
+def _random_factor(rng: random.Random) -> sympy.Expr:
+    base = rng.choice(BASES[:7] + BASES[10:12])
+    atoms = [x, y, z, x**2, y**-1, sympy.sqrt(z), sympy.sin(y), sympy.Pow(base, rng.choice((2, -1, 3))),
+             sympy.pi, X[1], sympy.Integer(2)**x, base]
+    pick = rng.randrange(4)
+    if pick == 0:
+        return rng.choice(COEFFS[:10])
+    if pick == 1:
+        return rng.choice(atoms)
+    return sympy.Mul(rng.choice(COEFFS[:10]), *rng.sample(atoms, rng.randrange(1, 3)))
+
+
+def test_product_matches_sympy_on_random_products():
+    rng = random.Random(11)
+    for _ in range(400):
+        factors = [_random_factor(rng) for _ in range(rng.randrange(1, 5))]
+        assert same(product(factors), sympy.Mul(*factors)), factors
+
+
 def test_total_merges_like_terms_and_cancels():
     p = (x - y**2)**2
     terms = [3 * p, x, -3 * p, sympy.Integer(2), sympy.Float(0.5), -x, y]

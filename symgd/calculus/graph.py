@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.calculus.partials import local_partials
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError
+from symgd.parse.construct import power, product, scaled, total
 
 _RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
              "sec", "csc", "cot", "abs", "max", "min", "erf", "sum", "sqrt", "sign", "int", "float"}
@@ -157,7 +159,8 @@ class _Builder:
         if hit is not None:
             return hit
         if e.is_Add:
-            expr = sympy.Add(*(self._term(t) for t in e.args))
+            terms = [self._term(t) for t in e.args]
+            expr = e if all(t is a for t, a in zip(terms, e.args)) else total(terms)
         elif e.is_Mul:
             return self._mul(e)
         elif isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
@@ -166,7 +169,10 @@ class _Builder:
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
                                hint="indexed sums compile through symgd.numeric.indexed (give sizes=)")
         else:
-            expr = e.func(*(self.operand(a) for a in e.args))
+            ops = tuple(self.operand(a) for a in e.args)
+            # unchanged operands (x0 in (1 - x0)**2) keep e itself: no rebuild, no new assumptions
+            expr = e if all(o is a for o, a in zip(ops, e.args)) else \
+                power(*ops) if e.is_Pow else e.func(*ops)
         return self.make(e, expr)
 
     def make(self, definition: sympy.Expr, expr: sympy.Expr) -> sympy.Symbol:
@@ -188,7 +194,10 @@ class _Builder:
         c1, u = rest.as_coeff_Mul()
         if u.is_Mul:
             return c0 + self.node(rest) if c0 != 0 else self.node(rest)
-        inner = self.node(u) if c1 == 1 else c1 * self.node(u)
+        sym = self.node(u)
+        if sym is u:  # an input: the operand is arg itself (not rebuilt, so its assumptions stay cached)
+            return arg
+        inner = sym if c1 == 1 else scaled(c1, sym)
         return c0 + inner if c0 != 0 else inner
 
     def _condition(self, cond):
@@ -203,7 +212,7 @@ class _Builder:
         if term.is_number:
             return term
         coeff, rest = term.as_coeff_Mul()
-        return self.node(rest) if coeff == 1 else coeff * self.node(rest)
+        return self.node(rest) if coeff == 1 else scaled(coeff, self.node(rest))
 
     def _mul(self, e: sympy.Expr) -> sympy.Symbol:
         coeff, factors = e.as_coeff_mul()
@@ -223,60 +232,6 @@ class _Builder:
         if len(num) <= 1:
             return quotient
         return self.make(e, quotient * sympy.Mul(*(self.node(f) for f in num[1:])))
-
-
-def _partials(expr: sympy.Expr, inputs: Sequence[sympy.Symbol]) -> tuple[sympy.Expr, ...]:
-    """∂expr/∂s for each input symbol s of one elementary operation, one rule per kind of operation.
-
-    Operands are s, c + s or constants (the decomposition guarantees it), so the inner derivative of an
-    operand is 1 or 0. Functions use sympy's own derivative table (``fdiff``); sympy.diff on every node
-    would pay for the assumption system thousands of times. Derivatives of sign/Heaviside (DiracDelta)
-    are 0: the derivative almost everywhere, as torch and JAX define it.
-    """
-    if expr.is_Pow and expr.exp.is_Integer and len(inputs) == 1 and expr.base == inputs[0]:
-        return (expr.exp * expr.base ** (expr.exp - 1),)  # s**k, the commonest node of polynomials
-    if expr.is_Add:  # one pass over the terms: a sum with thousands of inputs stays linear
-        coeffs: dict = {}
-        for term in expr.args:
-            c, u = term.as_coeff_Mul()
-            if u in coeffs or u.is_Symbol:
-                coeffs[u] = coeffs.get(u, 0) + c
-        if all(s in coeffs for s in inputs) and len(coeffs) == len(inputs):
-            return tuple(sympy.sympify(coeffs[s]) for s in inputs)
-    return tuple(_clean(_partial(expr, s)) for s in inputs)
-
-
-def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
-    if e == s:
-        return sympy.S.One
-    if e.is_Add:
-        return sympy.Add(*(t.as_coeff_Mul()[0] for t in e.args if t.has(s)))
-    if e.is_Mul:
-        out = []
-        for k, f in enumerate(e.args):
-            if f.has(s):
-                rest = sympy.Mul(*(e.args[:k] + e.args[k + 1:]))
-                out.append(rest * _partial(f, s))
-        return sympy.Add(*out)
-    if e.is_Pow:
-        base, ex = e.args
-        out = []
-        if base.has(s):
-            out.append(ex * base ** (ex - 1) * _partial(base, s))
-        if ex.has(s):
-            out.append(e * sympy.log(base) * _partial(ex, s))
-        return sympy.Add(*out)
-    if isinstance(e, sympy.Piecewise):  # piecewise local partial; conditions are constant a.e.
-        return sympy.Piecewise(*((_partial(v, s), c) for v, c in e.args))
-    if isinstance(e, sympy.Abs):
-        return sympy.sign(e.args[0]) * _partial(e.args[0], s)
-    return sympy.Add(*(e.fdiff(k + 1) * _partial(a, s) for k, a in enumerate(e.args) if a.has(s)))
-
-
-def _clean(d: sympy.Expr) -> sympy.Expr:
-    if d.has(sympy.DiracDelta, sympy.Derivative):
-        d = d.replace(lambda a: isinstance(a, (sympy.DiracDelta, sympy.Derivative)), lambda a: sympy.S.Zero)
-    return d
 
 
 def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | None = None) -> Graph:
@@ -320,7 +275,7 @@ def _assemble(inputs, protos, out_sym, expr) -> Graph:
     for sym, body, definition in protos:
         # a node's inputs in evaluation order, so partials line up with a stable order
         ins = tuple(sorted((s for s in body.free_symbols if s in rank), key=rank.__getitem__))
-        ops.append((sym, body, ins, _partials(body, ins), definition))
+        ops.append((sym, body, ins, local_partials(body, ins), definition))
     contributions: dict[sympy.Symbol, list[sympy.Expr]] = {}
     output = out_sym
     if output.is_number:
@@ -331,10 +286,10 @@ def _assemble(inputs, protos, out_sym, expr) -> Graph:
     for sym, body, ins, parts, _ in reversed(ops):
         adj = adjoint.get(sym)
         if adj is None:
-            adj = adjoint[sym] = sympy.Add(*contributions.pop(sym, []))
+            adj = adjoint[sym] = total(contributions.pop(sym, []))
         for s, p in zip(ins, parts):
-            contributions.setdefault(s, []).append(adj if p == 1 else p if adj == 1 else adj * p)
-    nodes = [Node(v.name, v, (), (), sympy.Add(*contributions.get(v, [])), "input", v, v) for v in inputs]
+            contributions.setdefault(s, []).append(adj if p == 1 else p if adj == 1 else product([adj, p]))
+    nodes = [Node(v.name, v, (), (), total(contributions.get(v, [])), "input", v, v) for v in inputs]
     nodes += [Node(sym.name, body, tuple(s.name for s in ins), parts, adjoint[sym], "op", sym, definition)
               for sym, body, ins, parts, definition in ops]
     return Graph(tuple(inputs), tuple(nodes), output.name, expr)

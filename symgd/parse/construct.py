@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import sympy
 from sympy.core.add import _addsort
+from sympy.core.mul import _mulsort
 
 _I = sympy.I
 
@@ -58,15 +59,52 @@ def scaled(c: sympy.Expr, s: sympy.Expr) -> sympy.Expr:
     coefficient first; nothing else applies to one such factor with a finite coefficient.
     """
     if _plain_coefficient(c) and _single_factor(s):
-        return sympy.Mul._exec_constructor_postprocessors(sympy.Mul._from_args((c, s), True))
-    return sympy.Mul(c, s)
+        return _mul_from((c, s))
+    return product([c, s])
+
+
+def _mul_from(args) -> sympy.Expr:
+    return sympy.Mul._exec_constructor_postprocessors(sympy.Mul._from_args(args, True))
+
+
+def _split(factors: Sequence[sympy.Expr]):
+    """(numbers, single factors) of a product, or None where Mul.flatten could do more than collect
+    them (a sum to distribute over, a repeated base whose exponents add, numeric powers, ...)."""
+    numbers, singles, bases = [], [], set()
+    for f in factors:
+        for a in (f.args if f.is_Mul else (f,)):
+            if a.is_Number:
+                if not _finite_number(a):
+                    return None
+                numbers.append(a)
+                continue
+            if not (_single_factor(a) and a.is_commutative):
+                return None
+            base = a.base if a.is_Pow else a
+            if base in bases:
+                return None
+            bases.add(base)
+            singles.append(a)
+    return numbers, singles
 
 
 def product(factors: Sequence[sympy.Expr]) -> sympy.Expr:
-    """``sympy.Mul(*factors)``, with a number times one plain power built as :func:`scaled`."""
-    if len(factors) == 2 and factors[0].is_Number:
-        return scaled(factors[0], factors[1])
-    return sympy.Mul(*factors)
+    """``sympy.Mul(*factors)``: numbers times distinct symbols and powers (of symbols, or plain powers
+    of sums) are collected and sorted as Mul.flatten does, without rebuilding the powers; any other
+    product goes to ``sympy.Mul`` itself."""
+    split = _split(factors) if len(factors) > 1 else None
+    if split is None or not split[1]:
+        return sympy.Mul(*factors)
+    numbers, singles = split
+    coeff = sympy.S.One
+    for n in numbers:
+        coeff *= n
+    if coeff.is_zero:
+        return sympy.Mul(*factors)
+    _mulsort(singles)
+    if coeff is not sympy.S.One:
+        singles.insert(0, coeff)
+    return _mul_from(singles)
 
 
 def _simple_term(o: sympy.Expr) -> bool:
