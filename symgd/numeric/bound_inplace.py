@@ -205,7 +205,7 @@ def grad_source(program) -> str:
     for k, b in enumerate(blocks):
         sel = "theta" if b.index == tuple(range(p)) else f"theta[_i{k}]"
         head += [] if sel == "theta" else [f"_i{k} = _index({list(b.index)})"]
-        body.append(f"_np.matmul({sel}, F{k}, out=_l{k})")
+        body.append(f"_np.dot({sel}, F{k}, out=_l{k})")
         body += [f"_np.add(_l{k}, f{k}, out=_l{k})"] if b.offset != 0 else []
     inputs = tuple(direct) + tuple(b.symbol for b in blocks)
     if inputs:
@@ -239,7 +239,7 @@ def _block_grad(em: Emitter, k: int, block, out, p: int) -> list[str]:
         scalar = sympy.Mul(*(a for a in out.args if not em.is_array(a)))
         arrays = sympy.Mul(*(a for a in out.args if em.is_array(a)))
     lines, src, tmp = em.operand(arrays)
-    lines.append(f"_np.matmul(F{k}, {src}, out=_q{k})")
+    lines.append(f"_np.dot(F{k}, {src}, out=_q{k})")
     lines += [f"_np.multiply(_q{k}, {em.text(scalar)}, out=_q{k})"] if scalar != 1 else []
     em.pool.give(tmp) if tmp else None
     return lines + [f"{target} += _q{k}"]
