@@ -102,13 +102,20 @@ class TorchBoundData(BoundData):
 
 
 def to_torch(bound: BoundData, device: Any = None, dtype: Any = None) -> TorchBoundData:
-    """``bound``'s arrays (columns, hoisted features, tables) copied once to ``device`` as ``dtype``."""
+    """``bound``'s arrays (columns, hoisted features, tables) copied to ``device`` as ``dtype``: once per
+    binding, device and dtype (kept with ``bound``, so later loops on it upload nothing)."""
     torch, device, dtype = resolve(device, dtype)
     if isinstance(bound, TorchBoundData):
+        if (bound.device, bound.dtype) == (device, dtype):
+            return bound
         arrays = tuple(a.to(device=device, dtype=dtype) for a in bound.arrays)
-    else:
+        return TorchBoundData(bound.program, arrays, bound.n, device, dtype)
+    cache = bound.__dict__.setdefault("_torch", {})
+    key = (str(device), dtype)
+    if key not in cache:
         arrays = tuple(torch.as_tensor(np.array(a, dtype=float), dtype=dtype, device=device) for a in bound.arrays)
-    return TorchBoundData(bound.program, arrays, bound.n, device, dtype)
+        cache[key] = TorchBoundData(bound.program, arrays, bound.n, device, dtype)
+    return cache[key]
 
 
 def bind_torch(program: DataProgram, arrays: Mapping[str, Any], device: Any = None,
