@@ -21,6 +21,8 @@ EXPONENTS = [sympy.Integer(k) for k in (-3, -1, 0, 1, 2, 3)] + [sympy.Rational(1
                                                               sympy.Float(2.0), x]
 COEFFS = [sympy.Integer(k) for k in (-2, -1, 0, 1, 3)] + [sympy.Rational(3, 4), sympy.Float(0.5), sympy.Float(1.0),
                                                          sympy.Float(0.0), sympy.Float(-2.5), sympy.oo, sympy.nan]
+# Floats whose sums and products round differently in another order (SymPy's order must be kept)
+ROUNDING = [sympy.Float(v) for v in (0.1, 0.7, 1.3, 2.9, 1e-17, 3.3333333333333335)]
 
 
 def same(a: sympy.Expr, b: sympy.Expr) -> bool:
@@ -46,7 +48,7 @@ def test_scaled_and_product_match_sympy(c):
 
 def _random_term(rng: random.Random) -> sympy.Expr:
     pick = rng.randrange(9)
-    c = rng.choice(COEFFS[:10])
+    c = rng.choice(COEFFS[:10] + ROUNDING)
     base = rng.choice(BASES[:7] + BASES[10:12])
     atoms = [x, y, z, x**2, sympy.sin(y), sympy.Pow(base, rng.choice((2, -1, 3))), sympy.pi, X[1]]
     if pick == 0:
@@ -60,7 +62,7 @@ def _random_term(rng: random.Random) -> sympy.Expr:
 
 def test_total_matches_sympy_on_random_sums():
     rng = random.Random(5)
-    for _ in range(400):
+    for _ in range(500):
         terms = [_random_term(rng) for _ in range(rng.randrange(1, 9))]
         assert same(total(terms), sympy.Add(*terms)), terms
 
@@ -71,17 +73,30 @@ def _random_factor(rng: random.Random) -> sympy.Expr:
              sympy.pi, X[1], sympy.Integer(2)**x, base]
     pick = rng.randrange(4)
     if pick == 0:
-        return rng.choice(COEFFS[:10])
+        return rng.choice(COEFFS[:10] + ROUNDING)
     if pick == 1:
         return rng.choice(atoms)
-    return sympy.Mul(rng.choice(COEFFS[:10]), *rng.sample(atoms, rng.randrange(1, 3)))
+    return sympy.Mul(rng.choice(COEFFS[:10] + ROUNDING), *rng.sample(atoms, rng.randrange(1, 3)))
 
 
 def test_product_matches_sympy_on_random_products():
     rng = random.Random(11)
-    for _ in range(400):
-        factors = [_random_factor(rng) for _ in range(rng.randrange(1, 5))]
+    for _ in range(500):
+        factors = [_random_factor(rng) for _ in range(rng.randrange(1, 6))]
         assert same(product(factors), sympy.Mul(*factors)), factors
+
+
+def test_numbers_combine_in_sympys_order():
+    """Nested sums and products are expanded at the end of the queue, as flatten does: Float sums and
+    products taken in another order differ in the last digit."""
+    f = {v: sympy.Float(v) for v in (0.1, 0.5, 2.5, 2.9, 0.7, 3.3333333333333335, 1e-17)}
+    s = sympy.sin(y)
+    sums = [[x, x + s, -2 * s, f[0.1] * s, f[0.5] * sympy.pi, x**2 + x],
+            [f[0.1] * x, 3 * s, x**2 + x, f[1e-17] * z, -x, -f[2.5] * s]]
+    for terms in sums:
+        assert same(total(terms), sympy.Add(*terms))
+    factors = [f[3.3333333333333335] * x, f[2.9], f[0.7], 1 / (x + 2)]
+    assert same(product(factors), sympy.Mul(*factors))
 
 
 def test_total_merges_like_terms_and_cancels():

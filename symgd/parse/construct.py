@@ -71,21 +71,34 @@ def _split(factors: Sequence[sympy.Expr]):
     """(numbers, single factors) of a product, or None where Mul.flatten could do more than collect
     them (a sum to distribute over, a repeated base whose exponents add, numeric powers, ...)."""
     numbers, singles, bases = [], [], set()
-    for f in factors:
-        for a in (f.args if f.is_Mul else (f,)):
-            if a.is_Number:
-                if not _finite_number(a):
-                    return None
-                numbers.append(a)
-                continue
-            if not (_single_factor(a) and a.is_commutative):
+    for a in _flat(factors, "is_Mul"):
+        if a.is_Number:
+            if not _finite_number(a):
                 return None
-            base = a.base if a.is_Pow else a
-            if base in bases:
-                return None
-            bases.add(base)
-            singles.append(a)
+            numbers.append(a)
+            continue
+        if not (_single_factor(a) and a.is_commutative):
+            return None
+        base = a.base if a.is_Pow else a
+        if base in bases:
+            return None
+        bases.add(base)
+        singles.append(a)
     return numbers, singles
+
+
+def _flat(items: Sequence[sympy.Expr], nested: str) -> list[sympy.Expr]:
+    """``items`` with nested Muls (or Adds) expanded in the order flatten meets them: their args go to
+    the end of the queue, so numbers combine in SymPy's order (Float arithmetic is not associative)."""
+    seq, out, k = list(items), [], 0
+    while k < len(seq):
+        o = seq[k]
+        k += 1
+        if getattr(o, nested):
+            seq.extend(o.args)
+        else:
+            out.append(o)
+    return out
 
 
 def product(factors: Sequence[sympy.Expr]) -> sympy.Expr:
@@ -118,14 +131,10 @@ def total(terms: Sequence[sympy.Expr]) -> sympy.Expr:
     """``sympy.Add(*terms)``: SymPy's Add.flatten for numbers and simple terms (like terms merged,
     canonical order), rebuilding coefficient·term with :func:`scaled`; any other input goes to
     ``sympy.Add`` itself."""
-    seq = list(terms)
-    k = 0
-    while k < len(seq):  # nested sums are flattened, as Add.flatten does
-        if seq[k].is_Add:
-            seq[k:k + 1] = seq[k].args
-        else:
-            k += 1
-    if len(seq) <= 2 or not all(_finite_number(o) if o.is_Number else _simple_term(o) for o in seq):
+    if sum(t is not sympy.S.Zero for t in terms) <= 2:  # Add drops zeros, then has a 2-term path
+        return sympy.Add(*terms)
+    seq = _flat(terms, "is_Add")
+    if not all(_finite_number(o) if o.is_Number else _simple_term(o) for o in seq):
         return sympy.Add(*terms)
     coeff, collected = sympy.S.Zero, {}
     for o in seq:
