@@ -93,3 +93,30 @@ def test_torch_loop_without_torch_says_how_to_install(cubic, monkeypatch):
     for bound in (cubic, exp_bound):
         with pytest.raises(BackendUnavailableError, match=r"symgd\[torch\]"):
             fused_data_minimize(bound, GD, [0.0] * len(bound.program.params), 10, backend="torch")
+
+
+def test_numba_backend_for_general_data_problems_equals_numpy_loop():
+    pytest.importorskip("numba")
+    from symgd.numeric.rule import G, X, ElementwiseRule
+    a, b, c, x, y = sympy.symbols("a b c x y")
+    prog = compile_data((a * sympy.exp(-b * x) + c - y) ** 2, (a, b, c), (x, y))
+    xv = np.linspace(0, 4, 500)
+    bound = prog.bind({"x": xv, "y": 2 * np.exp(-0.3 * xv) + 0.5})
+    gd = ElementwiseRule("gd", (), (), (), X - 1e-4 * G)
+    fast = fused_data_minimize(bound, gd, [1.0, 0.1, 0.0], 200, backend="numba", record_every=50)
+    slow = fused_data_minimize(bound, gd, [1.0, 0.1, 0.0], 200, backend="numpy", record_every=50)
+    assert fast.x == pytest.approx(slow.x, rel=1e-10) and fast.nit == slow.nit == 200
+    assert [h[0] for h in fast.history] == [h[0] for h in slow.history] == [0, 50, 100, 150, 200]
+
+
+def test_auto_picks_numba_only_for_long_runs_without_parameter_functions(monkeypatch):
+    pytest.importorskip("numba")
+    from symgd.numeric import fused_data
+    a, b, x, y = sympy.symbols("a b x y")
+    xv = np.linspace(0, 1, 100)
+    exp_model = compile_data((a * sympy.exp(-b * x) - y) ** 2, (a, b), (x, y)).bind({"x": xv, "y": xv})
+    poly_loss = compile_data((a + b * sympy.tanh(x) - y) ** 4, (a, b), (x, y)).bind({"x": xv, "y": xv})
+    assert not fused_data.numba_pays(poly_loss, 10)  # 1,000 sample-steps: not worth a compile
+    monkeypatch.setattr(fused_data, "NUMBA_MIN_WORK", 0)
+    assert fused_data.numba_pays(poly_loss, 10)  # tanh of data only: hoisted, no libm call per sample
+    assert not fused_data.numba_pays(exp_model, 10)  # exp of a parameter: NumPy's vector exp is faster

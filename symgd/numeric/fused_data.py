@@ -58,6 +58,9 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     if backend == "torch" or isinstance(bound, TorchBoundData):
         return _torch_loop(bound, rule, theta0, device, dtype, loop)
     gram = bound.gram()
+    if gram is None and (backend == "numba" or (backend == "auto" and numba_pays(bound, steps))):
+        from symgd.numeric.bound_numba_loop import numba_data_minimize
+        return numba_data_minimize(bound, rule, theta0, steps, tol, check_every, record_every)
     if gram is None or backend == "numpy":
         return _array_loop(bound, rule, theta0, loop)
     h, b, c0 = gram
@@ -69,6 +72,22 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     r = fused_minimize(graph, rule, theta0, steps, tol, check_every, record_every, backend)
     history = [(k, x, v + c0, gn) for k, x, v, gn in r.history]
     return FusedResult(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
+
+
+#: backend="auto" compiles the numba data loop (1-2 s of jit) only for runs of at least this many
+#: sample-steps (steps × samples): about 2 s of the NumPy in-place loop at its ~5 ns a sample-step.
+NUMBA_MIN_WORK = 4e8
+
+
+def numba_pays(bound: BoundData, steps: int) -> bool:
+    """Whether auto should run the numba data loop: numba installed, a long run, and no elementary
+    function of the parameters per sample (numba calls libm's scalar exp/log per sample, 57 ns here,
+    where NumPy's vectorised ones cost 3.5 ns: benchmarks/bench_numba_data.py)."""
+    import importlib.util
+    if steps * bound.n < NUMBA_MIN_WORK or importlib.util.find_spec("numba") is None:
+        return False
+    params = set(bound.program.params)
+    return not any(f.args and params & f.free_symbols for f in bound.program.expr.atoms(sympy.Function))
 
 
 def _result(out: Outcome) -> FusedResult:
