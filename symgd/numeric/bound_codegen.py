@@ -28,13 +28,19 @@ def _reduction(value_expr: str, out_node, rename) -> str:
     return f"_red({value_expr}, n)"
 
 
-def _printed(reduced, inputs, backend: str) -> dict[str, tuple[list[str], list[str]]]:
-    """Bodies and outputs of the four functions: values, svg (value first), jacobian, grad."""
+def _printed(reduced, inputs, backend: str) -> tuple[dict[str, tuple[list[str], list[str]]], list[str]]:
+    """Bodies and outputs of the four functions (values, svg (value first), jacobian, grad), and per
+    gradient output its numeric factor as a prefix ("2.0*" or ""): a sum over the samples takes the
+    factor after reducing (Σ 2·l·F = 2·(F·l)), so no per-sample array is scaled."""
     if not inputs:
         text = runtime.printer(backend).doprint(reduced)
-        return {"values": ([], [text]), "svg": ([], [f"_red({text}, n)"]), "jacobian": ([], []), "grad": ([], [])}
+        return {"values": ([], [text]), "svg": ([], [f"_red({text}, n)"]), "jacobian": ([], []),
+                "grad": ([], [])}, []
     graph = build_graph(reduced, inputs)
     program, value, grads = program_from_graph(graph)
+    split = [g.as_coeff_Mul() for g in grads]
+    scales = [f"({float(c)!r})*" if c != 1 and c.is_Number and rest != 1 else "" for c, rest in split]
+    grads = tuple(rest if scale else g for (c, rest), scale, g in zip(split, scales, grads))
     out_node = graph.node(graph.output) if graph.nodes else None
     square = _square_base(out_node)
     # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
@@ -45,7 +51,7 @@ def _printed(reduced, inputs, backend: str) -> dict[str, tuple[list[str], list[s
     out = {"svg": (body, [_reduction(outs[0], out_node, rename), *outs[1:]])}
     out["values"] = render_body(program.prune((value,)), backend, rename, cache)
     out["jacobian"] = out["grad"] = render_body(program.prune(grads), backend, rename, cache)
-    return out
+    return out, scales
 
 
 def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> str:
@@ -53,19 +59,21 @@ def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> s
     sum_value_and_grad, jacobian and sum_grad (the gradient alone, for descent loops)."""
     p = len(params)
     direct = [q for q in params if q in reduced.free_symbols]
-    parts = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), backend)
+    parts, scales = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), backend)
     args = ["n", *(d.name for d in data), *(h.name for h, _ in hoisted)]
     args += [f"{t}{k}" for k in range(len(blocks)) for t in "Ff"]
     theta = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
-    theta += [f"l{k} = {_select('theta', b, p)} @ F{k} + f{k}" for k, b in enumerate(blocks)]
+    for k, b in enumerate(blocks):  # the offset added in place: no second per-sample temporary
+        theta += [f"l{k} = {_select('theta', b, p)} @ F{k}"] + ([f"l{k} += f{k}"] if b.offset != 0 else [])
     grad, jac = [f"_g = _zeros({p})"], [f"_j = _zeros(n, {p})"]
     for k, q in enumerate(direct):
-        grad.append(f"_g[{params.index(q)}] = _red({{{k}}}, n)")
-        jac.append(f"_j[:, {params.index(q)}] = {{{k}}}")
+        grad.append(f"_g[{params.index(q)}] = {scales[k]}_red({{{k}}}, n)")
+        jac.append(f"_j[:, {params.index(q)}] = {scales[k]}{{{k}}}")
     for k, b in enumerate(blocks):
-        grad.append(f"{_select('_g', b, p)} += _tdot(F{k}, {{{len(direct) + k}}})")
+        j = len(direct) + k
+        grad.append(f"{_select('_g', b, p)} += {scales[j]}_tdot(F{k}, {{{j}}})")
         cols = ":" if b.index == tuple(range(p)) else f"_i{k}"
-        jac.append(f"_j[:, {cols}] += _col({{{len(direct) + k}}}) * F{k}.T")
+        jac.append(f"_j[:, {cols}] += {scales[j]}_col({{{j}}}) * F{k}.T")
 
     def function(name: str, body: list[str], tail: list[str]) -> list[str]:
         return [f"    def {name}(theta):", *("        " + t for t in theta + body + tail)]
