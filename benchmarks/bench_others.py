@@ -17,7 +17,11 @@ HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def _torch():
+    """torch on one intra-op thread, like NumPy's OpenBLAS in run.py: on this loaded 2-core machine its
+    default two threads ran elementwise ops 15-60x slower (bench_data_loops.py), which would flatter symgd."""
     import torch
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
     return torch
 
 

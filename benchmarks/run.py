@@ -263,6 +263,14 @@ def p5(quick):
                          "symgd/torch": ("symgd gradient (us)", "torch autograd gradient (us)")})
 
 
+#: Focused benchmarks run after P1-P5 (each file also runs alone: python benchmarks/<file>.py).
+EXTRAS = {"P3 indexed NumPy beside scipy and hand-written (bench_indexed)": "bench_indexed",
+          "P3 unrolled preparation by stage (bench_prepare)": "bench_prepare",
+          "P4 numba data gradient and loop (bench_numba_data)": "bench_numba_data",
+          "P4-style data loops: NumPy in place, torch (bench_data_loops)": "bench_data_loops",
+          "P4 N=10^7 torch, CUDA when present (bench_gpu)": "bench_gpu"}
+
+
 def _table(results) -> str:
     lines = ["| problem | measure | value |", "|---|---|---|"]
 
@@ -288,6 +296,8 @@ def main(argv=None) -> int:
                "P3 Rosenbrock": p3, "P4 cubic fit of sin": p4, "P5 linear regression (4 points)": p5}
     for name, bench in benches.items():
         results[name] = bench(args.quick)
+    for name, module in EXTRAS.items():  # the focused benchmarks, each also runnable alone
+        results[name] = importlib.import_module(module).rows(args.quick)
     results["load average (1, 5, 15 min) at end"] = list(os.getloadavg())
     out = Path(__file__).parent / "results" / ("quick.json" if args.quick else "latest.json")
     out.parent.mkdir(exist_ok=True)
