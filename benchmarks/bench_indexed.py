@@ -20,6 +20,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import print_figures  # noqa: E402
+
 import symgd  # noqa: E402
 from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
 
@@ -96,14 +99,7 @@ def rows(quick: bool) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
-    load = os.getloadavg()[0]
-    figures = rows(quick)
-    width = max(map(len, figures), default=0)
-    print(f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; medians, float64")
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value:10.3f}")
-    return 0
+    return print_figures(rows, sys.argv[1:] if argv is None else argv, "10.3f")
 
 
 if __name__ == "__main__":

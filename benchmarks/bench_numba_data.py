@@ -11,7 +11,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # threaded BLAS is 10-100x slower on this loaded machine
 
-import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -21,23 +20,13 @@ import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_others import HAS_JAX, HAS_NUMBA, jax_fns  # noqa: E402
+from harness import median_time, print_figures  # noqa: E402
 
 from symgd.numeric.bound import compile_data  # noqa: E402
 from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
 from symgd.numeric.rule import G, X, ElementwiseRule  # noqa: E402
 
 STEPS, LR = 2000, 1e-6  # P4 GD at N = 2,000: lr = 1e-6 is stable (2·λmax(FFᵀ) ≈ 5.5e5 < 2/lr)
-
-
-def median_time(fn, repeat: int, number: int = 1) -> float:
-    """Median seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t) / number)
-    return statistics.median(times)
 
 
 def _first(fn) -> float:
@@ -178,14 +167,7 @@ def rows(quick: bool) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    quick = "--quick" in (sys.argv[1:] if argv is None else argv)
-    load = os.getloadavg()[0]
-    figures = rows(quick)
-    width = max(map(len, figures), default=0)
-    print(f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; medians, float64")
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value:12.4g}")
-    return 0
+    return print_figures(rows, sys.argv[1:] if argv is None else argv, "12.4g")
 
 
 if __name__ == "__main__":

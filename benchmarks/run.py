@@ -18,9 +18,7 @@ import importlib.util  # noqa: E402
 import math  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -28,6 +26,7 @@ import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, jax_fns, torch_fns  # noqa: E402
+from harness import median_time, timed  # noqa: E402
 
 import symgd  # noqa: E402
 from symgd.calculus.graph import build_graph  # noqa: E402
@@ -38,23 +37,6 @@ from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
 from symgd.numeric.rule import G, X, ElementwiseRule  # noqa: E402
 
 ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
-
-
-def median_time(fn, repeat: int, number: int = 1) -> float:
-    """Median seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t) / number)
-    return statistics.median(times)
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
 
 
 def p1(quick):

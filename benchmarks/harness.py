@@ -1,0 +1,36 @@
+"""The timing harness every benchmark here shares: medians of repeated runs, and the figure printout."""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from typing import Any, Callable
+
+
+def median_time(fn: Callable[[], Any], repeat: int, number: int = 1) -> float:
+    """Median seconds per call of ``fn`` over ``repeat`` runs of ``number`` calls."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t) / number)
+    return statistics.median(times)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """(what ``fn`` returned, seconds it took), for one-off costs such as compiling."""
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def print_figures(rows: Callable[[bool], dict[str, float]], argv: list[str], fmt: str = "12.4g") -> int:
+    """Run ``rows(quick)`` (``--quick`` in ``argv``) and print each figure with the load around it."""
+    load = os.getloadavg()[0]
+    figures = rows("--quick" in argv)
+    width = max(map(len, figures), default=0)
+    print(f"load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end; medians, float64")
+    for name, value in figures.items():
+        print(f"{name:<{width}}  {value:{fmt}}")
+    return 0
