@@ -18,7 +18,7 @@ from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.bound import BoundData, DataProgram
 from symgd.numeric.bound_numba import SampleLoop, bound_arrays, jit_source, sample_loop
-from symgd.numeric.fused import STATUS, FusedResult, _rule_lines
+from symgd.numeric.fused import STATUS, FusedResult, check_block, rule_lines
 from symgd.numeric.rule import ElementwiseRule
 
 
@@ -33,7 +33,7 @@ def loop_source(loop: SampleLoop, rule: ElementwiseRule) -> str:
     p = loop.p
     xs = [f"_x{j}" for j in range(p)]
     # the per-coordinate rule lines of the fused scalar loops (same names: _g{j}, _s{slot}_{j}, _t)
-    step_lines, coord_lines = _rule_lines(rule, xs, runtime.printer("python"))[:2]
+    step_lines, coord_lines, _ = rule_lines(rule, xs, runtime.printer("python"))
     slots = [f"_s{j}_{i} = {float(init)!r}" for j, init in enumerate(rule.init) for i in range(p)]
     gn2 = " + ".join(f"_g{j}*_g{j}" for j in range(p)) or "0.0"
     finite = " and ".join(["math.isfinite(_gn2)", "math.isfinite(_acc)", *(f"math.isfinite({x})" for x in xs)])
@@ -44,15 +44,8 @@ def loop_source(loop: SampleLoop, rule: ElementwiseRule) -> str:
            f"{ind}_lval = math.nan", f"{ind}_lgn2 = math.nan",
            f"{ind}while True:", *loop.lines,
            f"{ind*2}if _k % _check == 0 or _k == _steps or (_rec > 0 and _k % _rec == 0):",
-           f"{ind*3}_gn2 = {gn2}",
-           f"{ind*3}if not ({finite}):", f"{ind*4}_status = 1", f"{ind*4}break",
-           *(f"{ind*3}_last[{j}] = {x}" for j, x in enumerate(xs)),
-           f"{ind*3}_lk = _k", f"{ind*3}_lval = _acc", f"{ind*3}_lgn2 = _gn2",
-           f"{ind*3}if _rec > 0 and _k % _rec == 0:",
-           f"{ind*4}_hist[_rows, 0] = _k", f"{ind*4}_hist[_rows, 1] = _acc",
-           f"{ind*4}_hist[_rows, 2] = math.sqrt(_gn2)",
-           *(f"{ind*4}_hist[_rows, {3 + j}] = {x}" for j, x in enumerate(xs)), f"{ind*4}_rows += 1",
-           f"{ind*3}if _gn2 <= _tol2:", f"{ind*4}_status = 0", f"{ind*4}break",
+           *(ind * 3 + c for c in check_block(xs, gn2, finite, [*(f"_last[{j}] = {x}" for j, x in enumerate(xs)),
+                                                                "_lval = _acc"], "_acc", "_hist", "_rec", "_tol2")),
            f"{ind*2}if _k >= _steps:", f"{ind*3}break",
            f"{ind*2}_k += 1", f"{ind*2}_t = float(_k)",
            *(ind * 2 + line for line in step_lines + coord_lines),

@@ -38,7 +38,7 @@ class FusedResult:
     history: list[tuple[int, tuple[float, ...], float, float]]
 
 
-def _rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str], int]:
+def rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str], int]:
     """Per-step lines (depending on t only, emitted once a step), per-coordinate update lines, and
     their operation count."""
     slots = rule.slot_symbols()
@@ -84,7 +84,7 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     gbody, gouts = render_body(gprog, "python", grename)
     vbody, vouts = render_body(vprog, "python", rename)
     grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts) if o != f"_g{i}"]
-    step_lines, coord_lines, rule_ops = _rule_lines(rule, xs, printer)
+    step_lines, coord_lines, rule_ops = rule_lines(rule, xs, printer)
     composed = composed_step(graph, rule, xs, printer, rule_ops + count_ops([e for _, e in gprog.lines]))
     slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
     gn2 = " + ".join(f"_g{i}*_g{i}" for i in range(n)) or "0.0"
@@ -99,14 +99,9 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     # with a composed step the gradient lines run only at the check points, at the top of each pass
     step = step_lines + (composed if composed else coord_lines + grad)
     body = ([] if composed else grad) + ["while True:", *(ind + g for g in (grad if composed else []))]
-    body += [f"{ind}_gn2 = {gn2}", f"{ind}_xs = {xsum}",
-            f"{ind}if not (_gn2 < _inf) or not (_xs - _xs == 0.0):", f"{ind*2}_status = 1", f"{ind*2}break",
-            *(f"{ind}_l{i} = {x}" for i, x in enumerate(xs)), f"{ind}_lk = _k", f"{ind}_lgn2 = _gn2",
-            f"{ind}if record_every > 0 and _k % record_every == 0:",
-            f"{ind*2}hist[_rows, 0] = _k", f"{ind*2}hist[_rows, 1] = value({', '.join(xs)})",
-            f"{ind*2}hist[_rows, 2] = math.sqrt(_gn2)",
-            *(f"{ind*2}hist[_rows, {3 + i}] = {x}" for i, x in enumerate(xs)), f"{ind*2}_rows += 1",
-            f"{ind}if _gn2 <= tol2:", f"{ind*2}_status = 0", f"{ind*2}break",
+    check = check_block(xs, gn2, "_gn2 < _inf and _xs - _xs == 0.0", [f"_l{i} = {x}" for i, x in enumerate(xs)],
+                        f"value({', '.join(xs)})", "hist", "record_every", "tol2")
+    body += [f"{ind}_xs = {xsum}", *(ind + c for c in check),
             f"{ind}if _k >= steps:", f"{ind*2}break",
             f"{ind}_m = min(check_every, steps - _k)",
             f"{ind}if record_every > 0:", f"{ind*2}_m = min(_m, record_every - _k % record_every)",
@@ -121,6 +116,21 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     src.append(f"{ind}return ({', '.join(xs)}{',' if n else ''} _k, _status, ({last}{',' if n else ''}), "
                f"_lk, _lgn2, _rows)")
     return "\n".join(src) + "\n"
+
+
+def check_block(xs: list[str], gn2: str, finite: str, keep: list[str], value: str, hist: str, rec: str,
+                tol2: str) -> list[str]:
+    """The stopping test of a generated loop (shared by the scalar and the numba data loops): the
+    squared gradient norm, "nonfinite" unless ``finite``, the last finite iterate kept by ``keep``, a
+    history row (step, ``value``, grad norm, x...) every ``rec`` steps, "converged" below ``tol2``."""
+    ind = "    "
+    return [f"_gn2 = {gn2}", f"if not ({finite}):", f"{ind}_status = 1", f"{ind}break",
+            *keep, "_lk = _k", "_lgn2 = _gn2",
+            f"if {rec} > 0 and _k % {rec} == 0:",
+            f"{ind}{hist}[_rows, 0] = _k", f"{ind}{hist}[_rows, 1] = {value}",
+            f"{ind}{hist}[_rows, 2] = math.sqrt(_gn2)",
+            *(f"{ind}{hist}[_rows, {3 + i}] = {x}" for i, x in enumerate(xs)), f"{ind}_rows += 1",
+            f"if _gn2 <= {tol2}:", f"{ind}_status = 0", f"{ind}break"]
 
 
 #: Steps written out per pass of the python loop's inner ``for`` (its per-iteration cost is shared),
@@ -142,7 +152,7 @@ def _uses_t(rule: ElementwiseRule) -> bool:
 
 def _steps(step: list[str], uses_t: bool, unroll: int, ind: str) -> list[str]:
     """The inner loop running ``_m`` steps: ``unroll`` copies of one step per pass, then the rest."""
-    one = ([f"_k += 1", "_t = float(_k)"] if uses_t else []) + step
+    one = (["_k += 1", "_t = float(_k)"] if uses_t else []) + step
     after = [] if uses_t else [f"{ind}_k += _m"]
     if unroll <= 1:
         return [f"{ind}for _i in range(_m):", *(ind * 2 + line for line in one)] + after
