@@ -19,8 +19,8 @@ BASES = [x + y, x - y**2, 1 - x, x + 2, 2 * x - 3 * y + z, x + _I, x + 2 * _I * 
          x + sympy.oo, -x - y, x * y + 1, sympy.pi + x, X[0] - X[1]]
 EXPONENTS = [sympy.Integer(k) for k in (-3, -1, 0, 1, 2, 3)] + [sympy.Rational(1, 2), sympy.Rational(-3, 2),
                                                               sympy.Float(2.0), x]
-COEFFS = [sympy.Integer(k) for k in (-2, -1, 0, 1, 3)] + [sympy.Rational(3, 4), sympy.Float(0.5), sympy.Float(1.0),
-                                                         sympy.Float(0.0), sympy.Float(-2.5), sympy.oo, sympy.nan]
+COEFFS = [sympy.Integer(k) for k in (-2, -1, 0, 1, 3)] + [sympy.Rational(3, 4)] + \
+    [sympy.Float(v) for v in (0.5, 1.0, 0.0, -2.5)] + [sympy.oo, sympy.nan]
 # Floats whose sums and products round differently in another order (SymPy's order must be kept)
 ROUNDING = [sympy.Float(v) for v in (0.1, 0.7, 1.3, 2.9, 1e-17, 3.3333333333333335)]
 

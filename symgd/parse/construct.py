@@ -13,7 +13,7 @@ would build (``tests/test_parse_construct.py`` checks them against SymPy's own c
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sympy
 from sympy.core.add import _addsort
@@ -71,7 +71,7 @@ def _split(factors: Sequence[sympy.Expr]):
     """(numbers, single factors) of a product, or None where Mul.flatten could do more than collect
     them (a sum to distribute over, a repeated base whose exponents add, numeric powers, ...)."""
     numbers, singles, bases = [], [], set()
-    for a in _flat(factors, "is_Mul"):
+    for a in _flat(factors, lambda o: o.is_Mul):
         if a.is_Number:
             if not _finite_number(a):
                 return None
@@ -87,14 +87,14 @@ def _split(factors: Sequence[sympy.Expr]):
     return numbers, singles
 
 
-def _flat(items: Sequence[sympy.Expr], nested: str) -> list[sympy.Expr]:
+def _flat(items: Sequence[sympy.Expr], nested: Callable[[sympy.Expr], bool]) -> list[sympy.Expr]:
     """``items`` with nested Muls (or Adds) expanded in the order flatten meets them: their args go to
     the end of the queue, so numbers combine in SymPy's order (Float arithmetic is not associative)."""
     seq, out, k = list(items), [], 0
     while k < len(seq):
         o = seq[k]
         k += 1
-        if getattr(o, nested):
+        if nested(o):
             seq.extend(o.args)
         else:
             out.append(o)
@@ -133,7 +133,7 @@ def total(terms: Sequence[sympy.Expr]) -> sympy.Expr:
     ``sympy.Add`` itself."""
     if sum(t is not sympy.S.Zero for t in terms) <= 2:  # Add drops zeros, then has a 2-term path
         return sympy.Add(*terms)
-    seq = _flat(terms, "is_Add")
+    seq = _flat(terms, lambda o: o.is_Add)
     if not all(_finite_number(o) if o.is_Number else _simple_term(o) for o in seq):
         return sympy.Add(*terms)
     coeff, collected = sympy.S.Zero, {}
