@@ -16,6 +16,7 @@ import sympy
 
 from symgd.calculus.graph import Graph, Node
 from symgd.numeric.printers import for_code, printer_for
+from symgd.parse import construct
 
 _HALF = sympy.S.Half
 
@@ -81,7 +82,7 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
     terms: dict[str, list[sympy.Expr]] = {graph.output: [sympy.S.One]}
     backward, resolved = [], {}
     for node in reversed(graph.nodes):
-        total = sympy.Add(*terms.pop(node.name, []))
+        total = construct.total(terms.pop(node.name, []))  # SymPy's Add, without its redundant queries
         if total.is_Atom or _is_scale(total):
             # a number, another adjoint or c·(another adjoint): no line of its own; consumers fold c
             # into their own constants (-d_l · 2x → -2·d_l·x), so the gradient runs fewer lines
@@ -99,7 +100,8 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
             else:
                 local = _reuse(node, partial, by_name[name].symbol)
                 local = local if arithmetic else for_code(local)
-            terms.setdefault(name, []).append(adj if local == 1 else local if adj == 1 else adj * local)
+            terms.setdefault(name, []).append(adj if local == 1 else local if adj == 1 else
+                                              construct.product([adj, local]))
     value = by_name[graph.output].symbol
     grads = tuple(resolved[v.name] for v in graph.inputs)
     program = Program(graph.inputs, tuple(lines + backward), (value, *grads))

@@ -88,14 +88,24 @@ def float_power_exponent(base: sympy.Expr, exponent: sympy.Expr) -> float:
 
 
 def beyond_float_range(arg: sympy.Expr) -> bool:
-    """A floating-point number outside float64's range: functions of it (exp, tan) can take mpmath
-    minutes (argument reduction to ~10^6 digits), and no numeric backend could use it anyway."""
-    if not isinstance(arg, sympy.Float):
+    """A number outside float64's range: a Float, or an exact number such as sinh(10^6) or 10^400.
+    Functions of it can take mpmath minutes (argument reduction to ~10^6 digits; SymPy's printer orders
+    the terms of exp(-sinh(1099999)) + 1 by evaluating them), and no numeric backend could use it anyway.
+    Infinities are left to SymPy, which treats them symbolically."""
+    if isinstance(arg, sympy.Float):
+        try:
+            return not math.isfinite(float(arg))
+        except OverflowError:
+            return True
+    if not isinstance(arg, sympy.Expr) or not arg.is_number or arg.has(*_INFINITE):
         return False
-    try:
-        return not math.isfinite(float(arg))
-    except OverflowError:
+    try:  # 5 digits: fast even for sinh(10^6) (an exponent, not a mantissa, is what grows)
+        return not math.isfinite(abs(complex(arg.evalf(5))))
+    except (OverflowError, TypeError, ValueError):
         return True
+
+
+_INFINITE = (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
 
 
 def root_digits(factors: list[sympy.Expr]) -> int:

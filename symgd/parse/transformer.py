@@ -81,7 +81,7 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
                 raise self.fail(pos, "a list in parentheses (a, b, ...) is only allowed as the "
                                      "bounds of sum", "write sum(body, i, a, b)")
         if any(budget.beyond_float_range(arg) for arg in args):
-            raise self.fail(pos, f"{name} of a floating-point number beyond the float64 range (about 1.8e308)",
+            raise self.fail(pos, f"{name} of a number beyond the float64 range (about 1.8e308)",
                             None, BudgetError)
         if key in ("sqrt", "cbrt"):
             return self.power(args[0], sympy.Rational(1, 2 if key == "sqrt" else 3), pos)
