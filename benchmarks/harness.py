@@ -18,6 +18,19 @@ def median_time(fn: Callable[[], Any], repeat: int, number: int = 1) -> float:
     return statistics.median(times)
 
 
+def interleaved(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each function, measured in alternation, round after round: on a machine
+    whose speed drifts (this one's halved within an hour at the same load), each round's ratio compares
+    like with like."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    return times
+
+
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     """(what ``fn`` returned, seconds it took), for one-off costs such as compiling."""
     t = time.perf_counter()
