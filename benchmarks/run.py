@@ -72,6 +72,10 @@ def p1(quick):
         loop, compile_s = jax_fns.p1_loop(steps, lr)
         row["jax fori_loop compile (s)"] = compile_s
         row["jax fori_loop (steps/s)"] = steps / median_time(loop, 9)
+    if HAS_JAX and HAS_NUMBA:  # the two compiled loops in alternation: one round compares like with like
+        times = interleaved({"numba": lambda: run("numba"), "jax": loop}, 31)
+        row["ratio numba/jax, median of interleaved rounds"] = statistics.median(
+            j / n for n, j in zip(times["numba"], times["jax"]))
     ratios = {"python/torch": ("symgd python fused (steps/s)", "torch autograd loop (steps/s)"),
               "python/sympy": ("symgd python fused (steps/s)", "sympy lambdify loop (steps/s)"),
               "numba/jax": ("symgd numba fused (steps/s)", "jax fori_loop (steps/s)"),
