@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import sympy
 
 from symgd.calculus.graph import Graph
+from symgd.errors import CompileError
+from symgd.numeric.printers import for_code
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
 #: Graphs with more nodes keep the separate gradient and update lines (the composed expressions are
@@ -58,10 +60,14 @@ def composed_step(graph: Graph, rule: ElementwiseRule, xs: Sequence[str], printe
         targets.append(x)
         exprs.append(rule.x_update.xreplace(per_step).xreplace(sub))
     copies = [f"_s{j}_{i} = _n{j}_{i}" for i in range(len(xs)) for j in range(len(slots))]
+    exprs = [for_code(e) for e in exprs]  # sec, coth, ... through the functions every backend has
     best = min((_shared(exprs), _shared([sympy.factor_terms(e) for e in exprs])), key=lambda c: c[0])
     if best[0] > GAIN * separate_ops:
         return None
-    return _assignments(*best[1], targets, printer) + copies
+    try:
+        return _assignments(*best[1], targets, printer) + copies
+    except CompileError:  # a function the printer lacks in this form: the separate lines print it
+        return None
 
 
 def _shared(exprs: list[sympy.Expr]) -> tuple[int, tuple]:
