@@ -74,3 +74,12 @@ def test_latex_writeup_of_deep_derivations_compiles(tmp_path, capsys):
     tex = capsys.readouterr().out
     assert "\\triangleright" in tex  # the levels past the fourth are indented by hand
     assert_compiles(tex, tmp_path)
+
+
+def test_echo_names_sizes_apart_from_variables(capsys):
+    assert main(["parse", ROSEN, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["variables"] == ["x"] and out["sizes"] == ["n"]
+    assert main(["parse", "n*sum(x[i]^2, i, 0, n-1)", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)  # n outside the sum is a variable too
+    assert out["variables"] == ["n", "x"] and "sizes" not in out

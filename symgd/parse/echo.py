@@ -25,17 +25,31 @@ def _definitions(program: Program) -> list[dict]:
             for name, (params, value) in program.definitions.items()]
 
 
+def size_symbols(expr: sympy.Expr) -> set:
+    """Symbols that appear only in the bounds of sums (the n of sum(.., i, 0, n-1)): sizes, not variables."""
+    sums = expr.atoms(sympy.Sum)
+    if not sums:
+        return set()
+    bounds = set().union(*(sympy.Tuple(*limit[1:]).free_symbols for s in sums for limit in s.limits))
+    bodies = expr.replace(lambda e: isinstance(e, sympy.Sum), lambda e: e.function)
+    return bounds - bodies.free_symbols
+
+
 def echo_dict(program: Program) -> dict:
-    """The echo as a JSON-ready dict (keys: input, expression, latex, pretty, variables, ...)."""
-    return {
+    """The echo as a JSON-ready dict (keys: input, expression, latex, pretty, variables, sizes, ...)."""
+    sizes = size_symbols(program.expr)
+    out = {
         "input": program.source,
         "expression": sympy.sstr(program.expr),
         "latex": sympy.latex(program.expr),
         "pretty": sympy.pretty(program.expr, use_unicode=True),
-        "variables": [v.name for v in program.variables],
+        "variables": [v.name for v in program.variables if v not in sizes],
         "definitions": _definitions(program),
         "notes": list(program.notes),
     }
+    if sizes:
+        out["sizes"] = sorted(s.name for s in sizes)
+    return out
 
 
 def _text(program: Program, width: int) -> str:
@@ -45,6 +59,8 @@ def _text(program: Program, width: int) -> str:
              "pretty:", textwrap.indent(data["pretty"], "  "),
              f"latex:       {data['latex']}",
              f"variables:   {', '.join(data['variables']) or '(none)'}"]
+    if data.get("sizes"):
+        lines.append(f"sizes:       {', '.join(data['sizes'])}   (give them with --size or sizes=)")
     if program.definitions:
         lines.append("definitions:")
         for name, (params, value) in program.definitions.items():
@@ -59,7 +75,7 @@ def _text(program: Program, width: int) -> str:
 
 def _latex(program: Program) -> str:
     lines = [f"% input: {' '.join(program.source.split())}",
-             f"% variables: {', '.join(v.name for v in program.variables) or '(none)'}"]
+             f"% variables: {', '.join(echo_dict(program)['variables']) or '(none)'}"]
     lines += [f"% note: {note}" for note in program.notes]
     for name, (params, value) in program.definitions.items():
         head = sympy.latex(sympy.Function(name)(*params)) if params else sympy.latex(sympy.Symbol(name))
