@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_others import HAS_JAX, HAS_NUMBA, jax_fns  # noqa: E402
+from bench_others import HAS_JAX, HAS_NUMBA, hand_numpy_p4, jax_fns  # noqa: E402
 from harness import median_time, print_figures  # noqa: E402
 
 from symgd.numeric.bound import compile_data  # noqa: E402
@@ -59,12 +59,8 @@ def p4_gradient(n: int, quick: bool) -> dict[str, float]:
     row = {"numba compile (s)": _first(lambda: svg(th)),
            "symgd numba value+gradient (us)": 1e6 * median_time(lambda: svg(th), 7, number),
            "symgd numpy value+gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, number)}
-    phi = np.stack([xv**0, xv, xv**2, xv**3], axis=1)  # features once, as a careful hand would
-
-    def hand_matrix():
-        r = phi @ th - yv
-        return r @ r, 2.0 * (r @ phi)
-    row["hand-written numpy matrix form (us)"] = 1e6 * median_time(hand_matrix, 7, number)
+    hand_matrix = hand_numpy_p4(xv, yv)
+    row["hand-written numpy matrix form (us)"] = 1e6 * median_time(lambda: hand_matrix(th), 7, number)
     if HAS_JAX:
         row["jax jit(value_and_grad) (us)"] = 1e6 * median_time(jax_fns.p4_grad(xv, yv, th), 7, number)
     return _ratios(row, "symgd numba value+gradient (us)",

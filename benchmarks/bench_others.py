@@ -16,6 +16,16 @@ HAS_JAX = importlib.util.find_spec("jax") is not None
 HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 
+def hand_numpy_p4(xv, yv):
+    """P4's value and gradient as a careful hand writes them in NumPy: features once, then the matrix form."""
+    phi = np.stack([xv**0, xv, xv**2, xv**3], axis=1)
+
+    def value_and_grad(th):
+        r = phi @ th - yv
+        return r @ r, 2.0 * (r @ phi)
+    return value_and_grad
+
+
 def _torch():
     """torch on one intra-op thread, like NumPy's OpenBLAS in run.py: on this loaded 2-core machine its
     default two threads ran elementwise ops 15-60x slower (bench_data_loops.py), which would flatter symgd."""

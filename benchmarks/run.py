@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, jax_fns, torch_fns  # noqa: E402
+from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, hand_numpy_p4, jax_fns, torch_fns  # noqa: E402
 from harness import interleaved, median_time, timed  # noqa: E402
 
 import symgd  # noqa: E402
@@ -195,12 +195,8 @@ def p4_size(prog, n, quick):
         gy = 2.0 * r
         return (r @ r), [gy.sum(), gy @ xv, gy @ xv**2, gy @ xv**3]
     row["hand-written numpy, naive (us)"] = 1e6 * median_time(hand, 7, number)
-    phi = np.stack([xv**0, xv, xv**2, xv**3], axis=1)  # features once, as a careful hand would
-
-    def hand_matrix():
-        r = phi @ th - yv
-        return r @ r, 2.0 * (r @ phi)
-    row["hand-written numpy value+gradient (us)"] = 1e6 * median_time(hand_matrix, 7, number)
+    hand_matrix = hand_numpy_p4(xv, yv)
+    row["hand-written numpy value+gradient (us)"] = 1e6 * median_time(lambda: hand_matrix(th), 7, number)
     if HAS_TORCH:
         row["torch autograd (us)"] = 1e6 * median_time(torch_fns.p4_grad(xv, yv, th), 7, number)
     if HAS_JAX:

@@ -33,22 +33,23 @@ def _np_common(*args: Any) -> Any:
     return np.empty(np.broadcast_shapes(*(np.shape(a) for a in args)))
 
 
+def _require(module: str, what: str, extra: str):
+    """``module`` imported, or a BackendUnavailableError naming the extra that installs it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise BackendUnavailableError(f"the {module} backend needs {what}",
+                                      hint=f"pip install 'symgd[{extra}]'") from exc
+
+
 def require_torch():
     """The torch module, or a BackendUnavailableError saying how to install it."""
-    try:
-        return importlib.import_module("torch")
-    except ImportError as exc:
-        raise BackendUnavailableError("the torch backend needs PyTorch",
-                                      hint="pip install 'symgd[torch]'") from exc
+    return _require("torch", "PyTorch", "torch")
 
 
 def require_numba():
     """The numba module, or a BackendUnavailableError saying how to install it."""
-    try:
-        return importlib.import_module("numba")
-    except ImportError as exc:
-        raise BackendUnavailableError("the numba backend needs numba",
-                                      hint="pip install 'symgd[fast]'") from exc
+    return _require("numba", "numba", "fast")
 
 
 def _torch_namespace(device: Any, dtype: Any) -> dict[str, Any]:
