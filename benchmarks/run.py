@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
+import c_reference  # noqa: E402
 from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, hand_numpy_p4, jax_fns, torch_fns  # noqa: E402
 from harness import interleaved, median_time, timed  # noqa: E402
 
@@ -72,10 +73,21 @@ def p1(quick):
         loop, compile_s = jax_fns.p1_loop(steps, lr)
         row["jax fori_loop compile (s)"] = compile_s
         row["jax fori_loop (steps/s)"] = steps / median_time(loop, 9)
-    if HAS_JAX and HAS_NUMBA:  # the two compiled loops in alternation: one round compares like with like
-        times = interleaved({"numba": lambda: run("numba"), "jax": loop}, 31)
-        row["ratio numba/jax, median of interleaved rounds"] = statistics.median(
-            j / n for n, j in zip(times["numba"], times["jax"]))
+    c_loop = c_reference.p1_loop(steps, lr)
+    if HAS_NUMBA:  # the compiled loops in alternation: one round compares like with like
+        loops = {"numba": lambda: run("numba")}
+        if HAS_JAX:
+            loops["jax"] = loop
+        if c_loop is not None:
+            loops["C"] = c_loop
+        times = interleaved(loops, 31)
+        if HAS_JAX:
+            row["ratio numba/jax, median of interleaved rounds"] = statistics.median(
+                j / n for n, j in zip(times["numba"], times["jax"]))
+        if c_loop is not None:
+            row["C loop, libm cos, interleaved (steps/s)"] = steps / statistics.median(times["C"])
+            row["ratio numba/C, median of interleaved rounds"] = statistics.median(
+                c / n for n, c in zip(times["numba"], times["C"]))
     ratios = {"python/torch": ("symgd python fused (steps/s)", "torch autograd loop (steps/s)"),
               "python/sympy": ("symgd python fused (steps/s)", "sympy lambdify loop (steps/s)"),
               "numba/jax": ("symgd numba fused (steps/s)", "jax fori_loop (steps/s)"),
