@@ -16,12 +16,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # threaded BLAS is 10-100x s
 
 import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import print_figures  # noqa: E402
+from harness import interleaved, print_figures, ratio_of_medians  # noqa: E402
 
 import symgd  # noqa: E402
 from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
@@ -42,24 +41,6 @@ def hand_rosen(x: np.ndarray) -> float:
     return float(np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2))
 
 
-def _interleaved(fns: dict, rounds: int, budget: float = 2e-3) -> dict[str, list[float]]:
-    """µs per call of each function in each of ``rounds`` interleaved rounds (~``budget`` s each)."""
-    numbers = {}
-    for name, fn in fns.items():  # calls per round: about ``budget`` seconds of each function
-        t = time.perf_counter()
-        fn()
-        numbers[name] = max(1, int(budget / max(time.perf_counter() - t, 1e-7)))
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            n = numbers[name]
-            t = time.perf_counter()
-            for _ in range(n):
-                fn()
-            times[name].append((time.perf_counter() - t) / n * 1e6)
-    return times
-
-
 def p3_indexed(n: int, quick: bool) -> dict[str, float]:
     """Median µs per call of symgd's grad / value / value_and_grad and the references; ratios are
     medians of the per-round ratios (a round's functions ran within milliseconds of each other)."""
@@ -76,17 +57,13 @@ def p3_indexed(n: int, quick: bool) -> dict[str, float]:
         fns.update({"scipy rosen_der": lambda: rosen_der(x), "scipy rosen": lambda: rosen(x)})
     except ImportError:
         pass
-    times = _interleaved(fns, 7 if quick else 31)
+    times = {k: [t * 1e6 for t in v] for k, v in interleaved(fns, 7 if quick else 31).items()}
     row = {f"{k} us": statistics.median(v) for k, v in times.items()}
-
-    def ratio(a: str, b: str) -> float:
-        return statistics.median(x / y for x, y in zip(times[a], times[b]))
-
     for other in ("scipy rosen_der", "hand NumPy rosen_der"):
         if other in times:
-            row[f"grad / {other}"] = ratio("symgd numpy grad", other)
-    row["grad / value"] = ratio("symgd numpy grad", "symgd numpy value")
-    row["value_and_grad / value"] = ratio("symgd numpy value_and_grad", "symgd numpy value")
+            row[f"grad / {other}"] = ratio_of_medians(times, "symgd numpy grad", other)
+    row["grad / value"] = ratio_of_medians(times, "symgd numpy grad", "symgd numpy value")
+    row["value_and_grad / value"] = ratio_of_medians(times, "symgd numpy value_and_grad", "symgd numpy value")
     return row
 
 

@@ -18,17 +18,31 @@ def median_time(fn: Callable[[], Any], repeat: int, number: int = 1) -> float:
     return statistics.median(times)
 
 
-def interleaved(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
-    """Seconds per call of each function, measured in alternation, round after round: on a machine
-    whose speed drifts (this one's halved within an hour at the same load), each round's ratio compares
-    like with like."""
+def interleaved(fns: dict[str, Callable[[], Any]], rounds: int, budget: float = 2e-3) -> dict[str, list[float]]:
+    """Seconds per call of each (fast) function in each of ``rounds`` interleaved rounds, each round
+    calling every function for about ``budget`` seconds (after one untimed call): pairs such as
+    gradient and value are compared within a round, so a change of machine speed between them cannot
+    make one look cheaper."""
+    numbers = {}
+    for name, fn in fns.items():  # calls per round: about ``budget`` seconds of each function
+        t = time.perf_counter()
+        fn()
+        numbers[name] = max(1, int(budget / max(time.perf_counter() - t, 1e-7)))
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
+            n = numbers[name]
+            fn()  # untimed: the first call after another library's pays for its evicted caches
             t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
+            for _ in range(n):
+                fn()
+            times[name].append((time.perf_counter() - t) / n)
     return times
+
+
+def ratio_of_medians(times: dict[str, list[float]], a: str, b: str) -> float:
+    """The median over rounds of a's time / b's time in the same round."""
+    return statistics.median(x / y for x, y in zip(times[a], times[b]))
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

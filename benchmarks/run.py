@@ -28,7 +28,7 @@ import sympy  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 import c_reference  # noqa: E402
 from bench_others import HAS_JAX, HAS_NUMBA, HAS_TORCH, hand_numpy_p4, jax_fns, torch_fns  # noqa: E402
-from harness import interleaved, median_time, timed  # noqa: E402
+from harness import interleaved, median_time, ratio_of_medians, timed  # noqa: E402
 
 import symgd  # noqa: E402
 from symgd.calculus.graph import build_graph  # noqa: E402
@@ -50,10 +50,11 @@ def p1(quick):
     row["symgd python compile (s)"] = timed(lambda: compile_loop(graph, gd, "python"))[1]
     run = lambda b: fused_minimize(graph, gd, [0.5, 0.4], steps, check_every=1000, backend=b)  # noqa: E731
     run("python")
-    times = interleaved({"symgd": lambda: run("python"), "hand": lambda: hand_p1(0.5, 0.4, steps)}, 15)
+    times = interleaved({"symgd": lambda: run("python"), "hand": lambda: hand_p1(0.5, 0.4, steps)}, 15,
+                              budget=0.02)
     row["symgd python fused (steps/s)"] = steps / statistics.median(times["symgd"])
     row["hand-written python loop (steps/s)"] = steps / statistics.median(times["hand"])
-    row["ratio python/hand-written python, median of interleaved rounds"] = statistics.median(
+    row["ratio python/hand-written python, interleaved rounds"] = statistics.median(
         h / s for s, h in zip(times["symgd"], times["hand"]))
     if HAS_NUMBA:
         row["symgd numba compile (s)"] = timed(lambda: run("numba"))[1]
@@ -82,11 +83,11 @@ def p1(quick):
             loops["C"] = c_loop
         times = interleaved(loops, 31)
         if HAS_JAX:
-            row["ratio numba/jax, median of interleaved rounds"] = statistics.median(
+            row["ratio numba/jax, interleaved rounds"] = statistics.median(
                 j / n for n, j in zip(times["numba"], times["jax"]))
         if c_loop is not None:
             row["C loop, libm cos, interleaved (steps/s)"] = steps / statistics.median(times["C"])
-            row["ratio numba/C, median of interleaved rounds"] = statistics.median(
+            row["ratio numba/C, interleaved rounds"] = statistics.median(
                 c / n for n, c in zip(times["numba"], times["C"]))
     ratios = {"python/torch": ("symgd python fused (steps/s)", "torch autograd loop (steps/s)"),
               "python/sympy": ("symgd python fused (steps/s)", "sympy lambdify loop (steps/s)"),
@@ -139,18 +140,15 @@ def p3_indexed(n, quick):
     x = np.linspace(-1.2, 1.2, n)
     c, row["symgd indexed numpy prepare: parse+diff+compile (s)"] = timed(
         lambda: symgd_compile(symgd.parse(ROSEN), backend="numpy"))
-    row["symgd indexed numpy gradient (us)"] = 1e6 * median_time(lambda: c.grad(x), 7, 200)
-    row["symgd indexed numpy value (us)"] = 1e6 * median_time(lambda: c.value(x), 7, 200)
+    _grad_and_value(row, "symgd indexed numpy", lambda: c.grad(x), lambda: c.value(x), "numpy gradient/value cost")
     if HAS_NUMBA:
         def prepare():
             cn = symgd_compile(symgd.parse(ROSEN), backend="numba")
             cn.grad(x), cn.value(x)
             return cn
         cn, row["symgd indexed numba prepare incl. jit (s)"] = timed(prepare)
-        row["symgd indexed numba gradient (us)"] = 1e6 * median_time(lambda: cn.grad(x), 7, 2000)
-        row["symgd indexed numba value (us)"] = 1e6 * median_time(lambda: cn.value(x), 7, 2000)
-        row["numba gradient/value cost"] = row["symgd indexed numba gradient (us)"] / \
-            row["symgd indexed numba value (us)"]
+        _grad_and_value(row, "symgd indexed numba", lambda: cn.grad(x), lambda: cn.value(x),
+                        "numba gradient/value cost")
     if HAS_TORCH:
         row["torch autograd gradient (us)"] = 1e6 * median_time(torch_fns.p3_grad(x), 7, 50)
     if HAS_JAX:
@@ -159,15 +157,22 @@ def p3_indexed(n, quick):
     return row
 
 
+def _grad_and_value(row, name, grad, value, cost, rounds=15):
+    """The gradient and the value timed in interleaved rounds: their ratio compares like with like."""
+    times = interleaved({"g": grad, "v": value}, rounds)
+    row[f"{name} gradient (us)"] = 1e6 * statistics.median(times["g"])
+    row[f"{name} value (us)"] = 1e6 * statistics.median(times["v"])
+    row[cost] = ratio_of_medians(times, "g", "v")
+
+
 def p3_unrolled(n, quick):
     xs = sympy.symbols(f"x0:{n}")
     f = sympy.Add(*(100 * (xs[i + 1] - xs[i] ** 2) ** 2 + (1 - xs[i]) ** 2 for i in range(n - 1)))
     c, prep = timed(lambda: symgd_compile(f, backend="python"))  # what backend="auto" runs for floats
     point = [0.5] * n
-    tg = median_time(lambda: c.grad(*point), 5, 20)
-    tv = median_time(lambda: c.value(*point), 5, 20)
-    row = {"symgd unrolled prepare (s)": prep, "symgd unrolled gradient (us)": 1e6 * tg,
-           "symgd unrolled value (us)": 1e6 * tv, "unrolled gradient/value cost": tg / tv}
+    row = {"symgd unrolled prepare (s)": prep}
+    _grad_and_value(row, "symgd unrolled", lambda: c.grad(*point), lambda: c.value(*point),
+                    "unrolled gradient/value cost", rounds=9)
     if n <= 100:
         lam, row["sympy diff+lambdify prepare (s)"] = timed(
             lambda: sympy.lambdify(xs, [sympy.diff(f, v) for v in xs], "math", cse=True))
@@ -195,10 +200,12 @@ def p4_size(prog, n, quick):
     bound, bind_s = timed(lambda: prog.bind({"x": xv, "y": yv}))
     th = np.array([0.1, 0.2, -0.1, 0.01])
     number = 200 if n == 2000 else 10
-    row = {"symgd bind (s)": bind_s,
-           "symgd numpy value+gradient (us)": 1e6 * median_time(lambda: bound.sum_value_and_grad(th), 7, number),
-           "symgd numpy value (us)": 1e6 * median_time(lambda: bound.sample_values(th).sum(), 7, number)}
-    row["gradient/value cost"] = row["symgd numpy value+gradient (us)"] / row["symgd numpy value (us)"]
+    row = {"symgd bind (s)": bind_s}
+    times = interleaved({"vg": lambda: bound.sum_value_and_grad(th), "v": lambda: bound.sample_values(th).sum()},
+                              9, budget=2e-3 if n == 2000 else 2e-2)
+    row["symgd numpy value+gradient (us)"] = 1e6 * statistics.median(times["vg"])
+    row["symgd numpy value (us)"] = 1e6 * statistics.median(times["v"])
+    row["gradient/value cost"] = ratio_of_medians(times, "vg", "v")
     h, g0, _ = bound.gram()
     row["symgd gram gradient H@theta+b (us)"] = 1e6 * median_time(lambda: h @ th + g0, 7, 2000)
 

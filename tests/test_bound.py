@@ -102,3 +102,54 @@ def test_subset_of_hoisted_feature_tables(name):
         want_jac = np.stack([np.broadcast_to(g(*args), (sub.n,)) for g in grads], axis=1)
         np.testing.assert_allclose(sub.sample_values(theta), np.broadcast_to(value(*args), (sub.n,)), rtol=1e-12)
         np.testing.assert_allclose(sub.sum_value_and_grad(theta)[1], want_jac.sum(axis=0), rtol=1e-11)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_summed_gradient_alone_equals_the_jacobian_summed(name):
+    """sum_grad (the descent loops' gradient, summed through dot products) against the Jacobian."""
+    expr, params = CASES[name]
+    data = tuple(s for s in (x, y, w) if s in expr.free_symbols)
+    bound = compile_data(expr, params, data).bind({"x": X, "y": Y, "w": W})
+    theta = THETA[len(params)]
+    np.testing.assert_allclose(bound.sum_grad(theta), bound.sample_jacobian(theta).sum(axis=0),
+                               rtol=1e-11, atol=1e-10)
+
+
+def test_parameter_gradients_are_summed_as_dot_products():
+    """Σ 2·d·g over the samples is printed as 2·(d·g): no per-sample product or scaling pass."""
+    expr, params = CASES["exp_model"]
+    source = compile_data(expr, params, (x, y)).source_for("numpy")
+    svg = source.split("def sum_value_and_grad")[1].split("def jacobian")[0]
+    assert "_dot2(" in svg and "_red(" not in svg
+    bound = compile_data(expr, params, (x, y)).bind({"x": X, "y": Y})
+    _, g = bound.sum_value_and_grad(THETA[2])
+    np.testing.assert_allclose(g, bound.sample_jacobian(THETA[2]).sum(axis=0), rtol=1e-12)
+
+
+def test_summed_results_are_fresh_arrays_and_threads_do_not_share_buffers():
+    """The in-place sums reuse buffers per binding and thread: results must not alias them."""
+    import threading
+    expr, params = CASES["exp_model"]
+    bound = compile_data(expr, params, (x, y)).bind({"x": X, "y": Y})
+    t1, t2 = np.array([0.3, -0.7]), np.array([1.1, 0.4])
+    want1 = bound.sample_jacobian(t1).sum(axis=0)
+    want2 = bound.sample_jacobian(t2).sum(axis=0)
+    v1, g1 = bound.sum_value_and_grad(t1)
+    g1_alone = bound.sum_grad(t1)
+    bound.sum_value_and_grad(t2), bound.sum_grad(t2)
+    np.testing.assert_allclose(g1, want1, rtol=1e-12)
+    np.testing.assert_allclose(g1_alone, want1, rtol=1e-12)
+    assert v1 == pytest.approx(bound.sample_values(t1).sum(), rel=1e-12)
+    errors = []
+
+    def work(theta, want):
+        for _ in range(200):
+            if not np.allclose(bound.sum_value_and_grad(theta)[1], want, rtol=1e-12, atol=0):
+                errors.append(theta)
+                return
+    threads = [threading.Thread(target=work, args=a) for a in ((t1, want1), (t2, want2))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

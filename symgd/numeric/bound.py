@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -20,6 +21,7 @@ import sympy
 from symgd.errors import DataError
 from symgd.numeric import runtime
 from symgd.numeric.bound_codegen import HELPERS, _hoist_source, _source
+from symgd.numeric.bound_inplace import summed_factory
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,28 @@ class BoundData:
     arrays: tuple[np.ndarray, ...]
     n: int
 
+    #: sums through ``bound_inplace`` (buffers made once per binding and thread): a temporary of
+    #: 200,000 floats is mapped afresh by malloc on each call, and first touching its pages cost more
+    #: than the arithmetic here (a·exp(−b·x) at N = 200,000: 11.6 ms allocating, see docs/performance.md)
+    _in_place = True
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_fns", self.program._make(self.n, *self.arrays))
+        object.__setattr__(self, "_local", threading.local())
+
+    def _summed(self, with_value: bool) -> Callable[[np.ndarray], Any] | None:
+        """This thread's in-place summed (value and) gradient, made on first use; None if none applies."""
+        if not self._in_place:
+            return None
+        name = "svg" if with_value else "grad"
+        fn = getattr(self._local, name, None)
+        if fn is None:
+            make = summed_factory(self.program, with_value)
+            if make is None:
+                return None
+            fn = make(self.n, *self.arrays)
+            setattr(self._local, name, fn)
+        return fn
 
     def gram(self) -> tuple[np.ndarray, np.ndarray, float] | None:
         """(H, b, c0) with Σ_i e_i(θ) = ½ θᵀHθ + bᵀθ + c0 and gradient Hθ + b (exact algebra for
@@ -127,11 +149,16 @@ class BoundData:
 
     def sum_value_and_grad(self, theta: Sequence[float]) -> tuple[float, np.ndarray]:
         """Σ_i e_i and its gradient, from one pass (dot products where the structure allows)."""
-        return self._fns[1](self.theta(theta))
+        fn = self._summed(True)
+        if fn is None:
+            return self._fns[1](self.theta(theta))
+        value, grad = fn(self.theta(theta))
+        return float(value), grad.copy()
 
     def sum_grad(self, theta: Sequence[float]) -> np.ndarray:
         """The gradient of Σ_i e_i alone (the value's own lines are not run)."""
-        return self._fns[3](self.theta(theta))
+        fn = self._summed(False)
+        return self._fns[3](self.theta(theta)) if fn is None else fn(self.theta(theta)).copy()
 
     def jtj_and_jtr(self, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """JᵀJ and Jᵀr summed over the samples (r = e(θ), J its Jacobian): Gauss-Newton / LM pieces."""

@@ -28,30 +28,82 @@ def _reduction(value_expr: str, out_node, rename) -> str:
     return f"_red({value_expr}, n)"
 
 
-def _printed(reduced, inputs, backend: str) -> tuple[dict[str, tuple[list[str], list[str]]], list[str]]:
-    """Bodies and outputs of the four functions (values, svg (value first), jacobian, grad), and per
-    gradient output its numeric factor as a prefix ("2.0*" or ""): a sum over the samples takes the
-    factor after reducing (Σ 2·l·F = 2·(F·l)), so no per-sample array is scaled."""
+def _printed(reduced, inputs, n_direct: int, backend: str) -> tuple[dict[str, tuple[list[str], list[str]]], list[str]]:
+    """Bodies and outputs of the four functions (values, svg (value first), jacobian, grad).
+
+    In svg and grad the outputs of the ``n_direct`` parameters come already summed over the samples
+    (see ``_summed``); the blocks' outputs come per sample with, per block, its numeric factor as a
+    prefix ("2.0*" or "") to apply after the table product (Σ 2·l·F = 2·(F·l)), so no per-sample array
+    is scaled. The Jacobian's outputs are the per-sample partials as they are."""
     if not inputs:
         text = runtime.printer(backend).doprint(reduced)
         return {"values": ([], [text]), "svg": ([], [f"_red({text}, n)"]), "jacobian": ([], []),
                 "grad": ([], [])}, []
     graph = build_graph(reduced, inputs)
     program, value, grads = program_from_graph(graph)
-    split = [g.as_coeff_Mul() for g in grads]
-    scales = [f"({float(c)!r})*" if c != 1 and c.is_Number and rest != 1 else "" for c, rest in split]
-    grads = tuple(rest if scale else g for (c, rest), scale, g in zip(split, scales, grads))
     out_node = graph.node(graph.output) if graph.nodes else None
     square = _square_base(out_node)
+    per_sample = _per_sample(program, reduced.free_symbols - set(inputs[:n_direct]))
+    summed = [_summed(program, g, value, grads, per_sample) for g in grads[:n_direct]]
+    split = [g.as_coeff_Mul() for g in grads[n_direct:]]
+    scales = [f"({float(c)!r})*" if c != 1 and c.is_Number and rest != 1 else "" for c, rest in split]
+    block_grads = tuple(rest if scale else g for (c, rest), scale, g in zip(split, scales, grads[n_direct:]))
+    parts = [part for _, args in summed for part in args]
     # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
-    full = program.prune((square if square is not None else value, *grads))
-    rename = code_names(full, runtime.RESERVED | {"theta", "n", "make"})
+    full = program.prune((square if square is not None else value, *parts, *block_grads))
+    rename = code_names(program.prune((value, *grads, *parts)), runtime.RESERVED | {"theta", "n", "make"})
     cache: dict = {}
+
+    def reduced_outputs(outs: list[str]) -> list[str]:
+        texts, at = [], 0
+        for template, args in summed:
+            texts.append(template.format(*outs[at:at + len(args)]))
+            at += len(args)
+        return texts + outs[at:]
     body, outs = render_body(full, backend, rename, cache)
-    out = {"svg": (body, [_reduction(outs[0], out_node, rename), *outs[1:]])}
+    out = {"svg": (body, [_reduction(outs[0], out_node, rename), *reduced_outputs(outs[1:])])}
     out["values"] = render_body(program.prune((value,)), backend, rename, cache)
-    out["jacobian"] = out["grad"] = render_body(program.prune(grads), backend, rename, cache)
+    gbody, gouts = render_body(program.prune((*parts, *block_grads)), backend, rename, cache)
+    out["grad"] = (gbody, reduced_outputs(gouts))
+    out["jacobian"] = render_body(program.prune(grads), backend, rename, cache)
     return out, scales
+
+
+def _per_sample(program, data: set) -> set:
+    """The symbols holding one value per sample: the data, and every line that reads one."""
+    per_sample = set(data)
+    for sym, expr in program.lines:
+        if program.free(expr) & per_sample:
+            per_sample.add(sym)
+    return per_sample
+
+
+def _summed(program, g, value, grads, per_sample: set) -> tuple[str, list]:
+    """How to print Σ_samples g: (a template over printed parts, the parts).
+
+    A product c·s·u·v (c a number, s per-parameter, u, v per-sample symbols) is summed as c·s·(u·v):
+    one dot product, no per-sample product or scaling pass; c·s·u as c·s·Σu. The line defining g is
+    then not run in the summed functions (it is kept for the Jacobian)."""
+    expr = g
+    lines = dict(program.lines)
+    if g in lines and not any(g in program.free(e) for _, e in program.lines) \
+            and [o for o in (value, *grads) if g in program.free(o)] == [g]:
+        expr = lines[g]
+    coeff, factors = expr.as_coeff_mul()
+    arrays, scalars = [], []
+    for f in factors:
+        if f.is_Pow and f.exp == 2 and f.base in per_sample and f.base.is_Symbol:
+            arrays += [f.base, f.base]
+        elif f.free_symbols & per_sample:
+            arrays.append(f)
+        else:
+            scalars.append(f)
+    scale = coeff * sympy.Mul(*scalars)
+    if all(a.is_Symbol for a in arrays) and len(arrays) in (1, 2):
+        if scale == 1:
+            return ("_red({0}, n)" if len(arrays) == 1 else "_dot2({0}, {1}, n)"), arrays
+        return ("({0})*_red({1}, n)" if len(arrays) == 1 else "({0})*_dot2({1}, {2}, n)"), [scale, *arrays]
+    return "_red({0}, n)", [g]
 
 
 def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> str:
@@ -59,7 +111,7 @@ def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> s
     sum_value_and_grad, jacobian and sum_grad (the gradient alone, for descent loops)."""
     p = len(params)
     direct = [q for q in params if q in reduced.free_symbols]
-    parts, scales = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), backend)
+    parts, scales = _printed(reduced, tuple(direct) + tuple(b.symbol for b in blocks), len(direct), backend)
     args = ["n", *(d.name for d in data), *(h.name for h, _ in hoisted)]
     args += [f"{t}{k}" for k in range(len(blocks)) for t in "Ff"]
     theta = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
@@ -67,13 +119,13 @@ def _source(reduced, params, data, hoisted, blocks, backend: str = "numpy") -> s
         theta += [f"l{k} = {_select('theta', b, p)} @ F{k}"] + ([f"l{k} += f{k}"] if b.offset != 0 else [])
     grad, jac = [f"_g = _zeros({p})"], [f"_j = _zeros(n, {p})"]
     for k, q in enumerate(direct):
-        grad.append(f"_g[{params.index(q)}] = {scales[k]}_red({{{k}}}, n)")
-        jac.append(f"_j[:, {params.index(q)}] = {scales[k]}{{{k}}}")
+        grad.append(f"_g[{params.index(q)}] = {{{k}}}")
+        jac.append(f"_j[:, {params.index(q)}] = {{{k}}}")
     for k, b in enumerate(blocks):
         j = len(direct) + k
-        grad.append(f"{_select('_g', b, p)} += {scales[j]}_tdot(F{k}, {{{j}}})")
+        grad.append(f"{_select('_g', b, p)} += {scales[k]}_tdot(F{k}, {{{j}}})")
         cols = ":" if b.index == tuple(range(p)) else f"_i{k}"
-        jac.append(f"_j[:, {cols}] += {scales[j]}_col({{{j}}}) * F{k}.T")
+        jac.append(f"_j[:, {cols}] += _col({{{j}}}) * F{k}.T")
 
     def function(name: str, body: list[str], tail: list[str]) -> list[str]:
         return [f"    def {name}(theta):", *("        " + t for t in theta + body + tail)]
@@ -112,6 +164,12 @@ def _dotn(c, u, n):
     return c * float(u @ u) if np.ndim(u) else c * float(u * u) * n
 
 
+def _dot2(u, v, n):
+    if np.ndim(u) and np.ndim(v):
+        return float(u @ v)
+    return _red(u * v, n)
+
+
 def _full(v, n):
     return v if np.shape(v) == (n,) else np.full(n, v, dtype=float)
 
@@ -125,7 +183,7 @@ def _col(g):
 
 
 #: The helpers generated NumPy code calls (bound_torch has the torch twins).
-HELPERS = {"_index": _index, "_red": _red, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
+HELPERS = {"_index": _index, "_red": _red, "_dot2": _dot2, "_full": _full, "_tdot": _tdot, "_col": _col, "_dotn": _dotn,
            "_zeros": lambda *shape: np.zeros(shape)}
 
 

@@ -144,6 +144,8 @@ class Emitter:
             scalar = sympy.Mul(*(a for a in e.args if not self.is_array(a)))
             arrays = [a for a in e.args if self.is_array(a)]
         factor = "" if scalar == 1 else f"({self.text(scalar)})*"
+        if len(arrays) == 1 and arrays[0].is_Pow and arrays[0].exp == 2:  # Σ c·u² = c·(u·u)
+            arrays = [arrays[0].base, arrays[0].base]
         if len(arrays) == 2 and not any(a.is_Pow and a.exp.is_negative for a in arrays):
             (la, a, ta), (lb, b, tb) = self.operand(arrays[0]), self.operand(arrays[1])
             self._give(ta, tb)
@@ -192,9 +194,10 @@ def _body(lines, outputs, em: Emitter, rename) -> list[str]:
     return body
 
 
-def grad_source(program) -> str:
+def grad_source(program, with_value: bool = False) -> str:
     """``make(n, data..., hoisted..., F0, f0, ...)`` returning ``grad(theta)``: the summed gradient,
-    written into one buffer (the same array each call: read it before the next call)."""
+    written into one buffer (the same array each call: read it before the next call). With
+    ``with_value`` the function returns (Σ value, gradient) from the same pass."""
     params, blocks, p = program.params, program.blocks, len(program.params)
     direct = [q for q in params if q in program.reduced.free_symbols]
     args = ["n", *(d.name for d in program.data), *(h.name for h, _ in program.hoisted)]
@@ -208,15 +211,21 @@ def grad_source(program) -> str:
         body.append(f"_np.dot({sel}, F{k}, out=_l{k})")
         body += [f"_np.add(_l{k}, f{k}, out=_l{k})"] if b.offset != 0 else []
     inputs = tuple(direct) + tuple(b.symbol for b in blocks)
+    ret = "_g"
     if inputs:
-        prog, _, grads = program_from_graph(build_graph(program.reduced, inputs))
-        gp = prog.prune(grads)
+        prog, value, grads = program_from_graph(build_graph(program.reduced, inputs))
+        gp = prog.prune(((value,) if with_value else ()) + tuple(grads))
         rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args})
         lines, outs = _inline(list(gp.lines), list(gp.outputs))
         arrays = {s: s.name for s in (*program.data, *(h for h, _ in program.hoisted))}
         arrays.update({b.symbol: f"_l{k}" for k, b in enumerate(blocks)})
         em = Emitter(arrays, {s: r for s, r in rename.items()}, Pool("_b", "n"))
         body += _body(lines, outs, em, rename)
+        if with_value:
+            more, text = em.reduce(outs.pop(0))
+            body += more + [f"_v = {text}"]
+            em.release()
+            ret = "_v, _g"
         body += ["_g.fill(0.0)"] if blocks else []
         for q, o in zip(direct, outs):
             more, text = em.reduce(o)
@@ -226,7 +235,7 @@ def grad_source(program) -> str:
             body += _block_grad(em, k, b, o, p)
         head += em.pool.allocations()
     return "\n".join([f"def make({', '.join(args)}):", *("    " + h for h in head), "    def grad(theta):",
-                      *("        " + b for b in body), "        return _g", "    return grad"]) + "\n"
+                      *("        " + b for b in body), f"        return {ret}", "    return grad"]) + "\n"
 
 
 def _block_grad(em: Emitter, k: int, block, out, p: int) -> list[str]:
@@ -268,12 +277,23 @@ def rule_source(rule: ElementwiseRule, p: int) -> str:
                       "        return x", "    return update"]) + "\n"
 
 
+def summed_factory(program, with_value: bool) -> Callable[..., Any] | None:
+    """``make(n, arrays...)`` of the in-place summed gradient (and value), loaded once per program;
+    None when the loss has no parameter to differentiate."""
+    if not program.blocks and not any(q in program.reduced.free_symbols for q in program.params):
+        return None
+    key = "_inplace_svg" if with_value else "_inplace_grad"
+    make = program.__dict__.get(key)
+    if make is None:
+        source = grad_source(program, with_value)
+        make = program.__dict__[key] = runtime.load(source, "numpy", extra={"_index": _index})["make"]
+    return make
+
+
 def inplace_functions(bound, rule: ElementwiseRule) -> tuple[Callable[[Any], Any], Callable[..., Any]]:
     """(grad, update) for ``bound`` and ``rule``; ``update(x, g, t)`` may return another buffer than x."""
     program = bound.program
-    source = program.__dict__.get("_inplace_source")
-    if source is None:
-        source = program.__dict__["_inplace_source"] = grad_source(program)
-    grad = runtime.load(source, "numpy", extra={"_index": _index})["make"](bound.n, *bound.arrays)
+    make = summed_factory(program, False)
+    grad = make(bound.n, *bound.arrays) if make is not None else bound.sum_grad
     update = runtime.load(rule_source(rule, len(program.params)), "numpy")["make"]()
     return grad, update

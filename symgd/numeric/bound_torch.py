@@ -39,6 +39,7 @@ def _helpers(torch, device, dtype) -> dict[str, Any]:
 
     return {"_index": index, "_red": lambda v, n: v.sum() if nd(v) else v * n,
             "_dotn": lambda c, u, n: c * (u @ u) if nd(u) else c * (u * u) * n,
+            "_dot2": lambda u, v, n: u @ v if nd(u) and nd(v) else (u * v).sum() if nd(u) or nd(v) else u * v * n,
             "_full": full,
             "_tdot": lambda table, g: table @ g if nd(g) else g * table.sum(dim=1),
             "_col": lambda g: g[:, None] if nd(g) else g,
@@ -69,6 +70,7 @@ class TorchBoundData(BoundData):
 
     device: Any = None
     dtype: Any = None
+    _in_place = False  # torch's caching allocator keeps device memory: no page faults to avoid
 
     def __post_init__(self) -> None:
         make = torch_namespace(self.program, self.device, self.dtype)["make"]
