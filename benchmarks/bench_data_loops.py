@@ -1,5 +1,6 @@
-"""The full-batch data descent loops side by side: NumPy allocating (``sum_value_and_grad`` each step),
-NumPy in place (out= buffers made once, ``bound_inplace``), and torch on the CPU.
+"""The full-batch data descent loops side by side: NumPy "value+grad" (``sum_value_and_grad`` each step,
+itself in place since the sums moved to ``bound_inplace``, and the rule as allocating array code), NumPy
+"in place" (gradient and rule as out= code into buffers made once, ``bound_inplace``), and torch on the CPU.
 
 Models: exp decay a·exp(-b·x) + c (nonlinear in b) and the cubic fit forced onto the NumPy data loops
 (its default path is the quadratic form Hθ + b); torch runs the exp decay only. Adam, a check every 10
@@ -51,7 +52,7 @@ def _best(run, steps: int) -> float:
 
 
 def rows(quick: bool) -> dict[str, float]:
-    """name -> steps/s for each model, N and loop; and the in-place / allocating ratios."""
+    """name -> steps/s for each model, N and loop; and the in-place / value+grad ratios."""
     out: dict[str, float] = {}
     rule = adam_rule(1e-3)
     for n in (2_000, 20_000) if quick else (2_000, 200_000):
@@ -60,13 +61,13 @@ def rows(quick: bool) -> dict[str, float]:
             bound = compile_data(expr, params, (x, y)).bind(_data(n))
             loop = dict(steps=steps, tol=0.0, check_every=10, record_every=0)
             key = f"{name} N={n}"
-            out[f"{key} numpy allocating steps/s"] = _best(lambda: _array_loop(bound, rule, theta0, loop, False), steps)
+            out[f"{key} numpy value+grad steps/s"] = _best(lambda: _array_loop(bound, rule, theta0, loop, False), steps)
             out[f"{key} numpy in-place steps/s"] = _best(lambda: _array_loop(bound, rule, theta0, loop, True), steps)
-            out[f"{key} in-place/allocating"] = (out[f"{key} numpy in-place steps/s"]
-                                                 / out[f"{key} numpy allocating steps/s"])
+            out[f"{key} in-place/value+grad"] = (out[f"{key} numpy in-place steps/s"]
+                                                 / out[f"{key} numpy value+grad steps/s"])
             if n == 2_000:  # a history row every step: the value is one more pass for the in-place loop
                 rec = dict(loop, record_every=1)
-                out[f"{key} rows every step: in-place/allocating"] = (
+                out[f"{key} rows every step: in-place/value+grad"] = (
                     _best(lambda: _array_loop(bound, rule, theta0, rec, True), steps)
                     / _best(lambda: _array_loop(bound, rule, theta0, rec, False), steps))
             if name == "exp":  # (the cubic on torch runs the quadratic form Hθ + b, not the data)

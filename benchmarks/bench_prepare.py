@@ -16,6 +16,7 @@ fits seconds ≈ c·n^k per stage over the sizes it ran at, and for the whole pr
 from __future__ import annotations
 
 import math
+import statistics
 import sys
 import time
 
@@ -80,19 +81,26 @@ def _total(row: dict[str, float]) -> float:
 
 
 def rows(quick: bool) -> dict[str, float]:
-    """name -> seconds per stage and n, ms per term, and the fitted growth exponent."""
+    """name -> seconds per stage and n, ms per term, and the fitted growth exponents.
+
+    The sizes run in rounds (each round every size once): a stage's figure is its best over the rounds,
+    and a growth exponent is the median of the exponents fitted within each round, so a drift of the
+    machine's speed between sizes cannot bend the fitted growth."""
     sizes = [100, 300] if quick else [100, 300, 1000]
+    rounds = [[stages(n) for n in sizes] for _ in range(2 if quick else 3)]
     out: dict[str, float] = {}
     table = []
-    for n in sizes:
-        row, wall = best_stages(n, 1 if quick or n >= 1000 else 2)
+    for i, n in enumerate(sizes):
+        row = {k: min(r[i][0][k] for r in rounds) for k in rounds[0][i][0]}
         table.append(row)
-        out[f"P3 unrolled n={n} prepare wall (s)"] = wall
+        out[f"P3 unrolled n={n} prepare wall (s)"] = min(r[i][1] for r in rounds)
         for k, v in row.items():
             out[f"P3 unrolled n={n} {k} (s)"] = v
         out[f"P3 unrolled n={n} prepare (s)"] = _total(row)
         out[f"P3 unrolled n={n} ms per term"] = 1e3 * _total(row) / (n - 1)
-    out.update({f"P3 unrolled {k} growth exponent": v for k, v in exponents(sizes, table).items()})
+    per_round = [exponents(sizes, [stage for stage, _ in r]) for r in rounds]
+    for k in per_round[0]:
+        out[f"P3 unrolled {k} growth exponent (median of rounds)"] = statistics.median(e[k] for e in per_round)
     return out
 
 

@@ -292,26 +292,44 @@ def _table(results) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument("--only", metavar="PREFIX", action="append",
+                        help="run only the benchmarks whose name starts with PREFIX (e.g. P1); repeatable; "
+                             "written to results/partial.json")
     args = parser.parse_args(argv)
     results: dict = {"python": sys.version.split()[0], "machine": platform.machine(), "cpus": os.cpu_count(),
                      "load average (1, 5, 15 min) at start": list(os.getloadavg()),
                      "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
-                     "versions": _versions()}
+                     "versions": _versions(), "machine speed at start": machine_speed()}
     benches = {"P1 sin(x^2+y^2), 10k GD steps": p1, "P2 tanh(ln(1+z*2x/sin(y))) gradient": p2,
                "P3 Rosenbrock": p3, "P4 cubic fit of sin": p4, "P5 linear regression (4 points)": p5}
-    for name, bench in benches.items():
-        results[name] = bench(args.quick)
-    for name, module in EXTRAS.items():  # the focused benchmarks, each also runnable alone
-        results[name] = importlib.import_module(module).rows(args.quick)
+    benches.update({name: (lambda quick, m=module: importlib.import_module(m).rows(quick))
+                    for name, module in EXTRAS.items()})  # the focused benchmarks, each also runnable alone
+    chosen = [name for name in benches if not args.only or name.startswith(tuple(args.only))]
+    for name in chosen:
+        results[name] = benches[name](args.quick)
     results["load average (1, 5, 15 min) at end"] = list(os.getloadavg())
-    out = Path(__file__).parent / "results" / ("quick.json" if args.quick else "latest.json")
+    results["machine speed at end"] = machine_speed()
+    file = "partial.json" if args.only else "quick.json" if args.quick else "latest.json"
+    out = Path(__file__).parent / "results" / file
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(_table(results))
     print(f"\nload average at start {results['load average (1, 5, 15 min) at start']}, "
           f"at end {results['load average (1, 5, 15 min) at end']}; versions {results['versions']}")
+    print(f"machine speed at start {results['machine speed at start']}, at end {results['machine speed at end']}")
     print(f"written to {out}")
     return 0
+
+
+def machine_speed() -> dict[str, float]:
+    """The machine's state when absolute figures were taken (its speed drifts by about 2x within
+    minutes): the hand-written P1 Python loop, and the C loop where a compiler is found, best of 5."""
+    speed = {"hand-written python P1 loop (steps/s)": 10_000 / min(timed(lambda: hand_p1(0.5, 0.4, 10_000))[1]
+                                                                   for _ in range(5))}
+    c_loop = c_reference.p1_loop(10_000, 0.01)
+    if c_loop is not None:
+        speed["C P1 loop (steps/s)"] = 10_000 / min(timed(c_loop)[1] for _ in range(5))
+    return speed
 
 
 def _versions() -> dict:
