@@ -34,12 +34,17 @@ def _oracle(expr, params):
     return value, grads
 
 
+def _bound(name):
+    """CASES[name] compiled and bound to the test data, with its θ."""
+    expr, params = CASES[name]
+    data = tuple(s for s in (x, y, w) if s in expr.free_symbols)
+    return compile_data(expr, params, data).bind({"x": X, "y": Y, "w": W}), THETA[len(params)]
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_bound_equals_dense_lambdify(name):
     expr, params = CASES[name]
-    data = tuple(s for s in (x, y, w) if s in expr.free_symbols)
-    bound = compile_data(expr, params, data).bind({"x": X, "y": Y, "w": W})
-    theta = THETA[len(params)]
+    bound, theta = _bound(name)
     value, grads = _oracle(expr, params)
     args = (*theta, X, Y, W)
     want_values = np.broadcast_to(value(*args), (50,))
@@ -107,10 +112,7 @@ def test_subset_of_hoisted_feature_tables(name):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_summed_gradient_alone_equals_the_jacobian_summed(name):
     """sum_grad (the descent loops' gradient, summed through dot products) against the Jacobian."""
-    expr, params = CASES[name]
-    data = tuple(s for s in (x, y, w) if s in expr.free_symbols)
-    bound = compile_data(expr, params, data).bind({"x": X, "y": Y, "w": W})
-    theta = THETA[len(params)]
+    bound, theta = _bound(name)
     np.testing.assert_allclose(bound.sum_grad(theta), bound.sample_jacobian(theta).sum(axis=0),
                                rtol=1e-11, atol=1e-10)
 
