@@ -107,7 +107,7 @@ class BoundData:
         object.__setattr__(self, "_fns", self.program._make(self.n, *self.arrays))
         object.__setattr__(self, "_local", threading.local())
 
-    def _summed(self, with_value: bool) -> Callable[[np.ndarray], Any] | None:
+    def _in_place_sum(self, with_value: bool) -> Callable[[np.ndarray], Any] | None:
         """This thread's in-place summed (value and) gradient, made on first use; None if none applies."""
         if not self._in_place:
             return None
@@ -149,7 +149,7 @@ class BoundData:
 
     def sum_value_and_grad(self, theta: Sequence[float]) -> tuple[float, np.ndarray]:
         """Σ_i e_i and its gradient, from one pass (dot products where the structure allows)."""
-        fn = self._summed(True)
+        fn = self._in_place_sum(True)
         if fn is None:
             return self._fns[1](self.theta(theta))
         value, grad = fn(self.theta(theta))
@@ -157,7 +157,7 @@ class BoundData:
 
     def sum_grad(self, theta: Sequence[float]) -> np.ndarray:
         """The gradient of Σ_i e_i alone (the value's own lines are not run)."""
-        fn = self._summed(False)
+        fn = self._in_place_sum(False)
         return self._fns[3](self.theta(theta)) if fn is None else fn(self.theta(theta)).copy()
 
     def jtj_and_jtr(self, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:

@@ -17,32 +17,13 @@ import sympy
 from symgd.calculus.graph import build_graph
 from symgd.numeric import runtime
 from symgd.numeric.bound_codegen import _index
-from symgd.numeric.codegen import code_names, program_from_graph
+from symgd.numeric.codegen import Pool, code_names, program_from_graph
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
 _UFUNC = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
           sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asin: "arcsin",
           sympy.acos: "arccos", sympy.atan: "arctan", sympy.asinh: "arcsinh", sympy.acosh: "arccosh",
           sympy.atanh: "arctanh", sympy.Abs: "absolute", sympy.sign: "sign"}
-
-
-class Pool:
-    """Named buffers of one size: taken, given back, and allocated once in the generated factory."""
-
-    def __init__(self, prefix: str, size: str) -> None:
-        self.prefix, self.size, self.free, self.count = prefix, size, [], 0
-
-    def take(self) -> str:
-        if self.free:
-            return self.free.pop()
-        self.count += 1
-        return f"{self.prefix}{self.count - 1}"
-
-    def give(self, name: str) -> None:
-        self.free.append(name)
-
-    def allocations(self) -> list[str]:
-        return [f"{self.prefix}{k} = _np.empty({self.size})" for k in range(self.count)]
 
 
 class Emitter:

@@ -21,6 +21,27 @@ from symgd.parse import construct
 _HALF = sympy.S.Half
 
 
+class Pool:
+    """Names of scratch buffers in generated code: taken, given back for reuse once their value is dead,
+    and (``allocations``, given a ``size``) allocated once in a generated factory."""
+
+    def __init__(self, prefix: str, size: str = "") -> None:
+        self.prefix, self.size, self.free, self.count = prefix, size, [], 0
+
+    def take(self) -> str:
+        if self.free:
+            return self.free.pop()
+        self.count += 1
+        return f"{self.prefix}{self.count - 1}"
+
+    def give(self, name: str) -> None:
+        if name not in self.free:
+            self.free.append(name)
+
+    def allocations(self) -> list[str]:
+        return [f"{self.prefix}{k} = _np.empty({self.size})" for k in range(self.count)]
+
+
 @dataclass(frozen=True)
 class Program:
     """Straight-line code: ``lines`` assign symbols in order; ``outputs`` are expressions over them."""

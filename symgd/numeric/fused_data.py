@@ -31,7 +31,7 @@ from symgd.numeric.vector_descent import rule_function
 #: The NumPy loop runs the in-place (out=) code unless a history row (the value: one more pass) is due more
 #: often than every this many steps; then one pass giving value and gradient together is faster
 #: (benchmarks/bench_data_loops.py: in place 1.0-1.2x the value+gradient loop at N = 2,000-200,000 with rows
-#: every 10 steps or none, 0.71-0.73x with a row every step; 1.5-4x before the sums themselves went in place).
+#: every 10 steps or none, 0.71-0.73x with a row every step).
 INPLACE_MIN_RECORD = 4
 
 

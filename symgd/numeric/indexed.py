@@ -221,7 +221,7 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
 def _scratch(w: _Writer, at: int, codes: list[ArrayCode], kind: str) -> list[str]:
     """Fetch the function's scratch buffers at line ``at`` (once the counts are known); returns the
     module-level line that makes its per-thread ``Scratch``."""
-    counts = tuple(code.pool_size for code in codes)
+    counts = tuple(code.pool.count for code in codes)
     if not w.buffered or not sum(counts):
         return []
     names = [f"_t{k}_{j}" for k, c in enumerate(counts) for j in range(c)]

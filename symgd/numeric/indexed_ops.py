@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from symgd.numeric.codegen import Pool
+
 UFUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "arcsin", sympy.acos: "arccos",
           sympy.atan: "arctan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",
           sympy.asinh: "arcsinh", sympy.acosh: "arccosh", sympy.atanh: "arctanh", sympy.exp: "exp",
@@ -76,7 +78,7 @@ class ArrayCode:
         self.lines, self.arrays, self.prefix, self.buffered = lines, set(arrays), prefix, buffered
         self.scalar, self.unary, self.consts = scalar, unary, consts
         self.names: dict[sympy.Symbol, Operand] = {}
-        self.pool_size, self.free, self.dry, self.temps = 0, [], False, 0
+        self.pool, self.dry, self.temps = Pool(prefix), False, 0
 
     def is_array(self, e: sympy.Expr) -> bool:
         return not self.arrays.isdisjoint(e.free_symbols)
@@ -93,19 +95,13 @@ class ArrayCode:
             self.arrays.add(sym)
 
     # --- operations -------------------------------------------------------------------------------
-    def _buffer(self) -> str:
-        if self.free:
-            return self.free.pop()
-        self.pool_size += 1
-        return f"{self.prefix}{self.pool_size - 1}"
-
     def release(self, op: Operand) -> None:
-        if op.owned and op.text not in self.free:
-            self.free.append(op.text)
+        if op.owned:
+            self.pool.give(op.text)
 
     def _op(self, name: str, args: list[Operand], dest: str | None) -> Operand:
         owned = [a for a in args if a.owned]
-        out = dest or (owned[0].text if owned else self._buffer())
+        out = dest or (owned[0].text if owned else self.pool.take())
         for a in owned:
             if a.text != out:
                 self.release(a)
