@@ -78,3 +78,7 @@ class DomainError(SymgdError, ValueError):
 
 class DataError(SymgdError, ValueError):
     """Bad data for a fit: a missing column, a malformed row or chunk (file and row named)."""
+
+
+class OutputError(SymgdError):
+    """A file symgd was asked to write that cannot be written (the file and the reason named)."""
