@@ -126,7 +126,9 @@ def test_float32_loop_and_torch_bound_input(name):
     r32 = fused_data_minimize(to_torch(bound, "cpu", "float32"), _rule(name, "adam"), THETA[name], 200, check_every=20)
     r32b = fused_data_minimize(bound, _rule(name, "adam"), THETA[name], 200, backend="torch", dtype=torch.float32,
                                check_every=20)
-    assert r32.x == r32b.x
+    # the same float32 loop; the bound features come from a float64 hoist cast down (r32) or a float32
+    # hoist (r32b), so they agree to float32 rounding, not bit for bit
+    np.testing.assert_allclose(r32.x, r32b.x, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(r32.x, r64.x, rtol=2e-3, atol=2e-4)
     assert r32.value == pytest.approx(r64.value, rel=1e-3)
 

@@ -22,6 +22,7 @@ from symgd.errors import DataError
 from symgd.numeric import runtime
 from symgd.numeric.bound_codegen import HELPERS, _hoist_source, _source
 from symgd.numeric.bound_inplace import summed_factory
+from symgd.numeric.names import DATA_NAMES, mangle
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class DataProgram:
     reduced: sympy.Expr | None = None
     #: what ``hoist`` returns: the hoisted features, then each block's columns and offset
     features: tuple[sympy.Expr, ...] = ()
+    #: the data columns' names as the caller gave them (``data`` holds their mangled symbols)
+    columns: tuple[str, ...] = ()
 
     def source_for(self, backend: str) -> str:
         """The generated ``hoist`` and ``make`` printed for ``backend`` ("numpy" is ``source``)."""
@@ -62,16 +65,20 @@ class DataProgram:
                 + _source(self.reduced, self.params, self.data, self.hoisted, self.blocks, backend))
 
     def bind(self, arrays: Mapping[str, Any]) -> "BoundData":
-        """Bind data columns (by symbol name) once: hoisted features and feature matrices are built here."""
-        missing = [d.name for d in self.data if d.name not in arrays]
-        if missing:
-            raise DataError(f"missing data column(s): {', '.join(missing)}")
-        cols = [np.asarray(arrays[d.name], dtype=float) for d in self.data]
+        """Bind data columns (by name) once: hoisted features and feature matrices are built here."""
+        cols = [np.asarray(a, dtype=float) for a in self.column_arrays(arrays)]
         n = int(np.broadcast_shapes(*(c.shape for c in cols))[0]) if cols and cols[0].ndim else 1
         full = [np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in self._hoist(*cols)]
         # Fᵀ tables k × n (rows contiguous) and offsets
         return BoundData(self, (*cols, *self.layout(full, lambda vs: np.ascontiguousarray(np.stack(vs)),
                                                      np.ascontiguousarray)), n)
+
+    def column_arrays(self, arrays: Mapping[str, Any]) -> list:
+        """The data columns from ``arrays`` (keyed by the caller's column names), in program order."""
+        missing = [c for c in self.columns if c not in arrays]
+        if missing:
+            raise DataError(f"missing data column(s): {', '.join(map(repr, missing))}")
+        return [arrays[c] for c in self.columns]
 
     def layout(self, full: list, stack: Callable, contiguous: Callable) -> list:
         """``hoist``'s outputs as the bound arrays after the columns: hoisted features, then per block
@@ -226,6 +233,11 @@ def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequenc
     unknown = expr.free_symbols - set(params) - set(data)
     if unknown:
         raise DataError(f"{', '.join(sorted(s.name for s in unknown))} is neither a parameter nor a data column")
+    # the one mangling step: parameter and column names (a file's header) never reach the code as written
+    columns, rename = tuple(d.name for d in data), mangle((*params, *data), runtime.RESERVED | DATA_NAMES)
+    if rename:
+        expr = expr.xreplace(rename)
+        params, data = tuple(rename.get(q, q) for q in params), tuple(rename.get(d, d) for d in data)
     hoisted: dict = {}
     reduced = _hoist(expr, set(params), set(data), hoisted)
     reduced, blocks = _blocks(reduced, params)
@@ -237,7 +249,7 @@ def compile_data(expr: sympy.Expr, params: Sequence[sympy.Symbol], data: Sequenc
     source = _hoist_source(data, features, "numpy") + "\n" + _source(reduced, params, data, pairs, blocks)
     ns = runtime.load(source, "numpy", extra=HELPERS)
     return DataProgram(expr, params, data, pairs, tuple(blocks), source, ns["hoist"], ns["make"],
-                       _square_scale(reduced, params, blocks), reduced, tuple(features))
+                       _square_scale(reduced, params, blocks), reduced, tuple(features), columns)
 
 
 def _square_scale(reduced: sympy.Expr, params, blocks) -> float | None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from symgd.errors import DataError
 from symgd.numeric import runtime
 from symgd.numeric.bound import BoundData, DataProgram
 
@@ -124,10 +123,7 @@ def bind_torch(program: DataProgram, arrays: Mapping[str, Any], device: Any = No
                dtype: Any = None) -> TorchBoundData:
     """Bind data columns (arrays or tensors, by symbol name) as tensors; hoisting runs in torch."""
     torch, device, dtype = resolve(device, dtype)
-    missing = [d.name for d in program.data if d.name not in arrays]
-    if missing:
-        raise DataError(f"missing data column(s): {', '.join(missing)}")
-    cols = [torch.as_tensor(arrays[d.name], dtype=dtype, device=device) for d in program.data]
+    cols = [torch.as_tensor(a, dtype=dtype, device=device) for a in program.column_arrays(arrays)]
     n = int(torch.broadcast_shapes(*(c.shape for c in cols))[0]) if cols and cols[0].ndim else 1
     hoist = torch_namespace(program, device, dtype)["hoist"]
     full = [torch.as_tensor(v, dtype=dtype, device=device).expand(n) for v in hoist(*cols)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.calculus.graph import Graph, Node
+from symgd.numeric.names import mangle
 from symgd.numeric.printers import for_code, printer_for
 from symgd.parse import construct
 
@@ -102,6 +103,8 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
              for n in graph.nodes if n.kind == "op"]
     terms: dict[str, list[sympy.Expr]] = {graph.output: [sympy.S.One]}
     backward, resolved = [], {}
+    # an adjoint d_<node> never takes the name of an input (a user variable may be called d_x)
+    taken = {v.name for v in graph.inputs} | set(by_name)
     for node in reversed(graph.nodes):
         total = construct.total(terms.pop(node.name, []))  # SymPy's Add, without its redundant queries
         if total.is_Atom or _is_scale(total):
@@ -109,7 +112,10 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
             # into their own constants (-d_l · 2x → -2·d_l·x), so the gradient runs fewer lines
             adj = total
         else:
-            adj = sympy.Symbol(f"d_{node.name}")
+            name = f"_d{node.name}" if node.name.startswith("_") else f"d_{node.name}"  # never a '__'
+            while name in taken:
+                name = f"d{name}"
+            adj = sympy.Symbol(name)
             backward.append((adj, total))
         resolved[node.name] = adj
         if node.kind != "op" or adj == 0:
@@ -133,12 +139,17 @@ def _is_scale(e: sympy.Expr) -> bool:
     return e.is_Mul and len(e.args) == 2 and e.args[0].is_Number and e.args[1].is_Symbol
 
 
-def code_names(program: Program, reserved: set[str]) -> dict[sympy.Symbol, sympy.Symbol]:
-    """Rename symbols whose names would clash in Python (keywords, builtins, module names)."""
+def code_names(program: Program, reserved: set[str],
+               internal: frozenset = frozenset()) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Renaming for printing ``program``: its arguments are user symbols and go through the one mangling
+    step (``names.mangle``) unless listed in ``internal``; generated line names and internal arguments
+    are renamed only where they would clash in Python (keywords, builtins, ``reserved``)."""
+    users = [a for a in program.args if a not in internal]
     used = {s.name for s in program.args} | {s.name for s, _ in program.lines}
+    rename = mangle(users, reserved | used - {a.name for a in users})
+    used |= {s.name for s in rename.values()}
     bad = reserved | set(dir(builtins)) | set(keyword.kwlist)
-    rename = {}
-    for sym in (*program.args, *(s for s, _ in program.lines)):
+    for sym in (*(a for a in program.args if a in internal), *(s for s, _ in program.lines)):
         name = sym.name if sym.name.isidentifier() else "v"
         if name in bad or name != sym.name:
             k = 1

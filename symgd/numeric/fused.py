@@ -19,6 +19,7 @@ from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import code_names, program_from_graph, render_body
+from symgd.numeric.names import LOOP_NAMES
 from symgd.numeric.composed import composed_step, count_ops, per_step_symbols
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
@@ -71,7 +72,7 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     program, value, grads = program_from_graph(graph)
     gprog = program.prune(grads)
     vprog = program.prune((value,))
-    rename = code_names(program, runtime.RESERVED)
+    rename = code_names(program, runtime.RESERVED | LOOP_NAMES)
     printer = runtime.printer("python")
     xs = [rename.get(v, v).name for v in graph.inputs]
     n = len(xs)

@@ -24,6 +24,7 @@ from symgd.errors import CompileError
 from symgd.numeric import indexed_ops, runtime
 from symgd.numeric.indexed_ops import ArrayCode
 from symgd.numeric.codegen import Program, program_from_graph
+from symgd.numeric.names import mangle_expr, prefixed, rename_keys
 from symgd.numeric.printers import check_printable, for_code, printer_for
 
 BACKENDS = ("numpy", "torch")
@@ -145,7 +146,7 @@ def _lines(code: ArrayCode, k: int, lines: list, outputs: list, w: _Writer) -> N
             code.define(sym, op.text, True)
             owners[sym] = op
         else:
-            name = f"_b{k}_{sym.name}"
+            name = prefixed(f"_b{k}_", sym.name)
             w.lines.append(f"{name} = {code.text(e)}")
             code.define(sym, name, False)
         for s in [s for s, at in last.items() if at == j and s in owners and s not in in_outputs]:
@@ -206,7 +207,7 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
     for sym, base, idx in problem.elements:
         if sym in needed:
             w.lines.append(f"{sym.name} = {base.name}[{w.index(idx)}]")
-    rename = {sym: sympy.Symbol(f"_o_{sym.name}") for sym, _ in pruned.lines}
+    rename = {sym: sympy.Symbol(prefixed("_o_", sym.name)) for sym, _ in pruned.lines}
     w.program(pruned, rename)
     outs = [o.xreplace(rename) for o in pruned.outputs]
     value_text = w.expr(outs.pop(0)) if want_value else None
@@ -297,18 +298,32 @@ def _substitute(problem: IndexedProblem, known: dict) -> IndexedProblem:
     return replace(problem, sums=sums, elements=elements)
 
 
+def mangled_problem(expr: sympy.Expr, sizes: Mapping[str, int] | None) -> tuple[IndexedProblem, tuple, Any]:
+    """The analysed problem over safe names (the one mangling step), its variables in the order of the
+    user's names, the user's variables, and ``sizes`` keyed by the safe names."""
+    from dataclasses import replace
+    user = analyse(expr).variables
+    mexpr, rename = mangle_expr(expr, runtime.RESERVED)
+    if not rename:
+        return analyse(expr), user, sizes
+    problem = analyse(mexpr)
+    order = {rename.get(u, u): k for k, u in enumerate(user)}
+    problem = replace(problem, variables=tuple(sorted(problem.variables, key=order.__getitem__)))
+    return problem, user, rename_keys(sizes, rename)
+
+
 def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str, int] | None = None,
                     device: Any = None, dtype: Any = None):
     """A ``Compiled`` for an expression with indexed sums; vectors are passed as one array each."""
     from symgd.numeric.lower import Compiled
-    if backend == "numba":
-        from symgd.numeric.indexed_loops import compile_indexed_numba
-        return compile_indexed_numba(expr, sizes)
     if backend in ("auto", "python"):
         backend = "numpy"  # vector code is array code; floats have nothing to gain here
-    if backend not in BACKENDS:
-        raise CompileError(f"indexed sums compile for numpy or torch, not {backend!r}")
-    problem = analyse(expr)
+    if backend not in (*BACKENDS, "numba"):
+        raise CompileError(f"indexed sums compile for numpy, torch or numba, not {backend!r}")
+    problem, user, sizes = mangled_problem(expr, sizes)
+    if backend == "numba":
+        from symgd.numeric.indexed_loops import compile_indexed_numba
+        return compile_indexed_numba(problem, user, sizes)
     check_printable([t.body for t in problem.sums] + [problem.outer], backend)
     consts: dict = {}
     source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))
@@ -316,4 +331,4 @@ def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str
         source = "".join(f"{name} = _const({value!r})\n" for value, name in consts.items()) + "\n" + source
     ns = _namespace(backend, device, dtype)
     fns = runtime.load(source, backend, device, dtype, extra=ns)
-    return Compiled(problem.variables, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], None)
+    return Compiled(user, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], None)

@@ -21,6 +21,7 @@ from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import program_from_graph
 from symgd.numeric.indexed import _Writer, outer_program
+from symgd.numeric.names import prefixed
 
 
 def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str) -> None:
@@ -30,7 +31,7 @@ def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | Non
     program, value, grads = program_from_graph(build_graph(t.body, inputs))
     outs = ((value,) if want_value else ()) + (tuple(grads) if grads_to is not None else ())
     pruned = program.prune(outs)
-    rename = {sym: sympy.Symbol(f"_b{k}_{sym.name}") for sym, _ in pruned.lines}
+    rename = {sym: sympy.Symbol(prefixed(f"_b{k}_", sym.name)) for sym, _ in pruned.lines}
     rename[t.index] = i
     w.lines.append(f"{ind}for _i in range({w.index(t.lower)}, {w.index(t.upper + 1)}):")
     inner = ind + "    "
@@ -63,7 +64,7 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
     problem, scalars, outer_in, (program, value, grads) = outer_program(problem, sizes, w)
     gprog = program.prune(tuple(grads)) if want_grad else None
     vprog = program.prune((value,)) if want_value else None
-    rename = {sym: sympy.Symbol(f"_o_{sym.name}") for sym, _ in program.lines}
+    rename = {sym: sympy.Symbol(prefixed("_o_", sym.name)) for sym, _ in program.lines}
     d_outer = dict(zip(outer_in, (o.xreplace(rename) for o in gprog.outputs))) if gprog else {}
     grad_needs = set().union(*(e.free_symbols for _, e in gprog.lines),
                              *(o.free_symbols for o in gprog.outputs)) if gprog else set()
@@ -104,11 +105,11 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
                       f"    return {ret}"]) + "\n"
 
 
-def compile_indexed_numba(expr: sympy.Expr, sizes: Mapping[str, int] | None = None):
-    """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once)."""
+def compile_indexed_numba(problem: IndexedProblem, variables: tuple, sizes: Mapping[str, int] | None = None):
+    """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once); ``problem`` is
+    over mangled names (``indexed.mangled_problem``), ``variables`` are the user's, in the same order."""
     from symgd.numeric.lower import Compiled
     numba = runtime.require_numba()
-    problem = analyse(expr)
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
     fns = runtime.load(source, "python", extra={"_np": np})
     vectors = [v in problem.vectors for v in problem.variables]
@@ -118,7 +119,7 @@ def compile_indexed_numba(expr: sympy.Expr, sizes: Mapping[str, int] | None = No
             jitted[name] = _wrap(numba.njit(fastmath=False, error_model="numpy")(fn), vectors, name)
         except Exception as exc:  # numba's typing errors come in several classes
             raise CompileError(f"numba could not compile the indexed loops: {exc}") from exc
-    return Compiled(problem.variables, "numba", source, jitted["_value_and_grad"], jitted["_value"],
+    return Compiled(variables, "numba", source, jitted["_value_and_grad"], jitted["_value"],
                     jitted["_grad"], None)
 
 

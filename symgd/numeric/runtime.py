@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from symgd.errors import BackendUnavailableError
+from symgd.errors import BackendUnavailableError, CompileError
 
 #: Names the generated code uses for itself; a variable with one of these names is renamed.
 RESERVED = {"math", "numpy", "torch", "scipy", "functools", "_np", "_bc", "_common", "_as_tensor",
@@ -84,6 +84,10 @@ def printer(backend: str):
 def load(source: str, backend: str, device: Any = None, dtype: Any = None,
          extra: dict[str, Any] | None = None) -> dict[str, Callable]:
     """Execute generated ``source`` in a fresh namespace for ``backend``; returns its functions."""
+    if "__" in source:
+        # every name was mangled (no '__' survives ``names.mangle``): a dunder here means a name escaped
+        raise CompileError("refusing to run generated code that holds a '__' name (a symgd bug: please "
+                           "report it)")
     namespace: dict[str, Any] = {"math": math, "functools": functools, "_inf": math.inf,
                                  "_isfinite": math.isfinite}
     if backend in ("numpy", "auto"):
