@@ -15,8 +15,9 @@ from collections.abc import Iterator
 
 from lark import Token
 
-from symgd.errors import BudgetError, ParseError
+from symgd.errors import BudgetError, ParseError, UnknownFunctionError
 from symgd.parse import budget
+from symgd.parse.functions import suggest
 from symgd.parse.latex import COMMANDS, NAMED, SIZING, SPACING, greek_name
 
 _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LSQB": "RSQB", "BAR_OPEN": "BAR_CLOSE"}
@@ -95,6 +96,10 @@ def _named(tok: Token, stream: Iterator[Token]) -> Token:
             or parts[1].type not in ("NAME", "FUNC"):
         raise _Fail(tok, f"'{tok.value}' must be followed by a name in braces, as in "
                          f"{tok.value}{{sin}}")
+    if tok.value == "\\operatorname" and parts[1].type != "FUNC":  # an operator, not letters e·x·e·c
+        close = suggest(parts[1].value)
+        raise _Fail(parts[1], f"unknown function '{parts[1].value}' in \\operatorname",
+                    f"did you mean {' or '.join(close)}?" if close else None, UnknownFunctionError)
     return _retype(parts[1], parts[1].type)
 
 

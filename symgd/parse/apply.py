@@ -94,5 +94,8 @@ class Juxtaposition:
     def read_subscript(self, tok: Token) -> sympy.Expr:
         text = tok.value[1:].strip("{}")
         if text.isdigit():
+            if len(text.lstrip("0")) > budget.MAX_DIGITS:
+                raise self.fail(tok.start_pos, f"a number with {len(text):,} digits; the limit is "
+                                               f"{budget.MAX_DIGITS:,}", cls=BudgetError)
             return sympy.Integer(int(text))
         return self.read_name(Token.new_borrow_pos("NAME", text, tok))

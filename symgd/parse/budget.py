@@ -3,13 +3,18 @@
 Input length, tokens, bracket nesting and sign runs are checked on the token stream (before the
 parser goes deep); parse-tree depth before the Transformer recurses; the size of exact numbers
 before SymPy computes them; and the finished expression's size and depth before later stages
-(printers, differentiation) walk it recursively.
+(printers, differentiation) walk it recursively. Decimal literals stay within float64's range.
+
+The memory budget (``MEMORY_LIMIT``, 1 GiB) bounds what later stages allocate from sizes a user
+gives: vector lengths, multi-start points, descent histories and generated data columns.
 """
 from __future__ import annotations
 
 import math
 
 import sympy
+
+from symgd.errors import BudgetError
 
 MAX_LENGTH = 100_000       # characters of input
 MAX_TOKENS = 25_000        # tokens of input
@@ -148,3 +153,83 @@ def walk_stats(expr: sympy.Basic) -> tuple[int, int, int]:
             digits = max(digits, number_digits(node))
     size, depth = memo[expr]
     return size, depth, digits
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+
+FLOAT_MAX = 1.7976931348623157e308  # the largest float64
+
+
+def float_literal(text: str) -> tuple[str, float]:
+    """A decimal literal (``1.5e-3``) normalised for SymPy, and its float64 value.
+
+    Raises ValueError (the caller adds the caret) for a literal with more than MAX_DIGITS digits or
+    outside float64's range: ``1e999999999`` would be SymPy's exact huge Float and ``inf`` in every
+    generated function; ``1e-999999999`` would silently be 0.
+    """
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = sum(c.isdigit() for c in mantissa)
+    if digits > MAX_DIGITS:
+        raise ValueError(f"a number with {digits:,} digits; the limit is {MAX_DIGITS:,}")
+    value = float(text)  # Python's own reading: no digit limit, inf or 0 when out of range
+    if math.isinf(value):
+        raise ValueError(f"the number {_short(text)} is beyond the float64 range (about 1.8e308)")
+    if value == 0 and mantissa.strip("0.") != "":
+        raise ValueError(f"the number {_short(text)} is below the float64 range (it would be 0; the "
+                         "smallest is about 4.9e-324)")
+    sign, power = ("-", exponent[1:]) if exponent.startswith("-") else ("", exponent.lstrip("+"))
+    power = power.lstrip("0") or "0"
+    return (f"{mantissa}e{sign}{power}" if exponent else mantissa), value
+
+
+def _short(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+
+
+# ---------------------------------------------------------------------------------------------- memory
+
+#: The memory budget, in bytes, for what symgd allocates from the sizes it is given: vectors of an
+#: indexed sum (``--size n=...``, literal bounds, ``x[k]``), multi-start points, the recorded history
+#: of a descent and generated data columns. Each is checked before anything is allocated and refused
+#: with the figure and this limit. 1 GiB by default (2^27 float64 numbers); a program that means to
+#: use more sets ``symgd.parse.budget.MEMORY_LIMIT`` (read at each check).
+MEMORY_LIMIT = 2**30
+FLOAT_BYTES = 8
+#: Bytes of one recorded history row as Python objects (its record, dict and floats), plus per
+#: variable: an estimate measured on CPython 3.11 (about 370 bytes for one variable).
+RECORD_BYTES = 400
+RECORD_BYTES_PER_VARIABLE = 100
+#: Arrays of a descent's size held at once per coordinate: the iterate, its gradient, the update's
+#: temporaries and the optimizer's slots (an upper estimate, so the budget errs on the safe side).
+STATE_COPIES = 8
+
+_UNITS = (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10))
+
+
+def format_bytes(nbytes: float) -> str:
+    """``2**30`` -> "1 GiB", ``8e12`` -> "7.28 TiB", ``8e100`` -> "8e+100 bytes"."""
+    try:
+        nbytes = float(nbytes)
+    except OverflowError:
+        return "more than 1e308 bytes"
+    for unit, scale in _UNITS:
+        if nbytes >= scale:
+            value = nbytes / scale
+            return f"{value:.3g} {unit}" if value < 10_000 else f"{nbytes:.3g} bytes"
+    return f"{nbytes:.0f} bytes"
+
+
+def check_memory(nbytes: float, what: str, hint: str | None = None) -> None:
+    """Refuse ``what`` (a phrase: "--size n=10^12 ... for one vector") when it needs more than
+    MEMORY_LIMIT bytes, naming the figure and the limit; called before anything is allocated."""
+    if nbytes > MEMORY_LIMIT:
+        raise BudgetError(f"{what} needs {format_bytes(nbytes)}; the limit is {format_bytes(MEMORY_LIMIT)}",
+                          hint=hint or "choose a smaller size (a library caller may raise "
+                                       "symgd.parse.budget.MEMORY_LIMIT)")
+
+
+def history_bytes(records: int, starts: int, variables: int) -> int:
+    """Estimated bytes of a descent history of ``records`` rows for ``starts`` starts of ``variables``
+    coordinates: each start's iterates as arrays, the best start's rows as Python records."""
+    per_record = RECORD_BYTES + RECORD_BYTES_PER_VARIABLE * variables + 2 * FLOAT_BYTES * starts * (variables + 2)
+    return records * per_record

@@ -5,6 +5,7 @@ was expected in words (never grammar token names) and, for the common slips, how
 """
 from __future__ import annotations
 
+import sympy
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -167,3 +168,45 @@ def from_lark(text: str, exc: UnexpectedInput, seen: list[Token]) -> ParseError:
     if isinstance(exc, UnexpectedToken):
         return from_unexpected_token(text, exc, seen)
     return error_at(text, len(text.rstrip()), "unexpected end of input")
+
+
+_UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+
+
+def bad_constant(expr: sympy.Basic) -> sympy.Basic | None:
+    """The first constant part of ``expr`` that is not a finite real number (``zoo``, ``I``,
+    ``(-8)**(1/3)``, ``asin(2)``), or None. Each distinct subexpression is visited once."""
+    seen: set = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node.is_Atom:
+            if node in _UNDEFINED or node is sympy.I:
+                return node
+            continue
+        if (node.is_Pow or node.is_Function) and node.is_number and node.is_extended_real is False:
+            return node
+        stack.extend(node.args)
+    return None
+
+
+def shown(value: sympy.Basic | str, limit: int = 60) -> str:
+    """``value`` as text, cut to ``limit`` characters with an ellipsis (for one-line messages)."""
+    text = value if isinstance(value, str) else sympy.sstr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def plain(value: sympy.Basic) -> str:
+    """A number as typed: 0.5, not 0.500000000000000."""
+    return sympy.sstr(value, full_prec=False)
+
+
+def constant_message(value: sympy.Expr, what: str = "this constant") -> str:
+    """"... is undefined" for an infinite or undefined constant, "... is not a real number" otherwise."""
+    if value.has(*_UNDEFINED):
+        return f"{shown(what)} is undefined (an infinite or undefined value, as for 1/0 or log(0))"
+    return f"{shown(what)} is not a real number: it has an imaginary part ({shown(value)}); symgd works " \
+           "with real numbers"

@@ -19,7 +19,7 @@ from symgd.parse import budget
 from symgd.parse._loader import get_parser
 from symgd.parse._postlex import _Fail
 from symgd.parse.latex import is_latex, strip_dollars
-from symgd.parse.messages import error_at, from_lark
+from symgd.parse.messages import bad_constant, error_at, from_lark, shown
 from symgd.parse.names import clean_name
 from symgd.parse.transformer import ToSympy
 
@@ -120,11 +120,12 @@ def _check_result(text: str, expr: sympy.Expr) -> None:
         if value > limit:
             raise BudgetError(f"the expression is too large: {value:,} {what}; the limit is "
                               f"{limit:,}", text=text)
-    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+    bad = bad_constant(expr)
+    if bad is not None and bad.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise ParseError("the expression is undefined (it divides by zero or takes log(0))",
                          text=text)
-    if expr.has(sympy.I):
-        raise ParseError(f"the expression has an imaginary part ({sympy.sstr(expr)}); "
+    if bad is not None:
+        raise ParseError(f"the expression has an imaginary part ({shown(bad, 80)}); "
                          "symgd works with real numbers", text=text)
 
 

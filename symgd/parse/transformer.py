@@ -12,7 +12,7 @@ from symgd.errors import BudgetError, ParseError
 from symgd.parse import budget, construct
 from symgd.parse.apply import FHead, Juxtaposition
 from symgd.parse.functions import FUNCTIONS, canonical
-from symgd.parse.messages import error_at
+from symgd.parse.messages import bad_constant, constant_message, error_at, plain, shown
 from symgd.parse.names import NameReader
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
@@ -53,7 +53,17 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         if budget.float_power_exponent(base, exponent) > budget.MAX_FLOAT_EXPONENT:
             raise self.fail(pos, "this power would be a floating-point number beyond 10^"
                                  f"{budget.MAX_FLOAT_EXPONENT:,}", None, BudgetError)
-        return construct.power(base, exponent)
+        what = f"({plain(base)})^({plain(exponent)})" if base.is_number and exponent.is_number else ""
+        return self.real_constant(construct.power(base, exponent), pos, what,
+                                  "for the real root of a negative number a, write -(|a|^(1/3)); for a "
+                                  "variable, sign(x)*abs(x)^(1/3)")
+
+    def real_constant(self, value: sympy.Expr, pos: int, what: str, hint: str | None = None) -> sympy.Expr:
+        """``value`` (of ``what``, as typed), refused with a caret when it is a constant that is not a
+        finite real number: ``(-8)^(1/3)`` is 2*(-1)^(1/3), ``log(-1)`` is I*pi, ``cot(0)`` is zoo."""
+        if value.is_number and bad_constant(value) is not None:
+            raise self.fail(pos, constant_message(value, what), hint)
+        return value
 
     def product(self, factors: list[sympy.Expr], pos: int) -> sympy.Expr:
         """``Mul(*factors)`` after checking SymPy will not merge long exact roots."""
@@ -85,7 +95,21 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
                             None, BudgetError)
         if key in ("sqrt", "cbrt"):
             return self.power(args[0], sympy.Rational(1, 2 if key == "sqrt" else 3), pos)
-        return spec.build(*args)
+        if key == "log" and len(args) == 2:
+            self.check_log_base(args[1], pos)
+        return self.real_constant(spec.build(*args), pos, f"{name}({', '.join(map(plain, args))})")
+
+    def check_log_base(self, base: sympy.Expr, pos: int) -> None:
+        """log to base 0 or 1 is undefined (SymPy reads log(x, 0) as log(x)/zoo = 0), and to a
+        negative base complex: refused where the base is a number."""
+        if not base.is_number:
+            return
+        if base.is_zero or base == 1:
+            raise self.fail(pos, f"a logarithm to base {base} is undefined", "the base must be positive "
+                                 "and not 1, as in log(x, 2) or log_2 x")
+        if base.is_extended_negative:
+            raise self.fail(pos, f"a logarithm to the negative base {shown(base)} is not a real "
+                                 "number", "the base must be positive and not 1, as in log(x, 2)")
 
     def summation(self, args: list, pos: int) -> sympy.Expr:
         """``sum(body, i, a, b)`` or SymPy's printed ``Sum(body, (i, a, b))``: bounds inclusive."""
@@ -105,7 +129,11 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         (tok,) = children
         text = tok.value
         if any(c in text for c in ".eE"):
-            return sympy.Float(text, 15)
+            try:
+                normal, _ = budget.float_literal(text)
+            except ValueError as exc:
+                raise self.fail(tok.start_pos, str(exc), cls=BudgetError) from None
+            return sympy.Float(normal, 15)
         if len(text.lstrip("0")) > budget.MAX_DIGITS:
             raise self.fail(tok.start_pos, f"a number with {len(text):,} digits; the limit is "
                                            f"{budget.MAX_DIGITS:,}", cls=BudgetError)
@@ -135,7 +163,11 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
 
     def name_call(self, children: list) -> sympy.Expr:
         tok, *args = children
-        return self.call_name(tok, list(args))
+        value = self.call_name(tok, list(args))
+        bad = bad_constant(value)  # f(-8) with f(t) = t^(1/3): the substitution computes (-8)^(1/3)
+        if bad is not None:
+            raise self.fail(tok.start_pos, constant_message(bad))
+        return value
 
     def abs(self, children: list) -> sympy.Expr:
         return sympy.Abs(children[1])
