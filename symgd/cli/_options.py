@@ -1,8 +1,12 @@
-"""Argument helpers shared by the commands: points, boxes, formats, and writing output."""
+"""Argument helpers shared by the commands: points, boxes, formats, option types, and writing output."""
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import sympy
@@ -23,6 +27,8 @@ def _number(text: str, where: str) -> float:
     number = complex(sympy.N(value))
     if number.imag:
         raise VariableError(f"{where}: {text!r} is not a real number")
+    if not math.isfinite(number.real):
+        raise VariableError(f"{where}: {text!r} is not a finite number")
     return number.real
 
 
@@ -36,7 +42,35 @@ def _pairs(text: str, option: str) -> list[tuple[str, str]]:
         pairs.append((name.strip(), value.strip()))
     if not pairs:
         raise VariableError(f"{option}: no NAME=VALUE pairs given")
+    twice = [name for name, count in Counter(name for name, _ in pairs).items() if count > 1]
+    if twice:
+        raise VariableError(f"{option} gives {name_list(twice)} more than once")
     return pairs
+
+
+def name_list(names: Collection[str], at_most: int = 8) -> str:
+    """``"x, y, z"``; a long list shortened to its first ``at_most`` names and the count."""
+    names = list(names)
+    if len(names) <= at_most:
+        return ", ".join(names) or "none"
+    return f"{', '.join(names[:at_most])}, ... ({len(names)} in all)"
+
+
+def check_point_names(point: Mapping[str, Any], names: Collection[str], option: str = "--at", *,
+                      complete: bool = True) -> None:
+    """Refuse a point that names something the expression does not have (a typo would otherwise be
+    ignored), or, when ``complete``, that leaves one of ``names`` without a value."""
+    known = set(names)
+    unknown = [n for n in point if n not in known]
+    if unknown:
+        which = "is not a variable" if len(unknown) == 1 else "are not variables"
+        raise VariableError(f"{option} names {name_list(unknown)}, which {which} of the expression "
+                            f"(variables: {name_list(sorted(known))})")
+    missing = [n for n in names if n not in point]
+    if complete and missing:
+        example = ",".join(f"{n}=1" for n in list(names)[:8])
+        raise VariableError(f"{option} gives no value for {name_list(missing)}",
+                            hint=f"give every variable, e.g. {option} {example}")
 
 
 def parse_point(text: str, option: str = "--at") -> dict[str, float]:
@@ -65,8 +99,50 @@ def parse_box(text: str, option: str = "--box") -> dict[str, tuple[float, float]
         lo, hi = _number(low, f"{option} {name}"), _number(high, f"{option} {name}")
         if not lo < hi:
             raise VariableError(f"{option} {name}: the low end {lo:g} is not below the high end {hi:g}")
+        if not math.isfinite(hi - lo):
+            raise VariableError(f"{option} {name}: the range {lo:g}:{hi:g} is too wide (its width overflows)")
         box[name] = (lo, hi)
     return box
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at least ``minimum`` (counts 1, seeds 0); ``1e6`` allowed."""
+    def convert(text: str) -> int:
+        value = None
+        if re.fullmatch(r"\s*[+-]?[0-9]{1,30}\s*", text):
+            value = int(text)
+        elif re.fullmatch(r"\s*[+-]?[0-9.]+[eE][+-]?[0-9]{1,3}\s*", text) and float(text).is_integer():
+            value = int(float(text))
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+    convert.__name__ = "whole number"
+    return convert
+
+
+def real_number(minimum: float | None = None, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number, at least ``minimum`` (greater than it when ``above``)."""
+    bound = "" if minimum is None else f" {'greater than' if above else 'of at least'} {minimum:g}"
+
+    def convert(text: str) -> float:
+        try:
+            value = float(text.replace("_", "!"))  # no Python digit separators: 1_000 is not a number
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or (minimum is not None and (value <= minimum if above else value < minimum)):
+            raise argparse.ArgumentTypeError(f"expected a finite number{bound}, got {text!r}")
+        return value
+    convert.__name__ = "number"
+    return convert
+
+
+def real_pair(text: str) -> tuple[float, float]:
+    """An argparse ``type``: two finite numbers separated by a comma, e.g. ``0.9,0.999``."""
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"expected two numbers separated by a comma, got {text!r}")
+    number = real_number()
+    return number(parts[0]), number(parts[1])
 
 
 def add_format_argument(parser: argparse.ArgumentParser, choices: tuple[str, ...],

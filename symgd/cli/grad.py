@@ -5,8 +5,8 @@ import argparse
 
 import sympy
 
-from symgd.cli._options import add_format_argument, dump_json, parse_point
-from symgd.errors import VariableError
+from symgd.cli._options import add_format_argument, check_point_names, dump_json, parse_point
+from symgd.errors import DomainError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,14 +20,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _evaluate(exprs: list[sympy.Expr], variables: tuple[sympy.Symbol, ...],
-              point: dict[str, float]) -> list[float]:
-    missing = [v.name for v in variables if v.name not in point]
-    if missing:
-        raise VariableError(f"--at gives no value for {', '.join(missing)}",
-                            hint="give every variable, e.g. --at " + ",".join(f"{v.name}=1" for v in variables))
-    subs = {v: sympy.Float(point[v.name], 17) for v in variables}
-    return [float(sympy.N(e.xreplace(subs), 17)) for e in exprs]
+def _evaluate(exprs: list[sympy.Expr], point: dict[str, float], labels: list[str]) -> list[float]:
+    """``exprs`` at ``point`` (every name of the expression; those outside --wrt are constants there),
+    or a DomainError naming the expression (``labels``) and the term that is undefined there."""
+    subs = {s: sympy.Float(point[s.name], 17) for e in exprs for s in e.free_symbols}
+    values = []
+    for label, expr in zip(labels, exprs):
+        value = sympy.N(expr.xreplace(subs), 17)
+        if not (value.is_real and value.is_finite):
+            raise DomainError(f"{label} = {sympy.sstr(expr)} is undefined at {_where(point)}"
+                              f"{_reason(expr, point)}")
+        values.append(float(value))
+    return values
+
+
+def _reason(expr: sympy.Expr, point: dict[str, float]) -> str:
+    """": log of zero", or " (1/sqrt(x): division by zero)" for a term inside ``expr``."""
+    from symgd.optim.diagnostics import undefined_term
+    found = undefined_term(expr, {s: point[s.name] for s in expr.free_symbols})
+    if found is None:
+        return ""
+    term, reason = found
+    return f": {reason}" if term == expr else f" ({sympy.sstr(term)}: {reason})"
+
+
+def _where(point: dict[str, float]) -> str:
+    return "(" + ", ".join(f"{n}={v:g}" for n, v in point.items()) + ")"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,16 +54,21 @@ def run(args: argparse.Namespace) -> int:
     variables = ordered_variables(expr, args.wrt)
     grad = list(gradient(expr, variables))
     hess = hessian(expr, variables) if args.hessian else None
-    point = parse_point(args.at) if args.at else None
-    grad_value = _evaluate(grad, variables, point) if point is not None else None
-    hess_value = (_evaluate(list(hess), variables, point) if point is not None and hess is not None else None)
     names = [v.name for v in variables]
+    point = parse_point(args.at) if args.at else None
+    grad_value = hess_value = None
+    if point is not None:
+        check_point_names(point, [v.name for v in ordered_variables(expr)])
+        _evaluate([expr], point, ["f"])  # f undefined at the point: say so, not that its derivative is
+        grad_value = _evaluate(grad, point, [f"∂f/∂{n}" for n in names])
+        hess_value = None if hess is None else _evaluate(list(hess), point, [
+            f"∂²f/∂{a}∂{b}" for a in names for b in names])
     if args.format == "json":
         out = {"expression": str(expr), "variables": names, "gradient": [str(g) for g in grad]}
         if hess is not None:
             out["hessian"] = [[str(h) for h in hess.row(i)] for i in range(hess.rows)]
         if point is not None:
-            out["at"] = {n: point[n] for n in names}
+            out["at"] = point
             out["gradient_value"] = grad_value
             if hess_value is not None:
                 k = len(names)
@@ -56,8 +79,7 @@ def run(args: argparse.Namespace) -> int:
     for name, g in zip(names, grad):
         print(f"∂f/∂{name} = {sympy.sstr(g)}")
     if point is not None:
-        at = ", ".join(f"{n}={point[n]:g}" for n in names)
-        print(f"at ({at}):")
+        print(f"at {_where(point)}:")
         for name, value in zip(names, grad_value):
             print(f"  ∂f/∂{name} = {value:.12g}")
     if hess is not None:

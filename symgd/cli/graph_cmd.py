@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from symgd.cli._options import add_format_argument, parse_point
+from symgd.cli._options import add_format_argument, check_point_names, parse_point, whole_number
 
 FORMATS = ("text", "dot", "svg", "png", "markdown", "json")
 
@@ -18,7 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "tanh(ln(1 + z*2x/sin(y)))"')
     p.add_argument("--at", required=True, help="the point, e.g. x=1,y=2,z=3")
     p.add_argument("--wrt", help="input variables (default: all); the others are constants")
-    p.add_argument("--depth", type=int, default=12, help="text: fold subtrees deeper than this (default 12)")
+    p.add_argument("--depth", type=whole_number(1), default=12,
+                   help="text: fold subtrees deeper than this (default 12)")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     add_format_argument(p, FORMATS)
     p.set_defaults(run=run)
@@ -26,18 +27,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from symgd.explain.graphview import graph
+    from symgd.report.files import check_writable, write_output
     from symgd.report.graph import render_graph, render_image
+    if args.output is not None:
+        check_writable(args.output)  # before the work: a missing folder is found at once
     view = graph(args.expr, at=parse_point(args.at), wrt=args.wrt)
+    check_point_names(view.point, sorted(s.name for s in view.f.free_symbols))
     if args.format in ("svg", "png"):
         data = render_image(view, args.format)
     elif args.format == "text":
         data = render_graph(view, "text", max_depth=args.depth)
     else:
         data = render_graph(view, args.format)
-    if args.output:
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(args.output, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as out:
-            out.write(data)
+    if args.output is not None:
+        write_output(args.output, data)
         print(f"wrote {args.output}", file=sys.stderr)
     elif isinstance(data, bytes):
         sys.stdout.buffer.write(data)

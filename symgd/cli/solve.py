@@ -7,7 +7,8 @@ from typing import Any
 
 import sympy
 
-from symgd.cli._options import add_format_argument, dump_json, parse_box, parse_point, parse_sizes
+from symgd.cli._options import (add_format_argument, check_point_names, dump_json, parse_box, parse_point,
+                                parse_sizes, real_number, real_pair, whole_number)
 from symgd.cli._progress import progress_bar
 
 DEFAULT_STEPS = 10_000
@@ -34,20 +35,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", help="the sizes in indexed sums, e.g. n=1000 for "
                    "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="the descent method (default: gd)")
-    p.add_argument("--lr", type=float, help="learning rate (default: the optimizer's, see above)")
-    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"step budget (default: {DEFAULT_STEPS})")
-    p.add_argument("--tol", type=float, default=DEFAULT_TOL,
+    p.add_argument("--lr", type=real_number(0, above=True),
+                   help="learning rate (default: the optimizer's, see above)")
+    p.add_argument("--steps", type=whole_number(1), default=DEFAULT_STEPS,
+                   help=f"step budget (default: {DEFAULT_STEPS})")
+    p.add_argument("--tol", type=real_number(0), default=DEFAULT_TOL,
                    help=f"stop when the gradient norm is below this (default: {DEFAULT_TOL:g})")
-    p.add_argument("--ftol", type=float, default=0.0, help="stop when the relative value change is below this")
+    p.add_argument("--ftol", type=real_number(0), default=0.0,
+                   help="stop when the relative value change is below this")
     _add_hyper_parameters(p)
-    p.add_argument("--starts", type=int, help="run N starts at once, drawn from --box, and list the minima")
+    p.add_argument("--starts", type=whole_number(1),
+                   help="run N starts at once, drawn from --box, and list the minima")
     p.add_argument("--box", help="where multi-start points are drawn, e.g. x=-5:5,y=-5:5 (default -5:5)")
-    p.add_argument("--seed", type=int, default=0, help="seed for the multi-start points (default: 0)")
+    p.add_argument("--seed", type=whole_number(0), help="seed for the multi-start points (default: 0)")
     p.add_argument("--backend", default="auto", choices=("auto", "python", "numpy", "torch", "numba"),
                    help="auto (default: a fused loop in Python or numba for one start, NumPy arrays for many)")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (with --backend torch)")
     p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph at the start point")
-    p.add_argument("--record-every", type=int, help="record the history every N steps (default: about 1,000 records)")
+    p.add_argument("--record-every", type=whole_number(1),
+                   help="record the history every N steps (default: about 1,000 records)")
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and the contour plot with the "
                    "descent path for two variables) as an image (needs matplotlib)")
     add_format_argument(p, ("text", "json", "markdown", "latex"))
@@ -56,24 +62,50 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _add_hyper_parameters(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("optimizer hyper-parameters (as in torch.optim)")
-    g.add_argument("--momentum", type=float, help="momentum factor (momentum, nesterov)")
-    g.add_argument("--dampening", type=float, help="dampening for momentum")
-    g.add_argument("--betas", type=lambda s: tuple(float(b) for b in s.split(",")), help="adam betas, e.g. 0.9,0.999")
-    g.add_argument("--alpha", type=float, help="rmsprop smoothing constant")
-    g.add_argument("--eps", type=float, help="term added to denominators (adagrad, rmsprop, adam)")
-    g.add_argument("--weight-decay", dest="weight_decay", type=float, help="weight decay (L2 / decoupled for adamw)")
-    g.add_argument("--lr-decay", dest="lr_decay", type=float, help="adagrad learning-rate decay")
+    g.add_argument("--momentum", type=real_number(), help="momentum factor (momentum, nesterov)")
+    g.add_argument("--dampening", type=real_number(), help="dampening for momentum")
+    g.add_argument("--betas", type=real_pair, help="adam betas, e.g. 0.9,0.999")
+    g.add_argument("--alpha", type=real_number(), help="rmsprop smoothing constant")
+    g.add_argument("--eps", type=real_number(), help="term added to denominators (adagrad, rmsprop, adam)")
+    g.add_argument("--weight-decay", dest="weight_decay", type=real_number(),
+                   help="weight decay (L2 / decoupled for adamw)")
+    g.add_argument("--lr-decay", dest="lr_decay", type=real_number(), help="adagrad learning-rate decay")
     g.add_argument("--centered", action="store_true", default=None, help="centered rmsprop")
     g.add_argument("--amsgrad", action="store_true", default=None, help="amsgrad variant of adam")
-    g.add_argument("--damping", type=float, help="newton damping")
+    g.add_argument("--damping", type=real_number(), help="newton damping")
     g.add_argument("--linesearch", action="store_true", default=None, help="Armijo backtracking (gd, newton)")
 
 
 def _start(args: argparse.Namespace, names: list[str]) -> dict[str, float]:
     start = {n: DEFAULT_START for n in names}
     if args.at:
-        start.update(parse_point(args.at))
+        given = parse_point(args.at)
+        check_point_names(given, names, complete=False)
+        start.update(given)
     return start
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options that contradict each other (one would be silently ignored), and check the
+    device and the plot file before the run rather than after it."""
+    from symgd.errors import VariableError
+    if args.device is not None and args.backend != "torch":
+        raise VariableError(f"--device {args.device} places torch tensors: add --backend torch "
+                            f"(--backend {args.backend} does not use torch)")
+    if not args.starts:
+        given = [opt for opt, value in (("--box", args.box), ("--seed", args.seed)) if value is not None]
+        if given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise VariableError(f"{' and '.join(given)} only {verb} to a multi-start run: add --starts N")
+    elif args.at:
+        raise VariableError("--at gives the one start point, --starts N draws N start points from --box: "
+                            "give one or the other")
+    if args.device is not None:
+        from symgd.numeric.runtime import torch_device
+        torch_device(args.device)
+    if args.plot is not None:
+        from symgd.report.plot import check_plot_file
+        check_plot_file(args.plot)
 
 
 def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], sizes: dict[str, int] | None) -> Any:
@@ -81,7 +113,7 @@ def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], size
     hyper = {key: getattr(args, opt) for opt, key in HYPER.items() if getattr(args, opt) is not None}
     multi = {}
     if args.starts:
-        multi = dict(starts=args.starts, seed=args.seed, bounds=parse_box(args.box) if args.box else None)
+        multi = dict(starts=args.starts, seed=args.seed or 0, bounds=parse_box(args.box) if args.box else None)
     with progress_bar("descent", args.steps, enabled=args.format == "text") as update:
         progress = None if update is None else (lambda step, x, value, grad_norm: update(step, value))
         return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
@@ -91,6 +123,7 @@ def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], size
 
 def run(args: argparse.Namespace) -> int:
     from symgd.parse import parse_program
+    _check_options(args)
     program = parse_program(args.expr)
     sizes = parse_sizes(args.size) if args.size else None
     if _indexed(program) and args.format in ("markdown", "latex"):
@@ -102,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     names = [v.name for v in (_indexed(program).variables if _indexed(program) else program.variables)]
     x0 = _start(args, names)
     result = _minimize(args, program, x0, sizes)
-    if args.plot:
+    if args.plot is not None:
         from symgd.report.plot import plot_minimize
         plot_minimize(result, args.plot)
     print(_render(args, program, x0, result))
@@ -127,6 +160,8 @@ def _run_unrolled(args: argparse.Namespace, program: Any, sizes: dict[str, int] 
                             f"{UNROLL_LIMIT} vector entries in all, e.g. --size n=4), or use --format text or json")
     expr, variables = unroll(program.expr, sizes)
     given = parse_point(args.at) if args.at else {}
+    entries = [v.name for v in variables]  # a vector as a whole (x=0.5) or entry by entry (x[0]=1)
+    check_point_names(given, [v.name for v in _indexed(program).variables] + entries, complete=False)
     x0 = {v.name: given.get(v.name.partition("[")[0], given.get(v.name, DEFAULT_START)) for v in variables}
     unrolled = type(program)(**{**program.__dict__, "expr": expr, "variables": tuple(variables)})
     result = _minimize(args, unrolled, x0, None)

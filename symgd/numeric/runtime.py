@@ -52,11 +52,54 @@ def require_numba():
     return _require("numba", "numba", "fast")
 
 
+def torch_device(device: Any) -> Any:
+    """``device`` as a ``torch.device`` that can compute here (None stays None: torch's default), or a
+    BackendUnavailableError saying why not: not a device name, ``meta`` (holds no numbers), no CUDA, no
+    such CUDA device."""
+    if device is None:
+        return None
+    torch = require_torch()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise BackendUnavailableError(f"device {device!r} is not a torch device",
+                                      hint="use cpu, cuda or cuda:N (with --backend torch)") from exc
+    if dev.type == "meta":
+        raise BackendUnavailableError(f"device {device!r} holds no numbers (torch's meta device only tracks "
+                                      "shapes): use cpu or cuda")
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise BackendUnavailableError(f"device {device!r}: CUDA is not available here (torch "
+                                          f"{torch.__version__} sees no GPU)")
+        if dev.index is not None and dev.index >= count:
+            raise BackendUnavailableError(f"device {device!r}: there is no such GPU here; the CUDA devices "
+                                          f"are cuda:0 to cuda:{count - 1}")
+    elif dev.type != "cpu":
+        try:
+            torch.empty(1, device=dev)
+        except (RuntimeError, AssertionError) as exc:  # torch asserts when built without the device
+            reason = str(exc).strip().split("\n")[0][:120]
+            raise BackendUnavailableError(f"device {device!r} is not available here ({reason})") from exc
+    return dev
+
+
+def torch_dtype(dtype: Any) -> Any:
+    """``dtype`` (a torch dtype or its name, default float64) when it is a real floating type, else a
+    CompileError: the generated code computes in real floating point."""
+    torch = require_torch()
+    if dtype is None:
+        return torch.float64
+    value = getattr(torch, dtype, None) if isinstance(dtype, str) else dtype
+    if not isinstance(value, torch.dtype) or not value.is_floating_point:
+        raise CompileError(f"dtype {dtype!r} is not a real floating-point torch dtype; use float64, "
+                           "float32, float16 or bfloat16")
+    return value
+
+
 def _torch_namespace(device: Any, dtype: Any) -> dict[str, Any]:
     torch = require_torch()
-    dtype = dtype if dtype is not None else torch.float64
-    if isinstance(dtype, str):
-        dtype = getattr(torch, dtype)
+    device, dtype = torch_device(device), torch_dtype(dtype)
     tensor = torch.Tensor
 
     def as_tensor(a: Any) -> Any:

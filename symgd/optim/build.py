@@ -50,7 +50,7 @@ def _failure(problem: Any, outcome: Outcome, i: int, settings: dict) -> tuple[st
     start = float(outcome.trace.values[0][i])
     detail = messages.divergence_detail(float(outcome.value[i]), bad, names, start)
     opt = settings["optimizer"]
-    if opt.rule is None or opt.rule.name not in _RATE_ADVICE:
+    if opt.rule is None or opt.rule.name not in _RATE_ADVICE or messages.unbounded_below(outcome.value[i], start):
         return "diverged", detail, "", None
     x0 = outcome.trace.xs[0][i]
     rate = safe_learning_rate(problem.hessian_expr, dict(zip(problem.variables, map(float, x0))))

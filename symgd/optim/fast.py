@@ -63,12 +63,12 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     if opt.rule is None:
         return None
     from symgd.numeric.fused import FusedResult
-    from symgd.numeric.runtime import require_torch
+    from symgd.numeric.runtime import require_torch, torch_dtype
     from symgd.numeric.stepper import run_steps
     from symgd.numeric.vector_descent import rule_function
     from symgd.optim.problem import Problem
     torch = require_torch()
-    dtype = getattr(torch, dtype) if isinstance(dtype, str) else (dtype or torch.float64)
+    dtype = torch_dtype(dtype)
     problem = Problem(expr, tuple(variables), "torch", device, dtype)
     update = rule_function(opt.rule, "torch", device, dtype)
     x = torch.as_tensor(np.asarray(x0, dtype=float)[None, :], dtype=dtype, device=device)

@@ -40,7 +40,21 @@ def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: f
     return f"diverged at step {nit + 1}: {detail}; returned the last finite iterate (step {nit})."
 
 
+#: A diverged run whose last finite value is this many times (1 + |f(x0)|) below its start fell without
+#: bound: f is unbounded below (x^3, -x^2), and no learning rate would find a minimum.
+FALL = 1e3
+
+
+def unbounded_below(value: float, start_value: float) -> bool:
+    """True when a diverged run's last finite ``value`` lies far below its ``start_value``: the descent
+    kept lowering f until the numbers overflowed (a run that diverges from too large a rate grows)."""
+    return bool(np.isfinite(start_value) and start_value - value > FALL * (1 + abs(start_value)))
+
+
 def divergence_detail(value: float, bad_x: np.ndarray, names: Sequence[str], start_value: float) -> str:
+    if unbounded_below(value, start_value):
+        return (f"the value fell without bound (from {start_value:.6g} to {value:.6g}): f appears to be "
+                f"unbounded below, so there is no minimum to find")
     if np.isnan(bad_x).all():
         return f"the value grew without bound (from {start_value:.6g} to {value:.6g})"
     return f"the value or gradient became non-finite at {point_text(names, bad_x)}"

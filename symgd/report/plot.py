@@ -4,7 +4,9 @@
   scale) always. ``plot_minimize(result, file)`` draws it for a ``MinimizeResult``.
 - ``plot_fit_curve``: for a one-input fit, the data with the fitted curve, the residuals, and the loss
   curve when given.
-Functions take plain arrays, write the file (format from its suffix) and return its path.
+Functions take plain arrays, write the file (format from its suffix) and return its path; the file is
+written whole or not at all (``symgd.report.files``), and ``check_plot_file`` refuses an unknown format
+or a missing folder before a long run.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from symgd.errors import BackendUnavailableError
+from symgd.errors import BackendUnavailableError, OutputError
+from symgd.report.files import atomic_path, check_writable
 
 #: Every figure's resolution; a panel is PANEL inches square-ish.
 DPI = 100
@@ -78,11 +81,28 @@ def _contour_panel(ax: Any, value_fn: Callable[[np.ndarray, np.ndarray], Any], n
     ax.set_title("descent path" + ("s" if len(paths) > 1 else ""))
 
 
+def check_plot_file(file: str | Path) -> tuple[Path, str]:
+    """``file``'s path and image format (its suffix, else matplotlib's default), or an OutputError when
+    matplotlib cannot write that format or the folder does not exist."""
+    plt = _pyplot()
+    from matplotlib.backend_bases import FigureCanvasBase
+    path = check_writable(file)
+    fmt = path.suffix[1:].lower() or str(plt.rcParams["savefig.format"])
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if fmt not in formats:
+        raise OutputError(f"cannot write {file}: matplotlib does not write {fmt!r} images; use one of "
+                          f"{', '.join(sorted(formats))}")
+    return path, fmt
+
+
 def _save(fig: Any, plt: Any, file: str | Path) -> Path:
-    path = Path(file)
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    try:
+        path, fmt = check_plot_file(file)
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=DPI, format=fmt)
+    finally:
+        plt.close(fig)
     return path
 
 
