@@ -372,6 +372,16 @@ def lib_fit_hostile_columns(d):
     return "ok"
 
 
+def lib_fit_hostile_chunked(d):
+    """The out-of-core path (chunks of 7 rows) with a code-string target and keyword names."""
+    name = "z=" + TOUCH.format(C=os.path.join(d, CANARY))
+    x = np.linspace(-1, 1, 30)
+    for method, kw in [("lm", {}), ("gd", {"lr": 0.01, "steps": 5000})]:
+        r = _fit("None + lambda*in", {"in": x, name: 1 + 2 * x}, target=name, method=method, chunk_size=7, **kw)
+        assert abs(r.params["None"] - 1) < 1e-3 and abs(r.params["lambda"] - 2) < 1e-3, (method, r.params)
+    return "ok"
+
+
 def lib_fit_empty(d):
     return _fit("a + b*x", {"x": [], "y": []})
 

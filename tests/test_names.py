@@ -152,3 +152,22 @@ def test_data_program_hostile_names_every_backend(tmp_path):
 def test_runtime_refuses_dunder_source():
     with pytest.raises(CompileError, match="__"):
         runtime.load("def value(x):\n    return x.__class__\n", "python")
+
+
+@pytest.mark.parametrize("backend", ["python", "numba", "numpy", "torch"])
+def test_fused_data_loop_hostile_names(backend, tmp_path):
+    """The fused data loops (generated per backend) over a program whose column is a code string and
+    whose parameters are called theta and n: they reach the least-squares answer."""
+    if backend == "torch":
+        pytest.importorskip("torch")
+    from symgd.numeric.fused_data import fused_data_minimize
+    from symgd.optim.gd import gd_rule
+    canary = tmp_path / "CANARY"
+    evil = f"z=__import__('os').system('touch {canary}')"
+    t, n, y = (sympy.Symbol(s, real=True) for s in ("theta", "n", "y"))
+    col = sympy.Symbol(evil, real=True)
+    x = np.linspace(-1, 1, 21)
+    bound = compile_data((t + n * col - y) ** 2, (t, n), (col, y)).bind({evil: x, "y": 1 + 2 * x})
+    r = fused_data_minimize(bound, gd_rule(0.02), [0.0, 0.0], 3000, tol=1e-20, backend=backend)
+    np.testing.assert_allclose(r.x, [1.0, 2.0], rtol=1e-8)
+    assert not canary.exists()

@@ -152,3 +152,21 @@ def test_bad_rows_read_on_a_worker_are_located(client, data, tmp_path):
     with pytest.raises(DataError, match=r"bad\.parquet: row 1235: column 'y' is missing or NaN"):
         with open_objective(model, open_source(tmp_path / "bad.parquet"), "dask", client=client):
             pass
+
+
+def test_hostile_column_and_target_names_on_the_cluster(client, tmp_path):
+    """A header's names never reach the code the workers run: the target is a code-execution string and
+    the column a Python keyword; the cluster's fit equals the in-memory one and the canary stays absent."""
+    canary = tmp_path / "CANARY"
+    target = f"z=__import__('os').system('touch {canary}')"
+    x = np.linspace(0.2, 6.0, 400)
+    cols = {"lambda": x, target: 240.0 * (1 - np.exp(-0.55 * x))}
+    model = build_model("b1*(1 - exp(-b2*lambda))", list(cols), target=target)
+    local = Objective(model, from_arrays(cols))
+    frame = dd.from_pandas(pd.DataFrame(cols), npartitions=3)
+    with open_objective(model, open_source(frame), "dask", client=client) as obj:
+        for theta in (START, np.array([240.0, 0.55])):
+            assert obj.loss_and_grad(theta)[0] == pytest.approx(local.loss_and_grad(theta)[0], rel=1e-12)
+            np.testing.assert_allclose(obj.loss_and_grad(theta)[1], local.loss_and_grad(theta)[1], rtol=1e-10)
+        assert obj.loss_and_grad(np.array([240.0, 0.55]))[0] == pytest.approx(0.0, abs=1e-18)
+    assert not canary.exists()
