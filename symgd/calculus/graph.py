@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
 
+from symgd.calculus.evaluate import value_of
 from symgd.calculus.partials import local_partials
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError
@@ -99,27 +101,25 @@ class Graph:
         missing = sorted(v.name for v in self.inputs if v.name not in point)
         if missing:
             raise KeyError(f"no value given for {', '.join(missing)}")
+        where = "(" + ", ".join(f"{v.name}={float(point[v.name]):.6g}" for v in self.inputs[:5]) + \
+            (", …)" if len(self.inputs) > 5 else ")")
         partial_values: dict[str, tuple[float, ...]] = {}
-        for node in self.nodes:
+        memo: dict = {}
+        for node in self.nodes:  # term by term, each checked: no runaway exact powers (x^x^x^x^x)
             if node.kind == "op":
-                values[node.symbol] = _number(node.expr.xreplace(values), node)
-            partial_values[node.name] = tuple(float(_number(p.xreplace(values), node))
-                                              for p in node.partials)
+                values[node.symbol] = value_of(node.expr, values, where, f"node {node.name}", memo)
+            partial_values[node.name] = tuple(
+                float(value_of(p, values, where, f"∂{node.name}/∂{name}", memo))
+                for name, p in zip(node.inputs, node.partials))
         adjoint = {node.name: 0.0 for node in self.nodes}
         adjoint[self.output] = 1.0
         for node in reversed(self.nodes):
             for name, pv in zip(node.inputs, partial_values[node.name]):
                 adjoint[name] += adjoint[node.name] * pv
+            if not math.isfinite(adjoint[node.name]):
+                raise DomainError(f"the adjoint ∂{self.output}/∂{node.name} overflows float64 at {where}")
         return {node.name: NodeValues(float(values[node.symbol]), adjoint[node.name],
                                       partial_values[node.name]) for node in self.nodes}
-
-
-def _number(value: sympy.Expr, node: Node) -> sympy.Float:
-    """``value`` as a real Float, or a DomainError naming the node that left the real numbers."""
-    value = sympy.N(value, 30)
-    if not value.is_number or value.has(sympy.zoo, sympy.nan) or not value.is_extended_real:
-        raise DomainError(f"node {node.name} = {node.expr} is not a real number at this point ({value})")
-    return value
 
 
 def node_names(count: int | None, taken: set[str]):

@@ -6,7 +6,6 @@ import argparse
 import sympy
 
 from symgd.cli._options import add_format_argument, check_point_names, dump_json, parse_point
-from symgd.errors import DomainError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,25 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _evaluate(exprs: list[sympy.Expr], point: dict[str, float], labels: list[str]) -> list[float]:
     """``exprs`` at ``point`` (every name of the expression; those outside --wrt are constants there),
     or a DomainError naming the expression (``labels``) and the term that is undefined there."""
-    subs = {s: sympy.Float(point[s.name], 17) for e in exprs for s in e.free_symbols}
-    values = []
-    for label, expr in zip(labels, exprs):
-        value = sympy.N(expr.xreplace(subs), 17)
-        if not (value.is_real and value.is_finite):
-            raise DomainError(f"{label} = {sympy.sstr(expr)} is undefined at {_where(point)}"
-                              f"{_reason(expr, point)}")
-        values.append(float(value))
-    return values
-
-
-def _reason(expr: sympy.Expr, point: dict[str, float]) -> str:
-    """": log of zero", or " (1/sqrt(x): division by zero)" for a term inside ``expr``."""
-    from symgd.optim.diagnostics import undefined_term
-    found = undefined_term(expr, {s: point[s.name] for s in expr.free_symbols})
-    if found is None:
-        return ""
-    term, reason = found
-    return f": {reason}" if term == expr else f" ({sympy.sstr(term)}: {reason})"
+    from symgd.calculus.evaluate import values_at  # term by term: no runaway exact powers (x^x^x^x^x)
+    return values_at(exprs, {s: point[s.name] for e in exprs for s in e.free_symbols}, labels)
 
 
 def _where(point: dict[str, float]) -> str:
