@@ -136,10 +136,11 @@ def test_debug_prints_the_traceback(capsys, monkeypatch):
     def run(args):
         return 1 / 0
     monkeypatch.setattr(symgd.cli.grad, "run", run)
-    assert main(["--debug", "grad", "x"]) == EXIT_INTERNAL
-    err = capsys.readouterr().err
-    assert "Traceback" in err and "ZeroDivisionError" in err
-    assert err.splitlines()[-1].startswith("error: internal error (ZeroDivisionError")
+    for argv in (["--debug", "grad", "x"], ["grad", "x", "--debug"]):
+        assert main(argv) == EXIT_INTERNAL
+        err = capsys.readouterr().err
+        assert "Traceback" in err and "ZeroDivisionError" in err
+        assert err.splitlines()[-1].startswith("error: internal error (ZeroDivisionError")
 
 
 @pytest.mark.parametrize("exc, code, fragment", [

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         import_module(f"symgd.cli.{name}").add_parser(sub)
+    for command in sub.choices.values():  # also after the command; SUPPRESS keeps a --debug given before
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="print the traceback of an error (for a bug report)")
     return parser
 
 
