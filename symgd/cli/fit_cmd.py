@@ -6,6 +6,7 @@ from typing import Any
 
 from symgd.cli._options import add_format_argument, parse_box, parse_point
 from symgd.cli._progress import progress_bar
+from symgd.errors import HyperParameterError
 
 METHODS = "lm, gauss-newton, linear, gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton, sgd"
 
@@ -50,13 +51,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _hyper(args: argparse.Namespace) -> dict:
+    """``--hyper`` as keyword arguments; ``lr`` there is ``--lr`` (given once, one way or the other)."""
     hyper = parse_point(args.hyper, "--hyper") if args.hyper else {}
+    if "lr" in hyper:
+        if args.lr is not None:
+            raise HyperParameterError("the learning rate is given twice, by --lr and by --hyper lr")
+        args.lr = hyper.pop("lr")
     return {k: (int(v) if k in ("nesterov", "centered", "amsgrad", "maximize") else v) for k, v in hyper.items()}
+
+
+def _options(args: argparse.Namespace, hyper: dict) -> str:
+    """The method's name once every option is valid, named as typed (``--epochs``, ``--hyper foo``)."""
+    from symgd.fit.options import check_fit_options, cli_flag
+    options = {k: getattr(args, k) for k in ("batch_size", "epochs", "steps", "seed", "lr", "tol", "ftol", "xtol",
+                                             "gtol", "max_nfev", "chunk_size", "huber_delta", "engine",
+                                             "scheduler")}
+    return check_fit_options(args.method, options, hyper, cli_flag)
 
 
 def run(args: argparse.Namespace) -> int:
     from symgd.fit import fit
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    hyper = _hyper(args)
+    _options(args, hyper)  # before the progress bar and before any data is read
     with progress_bar(f"fit ({args.method})", args.steps or args.epochs,
                       enabled=args.format != "json") as update:
         callback = None if update is None else (lambda step, theta, loss: update(step, loss))
@@ -66,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                      gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
                      if args.bounds else None, columns=columns, huber_delta=args.huber_delta,
                      engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
-                     callback=callback, **_hyper(args))
+                     callback=callback, **hyper)
     print(result.report(args.format))
     if args.plot:
         path = _plot(result, args.data, columns, args.plot)

@@ -15,13 +15,12 @@ from symgd.fit.linear import closed_form
 from symgd.fit.lm import levenberg_marquardt
 from symgd.fit.minibatch import minibatch_descent
 from symgd.fit.model import build_model, start_vector
+from symgd.fit.options import LEAST_SQUARES, check_fit_options
 from symgd.fit.outofcore import open_objective, streaming_minibatch
 from symgd.fit.reduce import Objective
 from symgd.fit.result import FitResult, summarize
 from symgd.fit.stopping import Outcome, Tolerances, bounds_arrays
 
-LEAST_SQUARES = {"lm": "lm", "levenberg-marquardt": "lm", "gauss-newton": "gauss-newton",
-                 "gn": "gauss-newton", "linear": "linear"}
 DEFAULT_STEPS = 1000
 DEFAULT_BATCH = 32
 
@@ -51,6 +50,10 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
     >>> round(res.params["a"], 10), round(res.params["b"], 10), res.converged
     (1.0, 2.0, True)
     """
+    options = dict(batch_size=batch_size, epochs=epochs, steps=steps, seed=seed, lr=lr, tol=tol, ftol=ftol,
+                   xtol=xtol, gtol=gtol, max_nfev=max_nfev, chunk_size=chunk_size, huber_delta=huber_delta,
+                   engine=engine, scheduler=scheduler, client=client)
+    method = check_fit_options(method, options, hyper)  # before any data is read
     source = as_source(data, columns=columns, chunk_size=chunk_size)
     fm = build_model(model, source.names, target, loss, params, huber_delta)
     theta0 = np.array(start_vector(fm, x0))
@@ -58,7 +61,7 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
     descent = dict(batch_size=batch_size, epochs=epochs, steps=steps, seed=seed, lr=lr, tol=tol, hyper=hyper)
     # The objective reduces over the data wherever it lives: in memory, chunk by chunk, or on a cluster.
     with open_objective(fm, source, engine, client=client, scheduler=scheduler) as obj:
-        return _fit(fm, obj, theta0, box, method.lower(), Tolerances(ftol, xtol, gtol, max_nfev), descent, callback)
+        return _fit(fm, obj, theta0, box, method, Tolerances(ftol, xtol, gtol, max_nfev), descent, callback)
 
 
 def _fit(fm, obj, theta0: np.ndarray, box, method: str, tolerances: Tolerances, descent: dict,

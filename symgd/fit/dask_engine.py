@@ -21,11 +21,14 @@ import numpy as np
 import sympy
 
 from symgd.errors import BackendUnavailableError, DataError, SymgdError
+from symgd.fit.columns import cut, shown
 from symgd.fit.data import ArraySource
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import LstsqPieces, Moments, Objective
 
 FAN_IN = 16  # partial results combined per reduction task
+#: Seconds to wait for a Dask scheduler before giving up (distributed's own default is 30).
+CONNECT_TIMEOUT_S = 5
 DEFAULT_WORKERS = 2
 
 
@@ -47,9 +50,11 @@ def connect(client: Any = None, scheduler: str | None = None, n_workers: int = D
         return client, lambda: None
     if scheduler is not None:
         try:
-            own = distributed.Client(scheduler)
-        except OSError as exc:
-            raise SymgdError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            own = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, ValueError, MemoryError) as exc:  # no answer, a bad address, a garbled reply
+            raise SymgdError(f"cannot reach the Dask scheduler at {shown(scheduler)}: "
+                             f"{cut(str(exc) or type(exc).__name__)}",
+                             hint="check the address (tcp://HOST:PORT) and that the scheduler runs") from exc
         return own, own.close
     cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                        dashboard_address=None)
@@ -180,7 +185,7 @@ class DaskObjective:
         self._model = client.submit(_identity, self._worker_model)
         self.n = int(self._reduce("count", np.zeros(len(model.params))) or 0)
         if self.n == 0:
-            raise DataError("the data source has no rows")
+            raise DataError("the data source has no rows", hint="a fit needs at least one row of data")
 
     def _reduce(self, kind: str, theta: Any) -> Any:
         theta = np.asarray(theta, dtype=float)

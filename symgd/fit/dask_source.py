@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from symgd.errors import DataError
+from symgd.fit.columns import check_names, listing
 from symgd.fit.sources import DEFAULT_CHUNK, check_chunk
 
 
@@ -64,7 +65,7 @@ def block_columns(block: Any, all_names: Sequence[str], names: Sequence[str], pa
     if hasattr(block, "columns"):
         missing = [k for k in names if k not in block.columns]
         if missing:
-            raise DataError(f"{where}: missing column(s) {', '.join(missing)}")
+            raise DataError(f"{where}: missing column(s) {listing(missing)}")
         return check_chunk({k: block[k].to_numpy() for k in names}, where)
     if isinstance(block, tuple):
         return check_chunk({k: block[all_names.index(k)] for k in names}, where)
@@ -73,20 +74,25 @@ def block_columns(block: Any, all_names: Sequence[str], names: Sequence[str], pa
 
 def dask_source(data: Any, columns: Sequence[str] | None, chunk_size: int) -> DaskSource | None:
     if _is_dask(data) and hasattr(data, "npartitions") and hasattr(data, "columns"):
-        names = tuple(str(c) for c in data.columns)
+        names = check_names(list(data.columns), "the Dask DataFrame")
         return DaskSource(tuple(data.to_delayed()), names, chunk_size)
     if _is_dask(data) and getattr(data, "ndim", 0) == 2:
         if columns is None or len(columns) != data.shape[1]:
             raise DataError(f"a 2-D Dask array of {data.shape[1]} columns needs as many column names (columns=)")
         blocks = data.rechunk({1: -1}).to_delayed()[:, 0]
         rows = data.shape[0] if data.shape[0] == data.shape[0] else None  # nan when chunks are unknown
-        return DaskSource(tuple(blocks), tuple(columns), chunk_size, rows)
+        return DaskSource(tuple(blocks), check_names(columns, "the Dask array's columns"), chunk_size, rows)
     if isinstance(data, Mapping) and data and all(_is_dask(v) for v in data.values()):
         import dask
+        names = check_names(list(data), "the dict of Dask arrays")
+        if any(getattr(v, "ndim", 1) != 1 for v in data.values()):
+            raise DataError("a dict of Dask arrays needs one-dimensional arrays, one per column")
+        if len({v.shape[0] for v in data.values()}) > 1:
+            raise DataError("the Dask arrays of the dict have different lengths")
         first = next(iter(data.values()))
         arrays = [v.rechunk(first.chunks) for v in data.values()]
         blocks = tuple(dask.delayed(tuple)([a.to_delayed()[i] for a in arrays]) for i in range(first.numblocks[0]))
-        return DaskSource(blocks, tuple(str(k) for k in data), chunk_size, int(first.shape[0]))
+        return DaskSource(blocks, names, chunk_size, int(first.shape[0]))
     return None
 
 

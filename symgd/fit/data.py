@@ -18,7 +18,9 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import sympy
 
-from symgd.errors import DataError
+from symgd.errors import DataError, SymgdError
+from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
+from symgd.fit.files import LARGE_CSV_BYTES, check_file, is_formula, looks_like_path, text_lines
 
 
 class DataSource(Protocol):
@@ -56,22 +58,18 @@ class ArraySource:
         return dict(self.columns)
 
 
-def from_arrays(data: Mapping[str, Any], chunk_size: int | None = None) -> ArraySource:
-    """An ``ArraySource`` from a mapping of name -> 1-d array-like, checking shapes and finiteness."""
-    if not data:
-        raise DataError("no data columns given")
-    cols = {}
-    for name, values in data.items():
-        arr = np.asarray(values, dtype=float)
-        if arr.ndim != 1:
-            raise DataError(f"data column {name!r} must be one-dimensional, got shape {arr.shape}")
-        bad = np.flatnonzero(~np.isfinite(arr))
-        if bad.size:
-            raise DataError(f"data column {name!r} has a non-finite value in row {bad[0]}")
-        cols[str(name)] = arr
+def from_arrays(data: Mapping[str, Any], chunk_size: int | None = None, where: str = "the data") -> ArraySource:
+    """An ``ArraySource`` from a mapping of name -> 1-d array-like: names, numbers, lengths and rows checked."""
+    if not isinstance(data, Mapping) or not data:
+        raise DataError(f"{where}: no data columns given")
+    names = check_names(list(data), where)
+    cols = {name: to_float64(values, name, where) for name, values in zip(names, data.values())}
     lengths = {k: len(v) for k, v in cols.items()}
     if len(set(lengths.values())) > 1:
-        raise DataError(f"data columns have different lengths: {lengths}")
+        shown_lengths = ", ".join(f"{shown(k)}: {n}" for k, n in list(lengths.items())[:8])
+        raise DataError(f"{where}: data columns have different lengths ({shown_lengths})")
+    if not next(iter(lengths.values())):
+        raise DataError(f"{where}: the columns have no rows", hint="a fit needs at least one row of data")
     if chunk_size is not None and chunk_size < 1:
         raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
     return ArraySource(cols, chunk_size)
@@ -82,40 +80,50 @@ def from_arrays(data: Mapping[str, Any], chunk_size: int | None = None) -> Array
 def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """Columns of a CSV (or whitespace-separated) file: named by its header, or by ``columns`` if it has none.
 
-    A malformed row raises ``DataError`` naming the file and the line.
+    The file must be a regular UTF-8 file (a BOM is dropped); a malformed row raises ``DataError``
+    naming the file and the line.
     """
-    path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
-    rows = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
+    path = check_file(path)
+    if path.stat().st_size > LARGE_CSV_BYTES:
+        raise DataError(f"{path} is over {LARGE_CSV_BYTES // 2 ** 20} MiB, too large to read whole",
+                        hint="give chunk_size= (--chunk-size) to stream it")
+    rows = [(no, line) for no, line in text_lines(path) if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         raise DataError(f"{path}: no data rows")
     delimiter = "," if "," in rows[0][1] else None
-    split = (lambda s: next(csv.reader([s]))) if delimiter else str.split
-    first = [c.strip() for c in split(rows[0][1])]
     header = columns is None
-    names = first if header else list(columns)
+    first = [c.strip() for c in _fields(rows[0][1], delimiter, path, rows[0][0])]
+    names = check_names(first if header else list(columns), str(path))
     body = rows[1:] if header else rows
-    return _columns(path, names, [(no, split(text)) for no, text in body])
+    if not body:
+        raise DataError(f"{path}: a header but no data rows")
+    return _columns(path, names, [(no, _fields(text, delimiter, path, no)) for no, text in body])
 
 
-def _columns(path: Path, names: list[str], rows: list[tuple[int, list[str]]]) -> dict[str, np.ndarray]:
-    if len(set(names)) != len(names) or not all(names):
-        raise DataError(f"{path}: column names must be distinct and non-empty, got {names}")
+def _fields(line: str, delimiter: str | None, path: Path, line_no: int) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    try:
+        return next(csv.reader([line]))
+    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a NUL byte
+        raise DataError(f"{path}, line {line_no}: {exc}") from None
+
+
+def _columns(path: Path, names: Sequence[str], rows: list[tuple[int, list[str]]]) -> dict[str, np.ndarray]:
     values = np.empty((len(rows), len(names)))
     for r, (line_no, cells) in enumerate(rows):
         if len(cells) != len(names):
-            raise DataError(f"{path}, line {line_no}: {len(cells)} fields, expected {len(names)} ({', '.join(names)})")
-        try:
-            values[r] = [float(c) for c in cells]
-        except ValueError as exc:
-            raise DataError(f"{path}, line {line_no}: not a number ({exc})") from exc
+            raise DataError(f"{path}, line {line_no}: {len(cells)} fields, expected {len(names)} "
+                            f"({listing(names)})")
+        for j, cell in enumerate(cells):
+            if not is_number(cell):
+                raise DataError(f"{path}, line {line_no}: not a number in column {shown(names[j])}: "
+                                f"{shown(cell.strip())}", hint="numbers are written like 12, -0.5 or 1.5e-3")
+            values[r, j] = float(cell)
         if not np.isfinite(values[r]).all():
-            raise DataError(f"{path}, line {line_no}: a non-finite value")
-    if not rows:
-        raise DataError(f"{path}: a header but no data rows")
+            j = int(np.flatnonzero(~np.isfinite(values[r]))[0])
+            raise DataError(f"{path}, line {line_no}: a non-finite value in column {shown(names[j])}: "
+                            f"{shown(cells[j].strip())}")
     return {name: values[:, j].copy() for j, name in enumerate(names)}
 
 
@@ -210,6 +218,9 @@ def generate(text: str) -> dict[str, np.ndarray]:
             cols[name] = _call(call.group(1), call.group(2), n, where)
         else:
             cols[name] = _formula(rhs, cols, where)
+        bad = np.flatnonzero(~np.isfinite(cols[name]))
+        if bad.size:
+            raise DataError(f"{where}: a non-finite value in row {bad[0] + 1} ({cols[name][bad[0]]})")
     from_arrays(cols)  # same lengths, finite values
     return cols
 
@@ -221,16 +232,25 @@ def _open_mapping(data: Any, **kw: Any) -> DataSource | None:
         return from_arrays(data, kw.get("chunk_size"))
     if hasattr(data, "columns") and hasattr(data, "to_numpy") and hasattr(data, "__getitem__") \
             and not hasattr(data, "dask"):  # an in-memory DataFrame (pandas / polars)
-        return from_arrays({str(c): np.asarray(data[c]) for c in data.columns}, kw.get("chunk_size"))
+        names = check_names(list(data.columns), "the data frame")  # before data[c]: a repeated name is 2-D
+        return from_arrays({name: data[c] for name, c in zip(names, data.columns)}, kw.get("chunk_size"),
+                           "the data frame")
     return None
 
 
 def _open_text(data: Any, **kw: Any) -> DataSource | None:
-    if isinstance(data, Path) or (isinstance(data, str) and "=" not in data):
-        return from_arrays(read_csv(data, kw.get("columns")), kw.get("chunk_size"))
-    if isinstance(data, str):
-        return from_arrays(generate(data), kw.get("chunk_size"))
-    return None
+    if isinstance(data, Path) or (isinstance(data, str) and not is_formula(data)):
+        return from_arrays(read_csv(data, kw.get("columns")), kw.get("chunk_size"), str(data))
+    if not isinstance(data, str):
+        return None
+    try:
+        cols = generate(data)
+    except SymgdError as exc:
+        if not looks_like_path(data):
+            raise
+        raise DataError(f"no such data file or folder: {shown(data, 200)} (nor is it a data formula: "
+                        f"{cut(exc.message.splitlines()[0], 80)})") from exc
+    return from_arrays(cols, kw.get("chunk_size"))
 
 
 #: Tried in order; the first that returns a source wins. New kinds of data add an opener here.

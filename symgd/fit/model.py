@@ -6,12 +6,14 @@ the residual is differentiated symbolically once and the reduction over the data
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy
 
-from symgd.errors import VariableError
+from symgd.errors import ParseError, VariableError
+from symgd.fit.columns import check_constant_names, listing, shown
 
 #: The symbol a custom loss string uses for the residual ``target - model`` of one sample.
 RESIDUAL_NAME = "r"
@@ -73,13 +75,26 @@ def _parse(text: str | sympy.Expr) -> sympy.Expr:
 
 
 def _target(target: str | sympy.Expr, columns: Sequence[str]) -> sympy.Expr:
+    """The target: a column named exactly (whatever its spelling), else a formula of data columns."""
     if isinstance(target, str) and target in columns:
         return sympy.Symbol(target, real=True)
-    expr = _parse(target)
+    if isinstance(target, str) and not target.strip():
+        raise VariableError(f"the target is empty; name a data column (columns: {listing(columns)})")
+    if not isinstance(target, (str, sympy.Expr)):
+        raise VariableError(f"the target must be a column name or a formula, not {type(target).__name__}")
+    try:
+        expr = _parse(target)
+    except ParseError as exc:
+        raise ParseError(f"the target {shown(target)} is not a data column (columns: {listing(columns)}) "
+                         f"nor a formula: {exc.message}", text=exc.text, column=exc.column,
+                         context=exc.context, hint=exc.hint) from exc
     unknown = sorted(s.name for s in expr.free_symbols if s.name not in columns)
     if unknown:
-        raise VariableError(f"target {str(target)!r} uses {', '.join(unknown)}, which are not data columns "
-                            f"(columns: {', '.join(columns)})")
+        raise VariableError(f"target {shown(str(target))} uses {listing(unknown)}, which are not data columns "
+                            f"(columns: {listing(columns)})")
+    if not expr.free_symbols:
+        raise VariableError(f"the target {shown(str(target))} is neither a data column nor a formula of data "
+                            f"columns (columns: {listing(columns)})")
     return expr
 
 
@@ -105,11 +120,11 @@ def sample_loss(loss: str, residual: sympy.Expr, columns: Sequence[str],
         return m * (a - m / 2), True
     expr = _parse(loss)
     if RESIDUAL_NAME not in {s.name for s in expr.free_symbols}:
-        raise VariableError(f"the loss {loss!r} is neither one of {', '.join(LOSSES)} nor a formula in "
+        raise VariableError(f"the loss {shown(loss)} is neither one of {', '.join(LOSSES)} nor a formula in "
                             f"{RESIDUAL_NAME} (the residual target - model)", hint="for example --loss 'r^2/2'")
     unknown = sorted(s.name for s in expr.free_symbols if s.name != RESIDUAL_NAME and s.name not in columns)
     if unknown:
-        raise VariableError(f"the loss {loss!r} uses {', '.join(unknown)}, which is neither {RESIDUAL_NAME} "
+        raise VariableError(f"the loss {shown(loss)} uses {listing(unknown)}, which is neither {RESIDUAL_NAME} "
                             "nor a data column")
     return expr.xreplace({sympy.Symbol(RESIDUAL_NAME, real=True): r}), False
 
@@ -120,8 +135,8 @@ def _order_params(free: Iterable[str], params: Sequence[str] | None) -> tuple[st
         return tuple(free)
     missing = [p for p in params if p not in free]
     if missing:
-        raise VariableError(f"parameter(s) {', '.join(missing)} do not occur in the model "
-                            f"(its parameters: {', '.join(free) or 'none'})")
+        raise VariableError(f"parameter(s) {listing(missing)} do not occur in the model "
+                            f"(its parameters: {listing(free) or 'none'})")
     return tuple(params)
 
 
@@ -135,18 +150,19 @@ def build_model(model: str | sympy.Expr, columns: Sequence[str], target: str | s
     (('a', 'b'), '-a - b*x + y')
     """
     columns = tuple(columns)
+    check_constant_names(columns, target)
     prediction = _parse(model)
     if isinstance(target, str) and target in columns and sympy.Symbol(target, real=True) in prediction.free_symbols:
-        raise VariableError(f"the model uses the target column {target!r}")
+        raise VariableError(f"the model uses the target column {shown(target)}")
     target_expr = _target(target, columns)
     free = {s.name for s in prediction.free_symbols} - set(columns)
     names = _order_params(free, params)
     if not names:
-        raise VariableError(f"the model {str(model)!r} has no parameters: every name in it is a data column")
+        raise VariableError(f"the model {shown(str(model))} has no parameters: every name in it is a data column")
     param_syms = tuple(sympy.Symbol(n, real=True) for n in names)
     fixed = free - set(names)
     if fixed:
-        raise VariableError(f"name(s) {', '.join(sorted(fixed))} are neither data columns nor parameters")
+        raise VariableError(f"name(s) {listing(sorted(fixed))} are neither data columns nor parameters")
     loss_expr, mean = sample_loss(loss, target_expr - prediction, columns, huber_delta)
     used = (prediction.free_symbols | target_expr.free_symbols | loss_expr.free_symbols) - set(param_syms)
     data = tuple(sorted(used, key=lambda s: s.name))
@@ -162,11 +178,22 @@ def start_vector(model: FitModel, x0: Mapping[str, float] | Sequence[float] | No
     if isinstance(x0, Mapping):
         unknown = sorted(set(x0) - set(model.names))
         if unknown:
-            raise VariableError(f"start value(s) for {', '.join(unknown)}, which are not parameters of the model "
-                                f"(its parameters: {', '.join(model.names)})")
-        return [float(x0.get(n, default)) for n in model.names]
-    values = [float(v) for v in x0]
+            raise VariableError(f"start value(s) for {listing(unknown)}, which are not parameters of the model "
+                                f"(its parameters: {listing(model.names)})")
+        return [_start(x0.get(n, default), n) for n in model.names]
+    values = [_start(v, f"x0[{k}]") for k, v in enumerate(x0)]
     if len(values) != len(model.params):
         raise VariableError(f"x0 has {len(values)} values for {len(model.params)} parameters "
-                            f"({', '.join(model.names)})")
+                            f"({listing(model.names)})")
     return values
+
+
+def _start(value: object, name: str) -> float:
+    """One start value as a finite float."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise VariableError(f"the start value of {shown(name)} is not a number: {shown(value)}") from None
+    if not math.isfinite(number):
+        raise VariableError(f"the start value of {shown(name)} is not finite: {number}")
+    return number

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from symgd.errors import VariableError
+from symgd.errors import DataError, VariableError
 from symgd.fit.data import ArraySource
 from symgd.fit.minibatch import descend_in_batches
 from symgd.fit.model import FitModel
@@ -36,7 +36,10 @@ def open_objective(model: FitModel, source: Any, engine: str = "local", *, clien
     if engine == "local":
         if client is not None or scheduler is not None:
             raise VariableError("client= and scheduler= need engine='dask'")
-        yield Objective(model, source)
+        obj = Objective(model, source)
+        if obj.n == 0:  # a streamed CSV's rows are known only once counted
+            raise DataError(f"{_describe(source)}: no data rows", hint="a fit needs at least one row of data")
+        yield obj
         return
     if engine != "dask":
         raise VariableError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -50,6 +53,14 @@ def open_objective(model: FitModel, source: Any, engine: str = "local", *, clien
             obj.close()
     finally:
         release()
+
+
+def _describe(source: Any) -> str:
+    """The data's name for a message: its first file (and how many more), else "the data"."""
+    paths = getattr(source, "paths", ())
+    if not paths:
+        return "the data"
+    return str(paths[0]) + (f" (and {len(paths) - 1} more files)" if len(paths) > 1 else "")
 
 
 def _chunk_objectives(obj: Any, programs: dict, rng: np.random.Generator) -> Iterator[Objective]:

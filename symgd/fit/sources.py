@@ -11,7 +11,6 @@ value that is not a finite number raises ``DataError`` naming the file and the r
 from __future__ import annotations
 
 import csv
-import glob as globmod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from symgd.errors import DataError
+from symgd.errors import BackendUnavailableError, DataError
+from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
+from symgd.fit.files import LARGE_CSV_BYTES, PARQUET, check_file, data_files, is_formula, open_bounded, text_lines
 
 if TYPE_CHECKING:
     from symgd.fit.dask_source import DaskSource
 
-PARQUET = (".parquet", ".pq")
-CSV = (".csv", ".tsv", ".txt", ".dat")
 DEFAULT_CHUNK = 1_000_000
-#: A single CSV file larger than this is streamed even without ``chunk_size`` (smaller ones are read whole).
-LARGE_CSV_BYTES = 256 * 2 ** 20
 
 
 def check_chunk(cols: Mapping[str, Any], where: str, offset: int = 0) -> dict[str, np.ndarray]:
@@ -36,28 +33,7 @@ def check_chunk(cols: Mapping[str, Any], where: str, offset: int = 0) -> dict[st
 
     ``offset`` is the 0-based row of the chunk's first row in ``where`` (rows are reported 1-based).
     """
-    out = {}
-    for name, values in cols.items():
-        try:
-            arr = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            bad = next(i for i, v in enumerate(values) if not _is_number(v))
-            raise DataError(f"{where}: row {offset + bad + 1}: column {name!r} is not a number: "
-                            f"{values[bad]!r}") from None
-        bad = np.flatnonzero(~np.isfinite(arr))
-        if bad.size:
-            raise DataError(f"{where}: row {offset + bad[0] + 1}: column {name!r} is "
-                            f"{'missing or NaN' if np.isnan(arr[bad[0]]) else 'infinite'}")
-        out[name] = arr
-    return out
-
-
-def _is_number(v: Any) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
+    return {name: to_float64(values, name, where, offset) for name, values in cols.items()}
 
 
 @dataclass(frozen=True)
@@ -126,39 +102,61 @@ class FileSource:
         names = tuple(self.names if names is None else names)
         missing = [k for k in names if k not in self.names]
         if missing:
-            raise DataError(f"missing data column(s) {', '.join(missing)} in {self.paths[0]} "
-                            f"(columns: {', '.join(self.names)})")
+            raise DataError(f"missing data column(s) {listing(missing)} in {self.paths[0]} "
+                            f"(columns: {listing(self.names)})")
         return names
 
 
 # ---------------------------------------------------------------------------------------------- Parquet
 
-def _parquet_file(path: Path) -> Any:
-    import pyarrow.parquet as pq
+def _pyarrow() -> Any:
     try:
-        return pq.ParquetFile(path)
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        raise DataError(f"cannot read Parquet file {path}: {exc}") from exc
+        import pyarrow
+        import pyarrow.parquet  # noqa: F401  (the submodule is what reads the files)
+    except ImportError as exc:
+        raise BackendUnavailableError("reading Parquet files needs pyarrow", hint="pip install 'symgd[dask]'") from exc
+    return pyarrow
+
+
+def _parquet_file(path: Path) -> Any:
+    pa = _pyarrow()
+    check_file(path)
+    try:
+        return pa.parquet.ParquetFile(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise DataError(f"cannot read Parquet file {path}: {cut(exc, 160)}") from exc
 
 
 def _parquet_rows(path: Path) -> int:
     return _parquet_file(path).metadata.num_rows
 
 
-def _arrow_values(column: Any) -> Any:
-    """A float64 NumPy array when the column is numeric (nulls -> NaN, caught by the check), else a list."""
-    import pyarrow as pa
-    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        return column.to_numpy().astype(np.float64, copy=False) if column.null_count == 0 else \
-            np.asarray(column.to_pandas(), dtype=np.float64)
-    return column.to_pylist()
+def _arrow_values(column: Any, name: str, path: Path) -> Any:
+    """A float64 NumPy array when the column is numeric (nulls -> NaN, caught by the check), a list of
+    Python values for text (checked cell by cell), else a ``DataError`` naming the column and its type."""
+    pa = _pyarrow()
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        column = column.cast(pa.float64()) if not pa.types.is_floating(kind) else column
+        return column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return column.to_pylist()
+    raise DataError(f"{path}: column {shown(name)} has the Parquet type {shown(str(kind), 60)}, not numbers")
 
 
 def _parquet_chunks(part: Part, names: Sequence[str], chunk_size: int) -> Iterator[dict[str, np.ndarray]]:
-    offset = part.offset
-    for batch in _parquet_file(part.path).iter_batches(batch_size=chunk_size, row_groups=[part.row_group],
-                                                       columns=list(names)):
-        yield check_chunk({k: _arrow_values(batch.column(k)) for k in names}, str(part.path), offset)
+    pa = _pyarrow()
+    offset, batches = part.offset, _parquet_file(part.path).iter_batches(
+        batch_size=chunk_size, row_groups=[part.row_group], columns=list(names))
+    while True:
+        try:
+            batch = next(batches, None)
+        except (OSError, ValueError, pa.ArrowException) as exc:  # a corrupt page: bad compression, bad encoding
+            raise DataError(f"cannot read Parquet file {part.path} (row group {part.row_group}, after row "
+                            f"{offset}): {cut(exc)}") from exc
+        if batch is None:
+            return
+        yield check_chunk({k: _arrow_values(batch.column(k), k, part.path) for k in names}, str(part.path), offset)
         offset += batch.num_rows
 
 
@@ -172,35 +170,47 @@ def concat(chunks: Iterator[dict[str, np.ndarray]], names: Sequence[str]) -> dic
 
 def _csv_format(path: Path) -> tuple[str, list[str]]:
     """The delimiter (``,`` or whitespace) and the first data-or-header line's fields."""
-    with open(path, newline="") as fh:
-        for line in fh:
-            if line.strip() and not line.lstrip().startswith("#"):
-                sep = "," if "," in line else ("\t" if "\t" in line else r"\s+")
-                return sep, [c.strip() for c in (next(csv.reader([line])) if sep == "," else line.split())]
+    for line_no, line in text_lines(path):
+        if line.strip() and not line.lstrip().startswith("#"):
+            sep = "," if "," in line else ("\t" if "\t" in line else r"\s+")
+            return sep, [c.strip() for c in (_split(line, path, line_no) if sep == "," else line.split())]
     raise DataError(f"{path}: no data rows")
 
 
-def _csv_reader(source: FileSource, path: Path, chunk_size: int) -> Any:
-    import pandas as pd
-    sep, _ = _csv_format(path)
-    kw = dict(header=0) if source.header else dict(header=None, names=list(source.names))
-    return pd.read_csv(path, sep=sep, comment="#", skip_blank_lines=True, chunksize=chunk_size,
-                       dtype=np.float64, **kw)
+def _split(line: str, path: Path, line_no: int) -> list[str]:
+    try:
+        return next(csv.reader([line]))
+    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a NUL byte
+        raise DataError(f"{path}, line {line_no}: {exc}") from None
+
+
+def _csv_reader(source: FileSource, path: Path, chunk_size: int, handle: Any) -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise BackendUnavailableError("streaming CSV files needs pandas", hint="pip install 'symgd[dask]'") from exc
+    sep, first = _csv_format(path)
+    names = [c.strip() for c in first] if source.header else list(source.names)
+    # Our own header names (stripped, checked) replace pandas' reading of the header line; the columns'
+    # types are inferred so a True/False or 1_000 cell leaves an object column that the check refuses.
+    return pd.read_csv(handle, sep=sep, comment="#", skip_blank_lines=True, chunksize=chunk_size,
+                       header=0 if source.header else None, names=names, index_col=False, encoding="utf-8-sig")
 
 
 def _csv_chunks(source: FileSource, path: Path, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
     offset = 0
     try:
-        for frame in _csv_reader(source, path, source.chunk_size):
-            try:
-                yield check_chunk({k: frame[k].to_numpy() for k in names}, str(path), offset)
-            except DataError as exc:
-                raise (_locate(source, path) or exc) from None
-            offset += len(frame)
-    except (ValueError, OSError) as exc:  # pandas' ParserError is a ValueError
+        with open_bounded(path) as handle, _csv_reader(source, path, source.chunk_size, handle) as reader:
+            for frame in reader:
+                try:
+                    yield check_chunk({k: frame[k].to_numpy() for k in names}, str(path), offset)
+                except DataError as exc:
+                    raise (_locate(source, path) or exc) from None
+                offset += len(frame)
+    except (ValueError, OSError) as exc:  # pandas' ParserError and UnicodeDecodeError are ValueErrors
         if isinstance(exc, DataError):
             raise
-        raise (_locate(source, path) or DataError(f"cannot read CSV file {path}: {exc}")) from exc
+        raise (_locate(source, path) or DataError(f"cannot read CSV file {path}: {cut(exc, 160)}")) from exc
 
 
 def _csv_rows(source: FileSource, path: Path) -> int:
@@ -209,69 +219,52 @@ def _csv_rows(source: FileSource, path: Path) -> int:
 
 def _locate(source: FileSource, path: Path) -> DataError | None:
     """The first bad line of a CSV file, found by re-reading it line by line (only on the error path)."""
-    sep, _ = _csv_format(path)
-    width, row, header_left = len(source.names), 0, source.header
-    with open(path, newline="") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            if header_left:
-                header_left = False
-                continue
-            row += 1
-            cells = next(csv.reader([line])) if sep == "," else line.split(None if sep == r"\s+" else sep)
-            where = f"{path}: row {row} (line {line_no})"
-            if len(cells) != width:
-                return DataError(f"{where}: {len(cells)} fields, expected {width} ({', '.join(source.names)})")
-            for name, cell in zip(source.names, cells):
-                if not _is_number(cell) or not np.isfinite(float(cell)):
-                    return DataError(f"{where}: column {name!r} is not a finite number: {cell.strip()!r}")
+    sep, first = _csv_format(path)
+    names = first if source.header else list(source.names)
+    width, row, header_left = len(names), 0, source.header
+    for line_no, line in text_lines(path):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if header_left:
+            header_left = False
+            continue
+        row += 1
+        cells = _split(line, path, line_no) if sep == "," else line.split(None if sep == r"\s+" else sep)
+        where = f"{path}: row {row} (line {line_no})"
+        if len(cells) != width:
+            return DataError(f"{where}: {len(cells)} fields, expected {width} ({listing(names)})")
+        for name, cell in zip(names, cells):
+            if not is_number(cell) or not np.isfinite(float(cell)):
+                return DataError(f"{where}: column {shown(name)} is not a finite number: {shown(cell.strip())}")
     return None
 
 
 # ---------------------------------------------------------------------------------------------- opening
 
-
-def _files(spec: str | Path) -> list[Path] | None:
-    """The data files a path, a folder or a glob names (None when it names no such thing)."""
-    text = str(spec)
-    if any(ch in text for ch in "*?["):
-        paths = sorted(Path(p) for p in globmod.glob(text, recursive=True))
-        if not paths:
-            raise DataError(f"no data files match {text!r}")
-        return paths
-    path = Path(text)
-    if path.is_dir():
-        paths = sorted(p for p in path.iterdir() if p.suffix.lower() in PARQUET + CSV)
-        if not paths:
-            raise DataError(f"folder {path} holds no .parquet or .csv files")
-        return paths
-    return [path] if path.is_file() else None
-
-
 def _names(path: Path, columns: Sequence[str] | None) -> tuple[str, ...]:
     if path.suffix.lower() in PARQUET:
-        return tuple(_parquet_file(path).schema_arrow.names)
-    if columns is not None:
-        return tuple(columns)
-    return tuple(_csv_format(path)[1])
+        if columns is not None:
+            raise DataError(f"{path}: a Parquet file names its own columns; columns= (--columns) is for CSV "
+                            "files without a header")
+        return check_names(_parquet_file(path).schema_arrow.names, str(path))
+    return check_names(columns if columns is not None else _csv_format(path)[1], str(path))
 
 
 def open_files(spec: str | Path, *, columns: Sequence[str] | None = None,
                chunk_size: int | None = None) -> FileSource:
     """A ``FileSource`` for a file, a folder or a glob of CSV / Parquet files with the same columns."""
-    paths = _files(spec)
-    if paths is None:
-        raise DataError(f"no such data file or folder: {spec}")
+    paths = data_files(spec)
     names = _names(paths[0], columns)
     for path in paths[1:]:
         other = _names(path, columns)
         if not set(names) <= set(other):
-            raise DataError(f"{path} lacks column(s) {', '.join(sorted(set(names) - set(other)))} "
+            raise DataError(f"{path} lacks column(s) {listing(sorted(set(names) - set(other)))} "
                             f"that {paths[0]} has")
     if chunk_size is not None and chunk_size < 1:
         raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
     rows = sum(map(_parquet_rows, paths)) if all(p.suffix.lower() in PARQUET for p in paths) else None
+    if rows == 0:
+        raise DataError(f"{paths[0] if len(paths) == 1 else spec}: no data rows")
     return FileSource(tuple(paths), names, chunk_size or DEFAULT_CHUNK, columns is None, rows)
 
 
@@ -286,11 +279,9 @@ def open_source(data: Any, *, columns: Sequence[str] | None = None,
     streamed = dask_source(data, columns, chunk_size or DEFAULT_CHUNK)
     if streamed is not None:
         return streamed
-    if not isinstance(data, (str, Path)) or (isinstance(data, str) and "=" in data):
+    if not isinstance(data, (str, Path)) or (isinstance(data, str) and is_formula(data)):
         return None
-    paths = _files(data)
-    if paths is None:
-        return None
+    paths = data_files(data)
     if len(paths) == 1 and paths[0].suffix.lower() not in PARQUET and chunk_size is None \
             and str(data) == str(paths[0]) and paths[0].stat().st_size <= LARGE_CSV_BYTES:
         return None
