@@ -48,8 +48,8 @@ def _helpers(torch, device, dtype) -> dict[str, Any]:
 def resolve(device: Any, dtype: Any):
     """(torch, a torch.device, a torch dtype): cpu and float64 unless given; dtype may be a name."""
     torch = runtime.require_torch()
-    dtype = torch.float64 if dtype is None else getattr(torch, dtype) if isinstance(dtype, str) else dtype
-    return torch, torch.device(device if device is not None else "cpu"), dtype
+    device = runtime.torch_device(device if device is not None else "cpu")
+    return torch, device, runtime.torch_dtype(dtype)
 
 
 def torch_namespace(program: DataProgram, device: Any = None, dtype: Any = None) -> dict[str, Any]:
