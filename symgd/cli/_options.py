@@ -12,6 +12,7 @@ from typing import Any
 import sympy
 
 from symgd.errors import ParseError, VariableError
+from symgd.parse import budget
 
 
 def _number(text: str, where: str) -> float:
@@ -85,6 +86,7 @@ def parse_sizes(text: str, option: str = "--size") -> dict[str, int]:
         number = _number(value, f"{option} {name}")
         if number != int(number) or number < 1:
             raise VariableError(f"{option} {name}: a size is a whole number of at least 1, got {value!r}")
+        budget.check_memory(number * budget.FLOAT_BYTES, f"{option} {name}={value}", "for one vector")
         sizes[name] = int(number)
     return sizes
 

@@ -26,6 +26,7 @@ from symgd.numeric.indexed_ops import ArrayCode
 from symgd.numeric.codegen import Program, program_from_graph
 from symgd.numeric.names import mangle_expr, prefixed, rename_keys
 from symgd.numeric.printers import check_printable, for_code, printer_for
+from symgd.parse import budget
 
 BACKENDS = ("numpy", "torch")
 
@@ -79,7 +80,8 @@ class _Writer:
 def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[dict, list[str], dict]:
     """Known sizes as numbers, the lines that infer the others from a vector's length, and those
     sizes in terms of that length (a nonnegative symbol, to tell which slice ends cannot be < 0)."""
-    given = {s: sympy.Integer(int(sizes[s.name])) for s in problem.sizes if sizes and s.name in sizes}
+    known = budget.check_sizes(sizes)  # whole, and each index range within the memory budget
+    given = {s: sympy.Integer(known[s.name]) for s in problem.sizes if s.name in known}
     unknown = [s for s in problem.sizes if s not in given]
     if not unknown:
         return given, [], {}

@@ -11,10 +11,12 @@ gives: vector lengths, multi-start points, descent histories and generated data 
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Mapping
 
 import sympy
 
-from symgd.errors import BudgetError
+from symgd.errors import BudgetError, VariableError
 
 MAX_LENGTH = 100_000       # characters of input
 MAX_TOKENS = 25_000        # tokens of input
@@ -219,11 +221,12 @@ def format_bytes(nbytes: float) -> str:
     return f"{nbytes:.0f} bytes"
 
 
-def check_memory(nbytes: float, what: str, hint: str | None = None) -> None:
-    """Refuse ``what`` (a phrase: "--size n=10^12 ... for one vector") when it needs more than
-    MEMORY_LIMIT bytes, naming the figure and the limit; called before anything is allocated."""
+def check_memory(nbytes: float, what: str, purpose: str = "", hint: str | None = None) -> None:
+    """Refuse ``what`` ("--size n=10^12") when it needs more than MEMORY_LIMIT bytes ``purpose``
+    ("for one vector"), naming the figure and the limit; called before anything is allocated."""
     if nbytes > MEMORY_LIMIT:
-        raise BudgetError(f"{what} needs {format_bytes(nbytes)}; the limit is {format_bytes(MEMORY_LIMIT)}",
+        raise BudgetError(f"{what} needs {format_bytes(nbytes)}{' ' + purpose if purpose else ''}; "
+                          f"the limit is {format_bytes(MEMORY_LIMIT)}",
                           hint=hint or "choose a smaller size (a library caller may raise "
                                        "symgd.parse.budget.MEMORY_LIMIT)")
 
@@ -233,3 +236,21 @@ def history_bytes(records: int, starts: int, variables: int) -> int:
     coordinates: each start's iterates as arrays, the best start's rows as Python records."""
     per_record = RECORD_BYTES + RECORD_BYTES_PER_VARIABLE * variables + 2 * FLOAT_BYTES * starts * (variables + 2)
     return records * per_record
+
+
+def check_sizes(sizes: Mapping[str, object] | None, where: str = "sizes") -> dict[str, int]:
+    """``sizes`` (the size symbols of indexed sums, ``{"n": 1000}``) as whole numbers, each refused
+    when negative, not whole, or when one vector or index range of that length is over the budget."""
+    checked: dict[str, int] = {}
+    for name, value in (sizes or {}).items():
+        try:
+            number = operator.index(value) if not isinstance(value, float) else value
+            whole = not isinstance(value, bool) and number == int(number) and number >= 0
+        except (TypeError, ValueError, OverflowError):
+            whole = False
+        if not whole:
+            raise VariableError(f"{where} {name}: a size is a whole number of at least 0, got {value!r}")
+        check_memory(int(number) * FLOAT_BYTES, f"{where} {name}={int(number):,}", "for one vector")
+        checked[str(name)] = int(number)
+    return checked
+
