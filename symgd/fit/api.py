@@ -8,7 +8,8 @@ import numpy as np
 import sympy
 
 from symgd.errors import VariableError
-from symgd.fit.data import as_source
+from symgd.fit.columns import check_constant_names
+from symgd.fit.data import as_source, describe
 from symgd.fit.descent import descend
 from symgd.fit.gauss_newton import gauss_newton
 from symgd.fit.linear import closed_form
@@ -55,6 +56,7 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
                    engine=engine, scheduler=scheduler, client=client)
     method = check_fit_options(method, options, hyper)  # before any data is read
     source = as_source(data, columns=columns, chunk_size=chunk_size)
+    check_constant_names(source.names, target, describe(source))  # here, where the file can be named
     fm = build_model(model, source.names, target, loss, params, huber_delta)
     theta0 = np.array(start_vector(fm, x0))
     box = bounds_arrays(fm.names, bounds)

@@ -140,14 +140,14 @@ def _kind(dtype: np.dtype) -> str:
             "V": "records"}.get(dtype.kind, f"values of type {dtype}")
 
 
-def check_constant_names(names: Sequence[str], target: Any) -> None:
+def check_constant_names(names: Sequence[str], target: Any, where: str = "the data") -> None:
     """Refuse a column named like a constant of the parser (``e``, ``pi``): a model reads the constant.
 
     The target column itself may be so named (it is read by name, never parsed).
     """
     for name in names:
         if name in CONSTANT_NAMES and name != target:
-            raise DataError(f"the data column {name!r} has the name of the constant {name} "
+            raise DataError(f"{where}: the column {name!r} has the name of the constant {name} "
                             f"({CONSTANT_NAMES[name]}), so a model could not refer to it",
                             hint=f"rename the column (for example to {name}_1) in the file's header "
                                  "or the data's keys")

@@ -20,7 +20,7 @@ import sympy
 
 from symgd.errors import DataError, SymgdError
 from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
-from symgd.fit.files import LARGE_CSV_BYTES, check_file, is_formula, looks_like_path, text_lines
+from symgd.fit.files import LARGE_CSV_BYTES, check_file, comment_after_data, is_formula, looks_like_path, text_lines
 
 
 class DataSource(Protocol):
@@ -40,6 +40,7 @@ class ArraySource:
     columns: Mapping[str, np.ndarray]
     chunk_size: int | None = None
     in_memory: bool = True
+    origin: str = "the data"  # what messages call it: the file read, or "the data"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -72,7 +73,15 @@ def from_arrays(data: Mapping[str, Any], chunk_size: int | None = None, where: s
         raise DataError(f"{where}: the columns have no rows", hint="a fit needs at least one row of data")
     if chunk_size is not None and chunk_size < 1:
         raise DataError(f"chunk_size must be at least 1, got {chunk_size}")
-    return ArraySource(cols, chunk_size)
+    return ArraySource(cols, chunk_size, origin=where)
+
+
+def describe(source: Any) -> str:
+    """What messages call a source: its file (the first, and how many more), else "the data"."""
+    paths = getattr(source, "paths", ())
+    if paths:
+        return str(paths[0]) + (f" (and {len(paths) - 1} more files)" if len(paths) > 1 else "")
+    return getattr(source, "origin", "the data")
 
 
 # ---------------------------------------------------------------------------------------------- CSV
@@ -88,6 +97,9 @@ def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str
         raise DataError(f"{path} is over {LARGE_CSV_BYTES // 2 ** 20} MiB, too large to read whole",
                         hint="give chunk_size= (--chunk-size) to stream it")
     rows = [(no, line) for no, line in text_lines(path) if line.strip() and not line.lstrip().startswith("#")]
+    for no, line in rows:
+        if "#" in line:  # as the streaming reader: a comment takes a whole line
+            raise comment_after_data(path, no)
     if not rows:
         raise DataError(f"{path}: no data rows")
     delimiter = "," if "," in rows[0][1] else None

@@ -87,14 +87,15 @@ def _too_long(path: Path, line_no: int) -> DataError:
 
 
 class _LineBound(io.RawIOBase):
-    """A binary file that raises ``DataError`` when a line runs past ``MAX_LINE_BYTES`` (for pandas).
+    """A binary file for pandas that raises ``DataError`` at a line longer than ``MAX_LINE_BYTES`` or a
+    ``#`` after data on its line (pandas would drop the rest of the line; a comment takes a whole line).
 
     Each read returns at most ``MAX_LINE_BYTES``, so a line can only run past the limit across reads:
-    tracking the bytes since the last newline is enough.
+    the length of the line read so far and what it is (blank, comment, data) are all the state needed.
     """
 
     def __init__(self, raw: BinaryIO, path: Path) -> None:
-        self._raw, self._path, self._run, self._lines = raw, path, 0, 1
+        self._raw, self._path, self._run, self._lines, self._state = raw, path, 0, 1, "blank"
 
     def readable(self) -> bool:
         return True
@@ -104,16 +105,36 @@ class _LineBound(io.RawIOBase):
         n = self._raw.readinto(view)
         if n:
             data = bytes(view[:n])
-            first = data.find(b"\n")
+            first, last = data.find(b"\n"), data.rfind(b"\n")
             if self._run + (n if first < 0 else first) > MAX_LINE_BYTES:
                 raise _too_long(self._path, self._lines)
-            self._run = self._run + n if first < 0 else n - data.rfind(b"\n") - 1
+            at = data.find(b"#")
+            while at >= 0:
+                start = data.rfind(b"\n", 0, at)
+                if _line_state(data[start + 1:at], "blank" if start >= 0 else self._state) == "data":
+                    raise comment_after_data(self._path, self._lines + data.count(b"\n", 0, at))
+                at = data.find(b"#", at + 1)
+            self._state = _line_state(data, self._state) if last < 0 else _line_state(data[last + 1:], "blank")
+            self._run = self._run + n if first < 0 else n - last - 1
             self._lines += data.count(b"\n")
         return n
 
     def close(self) -> None:
         self._raw.close()
         super().close()
+
+
+def _line_state(text: bytes, before: str) -> str:
+    """What a line is after ``text`` follows a start that was ``before``: blank, a comment, or data."""
+    if before != "blank":
+        return before
+    text = text.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()  # a BOM before a first-line comment
+    return "blank" if not text else "comment" if text.startswith(b"#") else "data"
+
+
+def comment_after_data(path: Path, line_no: int) -> DataError:
+    return DataError(f"{path}, line {line_no}: a '#' after data (a comment must take a whole line)",
+                     hint="remove the '#' and what follows it on that line")
 
 
 def open_bounded(path: Path) -> BinaryIO:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from symgd.errors import DataError, VariableError
-from symgd.fit.data import ArraySource
+from symgd.fit.data import ArraySource, describe
 from symgd.fit.minibatch import descend_in_batches
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import Objective
@@ -38,7 +38,7 @@ def open_objective(model: FitModel, source: Any, engine: str = "local", *, clien
             raise VariableError("client= and scheduler= need engine='dask'")
         obj = Objective(model, source)
         if obj.n == 0:  # a streamed CSV's rows are known only once counted
-            raise DataError(f"{_describe(source)}: no data rows", hint="a fit needs at least one row of data")
+            raise DataError(f"{describe(source)}: no data rows", hint="a fit needs at least one row of data")
         yield obj
         return
     if engine != "dask":
@@ -53,14 +53,6 @@ def open_objective(model: FitModel, source: Any, engine: str = "local", *, clien
             obj.close()
     finally:
         release()
-
-
-def _describe(source: Any) -> str:
-    """The data's name for a message: its first file (and how many more), else "the data"."""
-    paths = getattr(source, "paths", ())
-    if not paths:
-        return "the data"
-    return str(paths[0]) + (f" (and {len(paths) - 1} more files)" if len(paths) > 1 else "")
 
 
 def _chunk_objectives(obj: Any, programs: dict, rng: np.random.Generator) -> Iterator[Objective]:

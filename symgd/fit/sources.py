@@ -11,6 +11,7 @@ value that is not a finite number raises ``DataError`` naming the file and the r
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,17 +198,37 @@ def _csv_reader(source: FileSource, path: Path, chunk_size: int, handle: Any) ->
                        header=0 if source.header else None, names=names, index_col=False, encoding="utf-8-sig")
 
 
+class _Misread(Exception):
+    """pandas' warning that it would drop fields (a row wider than the header), raised instead."""
+
+
+def _frames(reader: Any) -> Iterator[Any]:
+    """The reader's frames; a ParserWarning (fields pandas would silently drop) raises ``_Misread``."""
+    from pandas.errors import ParserWarning
+    frames = iter(reader)
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ParserWarning)
+            try:
+                frame = next(frames, None)
+            except ParserWarning as exc:
+                raise _Misread(str(exc)) from exc
+        if frame is None:
+            return
+        yield frame
+
+
 def _csv_chunks(source: FileSource, path: Path, names: Sequence[str]) -> Iterator[dict[str, np.ndarray]]:
     offset = 0
     try:
         with open_bounded(path) as handle, _csv_reader(source, path, source.chunk_size, handle) as reader:
-            for frame in reader:
+            for frame in _frames(reader):
                 try:
                     yield check_chunk({k: frame[k].to_numpy() for k in names}, str(path), offset)
                 except DataError as exc:
                     raise (_locate(source, path) or exc) from None
                 offset += len(frame)
-    except (ValueError, OSError) as exc:  # pandas' ParserError and UnicodeDecodeError are ValueErrors
+    except (ValueError, OSError, _Misread) as exc:  # pandas' ParserError, UnicodeDecodeError: ValueErrors
         if isinstance(exc, DataError):
             raise
         raise (_locate(source, path) or DataError(f"cannot read CSV file {path}: {cut(exc, 160)}")) from exc
