@@ -16,6 +16,7 @@ import sympy
 from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
+from symgd.optim import preflight
 from symgd.optim.base import Optimizer, check_positive
 from symgd.optim.build import build_fused_result, build_multistart, build_result
 from symgd.optim.fast import run_fused, run_torch
@@ -147,10 +148,13 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     _check_budget(steps, tol, ftol)
     opt = _optimizer(optimizer, lr, hyper)
     array_backend = _array_backend(backend)
-    x_start = _starts_array(x0, starts, bounds, seed, names)
     record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
+    preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every), opt)
+    x_start = _starts_array(x0, starts, bounds, seed, names)
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
     settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
+    if starts is None:  # before any code runs: the fused loops would compute in complex numbers
+        preflight.check_start(expr, variables, x_start[0])
     if starts is None and callback is None and ftol == 0:
         if backend == "torch":  # the device loop: the host reads only at check points
             fused = run_torch(expr, variables, opt, x_start[0], int(steps), tol, int(record_every), device, dtype)
@@ -181,7 +185,8 @@ def _minimize_vector(expr: sympy.Expr, x0: Any, optimizer: str | Optimizer, lr: 
     opt = _optimizer(optimizer, lr, hyper)
     _array_backend(backend)
     check_vector_options(opt, x0, **unsupported)
-    every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
+    every = check_positive("record_every", record_every) if record_every else None
+    every = preflight.check_vector_memory(expr, x0, sizes, int(steps), every, opt)
     result = minimize_vector(expr, opt, x0, steps=int(steps), tol=tol, record_every=int(every),
                              sizes=sizes, backend=backend)
     if progress is not None:
@@ -209,13 +214,8 @@ def _raise_if_outside(outcome: Any, expr: sympy.Expr, variables: Sequence[sympy.
     """Every start outside the domain is the caller's mistake: say which term, where (the first start)."""
     if not ((outcome.status == "domain") & (outcome.nit == 0)).all():
         return
-    from symgd.optim.messages import domain_problem, point_text
-    where = point_text(names, outcome.x[0])
-    if len(outcome.x) > 1:
-        where = f"{where} (and every other start)"
-    found = domain_problem(expr, variables, outcome.x[0])
-    if found:
-        raise DomainError(f"the start point {where} is outside the domain of the expression: {found}",
-                          hint="start somewhere the expression is defined (--at / x0)")
+    preflight.check_start(expr, variables, outcome.x[0], gradient=True, others=len(outcome.x) > 1)
+    from symgd.optim.messages import point_text
+    where = point_text(names, outcome.x[0]) + (" (and every other start)" if len(outcome.x) > 1 else "")
     raise DomainError(f"the expression or its gradient is not finite at the start point {where} "
                       f"(value {outcome.value[0]:.6g})", hint="start somewhere else (--at / x0)")

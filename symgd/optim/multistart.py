@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from symgd.errors import VariableError
+from symgd.parse import budget
 
 #: The box every variable's starts are drawn from when ``bounds`` does not name it.
 DEFAULT_BOX = (-5.0, 5.0)
@@ -21,9 +22,18 @@ def sample_starts(names: Sequence[str], n: int, bounds: Mapping[str, tuple[float
     if unknown:
         raise VariableError(f"bounds name {', '.join(unknown)}, not a variable of the expression "
                             f"(its variables: {', '.join(names)})")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise VariableError(f"seed must be a whole number of at least 0, got {seed!r}")
+    budget.check_memory(int(n) * len(names) * budget.FLOAT_BYTES, f"{int(n):,} start points of "
+                        f"{len(names):,} variables", hint="use fewer starts")
     box = np.array([bounds.get(name, DEFAULT_BOX) for name in names], dtype=float).reshape(len(names), 2)
     if not (np.isfinite(box).all() and (box[:, 0] < box[:, 1]).all()):
         raise VariableError(f"each bound must be a finite (low, high) with low < high, got {bounds}")
+    with np.errstate(over="ignore"):
+        wide = [name for name, (low, high) in zip(names, box) if not np.isfinite(high - low)]
+    if wide:  # numpy draws low + (high - low)*u, which overflows
+        raise VariableError(f"the box of {', '.join(wide)} is wider than float64 can hold (high - low "
+                            f"overflows past 1.8e308)", hint="use a narrower box")
     rng = np.random.default_rng(seed)
     return rng.uniform(box[:, 0], box[:, 1], size=(int(n), len(names)))
 
