@@ -98,14 +98,14 @@ def values_at(exprs: Sequence[sympy.Expr], point: Mapping[sympy.Symbol, float],
     there, e.g. "∂f/∂x = 1/(2*sqrt(x)) is undefined at (x=0) (1/sqrt(x): division by zero)".
     """
     memo: dict[sympy.Basic, sympy.Basic] = {}
-    where = point_text(point)
+    where = f"at {point_text(point)}"
     return [float(value_of(expr, point, where, labels[k] if labels else "", memo))
             for k, expr in enumerate(exprs)]
 
 
 def value_of(expr: sympy.Basic, point: Mapping[sympy.Symbol, float], where: str, label: str = "",
              memo: dict | None = None) -> sympy.Basic:
-    """The value of ``expr`` at ``point`` (described as ``where``), an iterative post-order walk
+    """The value of ``expr`` at ``point`` (``where`` says it in words: "at (x=0)", "there"), a post-order walk
     with each term checked as it is computed; ``memo`` carries values between calls."""
     memo = {} if memo is None else memo
     stack = [expr]
@@ -134,9 +134,9 @@ def _undefined(expr: sympy.Basic, node: sympy.Basic, args: tuple, found: str, wh
     verb, _, detail = why(node, args, found).partition(": ")
     head = f"{label} = " if label else ""
     if node == expr:
-        return DomainError(f"{head}{shown(node)} {verb} at {where}" + (f": {detail}" if detail else ""))
+        return DomainError(f"{head}{shown(node)} {verb} {where}" + (f": {detail}" if detail else ""))
     if verb.startswith("overflows"):
-        return DomainError(f"{head}{shown(expr)} {verb} at {where} ({shown(node, 40)} is {detail})")
+        return DomainError(f"{head}{shown(expr)} {verb} {where} ({shown(node, 40)} is {detail})")
     inner = f"{shown(node, 40)}: {detail}" if verb == "is undefined" and detail else \
         f"{shown(node, 40)} {verb}" + (f": {detail}" if detail else "")
-    return DomainError(f"{head}{shown(expr)} is undefined at {where} ({inner})")
+    return DomainError(f"{head}{shown(expr)} is undefined {where} ({inner})")

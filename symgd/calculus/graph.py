@@ -101,7 +101,7 @@ class Graph:
         missing = sorted(v.name for v in self.inputs if v.name not in point)
         if missing:
             raise KeyError(f"no value given for {', '.join(missing)}")
-        where = "(" + ", ".join(f"{v.name}={float(point[v.name]):.6g}" for v in self.inputs[:5]) + \
+        where = "at (" + ", ".join(f"{v.name}={float(point[v.name]):.6g}" for v in self.inputs[:5]) + \
             (", …)" if len(self.inputs) > 5 else ")")
         partial_values: dict[str, tuple[float, ...]] = {}
         memo: dict = {}
@@ -117,7 +117,7 @@ class Graph:
             for name, pv in zip(node.inputs, partial_values[node.name]):
                 adjoint[name] += adjoint[node.name] * pv
             if not math.isfinite(adjoint[node.name]):
-                raise DomainError(f"the adjoint ∂{self.output}/∂{node.name} overflows float64 at {where}")
+                raise DomainError(f"the adjoint ∂{self.output}/∂{node.name} overflows float64 {where}")
         return {node.name: NodeValues(float(values[node.symbol]), adjoint[node.name],
                                       partial_values[node.name]) for node in self.nodes}
 
