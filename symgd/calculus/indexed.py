@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.errors import CompileError
+from symgd.errors import BudgetError, CompileError
+from symgd.parse import budget
 
 
 @dataclass(frozen=True)
@@ -170,20 +171,40 @@ def _window_reads(term: IndexedSum, at: sympy.Expr) -> dict:
     return {w.symbol: sympy.Indexed(sympy.IndexedBase(w.base), w.step * at + w.offset) for w in term.windows}
 
 
+#: The most terms ``unroll`` writes out (each becomes SymPy nodes and graph nodes; explanations of small cases).
+MAX_UNROLLED_TERMS = 10_000
+
+
 def unroll(expr: sympy.Expr, sizes: Mapping[str, int]) -> tuple[sympy.Expr, tuple[sympy.Symbol, ...]]:
     """``expr`` with its sums written out for concrete ``sizes``; vector elements become symbols
     ``x[0]``, ``x[1]``, ... returned in variable-then-index order (for explanations of small cases)."""
     problem = analyse(expr)
-    values = {s: sympy.Integer(sizes[s.name]) for s in problem.sizes if s.name in sizes}
+    known = budget.check_sizes(sizes)
+    values = {s: sympy.Integer(known[s.name]) for s in problem.sizes if s.name in known}
     missing = [s.name for s in problem.sizes if s not in values]
     if missing:
         raise CompileError(f"give sizes for {', '.join(missing)} to unroll the sums")
+    _check_unrolled(problem, values)
     written = expr.xreplace(values).doit()
     elements = sorted(written.atoms(sympy.Indexed), key=lambda e: (e.base.label.name, int(e.indices[0])))
     swap = {e: sympy.Symbol(f"{e.base.label.name}[{int(e.indices[0])}]", real=True) for e in elements}
     scalars = [v for v in problem.variables if v not in problem.vectors]
     order = sorted([*swap.values(), *scalars], key=lambda s: _element_key(s, problem.vectors))
     return written.xreplace(swap), tuple(order)
+
+
+def _check_unrolled(problem: IndexedProblem, values: Mapping[sympy.Symbol, sympy.Integer]) -> None:
+    """Refuse sums that would write out more than MAX_UNROLLED_TERMS terms (``n = 10^12``), before
+    SymPy builds them."""
+    terms = 0
+    for t in problem.sums:
+        count = (t.upper - t.lower + 1).xreplace(values)
+        terms += max(0, int(count)) if count.is_Integer else 0
+    if terms > MAX_UNROLLED_TERMS:
+        given = ", ".join(f"{s.name} = {budget.format_count(v)}" for s, v in values.items()) or "these bounds"
+        raise BudgetError(f"writing the sums out for {given} makes {budget.format_count(terms)} terms; "
+                          f"the limit is {MAX_UNROLLED_TERMS:,}",
+                          hint="written-out sums are for small sizes; the indexed gradient needs none")
 
 
 def _element_key(s: sympy.Symbol, vectors) -> tuple:
