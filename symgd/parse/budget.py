@@ -221,6 +221,12 @@ def format_bytes(nbytes: float) -> str:
     return f"{nbytes:.0f} bytes"
 
 
+def format_count(n: int) -> str:
+    """``1000000`` -> "1,000,000"; beyond 10^15, "about 10^100" (messages stay one short line)."""
+    n = int(n)
+    return f"{n:,}" if abs(n) < 10**15 else f"about 10^{len(str(abs(n))) - 1}"
+
+
 def check_memory(nbytes: float, what: str, purpose: str = "", hint: str | None = None) -> None:
     """Refuse ``what`` ("--size n=10^12") when it needs more than MEMORY_LIMIT bytes ``purpose``
     ("for one vector"), naming the figure and the limit; called before anything is allocated."""
@@ -250,7 +256,7 @@ def check_sizes(sizes: Mapping[str, object] | None, where: str = "sizes") -> dic
             whole = False
         if not whole:
             raise VariableError(f"{where} {name}: a size is a whole number of at least 0, got {value!r}")
-        check_memory(int(number) * FLOAT_BYTES, f"{where} {name}={int(number):,}", "for one vector")
+        check_memory(int(number) * FLOAT_BYTES, f"{where} {name}={format_count(number)}", "for one vector")
         checked[str(name)] = int(number)
     return checked
 
