@@ -207,8 +207,15 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
 
     def pow_superscript(self, children: list) -> sympy.Expr:
         base, sup = children
-        return self.power(base, sympy.Integer(int(sup.value.translate(_SUPERSCRIPT_DIGITS))),
-                          sup.start_pos)
+        return self.power(base, self.superscript(sup), sup.start_pos)
+
+    def superscript(self, tok: Token) -> sympy.Integer:
+        """``²³`` -> 23, within the digit budget (Python's int() refuses 4,300 digits in its own words)."""
+        text = tok.value.translate(_SUPERSCRIPT_DIGITS)
+        if len(text.lstrip("+-0")) > budget.MAX_DIGITS:
+            raise self.fail(tok.start_pos, f"a number with {len(text):,} digits; the limit is "
+                                           f"{budget.MAX_DIGITS:,}", cls=BudgetError)
+        return sympy.Integer(int(text))
 
     def neg(self, children: list) -> sympy.Expr:
         op, value = children
@@ -257,5 +264,5 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         if len(rest) == 2:
             exponent = rest[1]
         elif len(rest) == 1:
-            exponent = sympy.Integer(int(rest[0].value.translate(_SUPERSCRIPT_DIGITS)))
+            exponent = self.superscript(rest[0])
         return FHead(tok, base, exponent)
