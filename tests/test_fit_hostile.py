@@ -259,6 +259,28 @@ def test_hostile_options_are_refused_naming_the_option(capsys, extra, fragment):
     assert fragment in refused(capsys, ["fit", "a + b*x", "--data", DATA, *extra])
 
 
+GENERATED = [
+    ("x=linspace(0,1,10^10); y=x", "linspace of 10,000,000,000 points needs 74.5 GiB"),
+    ("x=arange(0,2^62); y=x", "the limit is 1 GiB"),
+    ("x=arange(0,1,0); y=x", "step is 0"),
+    ("x=arange(5,1); y=x", "has no points"),
+    ("x=arange(1e308,-1e308,-1e-300); y=x", "more points than any computer can hold"),
+    ("x=normal(0,-1,10); y=x", "standard deviation must be at least 0"),
+    ("x=uniform(1,0,10); y=x", "low end 1 is above its high end 0"),
+    ("x=uniform(0,1,10,seed=-1); y=x", "seed is a whole number of at least 0"),
+    ("x=linspace(0,1,5); y=linspace(0,1,6)", "6 rows, but the columns before it have 5"),
+    ("x=linspace(0,1,10^400); y=x", "not a finite real number"),
+    ("x=linspace(0,1,5); y=normal(0,1,foo=3)", "which takes (mean, sd, n, seed)"),
+    ("x=linspace(0,1,5); y=log(x-2)", "non-finite value in row 1"),
+    ("x=linspace(0,1,5); e=x; y=e", "constant e"),
+]
+
+
+@pytest.mark.parametrize("data, fragment", GENERATED)
+def test_hostile_generated_data_is_refused_before_allocation(capsys, data, fragment):
+    assert fragment in refused(capsys, ["fit", "a + b*x", "--data", data])
+
+
 def test_unreachable_dask_scheduler_is_refused_quickly(capsys, monkeypatch):
     pytest.importorskip("distributed")
     from symgd.fit import dask_engine

@@ -3,24 +3,24 @@
 Every fit method reduces over ``source.chunks(names)`` (a sum of gradients, of least-squares pieces, ...),
 so a new kind of source (a chunked file reader, a Dask collection) is a new class with ``names``, ``n``,
 ``in_memory`` and ``chunks`` plus an entry in ``OPENERS`` — the fit methods do not change.
-A dict of arrays is one chunk. Generated data (``"x=linspace(-pi,pi,2000); y=sin(x)"``) is read with the
-same safe parser as models; the few generator functions are called by name from a table, never ``eval``.
+A dict of arrays is one chunk. Generated data (``"x=linspace(-pi,pi,2000); y=sin(x)"``) is built by
+``symgd.fit.generated``. Every reader checks names and values strictly (``symgd.fit.columns``) and opens
+only regular files of bounded size and line length (``symgd.fit.files``).
 """
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
-import sympy
 
 from symgd.errors import DataError, SymgdError
 from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
-from symgd.fit.files import LARGE_CSV_BYTES, check_file, comment_after_data, is_formula, looks_like_path, text_lines
+from symgd.fit.files import (LARGE_CSV_BYTES, check_file, comment_after_data, csv_fields, is_formula, looks_like_path,
+                              text_lines)
+from symgd.fit.generated import GENERATORS, generate  # noqa: F401  (generated data: its public names stay here)
 
 
 class DataSource(Protocol):
@@ -113,12 +113,7 @@ def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str
 
 
 def _fields(line: str, delimiter: str | None, path: Path, line_no: int) -> list[str]:
-    if delimiter is None:
-        return line.split()
-    try:
-        return next(csv.reader([line]))
-    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a NUL byte
-        raise DataError(f"{path}, line {line_no}: {exc}") from None
+    return line.split() if delimiter is None else csv_fields(line, path, line_no)
 
 
 def _columns(path: Path, names: Sequence[str], rows: list[tuple[int, list[str]]]) -> dict[str, np.ndarray]:
@@ -137,104 +132,6 @@ def _columns(path: Path, names: Sequence[str], rows: list[tuple[int, list[str]]]
             raise DataError(f"{path}, line {line_no}: a non-finite value in column {shown(names[j])}: "
                             f"{shown(cells[j].strip())}")
     return {name: values[:, j].copy() for j, name in enumerate(names)}
-
-
-# ---------------------------------------------------------------------------------------------- generated
-
-def _linspace(start: float, stop: float, num: float = 50) -> np.ndarray:
-    return np.linspace(start, stop, _count(num))
-
-
-def _arange(*args: float) -> np.ndarray:
-    return np.arange(*args)
-
-
-def _normal(mean: float = 0.0, sd: float = 1.0, n: float | None = None, seed: float = 0) -> np.ndarray:
-    return np.random.default_rng(int(seed)).normal(mean, sd, _count(n))
-
-
-def _uniform(low: float = 0.0, high: float = 1.0, n: float | None = None, seed: float = 0) -> np.ndarray:
-    return np.random.default_rng(int(seed)).uniform(low, high, _count(n))
-
-
-def _count(n: float | None) -> int:
-    if n is None or n != int(n) or n < 1:
-        raise DataError(f"a generator needs a whole, positive number of points, got {n}")
-    return int(n)
-
-
-#: The generator functions a data formula may call, as a whole right-hand side (numpy's meanings;
-#: ``normal``/``uniform`` take ``n`` (default: the length of the columns before) and ``seed`` (default 0)).
-GENERATORS: dict[str, Callable[..., np.ndarray]] = {
-    "linspace": _linspace, "arange": _arange, "normal": _normal, "uniform": _uniform,
-}
-_CALL = re.compile(r"^\s*([A-Za-z_]\w*)\s*\((.*)\)\s*$", re.S)
-_ASSIGN = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
-
-
-def _number(text: str, where: str) -> float:
-    from symgd.parse import parse
-    value = parse(text)
-    if value.free_symbols:
-        raise DataError(f"{where}: {text.strip()!r} is not a number")
-    return float(sympy.N(value))
-
-
-def _call(name: str, argtext: str, n: int | None, where: str) -> np.ndarray:
-    args, kwargs = [], {}
-    for part in filter(None, (p.strip() for p in argtext.split(","))):
-        key, sep, value = part.partition("=")
-        if sep and re.fullmatch(r"[A-Za-z_]\w*", key.strip()):
-            kwargs[key.strip()] = _number(value, where)
-        else:
-            args.append(_number(part, where))
-    if name in ("normal", "uniform") and "n" not in kwargs and len(args) < 3:
-        kwargs["n"] = n
-    try:
-        return np.asarray(GENERATORS[name](*args, **kwargs), dtype=float)
-    except TypeError as exc:
-        raise DataError(f"{where}: bad arguments to {name}: {exc}") from exc
-
-
-def _formula(text: str, cols: dict[str, np.ndarray], where: str) -> np.ndarray:
-    from symgd.parse import parse
-    expr = parse(text)
-    unknown = sorted(s.name for s in expr.free_symbols if s.name not in cols)
-    if unknown:
-        raise DataError(f"{where}: {', '.join(unknown)} not defined before", hint="define columns left to right")
-    args = sorted(expr.free_symbols, key=lambda s: s.name)
-    fn = sympy.lambdify(args, expr, modules="numpy")  # our parsed expression, not user text
-    n = len(next(iter(cols.values()))) if cols else 1
-    with np.errstate(all="ignore"):
-        return np.broadcast_to(np.asarray(fn(*(cols[s.name] for s in args)), dtype=float), (n,)).copy()
-
-
-def generate(text: str) -> dict[str, np.ndarray]:
-    """Columns from statements ``name = generator(...)`` or ``name = formula`` separated by ';' or newlines.
-
-    >>> cols = generate("x = linspace(0, 1, 3); y = 2*x + 1")
-    >>> cols["y"].tolist()
-    [1.0, 2.0, 3.0]
-    """
-    cols: dict[str, np.ndarray] = {}
-    for k, stmt in enumerate(s for s in re.split(r"[;\n]", text) if s.strip()):
-        m = _ASSIGN.match(stmt)
-        if not m:
-            raise DataError(f"data statement {stmt.strip()!r} is not NAME = VALUE",
-                            hint='for example "x=linspace(-pi,pi,2000); y=sin(x)"')
-        name, rhs = m.group(1), m.group(2)
-        where = f"data column {name}"
-        call = _CALL.match(rhs)
-        n = len(next(iter(cols.values()))) if cols else None
-        if call and call.group(1) in GENERATORS:
-            cols[name] = _call(call.group(1), call.group(2), n, where)
-        else:
-            cols[name] = _formula(rhs, cols, where)
-        bad = np.flatnonzero(~np.isfinite(cols[name]))
-        if bad.size:
-            raise DataError(f"{where}: a non-finite value in row {bad[0] + 1} ({cols[name][bad[0]]})")
-    from_arrays(cols)  # same lengths, finite values
-    return cols
 
 
 # ---------------------------------------------------------------------------------------------- dispatch

@@ -8,6 +8,7 @@ matches, a formula when it holds ``=`` otherwise, and an error when it is empty.
 """
 from __future__ import annotations
 
+import csv
 import errno
 import glob as globmod
 import io
@@ -71,6 +72,14 @@ def text_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield line_no, (text.removeprefix("\ufeff") if line_no == 1 else text).rstrip("\r\n")
     except OSError as exc:
         raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
+
+
+def csv_fields(line: str, path: Path, line_no: int) -> list[str]:
+    """The comma-separated fields of one line (the csv module's quoting), or a ``DataError`` naming it."""
+    try:
+        return next(csv.reader([line]))
+    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a NUL byte
+        raise DataError(f"{path}, line {line_no}: {exc}") from None
 
 
 def _decode(raw: bytes, path: Path, line_no: int) -> str:

@@ -40,7 +40,6 @@ def cli_flag(name: str, value: Any = None) -> str:
     return flag if value is None else f"{flag} {cut(value, 40)}"
 
 
-
 def check_fit_options(method: Any, options: Mapping[str, Any], hyper: Mapping[str, Any],
                       flag: Flag = library_flag) -> str:
     """The method's name, lower-cased, once every option is valid and fits it; else a ``HyperParameterError``.
@@ -107,8 +106,8 @@ def _check_hyper(method: str, hyper: Mapping[str, Any], flag: Flag) -> None:
     known = [k for k in hyper_parameters("gd" if method == "sgd" else method) if k != "lr"]
     for key in hyper:
         if key not in known:
-            raise HyperParameterError(f"{flag('hyper', key)}: the optimizer {method} takes no hyper-parameter {shown(key)}; "
-                                      f"it takes {listing(known) or 'none'} (and {flag('lr')})")
+            raise HyperParameterError(f"{flag('hyper', key)}: the optimizer {method} takes no hyper-parameter "
+                                      f"{shown(key)}; it takes {listing(known) or 'none'} (and {flag('lr')})")
 
 
 def _check_engine(options: Mapping[str, Any], flag: Flag) -> None:

@@ -10,7 +10,6 @@ value that is not a finite number raises ``DataError`` naming the file and the r
 """
 from __future__ import annotations
 
-import csv
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ import numpy as np
 
 from symgd.errors import BackendUnavailableError, DataError
 from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
-from symgd.fit.files import LARGE_CSV_BYTES, PARQUET, check_file, data_files, is_formula, open_bounded, text_lines
+from symgd.fit.files import (LARGE_CSV_BYTES, PARQUET, check_file, csv_fields, data_files, is_formula, open_bounded,
+                              text_lines)
 
 if TYPE_CHECKING:
     from symgd.fit.dask_source import DaskSource
@@ -174,15 +174,8 @@ def _csv_format(path: Path) -> tuple[str, list[str]]:
     for line_no, line in text_lines(path):
         if line.strip() and not line.lstrip().startswith("#"):
             sep = "," if "," in line else ("\t" if "\t" in line else r"\s+")
-            return sep, [c.strip() for c in (_split(line, path, line_no) if sep == "," else line.split())]
+            return sep, [c.strip() for c in (csv_fields(line, path, line_no) if sep == "," else line.split())]
     raise DataError(f"{path}: no data rows")
-
-
-def _split(line: str, path: Path, line_no: int) -> list[str]:
-    try:
-        return next(csv.reader([line]))
-    except csv.Error as exc:  # a field over csv.field_size_limit() (128 KiB), a NUL byte
-        raise DataError(f"{path}, line {line_no}: {exc}") from None
 
 
 def _csv_reader(source: FileSource, path: Path, chunk_size: int, handle: Any) -> Any:
@@ -250,7 +243,7 @@ def _locate(source: FileSource, path: Path) -> DataError | None:
             header_left = False
             continue
         row += 1
-        cells = _split(line, path, line_no) if sep == "," else line.split(None if sep == r"\s+" else sep)
+        cells = csv_fields(line, path, line_no) if sep == "," else line.split(None if sep == r"\s+" else sep)
         where = f"{path}: row {row} (line {line_no})"
         if len(cells) != width:
             return DataError(f"{where}: {len(cells)} fields, expected {width} ({listing(names)})")
