@@ -243,3 +243,12 @@ def test_minimize_start_outside_the_domain_names_the_term():
         symgd.minimize("x^0.5", {"x": -1})
     with pytest.raises(DomainError, match="overflows float64"):
         symgd.minimize("x^x^x^x^x", {"x": 3})
+
+
+@pytest.mark.parametrize("value, fragment", [(math.inf, "not a finite number"), ("abc", "is not a number")])
+def test_graph_point_must_be_finite_numbers(value, fragment):
+    with pytest.raises(VariableError, match=fragment):
+        symgd.graph("x^2", at={"x": value})
+    if value == math.inf:
+        with pytest.raises(VariableError, match="no finite value"):
+            values_at([X**2], {X: value})

@@ -10,12 +10,13 @@ so no single step can run away (mpmath keeps any exponent of such a result exact
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import mpmath
 import sympy
 
-from symgd.errors import DomainError
+from symgd.errors import DomainError, VariableError
 
 #: Digits SymPy evaluates each term to: a float64 answer (15-17 digits) with room for cancellation.
 DIGITS = 30
@@ -97,6 +98,9 @@ def values_at(exprs: Sequence[sympy.Expr], point: Mapping[sympy.Symbol, float],
     Raises DomainError naming the first term that is undefined, complex or beyond float64's range
     there, e.g. "∂f/∂x = 1/(2*sqrt(x)) is undefined at (x=0) (1/sqrt(x): division by zero)".
     """
+    bad = sorted(s.name for s, v in point.items() if not math.isfinite(float(v)))
+    if bad:
+        raise VariableError(f"the point gives {', '.join(bad)} no finite value: {point_text(point)}")
     memo: dict[sympy.Basic, sympy.Basic] = {}
     where = f"at {point_text(point)}"
     return [float(value_of(expr, point, where, labels[k] if labels else "", memo))

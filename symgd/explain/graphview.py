@@ -7,6 +7,7 @@ DOT, SVG/PNG, Markdown, JSON) lives in ``symgd.report.graph``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -114,7 +115,14 @@ def _point(at, variables: Sequence[sympy.Symbol], expr: sympy.Expr) -> dict[str,
         if len(values) != len(variables):
             raise VariableError(f"at: {len(values)} values for {len(variables)} variables")
         at = {v.name: x for v, x in zip(variables, values)}
-    point = {str(k): float(v) for k, v in at.items()}
+    point = {}
+    for name, value in at.items():
+        try:
+            point[str(name)] = float(value)
+        except (TypeError, ValueError) as exc:
+            raise VariableError(f"at {name}: {value!r} is not a number") from exc
+        if not math.isfinite(point[str(name)]):
+            raise VariableError(f"at {name}: {value!r} is not a finite number")
     missing = sorted(s.name for s in expr.free_symbols if s.name not in point)
     if missing:
         raise VariableError(f"the point gives no value for {', '.join(missing)}")
