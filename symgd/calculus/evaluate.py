@@ -42,16 +42,24 @@ def problem(value: sympy.Expr) -> str | None:
     ("is undefined", "overflows float64 (about 10^19,728)"), or None when nothing is."""
     if not isinstance(value, sympy.Expr):
         return None
+    if value.is_Float:  # the common case, checked without SymPy's assumptions
+        return _float_problem(mpmath.mpf(value._mpf_))
     if not value.is_number:
         return "is not a number"
     if value.has(*_UNDEFINED):
         return "is undefined: infinite or not a number"
     if value.has(sympy.I) or value.is_extended_real is False:
         return f"is not a real number ({shown(value)})"
-    number = sympy.Float(value, DIGITS) if value.is_Rational else value if value.is_Float else value.evalf(DIGITS)
+    number = sympy.Float(value, DIGITS) if value.is_Rational else value.evalf(DIGITS)
     if not number.is_Float:
         return f"is not a real number ({shown(number)})"
-    magnitude = abs(mpmath.mpf(number._mpf_))
+    return _float_problem(mpmath.mpf(number._mpf_))
+
+
+def _float_problem(number: mpmath.mpf) -> str | None:
+    if not mpmath.isfinite(number):
+        return "is undefined: infinite or not a number"
+    magnitude = abs(number)
     if magnitude > FLOAT_MAX:
         digits = mpmath.floor(mpmath.log10(magnitude))
         size = f"{int(digits):,}" if digits < 1e15 else f"({mpmath.nstr(digits, 3)})"
