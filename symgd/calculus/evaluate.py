@@ -39,7 +39,7 @@ def point_text(point: Mapping[sympy.Symbol, float]) -> str:
 
 def problem(value: sympy.Expr) -> str | None:
     """What is wrong with ``value`` (a computed number) as a float64, as a phrase after the term
-    ("is undefined", "overflows float64 (about 10^19,728)"), or None when nothing is."""
+    ("is undefined: log of zero", "overflows float64: about 10^19,728"), or None when nothing is."""
     if not isinstance(value, sympy.Expr):
         return None
     if value.is_Float:  # the common case, checked without SymPy's assumptions
@@ -57,6 +57,7 @@ def problem(value: sympy.Expr) -> str | None:
 
 
 def _float_problem(number: mpmath.mpf) -> str | None:
+    """``problem`` for an mpmath number: infinite, nan, or beyond float64's largest value."""
     if not mpmath.isfinite(number):
         return "is undefined: infinite or not a number"
     magnitude = abs(number)
