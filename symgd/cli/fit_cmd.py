@@ -20,8 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "when the fit does not converge.")
     p.add_argument("model", metavar="MODEL", help='e.g. "b1*(1-exp(-b2*x))" or "a + b*x + c*x^2"')
     p.add_argument("--data", required=True,
-                   help='a CSV file (header row, or --columns) or a formula: "x=linspace(-pi,pi,2000); y=sin(x)" '
-                        "(generators: linspace, arange, normal, uniform)")
+                   help='a CSV or Parquet file, a folder or a glob of them (UTF-8, header row or --columns; regular '
+                        "files of at most 256 GiB, lines of at most 1 MiB; a path that exists wins), or a formula: "
+                        '"x=linspace(-pi,pi,2000); y=sin(x)" (generators: linspace, arange, normal, uniform)')
     p.add_argument("--columns", help="column names for a CSV without a header, e.g. x,y")
     p.add_argument("--target", default="y", help="the target column or a formula of columns (default: y)")
     p.add_argument("--at", help="start values, e.g. b1=500,b2=1e-4 (default: every parameter = 1)")

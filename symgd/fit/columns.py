@@ -23,7 +23,8 @@ MAX_NAME_CHARS = 256
 #: Names the expression parser reads as constants: a column so named could never be used in a model.
 CONSTANT_NAMES = {"e": "Euler's number e", "E": "Euler's number e", "pi": "pi", "π": "pi", "Π": "pi"}
 
-_NUMBER = re.compile(r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)\s*",
+#: A number in the plain decimal syntax (and nan / inf, which the finiteness check refuses), spaces around.
+NUMBER = re.compile(r"\s*[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)\s*",
                      re.IGNORECASE | re.ASCII)
 _SHOWN = 40
 
@@ -78,7 +79,7 @@ def check_names(names: Sequence[Any], where: str) -> tuple[str, ...]:
 
 def is_number(cell: str) -> bool:
     """True for the plain decimal syntax (and nan/inf spelled plainly); False for ``1_000``, ``0x10``, ``١``."""
-    return _NUMBER.fullmatch(cell) is not None
+    return NUMBER.fullmatch(cell) is not None
 
 
 def _number(value: Any) -> float | None:

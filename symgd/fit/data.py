@@ -9,6 +9,8 @@ only regular files of bounded size and line length (``symgd.fit.files``).
 """
 from __future__ import annotations
 
+import csv
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +19,9 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from symgd.errors import DataError, SymgdError
-from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
+from symgd.fit.columns import NUMBER, check_names, cut, is_number, listing, shown, to_float64
 from symgd.fit.files import (LARGE_CSV_BYTES, check_file, comment_after_data, csv_fields, is_formula, looks_like_path,
-                              text_lines)
+                              whole_lines)
 from symgd.fit.generated import GENERATORS, generate  # noqa: F401  (generated data: its public names stay here)
 
 
@@ -96,7 +98,8 @@ def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str
     if path.stat().st_size > LARGE_CSV_BYTES:
         raise DataError(f"{path} is over {LARGE_CSV_BYTES // 2 ** 20} MiB, too large to read whole",
                         hint="give chunk_size= (--chunk-size) to stream it")
-    rows = [(no, line) for no, line in text_lines(path) if line.strip() and not line.lstrip().startswith("#")]
+    rows = [(no, line) for no, line in enumerate(whole_lines(path), 1)
+            if line.strip() and not line.lstrip().startswith("#")]
     for no, line in rows:
         if "#" in line:  # as the streaming reader: a comment takes a whole line
             raise comment_after_data(path, no)
@@ -109,28 +112,45 @@ def read_csv(path: str | Path, columns: Sequence[str] | None = None) -> dict[str
     body = rows[1:] if header else rows
     if not body:
         raise DataError(f"{path}: a header but no data rows")
-    return _columns(path, names, [(no, _fields(text, delimiter, path, no)) for no, text in body])
+    return _columns(path, names, body, delimiter)
 
 
 def _fields(line: str, delimiter: str | None, path: Path, line_no: int) -> list[str]:
     return line.split() if delimiter is None else csv_fields(line, path, line_no)
 
 
-def _columns(path: Path, names: Sequence[str], rows: list[tuple[int, list[str]]]) -> dict[str, np.ndarray]:
-    values = np.empty((len(rows), len(names)))
-    for r, (line_no, cells) in enumerate(rows):
-        if len(cells) != len(names):
-            raise DataError(f"{path}, line {line_no}: {len(cells)} fields, expected {len(names)} "
-                            f"({listing(names)})")
-        for j, cell in enumerate(cells):
-            if not is_number(cell):
-                raise DataError(f"{path}, line {line_no}: not a number in column {shown(names[j])}: "
-                                f"{shown(cell.strip())}", hint="numbers are written like 12, -0.5 or 1.5e-3")
-            values[r, j] = float(cell)
-        if not np.isfinite(values[r]).all():
-            j = int(np.flatnonzero(~np.isfinite(values[r]))[0])
-            raise DataError(f"{path}, line {line_no}: a non-finite value in column {shown(names[j])}: "
-                            f"{shown(cells[j].strip())}")
+_FIELD_LIMIT = csv.field_size_limit()  # a longer row takes the csv module's path, which refuses such a field
+
+
+def _columns(path: Path, names: Sequence[str], rows: list[tuple[int, str]], delimiter: str | None
+             ) -> dict[str, np.ndarray]:
+    """The rows' cells as float64 columns: each checked in the plain decimal syntax, then converted at once.
+
+    Plain comma rows are checked by one pattern per row; quoted rows, and a row the pattern refuses, are
+    split and checked cell by cell (which names the line, the column and the cell).
+    """
+    width = len(names)
+    row = re.compile(",".join([NUMBER.pattern] * width), NUMBER.flags) if delimiter == "," else None
+    cells: list[str] = []
+    for line_no, text in rows:
+        if row is not None and len(text) <= _FIELD_LIMIT and '"' not in text and row.fullmatch(text):
+            cells.extend(text.split(","))
+            continue
+        fields = _fields(text, delimiter, path, line_no)
+        if len(fields) != width:
+            raise DataError(f"{path}, line {line_no}: {len(fields)} fields, expected {width} ({listing(names)})")
+        j = next((j for j, cell in enumerate(fields) if not is_number(cell)), None)
+        if j is not None:
+            raise DataError(f"{path}, line {line_no}: not a number in column {shown(names[j])}: "
+                            f"{shown(fields[j].strip())}", hint="numbers are written like 12, -0.5 or 1.5e-3")
+        cells.extend(fields)
+    values = np.array(cells, dtype=float).reshape(len(rows), width)
+    bad = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    if bad.size:
+        r = int(bad[0])
+        j = int(np.flatnonzero(~np.isfinite(values[r]))[0])
+        raise DataError(f"{path}, line {rows[r][0]}: a non-finite value in column {shown(names[j])}: "
+                        f"{shown(cells[r * width + j].strip())}")
     return {name: values[:, j].copy() for j, name in enumerate(names)}
 
 

@@ -74,6 +74,29 @@ def text_lines(path: Path) -> Iterator[tuple[int, str]]:
         raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
 
 
+def whole_lines(path: Path) -> list[str]:
+    """The lines of a UTF-8 file read whole (the caller bounds its size; ``text_lines`` reads in pieces),
+    with the same checks: the BOM dropped, undecodable bytes and over-long lines refused by line number."""
+    check_file(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read data file {path}: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = raw.rfind(b"\n", 0, exc.start) + 1
+        raise _not_utf8(path, raw.count(b"\n", 0, exc.start) + 1, raw[exc.start], exc.start - start) from None
+    lines = text.removeprefix("\ufeff").split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if max(map(len, lines), default=0) >= MAX_LINE_BYTES // 4:  # a line's bytes are at most 4 per character
+        for line_no, line in enumerate(lines, 1):
+            if len(line.encode()) + (line_no < len(lines) or raw.endswith(b"\n")) > MAX_LINE_BYTES:
+                raise _too_long(path, line_no)
+    return [line.removesuffix("\r") for line in lines] if "\r" in text else lines
+
+
 def csv_fields(line: str, path: Path, line_no: int) -> list[str]:
     """The comma-separated fields of one line (the csv module's quoting), or a ``DataError`` naming it."""
     try:
@@ -86,8 +109,12 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}, line {line_no}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at "
-                        f"byte {exc.start + 1} of the line)", hint="save the file as UTF-8 text") from None
+        raise _not_utf8(path, line_no, raw[exc.start], exc.start) from None
+
+
+def _not_utf8(path: Path, line_no: int, byte: int, at: int) -> DataError:
+    return DataError(f"{path}, line {line_no}: not UTF-8 text (byte 0x{byte:02x} at byte {at + 1} of the line)",
+                     hint="save the file as UTF-8 text")
 
 
 def _too_long(path: Path, line_no: int) -> DataError:
