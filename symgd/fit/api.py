@@ -46,6 +46,9 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
     the least-squares methods (MINPACK's meanings), ``tol`` (gradient norm) and ``steps``/``epochs`` the
     optimizers; ``callback(step, theta, loss)`` returning True stops any method.
     Extra keyword arguments are the optimizer's hyper-parameters (``momentum``, ``betas``, ...).
+    Options are checked before any data is read (``symgd.fit.options``: counts, seeds, tolerances, unknown
+    hyper-parameters, options the method does not read); data is read strictly (``symgd.fit.columns``,
+    ``symgd.fit.files``): distinct printable column names, plain decimal numbers, at least one row.
 
     >>> res = fit("a + b*x", {"x": [0, 1, 2, 3], "y": [1, 3, 5, 7]})
     >>> round(res.params["a"], 10), round(res.params["b"], 10), res.converged
