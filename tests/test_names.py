@@ -171,3 +171,14 @@ def test_fused_data_loop_hostile_names(backend, tmp_path):
     r = fused_data_minimize(bound, gd_rule(0.02), [0.0, 0.0], 3000, tol=1e-20, backend=backend)
     np.testing.assert_allclose(r.x, [1.0, 2.0], rtol=1e-8)
     assert not canary.exists()
+
+
+def test_python_power_of_a_negative_base_leaves_the_domain():
+    """x^0.5 at a negative x was a complex number in the python code (a TypeError later in the fused
+    loop); math.pow raises ValueError, which the loops read as leaving the domain."""
+    c = symgd.compile("x^0.5 + x^y", backend="python")
+    assert c.value(4.0, 0.5) == pytest.approx(4.0)
+    with pytest.raises(ValueError):
+        c.value(-1.0, 0.5)
+    r = symgd.minimize("x^0.5", {"x": 0.5}, lr=2.0, steps=10)
+    assert not r.converged and r.x["x"] == 0.5

@@ -164,6 +164,15 @@ def _fold_numbers(expr: sympy.Expr) -> sympy.Expr:
 class PythonPrinter(_Common, PythonCodePrinter):
     """Plain floats through the math module."""
 
+    def _print_Pow(self, expr, rational=False):
+        # a float ** a non-integer is complex for a negative base (no error): math.pow raises ValueError
+        # there, which the loops catch as leaving the domain; integer powers and square roots keep
+        # sympy's forms (products, math.sqrt, which raises too)
+        ex = expr.exp
+        if ex.is_Integer or ex in (sympy.S.Half, -sympy.S.Half):
+            return super()._print_Pow(expr, rational=rational)
+        return f"math.pow({self._print(expr.base)}, {self._print(ex)})"
+
 
 class NumpyPrinter(_Common, NumPyPrinter):
     """Vectorised NumPy code."""
