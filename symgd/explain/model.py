@@ -41,13 +41,15 @@ class Step:
 
 @dataclass(frozen=True)
 class Derivation:
-    """∂f/∂wrt as a tree of steps: ``steps[0]`` differentiates, the rest simplify the result."""
+    """∂f/∂wrt as a tree of steps: ``steps[0]`` differentiates, the rest simplify the result. ``note``
+    says why the result was not simplified (further), when the simplification budget stopped it."""
 
     f: sympy.Expr
     wrt: sympy.Symbol
     steps: tuple[Step, ...]
     result: sympy.Expr
     definitions: tuple[tuple[str, tuple[sympy.Symbol, ...], sympy.Expr], ...] = ()
+    note: str = ""
 
     @property
     def root(self) -> Step:

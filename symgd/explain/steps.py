@@ -19,6 +19,8 @@ from dataclasses import replace
 import sympy
 
 from symgd.calculus.variables import ordered_variables
+from symgd.errors import SymgdError
+from symgd.explain.budget import SimplifyBudget, check_step_work, expandable
 from symgd.explain.model import Derivation, GradientDerivation, Step
 from symgd.explain.rules_algebra import AlgebraRules
 from symgd.explain.rules_functions import FunctionRules
@@ -28,8 +30,16 @@ from symgd.explain.verify import equal, real_diff
 _LET_NAMES = ("u", "v", "w", "p", "q", "r", "s")
 
 
-class StepError(AssertionError):
-    """A derivation step that is not a true equality: a bug in a rule, never shown to a user."""
+class StepError(SymgdError):
+    """A derivation the step engine cannot give: an input it has no rule for (unsupported), or a step
+    that failed its own check (a bug in a rule of symgd, reported as one). The message says which."""
+
+
+#: Expressions the rules do not cover, with what to use instead.
+_UNSUPPORTED = ((sympy.Sum, "sums over an index (sum(..., i, a, b))"),
+                (sympy.Indexed, "indexed arrays (x[i])"),
+                (sympy.Derivative, "unevaluated derivatives"),
+                (sympy.Integral, "integrals"))
 
 
 Definitions = Mapping[str, tuple[tuple[sympy.Symbol, ...], sympy.Expr]]
@@ -85,14 +95,16 @@ class Deriver(AlgebraRules, FunctionRules):
             method = getattr(self, f"_step_{cls.__name__}", None)
             if method is not None:
                 return method(expr, wrt)
-        raise StepError(f"no differentiation rule for {type(expr).__name__}: {expr}")
+        raise StepError(f"steps has no differentiation rule for {type(expr).__name__} "
+                        f"({_short(expr)}): unsupported input", hint="`symgd grad` differentiates it")
 
     def _match_function(self, expr: sympy.Expr):
         for name, param, body in self.functions:
             wild = sympy.Wild("arg")
             found = expr.match(body.xreplace({param: wild}))
             arg = found.get(wild) if found else None
-            if arg is not None and sympy.expand(body.xreplace({param: arg}) - expr) == 0:
+            difference = body.xreplace({param: arg}) - expr if arg is not None else None
+            if arg is not None and expandable(difference) and sympy.expand(difference) == 0:
                 return name, param, body, arg
         return None
 
@@ -106,12 +118,13 @@ class Deriver(AlgebraRules, FunctionRules):
                 if name not in self.taken:
                     self.taken.add(name)
                     return sympy.Symbol(name)
-        raise StepError("ran out of names for intermediate variables")
+        raise StepError("steps ran out of names for intermediate variables (u, v, ..., s999): "
+                        "unsupported input")
 
     def _make(self, rule: str, expr: sympy.Expr, wrt: sympy.Symbol, result: sympy.Expr,
               substeps: tuple[Step, ...] = (), *, key: str, note: str = "", let=(), terms=()) -> Step:
         step = Step(rule, expr, wrt, result, tuple(substeps), note, tuple(let), tuple(terms), key)
-        if self.verify:
+        if self.verify and key != "constant":  # the constant rule's proof is its test: not expr.has(wrt)
             check_step(step)
         return step
 
@@ -120,8 +133,22 @@ def check_step(step: Step) -> None:
     """Raise StepError unless ``step.result`` equals the true derivative (or rewrite) of ``step.expr``."""
     truth = step.expr if step.kind == "rewrite" else real_diff(step.expr, step.wrt)
     if not equal(step.result, truth, domain=step.expr):
-        raise StepError(f"{step.rule} step is wrong: d/d{step.wrt} {step.expr} gave {step.result}, "
-                        f"sympy says {truth}")
+        raise StepError(f"a bug in symgd: the {step.rule} step failed its check (d/d{step.wrt} "
+                        f"{_short(step.expr)} gave {_short(step.result)}, sympy says {_short(truth)})",
+                        hint="please report it to the symgd maintainers with the expression")
+
+
+def _short(expr: sympy.Expr, width: int = 50) -> str:
+    """``expr`` as text cut to ``width`` characters (messages stay one short line)."""
+    text = sympy.sstr(expr, order="none")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _check_supported(expr: sympy.Expr) -> None:
+    for cls, what in _UNSUPPORTED:
+        if expr.has(cls):
+            raise StepError(f"steps does not explain {what} yet: unsupported input",
+                            hint="`symgd grad` gives their gradient")
 
 
 def _program(f: str | sympy.Expr):
@@ -133,14 +160,23 @@ def _program(f: str | sympy.Expr):
 
 
 def derive(expr: sympy.Expr, wrt: sympy.Symbol, definitions: Definitions | None = None, *,
-           simplify: bool = True) -> Derivation:
-    """The derivation of d(expr)/d(wrt) for an already parsed expression."""
+           simplify: bool = True, budget: SimplifyBudget | None = None) -> Derivation:
+    """The derivation of d(expr)/d(wrt) for an already parsed expression (refused by a BudgetError or
+    StepError before it starts when it would cost too much or has no rules); ``budget`` is the
+    simplification work it may spend (shared by the derivations of one ``steps`` call)."""
+    _check_supported(expr)
+    check_step_work(expr, (wrt,))
+    return _derive(expr, wrt, definitions, simplify, budget or SimplifyBudget())
+
+
+def _derive(expr: sympy.Expr, wrt: sympy.Symbol, definitions: Definitions | None, simplify: bool,
+            budget: SimplifyBudget) -> Derivation:
     names = {s.name for s in expr.free_symbols}
     root = Deriver(names, definitions).derive(expr, wrt)
-    rewrites = simplification_steps(root.result, wrt) if simplify else ()
+    rewrites, note = simplification_steps(root.result, wrt, budget) if simplify else ((), "")
     result = rewrites[-1].result if rewrites else root.result
     defs = tuple((name, tuple(params), sympy.sympify(body)) for name, (params, body) in (definitions or {}).items())
-    return Derivation(expr, wrt, (root, *rewrites), result, defs)
+    return Derivation(expr, wrt, (root, *rewrites), result, defs, note)
 
 
 def steps(f: str | sympy.Expr, wrt: str | sympy.Symbol | Iterable[str | sympy.Symbol] | None = None, *,
@@ -152,9 +188,12 @@ def steps(f: str | sympy.Expr, wrt: str | sympy.Symbol | Iterable[str | sympy.Sy
     ``simplify=False`` skips the simplification steps after the rules have assembled the result.
     """
     expr, definitions = _program(f)
+    _check_supported(expr)
     variables = ordered_variables(expr, wrt)
     single = wrt is not None and (isinstance(wrt, sympy.Symbol) or (isinstance(wrt, str) and "," not in wrt))
-    derivations = tuple(derive(expr, v, definitions, simplify=simplify) for v in variables)
+    check_step_work(expr, variables)  # every variable's derivation together, before the first starts
+    budget = SimplifyBudget()
+    derivations = tuple(_derive(expr, v, definitions, simplify, budget) for v in variables)
     if single:
         return derivations[0]
     return GradientDerivation(expr, variables, derivations)

@@ -10,19 +10,79 @@ import textwrap
 
 import sympy
 
+from symgd.errors import BudgetError
 from symgd.parse.program import Program
 
 FORMATS = ("text", "latex", "json")
+
+#: Terms x factors of the sums SymPy may sort for display, all printed expressions together. Its printers
+#: order a sum's terms by dense exponent vectors over every base in the sum (``Expr.as_terms``): terms x
+#: bases work per sum, so 12,000 names cost 12,000^2 (20 s, 2 GB). Past this, terms print in SymPy's
+#: stored (canonical) order, which is linear.
+MAX_SORT_WORK = 250_000
+#: Nodes of all the expressions one command may print (about 3 s of SymPy's str printer; a Hessian
+#: entry printed as a pretty matrix counts 10).
+MAX_DISPLAY_SIZE = 500_000
+
+
+def display_cost(*exprs: sympy.Basic) -> tuple[int, int]:
+    """(tree size, sort work) of printing every one of ``exprs``: shared subexpressions count each time
+    they are printed, but are measured once (memoised), so the cost of the count is linear."""
+    memo: dict[sympy.Basic, tuple[int, int]] = {}
+    for expr in exprs:
+        stack = [expr]
+        while stack:
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            pending = [a for a in node.args if a not in memo]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            size = 1 + sum(memo[a][0] for a in node.args)
+            work = sum(memo[a][1] for a in node.args)
+            if node.is_Add:
+                work += len(node.args) * sum(len(sympy.Mul.make_args(t)) for t in node.args)
+            memo[node] = (size, work)
+    totals = [memo[e] for e in exprs]
+    return sum(t[0] for t in totals), sum(t[1] for t in totals)
+
+
+def term_order(*exprs: sympy.Basic) -> str | None:
+    """The printers' ``order`` for ``exprs``: None (SymPy's usual order, highest power first) or "none"
+    (stored order, linear time) where sorting their sums would cost more than MAX_SORT_WORK."""
+    return "none" if display_cost(*exprs)[1] > MAX_SORT_WORK else None
+
+
+def check_display(*exprs: sympy.Basic, what: str, weight: int = 1, hint: str | None = None) -> None:
+    """Raise BudgetError before printing ``exprs`` (named ``what``) would print more than MAX_DISPLAY_SIZE
+    nodes (each counted ``weight`` times): a 1,000-name sum squared has a gradient of a million terms."""
+    size = display_cost(*exprs)[0] * weight
+    if size > MAX_DISPLAY_SIZE:
+        raise BudgetError(f"{what} would print {size:,} terms and symbols (limit {MAX_DISPLAY_SIZE:,}): "
+                          "too large to show", hint=hint)
+
+
+def unsorted_note(order: str | None) -> list[str]:
+    """The note that says the terms are shown unsorted (empty when they are sorted)."""
+    return ["the terms are shown in SymPy's stored order: sorting a sum this long for display would "
+            "take too long (the cost grows with the square of its length)"] if order else []
 
 
 def _definition_head(name: str, params: tuple[sympy.Symbol, ...]) -> str:
     return f"{name}({', '.join(p.name for p in params)})" if params else name
 
 
-def _definitions(program: Program) -> list[dict]:
+def _definitions(program: Program, order: str | None) -> list[dict]:
     return [{"name": name, "params": [p.name for p in params],
-             "expression": sympy.sstr(value), "latex": sympy.latex(value)}
+             "expression": sympy.sstr(value, order=order), "latex": sympy.latex(value, order=order)}
             for name, (params, value) in program.definitions.items()]
+
+
+def _order(program: Program) -> str | None:
+    return term_order(program.expr, *(value for _, value in program.definitions.values()))
 
 
 def size_symbols(expr: sympy.Expr) -> set:
@@ -38,14 +98,15 @@ def size_symbols(expr: sympy.Expr) -> set:
 def echo_dict(program: Program) -> dict:
     """The echo as a JSON-ready dict (keys: input, expression, latex, pretty, variables, sizes, ...)."""
     sizes = size_symbols(program.expr)
+    order = _order(program)
     out = {
         "input": program.source,
-        "expression": sympy.sstr(program.expr),
-        "latex": sympy.latex(program.expr),
-        "pretty": sympy.pretty(program.expr, use_unicode=True),
+        "expression": sympy.sstr(program.expr, order=order),
+        "latex": sympy.latex(program.expr, order=order),
+        "pretty": sympy.pretty(program.expr, use_unicode=True, order=order),
         "variables": [v.name for v in program.variables if v not in sizes],
-        "definitions": _definitions(program),
-        "notes": list(program.notes),
+        "definitions": _definitions(program, order),
+        "notes": [*program.notes, *unsorted_note(order)],
     }
     if sizes:
         out["sizes"] = sorted(s.name for s in sizes)
@@ -63,24 +124,27 @@ def _text(program: Program, width: int) -> str:
         lines.append(f"sizes:       {', '.join(data['sizes'])}   (give them with --size or sizes=)")
     if program.definitions:
         lines.append("definitions:")
-        for name, (params, value) in program.definitions.items():
-            lines.append(f"  {_definition_head(name, params)} = {sympy.sstr(value)}")
-    if program.notes:
+        for name, definition in zip(program.definitions, data["definitions"]):
+            lines.append(f"  {_definition_head(name, program.definitions[name][0])} = {definition['expression']}")
+    if data["notes"]:
         lines.append("notes:")
-        for note in program.notes:
+        for note in data["notes"]:
             lines.append(textwrap.fill(note, width, initial_indent="  - ",
                                        subsequent_indent="    "))
     return "\n".join(lines)
 
 
 def _latex(program: Program) -> str:
+    order = _order(program)
+    sizes = size_symbols(program.expr)
+    variables = [v.name for v in program.variables if v not in sizes]
     lines = [f"% input: {' '.join(program.source.split())}",
-             f"% variables: {', '.join(echo_dict(program)['variables']) or '(none)'}"]
-    lines += [f"% note: {note}" for note in program.notes]
+             f"% variables: {', '.join(variables) or '(none)'}"]
+    lines += [f"% note: {note}" for note in [*program.notes, *unsorted_note(order)]]
     for name, (params, value) in program.definitions.items():
         head = sympy.latex(sympy.Function(name)(*params)) if params else sympy.latex(sympy.Symbol(name))
-        lines.append(f"{head} = {sympy.latex(value)}")
-    lines.append(sympy.latex(program.expr))
+        lines.append(f"{head} = {sympy.latex(value, order=order)}")
+    lines.append(sympy.latex(program.expr, order=order))
     return "\n".join(lines)
 
 

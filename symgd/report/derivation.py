@@ -1,23 +1,39 @@
 """Renderers for step-by-step derivations: text, Markdown ($…$ math), LaTeX, inline LaTeX for
 notebooks, and JSON. Every function returns a string.
+
+Expressions print in SymPy's usual term order unless the sums of what is rendered are too long to sort
+cheaply (``symgd.parse.echo.term_order``, chosen once per render): then in SymPy's stored order.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import sympy
 
 from symgd.explain.table import FORMULAS
+from symgd.parse.echo import term_order
 
 FORMATS = ("text", "markdown", "latex", "json")
 
 
-def _s(e: sympy.Expr) -> str:
-    return sympy.sstr(e)
+@dataclass(frozen=True)
+class _Printer:
+    """sstr and latex with one term order (None: SymPy's usual one; "none": as stored)."""
+
+    order: str | None = None
+
+    def s(self, e: sympy.Expr) -> str:
+        return sympy.sstr(e, order=self.order)
+
+    def tex(self, e: sympy.Expr) -> str:
+        return sympy.latex(e, order=self.order)
 
 
-def _l(e: sympy.Expr) -> str:
-    return sympy.latex(e)
+def _printer(*derivations) -> _Printer:
+    """The printer for ``derivations``: what they print most is each step's expression and result."""
+    exprs = [x for d in derivations for step in d.walk() for x in (step.expr, step.result)]
+    return _Printer(term_order(*(d.f for d in derivations), *exprs))
 
 
 def _formula(step, latex: bool) -> str:
@@ -27,19 +43,19 @@ def _formula(step, latex: bool) -> str:
     return found[1] if latex else found[0]
 
 
-def _text_lines(step, depth: int) -> list[str]:
+def _text_lines(p: _Printer, step, depth: int) -> list[str]:
     pad = "  " * depth
-    head = f"{pad}{step.rule}: d/d{step.wrt} [{_s(step.expr)}] = {_s(step.result)}"
+    head = f"{pad}{step.rule}: d/d{step.wrt} [{p.s(step.expr)}] = {p.s(step.result)}"
     extra = [_formula(step, False), step.formula]
     head += "".join(f"   ({e})" for e in extra if e)
     lines = [head]
-    lines += [f"{pad}  let {_s(name)} = {_s(value)}" for name, value in step.let if step.key == "chain"]
+    lines += [f"{pad}  let {p.s(name)} = {p.s(value)}" for name, value in step.let if step.key == "chain"]
     for sub in step.substeps:
-        lines += _text_lines(sub, depth + 1)
+        lines += _text_lines(p, sub, depth + 1)
     if step.key == "chain":
         (u, inner), = step.let
-        lines.append(f"{pad}  substitute {u} = {_s(inner)} back: {_s(step.terms[0][1])} · {_s(step.terms[1][1])}"
-                     f" = {_s(step.result)}")
+        lines.append(f"{pad}  substitute {u} = {p.s(inner)} back: {p.s(step.terms[0][1])} · "
+                     f"{p.s(step.terms[1][1])} = {p.s(step.result)}")
     return lines
 
 
@@ -47,36 +63,42 @@ def _rewrites(d):
     return [s for s in d.steps if s.kind == "rewrite"]
 
 
-def derivation_text(d) -> str:
-    lines = [f"∂/∂{d.wrt} [{_s(d.f)}]", *_text_lines(d.root, 1)]
+def derivation_text(d, p: _Printer | None = None) -> str:
+    p = p or _printer(d)
+    lines = [f"∂/∂{d.wrt} [{p.s(d.f)}]", *_text_lines(p, d.root, 1)]
     if _rewrites(d):
         lines.append("  simplify:")
-        lines += [f"    = {_s(s.result)}   ({s.rule})" for s in _rewrites(d)]
-    lines.append(f"  ∂f/∂{d.wrt} = {_s(d.result)}")
+        lines += [f"    = {p.s(s.result)}   ({s.rule})" for s in _rewrites(d)]
+    lines.append(f"  ∂f/∂{d.wrt} = {p.s(d.result)}")
+    if d.note:
+        lines.append(f"  ({d.note})")
     return "\n".join(lines)
 
 
-def _md_lines(step, depth: int) -> list[str]:
+def _md_lines(p: _Printer, step, depth: int) -> list[str]:
     pad = "  " * depth
     formula = _formula(step, True)
     how = f" — ${formula}$" if formula else ""
     note = f" ({step.formula})" if step.formula else ""
     lines = [f"{pad}- **{step.rule}**{how}{note}: "
-             f"$\\frac{{d}}{{d{_l(step.wrt)}}}\\left[{_l(step.expr)}\\right] = {_l(step.result)}$"]
+             f"$\\frac{{d}}{{d{p.tex(step.wrt)}}}\\left[{p.tex(step.expr)}\\right] = {p.tex(step.result)}$"]
     if step.key == "chain":
         (u, inner), = step.let
-        lines.append(f"{pad}  - let ${_l(u)} = {_l(inner)}$")
+        lines.append(f"{pad}  - let ${p.tex(u)} = {p.tex(inner)}$")
     for sub in step.substeps:
-        lines += _md_lines(sub, depth + 1)
+        lines += _md_lines(p, sub, depth + 1)
     return lines
 
 
-def derivation_markdown(d) -> str:
-    lines = [f"**$\\dfrac{{\\partial}}{{\\partial {_l(d.wrt)}}}\\left[{_l(d.f)}\\right]$**", "",
-             *_md_lines(d.root, 0)]
+def derivation_markdown(d, p: _Printer | None = None) -> str:
+    p = p or _printer(d)
+    lines = [f"**$\\dfrac{{\\partial}}{{\\partial {p.tex(d.wrt)}}}\\left[{p.tex(d.f)}\\right]$**", "",
+             *_md_lines(p, d.root, 0)]
     for s in _rewrites(d):
-        lines.append(f"- {s.rule}: $= {_l(s.result)}$")
-    lines += ["", f"$$\\frac{{\\partial f}}{{\\partial {_l(d.wrt)}}} = {_l(d.result)}$$"]
+        lines.append(f"- {s.rule}: $= {p.tex(s.result)}$")
+    lines += ["", f"$$\\frac{{\\partial f}}{{\\partial {p.tex(d.wrt)}}} = {p.tex(d.result)}$$"]
+    if d.note:
+        lines += ["", f"*({d.note})*"]
     return "\n".join(lines) + "\n"
 
 
@@ -84,25 +106,25 @@ def derivation_markdown(d) -> str:
 TEX_LIST_DEPTH = 4
 
 
-def _tex_lines(step, depth: int, level: int = 1, extra: int = 0) -> list[str]:
+def _tex_lines(p: _Printer, step, depth: int, level: int = 1, extra: int = 0) -> list[str]:
     pad = "  " * depth
     formula = _formula(step, True)
     how = f", ${formula}$" if formula else ""
     note = f" ({step.formula})" if step.formula else ""
     indent = f"\\hspace*{{{1.5 * extra:g}em}}$\\triangleright$ " if extra else ""
     lines = [f"{pad}\\item {indent}\\textbf{{{tex_escape(step.rule)}}}{how}{tex_escape(note)}: "
-             f"$\\frac{{d}}{{d{_l(step.wrt)}}}\\left[{_l(step.expr)}\\right] = {_l(step.result)}$"]
+             f"$\\frac{{d}}{{d{p.tex(step.wrt)}}}\\left[{p.tex(step.expr)}\\right] = {p.tex(step.result)}$"]
     if step.key == "chain":
         (u, inner), = step.let
-        lines.append(f"{pad}  (let ${_l(u)} = {_l(inner)}$)")
+        lines.append(f"{pad}  (let ${p.tex(u)} = {p.tex(inner)}$)")
     if step.substeps and level < TEX_LIST_DEPTH:
         lines.append(f"{pad}  \\begin{{itemize}}")
         for sub in step.substeps:
-            lines += _tex_lines(sub, depth + 2, level + 1)
+            lines += _tex_lines(p, sub, depth + 2, level + 1)
         lines.append(f"{pad}  \\end{{itemize}}")
     elif step.substeps:
         for sub in step.substeps:
-            lines += _tex_lines(sub, depth, level, extra + 1)
+            lines += _tex_lines(p, sub, depth, level, extra + 1)
     return lines
 
 
@@ -113,60 +135,69 @@ def tex_escape(text: str) -> str:
     return "".join(table.get(ch, ch) for ch in text)
 
 
-def derivation_latex(d) -> str:
+def derivation_latex(d, p: _Printer | None = None) -> str:
     """A LaTeX fragment (itemize) for a document body."""
-    lines = [f"\\paragraph{{$\\partial f/\\partial {_l(d.wrt)}$}}", "\\begin{itemize}", *_tex_lines(d.root, 1),
-             "\\end{itemize}"]
+    p = p or _printer(d)
+    lines = [f"\\paragraph{{$\\partial f/\\partial {p.tex(d.wrt)}$}}", "\\begin{itemize}",
+             *_tex_lines(p, d.root, 1), "\\end{itemize}"]
     if _rewrites(d):
-        lines.append("Simplifying: " + ", ".join(f"${_l(s.result)}$ ({tex_escape(s.rule)})" for s in _rewrites(d)))
-    lines.append(f"\\[ \\frac{{\\partial f}}{{\\partial {_l(d.wrt)}}} = {_l(d.result)} \\]")
+        lines.append("Simplifying: " + ", ".join(f"${p.tex(s.result)}$ ({tex_escape(s.rule)})" for s in _rewrites(d)))
+    lines.append(f"\\[ \\frac{{\\partial f}}{{\\partial {p.tex(d.wrt)}}} = {p.tex(d.result)} \\]")
+    if d.note:
+        lines.append(f"\\emph{{({tex_escape(d.note)})}}")
     return "\n".join(lines) + "\n"
 
 
-def derivation_latex_inline(d) -> str:
+def derivation_latex_inline(d, p: _Printer | None = None) -> str:
     """Math-mode LaTeX (one aligned block) for a notebook's ``_repr_latex_``."""
-    rows = [f"\\frac{{d}}{{d{_l(s.wrt)}}}\\left[{_l(s.expr)}\\right] &= {_l(s.result)} && "
+    p = p or _printer(d)
+    rows = [f"\\frac{{d}}{{d{p.tex(s.wrt)}}}\\left[{p.tex(s.expr)}\\right] &= {p.tex(s.result)} && "
             f"\\text{{{tex_escape(s.rule)}}}" for s in d.root.walk()]
-    rows += [f"&= {_l(s.result)} && \\text{{{tex_escape(s.rule)}}}" for s in _rewrites(d)]
+    rows += [f"&= {p.tex(s.result)} && \\text{{{tex_escape(s.rule)}}}" for s in _rewrites(d)]
     return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 
 
-def step_data(step) -> dict:
-    return {"rule": step.rule, "key": step.key, "kind": step.kind, "wrt": _s(step.wrt), "expr": _s(step.expr),
-            "result": _s(step.result), "note": step.formula,
-            "let": [{"name": _s(n), "value": _s(v)} for n, v in step.let],
-            "terms": [{"label": lab, "value": _s(v)} for lab, v in step.terms],
-            "substeps": [step_data(s) for s in step.substeps]}
+def step_data(step, p: _Printer = _Printer()) -> dict:
+    return {"rule": step.rule, "key": step.key, "kind": step.kind, "wrt": p.s(step.wrt), "expr": p.s(step.expr),
+            "result": p.s(step.result), "note": step.formula,
+            "let": [{"name": p.s(n), "value": p.s(v)} for n, v in step.let],
+            "terms": [{"label": lab, "value": p.s(v)} for lab, v in step.terms],
+            "substeps": [step_data(s, p) for s in step.substeps]}
 
 
-def derivation_data(d) -> dict:
-    return {"expression": _s(d.f), "wrt": _s(d.wrt), "steps": [step_data(s) for s in d.steps],
-            "assembled": _s(d.assembled), "result": _s(d.result), "latex": _l(d.result)}
+def derivation_data(d, p: _Printer | None = None) -> dict:
+    p = p or _printer(d)
+    return {"expression": p.s(d.f), "wrt": p.s(d.wrt), "steps": [step_data(s, p) for s in d.steps],
+            "assembled": p.s(d.assembled), "result": p.s(d.result), "latex": p.tex(d.result),
+            "note": d.note}
 
 
-def render_derivation(d, fmt: str = "text") -> str:
+_RENDERERS = {"text": derivation_text, "markdown": derivation_markdown, "latex": derivation_latex,
+              "latex-inline": derivation_latex_inline,
+              "json": lambda d, p=None: json.dumps(derivation_data(d, p), indent=2)}
+
+
+def render_derivation(d, fmt: str = "text", p: _Printer | None = None) -> str:
     """One derivation in ``fmt``: text, markdown, latex (a fragment), latex-inline, or json."""
-    renderers = {"text": derivation_text, "markdown": derivation_markdown, "latex": derivation_latex,
-                 "latex-inline": derivation_latex_inline,
-                 "json": lambda d: json.dumps(derivation_data(d), indent=2)}
-    return renderers[fmt](d)
+    return _RENDERERS[fmt](d, p or _printer(d))
 
 
 def render_gradient(g, fmt: str = "text") -> str:
     """Every partial's derivation, then the gradient vector, in ``fmt``."""
+    p = _printer(*g.derivations)
     names = ", ".join(v.name for v in g.variables)
     if fmt == "json":
-        return json.dumps({"expression": _s(g.f), "variables": [v.name for v in g.variables],
-                           "derivations": [derivation_data(d) for d in g.derivations],
-                           "gradient": [_s(e) for e in g.gradient]}, indent=2)
+        return json.dumps({"expression": p.s(g.f), "variables": [v.name for v in g.variables],
+                           "derivations": [derivation_data(d, p) for d in g.derivations],
+                           "gradient": [p.s(e) for e in g.gradient]}, indent=2)
     if fmt == "latex-inline":
-        vector = ", ".join(_l(e) for e in g.gradient)
+        vector = ", ".join(p.tex(e) for e in g.gradient)
         return f"$$\\nabla f({names}) = \\left({vector}\\right)$$"
-    parts = [render_derivation(d, fmt) for d in g.derivations]
+    parts = [render_derivation(d, fmt, p) for d in g.derivations]
     if fmt == "text":
-        parts.append(f"∇f({names}) = ({', '.join(_s(e) for e in g.gradient)})")
+        parts.append(f"∇f({names}) = ({', '.join(p.s(e) for e in g.gradient)})")
     else:
-        vector = " \\\\ ".join(_l(e) for e in g.gradient)
+        vector = " \\\\ ".join(p.tex(e) for e in g.gradient)
         parts.append(f"$$\\nabla f({names}) = \\begin{{pmatrix}} {vector} \\end{{pmatrix}}$$\n"
                      if fmt == "markdown" else
                      f"\\[ \\nabla f({names}) = \\begin{{pmatrix}} {vector} \\end{{pmatrix}} \\]\n")
