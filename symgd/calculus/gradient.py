@@ -1,6 +1,7 @@
 """gradient / hessian: the reverse sweep over the one graph (sympy.diff is only the tests' oracle)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import sympy
@@ -8,7 +9,10 @@ import sympy
 from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import analyse, has_indexed, indexed_gradient, unroll
 from symgd.calculus.variables import ordered_variables
-from symgd.errors import VariableError
+from symgd.errors import BudgetError, VariableError
+
+#: Entries of the largest Hessian built (1,000 variables).
+MAX_HESSIAN_ENTRIES = 1_000_000
 
 
 def as_expr(f: str | sympy.Expr) -> sympy.Expr:
@@ -56,6 +60,10 @@ def hessian(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     expr = as_expr(f)
     variables = ordered_variables(expr, wrt)
     n = len(variables)
+    if n * n > MAX_HESSIAN_ENTRIES:  # refused before n^2 entries are allocated (10,000 names: 10^8)
+        raise BudgetError(f"the Hessian of {n:,} variables has {n * n:,} entries (limit "
+                          f"{MAX_HESSIAN_ENTRIES:,}, {math.isqrt(MAX_HESSIAN_ENTRIES):,} variables)",
+                          hint="choose the variables with wrt (--wrt)")
     rows = [[sympy.S.Zero] * n for _ in range(n)]
     for i, g in enumerate(build_graph(expr, variables).gradient()):
         present = [v for v in variables[i:] if v in g.free_symbols]

@@ -6,6 +6,7 @@ import argparse
 import sympy
 
 from symgd.cli._options import add_format_argument, check_point_names, dump_json, parse_point
+from symgd.parse.echo import check_display, term_order
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -45,10 +46,15 @@ def run(args: argparse.Namespace) -> int:
         grad_value = _evaluate(grad, point, [f"∂f/∂{n}" for n in names])
         hess_value = None if hess is None else _evaluate(list(hess), point, [
             f"∂²f/∂{a}∂{b}" for a in names for b in names])
+    check_display(expr, *grad, what="the gradient", hint="symgd compile prints it with shared subexpressions")
+    if hess is not None:  # a pretty matrix costs about ten times str per entry
+        check_display(*hess, what="the Hessian", weight=10)
+    order = term_order(expr, *grad)  # a sum of 10,000 terms prints unsorted: sorting costs its square
     if args.format == "json":
-        out = {"expression": str(expr), "variables": names, "gradient": [str(g) for g in grad]}
+        out = {"expression": sympy.sstr(expr, order=order), "variables": names,
+               "gradient": [sympy.sstr(g, order=order) for g in grad]}
         if hess is not None:
-            out["hessian"] = [[str(h) for h in hess.row(i)] for i in range(hess.rows)]
+            out["hessian"] = [[sympy.sstr(h, order=order) for h in hess.row(i)] for i in range(hess.rows)]
         if point is not None:
             out["at"] = point
             out["gradient_value"] = grad_value
@@ -57,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
                 out["hessian_value"] = [hess_value[i * k:(i + 1) * k] for i in range(k)]
         print(dump_json(out))
         return 0
-    print(f"f({', '.join(names)}) = {sympy.sstr(expr)}")
+    print(f"f({', '.join(names)}) = {sympy.sstr(expr, order=order)}")
     for name, g in zip(names, grad):
-        print(f"∂f/∂{name} = {sympy.sstr(g)}")
+        print(f"∂f/∂{name} = {sympy.sstr(g, order=order)}")
     if point is not None:
         print(f"at {_where(point)}:")
         for name, value in zip(names, grad_value):
