@@ -11,12 +11,20 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.errors import VariableError
+from symgd.explain.budget import expandable, simplifiable, step_work
 from symgd.explain.mistakes import slips_for
 from symgd.explain.model import Derivation, Step
 from symgd.explain.steps import Deriver, derive
 from symgd.explain.verify import numerically_equal, realify
+from symgd.parse.echo import term_order
 
 _MAX_CANDIDATES = 400
+#: Rebuilt derivations x their step work: the slips tried stop here (each rebuild is a derivation).
+_MAX_SLIP_WORK = 200_000
+#: Terms compared pairwise (answer x derivative) and missing terms traced to their steps.
+_MAX_TERM_PAIRS = 2_500
+_MAX_TRACED = 4
 _SIMPLIFY_OPS = 80
 
 
@@ -64,9 +72,10 @@ def _same(a: sympy.Expr, b: sympy.Expr) -> str | None:
     """"symbolic" or "numeric" when a == b as real functions, else None."""
     (a, b), _ = realify((a, b))
     difference = a - b
-    if difference == 0 or sympy.expand(difference) == 0:
+    if difference == 0 or (expandable(difference) and sympy.expand(difference) == 0):
         return "symbolic"
-    if sympy.count_ops(difference) <= _SIMPLIFY_OPS and sympy.simplify(difference) == 0:
+    if simplifiable(difference) and sympy.count_ops(difference) <= _SIMPLIFY_OPS and \
+            sympy.simplify(difference) == 0:
         return "symbolic"
     return "numeric" if numerically_equal(a, b, need=4) else None
 
@@ -76,11 +85,12 @@ def _find_slip(expr, wrt, definitions, answer) -> tuple[Step, str] | None:
     names = {s.name for s in expr.free_symbols}
     correct = Deriver(names, definitions, verify=False)
     correct.derive(expr, wrt)
+    limit = min(_MAX_CANDIDATES, _MAX_SLIP_WORK // max(step_work(expr, (wrt,)), 1))
     tried = 0
     for n, step in sorted(correct.visited.items()):
         for slip in slips_for(step):
             tried += 1
-            if tried > _MAX_CANDIDATES:
+            if tried > limit:
                 return None
             wrong = Deriver(names, definitions, mistake=(n, slip.wrong)).derive(expr, wrt).result
             if numerically_equal(wrong, answer, need=4):
@@ -95,6 +105,8 @@ def _producer(term: sympy.Expr, derivation: Derivation) -> tuple[Step, str] | No
         if step.wrt != derivation.wrt:
             continue
         for label, value in step.terms:
+            if not expandable(value):
+                continue
             parts = sympy.Add.make_args(sympy.expand(value))
             if any(sympy.expand(p - term) == 0 for p in parts):
                 size = sympy.count_ops(value)
@@ -104,12 +116,16 @@ def _producer(term: sympy.Expr, derivation: Derivation) -> tuple[Step, str] | No
 
 
 def _term_report(derivation: Derivation, answer: sympy.Expr) -> tuple[str, str | None, sympy.Expr | None]:
+    if not expandable(derivation.result, answer):
+        return "the answer differs from the derivative", None, None
     right = sympy.Add.make_args(sympy.expand(derivation.result))
     given = sympy.Add.make_args(sympy.expand(answer))
+    if len(right) * len(given) > _MAX_TERM_PAIRS:
+        return "the answer differs from the derivative", None, None
     missing = [t for t in right if not any(sympy.expand(t - g) == 0 for g in given)]
     extra = [g for g in given if not any(sympy.expand(t - g) == 0 for t in right)]
     lines, rule, term = [], None, None
-    for t in missing:
+    for t in missing[:_MAX_TRACED]:
         found = _producer(t, derivation)
         where = (f" — it comes from the {found[0].rule}'s {found[1]} term in "
                  f"d/d{derivation.wrt}[{sympy.sstr(found[0].expr)}]") if found else ""
@@ -125,21 +141,29 @@ def check(f: str | sympy.Expr, wrt: str | sympy.Symbol, answer: str | sympy.Expr
     """Check ``answer`` as d(f)/d(wrt); the result's ``.correct`` and ``.message`` say how it stands."""
     from symgd.calculus.variables import ordered_variables
     expr, definitions = _parse(f)
-    (x,) = ordered_variables(expr, [wrt] if isinstance(wrt, sympy.Symbol) else wrt)
+    variables = ordered_variables(expr, [wrt] if isinstance(wrt, sympy.Symbol) else wrt)
+    if len(variables) != 1:
+        raise VariableError(f"check takes one variable to differentiate by, not {len(variables)} "
+                            f"({', '.join(v.name for v in variables[:5])}{', ...' * (len(variables) > 5)})")
+    (x,) = variables
     given = _parse(answer)[0] if isinstance(answer, str) else sympy.sympify(answer)
     derivation = derive(expr, x, definitions, simplify=False)
     expected = derivation.result
     method = _same(given, expected)
-    d = f"d/d{x}[{sympy.sstr(expr)}]"
+    order = term_order(expr, expected, given)  # long sums print unsorted (sorting costs their square)
+
+    def s(e: sympy.Expr) -> str:
+        return sympy.sstr(e, order=order)
+    d = f"d/d{x}[{s(expr)}]"
     if method is not None:
-        return CheckResult(True, f"correct: {sympy.sstr(given)} equals {d} = {sympy.sstr(expected)} "
-                           f"({method} check)", expr, x, given, expected, method, derivation=derivation)
+        return CheckResult(True, f"correct: {s(given)} equals {d} = {s(expected)} ({method} check)", expr, x,
+                           given, expected, method, derivation=derivation)
     slip = _find_slip(expr, x, definitions, given)
     if slip is not None:
         step, why = slip
-        message = f"not correct: {why}. The derivative is {d} = {sympy.sstr(expected)}"
+        message = f"not correct: {why}. The derivative is {d} = {s(expected)}"
         return CheckResult(False, message, expr, x, given, expected, "numeric", step.key, step.expr,
                            derivation)
     report, rule, term = _term_report(derivation, given)
-    message = f"not correct: {report}. The derivative is {d} = {sympy.sstr(expected)}"
+    message = f"not correct: {report}. The derivative is {d} = {s(expected)}"
     return CheckResult(False, message, expr, x, given, expected, "numeric", rule, term, derivation)

@@ -14,6 +14,7 @@ from sympy import log
 
 from symgd.explain.model import Step
 from symgd.explain.table import UNARY
+from symgd.parse.echo import term_order
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Slip:
 
 
 def s(expr: sympy.Expr) -> str:
-    return sympy.sstr(expr)
+    return sympy.sstr(expr, order=term_order(expr))  # a long sum prints unsorted: sorting costs its square
 
 
 def _fg(step: Step) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import sympy
 
 from symgd.errors import BudgetError
-from symgd.explain.budget import MAX_SIMPLIFY_NODES, expandable, tree_size
+from symgd.explain.budget import expandable, simplifiable
 
 _SCALES = (1.0, 0.45, 3.0, 0.9, 8.0)  # magnitudes tried in turn: inside (-1, 1), beyond 1, large
 _DIGITS = 30
@@ -108,7 +108,7 @@ def equal(a: sympy.Expr, b: sympy.Expr, domain: sympy.Expr | None = None) -> boo
     verdict = numerically_equal(a, b, domain=domain)
     if verdict is not None:
         return verdict
-    if tree_size(difference, MAX_SIMPLIFY_NODES) > MAX_SIMPLIFY_NODES or not expandable(difference):
+    if not simplifiable(difference):
         raise BudgetError(f"cannot check {_short(a)} = {_short(b)}: no point of its domain was found "
                           "and it is too large to simplify")
     return sympy.simplify(difference) == 0
