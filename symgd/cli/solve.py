@@ -181,14 +181,14 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
     if args.format == "json":
         return dump_json(_json(program, x0, result))
     if args.format in ("markdown", "latex"):
-        from symgd import graph, steps
-        from symgd.report.writeup import problem_from, render_solve
+        from symgd import graph
+        from symgd.report.writeup import explained_steps, problem_from, render_solve
         settings = {"optimizer": args.optimizer, "lr": result_lr(args), "steps": args.steps, "tol": args.tol}
         problem = problem_from(source or args.expr, x0, settings)
         if typed:
             problem = dataclasses.replace(problem, source=typed)
         view = None if args.no_graph else graph(program.expr, at=x0)
-        return render_solve(problem, steps(program.expr), view, result.history, result, args.format)
+        return render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format)
     return _text(args, program, x0, result)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
+from symgd.parse.echo import term_order
 from symgd.report.derivation import render_gradient, tex_escape
 from symgd.report.graph import render_graph
 
@@ -75,7 +76,7 @@ def _text(problem, derivations, view, rows, result) -> str:
     out += [f"  note: {n}" for n in problem.notes]
     out += [f"  start: {_point_text(vs, [problem.start[v.name] for v in vs])}"]
     out += [f"  {k}: {v}" for k, v in problem.settings.items()]
-    out += ["", "Derivatives", render_gradient(derivations, "text"), "", "Graph at the start point",
+    out += ["", "Derivatives", _derivatives(problem, derivations, "text"), "", "Graph at the start point",
             render_graph(view, "text") if view is not None else "(not shown)", "", "Descent",
             f"{'step':>8}  {'point':<40}  {'f':>16}  {'|grad f|':>12}"]
     out += [f"{r.step:>8}  {_point_text(vs, r.point):<40}  {_n(r.value, 10):>16}  {_n(r.grad_norm, 4):>12}"
@@ -93,7 +94,7 @@ def _markdown(problem, derivations, view, rows, result) -> str:
     out += [f"- note: {n}" for n in problem.notes]
     out += [f"- start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$"]
     out += [f"- {k}: {v}" for k, v in problem.settings.items()]
-    out += ["", "## Derivatives", "", render_gradient(derivations, "markdown"), "## Graph at the start point", "",
+    out += ["", "## Derivatives", "", _derivatives(problem, derivations, "markdown"), "## Graph at the start point", "",
             render_graph(view, "markdown") if view is not None else "(not shown)", "", "## Descent", "",
             "| step | point | $f$ | $\\lVert\\nabla f\\rVert$ |", "|---:|---|---:|---:|"]
     out += [f"| {r.step} | ${_point_text(vs, r.point)}$ | {_n(r.value, 10)} | {_n(r.grad_norm, 4)} |" for r in rows]
@@ -122,7 +123,7 @@ def _latex(problem, derivations, view, rows, result) -> str:
     out += [f"Note: {tex_escape(n)}\\\\" for n in problem.notes]
     out += [f"Start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$\\\\"]
     out += [f"{tex_escape(str(k))}: {tex_escape(str(v))}\\\\" for k, v in problem.settings.items()]
-    out += ["\\subsection*{Derivatives}", render_gradient(derivations, "latex"),
+    out += ["\\subsection*{Derivatives}", _derivatives(problem, derivations, "latex"),
             "\\subsection*{Graph at the start point}",
             ("{\\small\n" + render_graph(view, "latex") + "}") if view is not None else "(not shown)",
             "\\subsection*{Descent}", "\\begin{tabular}{rlrr}", "\\hline",
@@ -136,10 +137,26 @@ def _latex(problem, derivations, view, rows, result) -> str:
     return "\n".join(out) + "\n"
 
 
+def _derivatives(problem: Problem, derivations, fmt: str) -> str:
+    """Every partial's derivation, or (``derivations`` None: too large to explain) the gradient alone."""
+    if derivations is not None:
+        return render_gradient(derivations, fmt)
+    variables, grad = _gradient_lines(problem.expr, None)
+    order = term_order(*grad)
+    why = "The derivation is too large to show step by step; the gradient by reverse mode:"
+    if fmt == "text":
+        return "\n".join([why, *(f"∂f/∂{v.name} = {sympy.sstr(e, order=order)}" for v, e in zip(variables, grad))])
+    rows = " \\\\ ".join(f"\\frac{{\\partial f}}{{\\partial {sympy.latex(v)}}} &= {sympy.latex(e, order=order)}"
+                        for v, e in zip(variables, grad))
+    math = f"\\begin{{aligned}} {rows} \\end{{aligned}}"
+    return f"{why}\n\n" + (f"$${math}$$\n" if fmt == "markdown" else f"\\[ {math} \\]\n")
+
+
 def render_solve(problem: Problem, derivations, graph_view, history, result, fmt: str = "markdown") -> str:
     """The complete write-up of a solve in ``fmt`` ("text", "markdown" or "latex": a full document).
 
-    ``derivations``: ``symgd.steps(expr)`` (a GradientDerivation); ``graph_view``: ``symgd.graph(expr,
+    ``derivations``: ``symgd.steps(expr)`` (a GradientDerivation), or None where it is too large to
+    explain (``explained_steps``: the gradient is shown alone); ``graph_view``: ``symgd.graph(expr,
     at=start)`` or None; ``history``: the minimize history (see ``history_rows``); ``result``: anything
     with ``.x``, ``.fun``, ``.grad_norm``, ``.nit``, ``.message`` (a MinimizeResult).
     """
@@ -164,17 +181,39 @@ def problem_from(f: str | sympy.Expr, start: Mapping[str, float], settings: Mapp
     return Problem(source, expr, variables, dict(start), notes, dict(settings or {}))
 
 
+def explained_steps(expr: sympy.Expr):
+    """``symgd.steps(expr)`` (a GradientDerivation) when its step-by-step derivation fits the step budget,
+    else None: a write-up then shows the gradient alone (``symgd.gradient``, linear in the expression)."""
+    from symgd.calculus.variables import ordered_variables
+    from symgd.explain.budget import MAX_STEP_WORK, step_work
+    from symgd.explain.steps import steps
+    if step_work(expr, ordered_variables(expr)) > MAX_STEP_WORK:
+        return None
+    return steps(expr)
+
+
+def _gradient_lines(expr: sympy.Expr, derivations) -> tuple[tuple[sympy.Symbol, ...], tuple[sympy.Expr, ...]]:
+    """The variables and the gradient: simplified by the derivations where there are any."""
+    if derivations is not None:
+        return derivations.variables, derivations.gradient
+    from symgd.calculus.gradient import gradient
+    from symgd.calculus.variables import ordered_variables
+    variables = ordered_variables(expr)
+    return variables, gradient(expr, variables)
+
+
 def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str = "text") -> str:
     """What ``symgd solve`` shows before descending: the gradient vector and the chain-rule graph at
     the start point, in "text" or "markdown"."""
+    from symgd.calculus.gradient import as_expr
     from symgd.explain.graphview import graph
-    from symgd.explain.steps import steps
-    derivations = steps(f)
-    names = ", ".join(v.name for v in derivations.variables)
+    expr = as_expr(f)
+    variables, grad = _gradient_lines(expr, explained_steps(expr))
+    order = term_order(*grad)  # long sums print unsorted: sorting costs their square
+    names = ", ".join(v.name for v in variables)
     if fmt == "markdown":
-        vector = ", ".join(sympy.latex(e) for e in derivations.gradient)
+        vector = ", ".join(sympy.latex(e, order=order) for e in grad)
         head = f"$\\nabla f({names}) = \\left({vector}\\right)$\n"
     else:
-        head = "\n".join(f"∂f/∂{v.name} = {sympy.sstr(e)}" for v, e in zip(derivations.variables,
-                                                                          derivations.gradient))
+        head = "\n".join(f"∂f/∂{v.name} = {sympy.sstr(e, order=order)}" for v, e in zip(variables, grad))
     return head + "\n\n" + render_graph(graph(f, at=dict(start)), fmt)
