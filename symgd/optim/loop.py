@@ -2,7 +2,8 @@
 
 Each start stops on its own: gradient norm below ``tol``, value change below ``ftol`` (relative),
 the step budget, divergence (a non-finite value, gradient or iterate — the last finite iterate is
-kept — or a value that grew by more than ``GROWTH`` times its start), or a callback asking to stop.
+kept — or a value that grew by more than ``GROWTH`` times its start), a stall (a line-search optimizer
+whose iterate did not move: it would repeat the same failed search every step), or a callback.
 A stopped start is frozen (its rows are no longer updated) while the others go on.
 """
 from __future__ import annotations
@@ -125,16 +126,26 @@ def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState
     finite = np.isfinite(new_f_np) & np.isfinite(new_gn) & np.isfinite(new_x_np).all(axis=1)
     bad = run.active & ~finite
     grew = run.active & finite & (new_f_np - f_start > GROWTH * (1 + np.abs(f_start)))
+    stalled = run.active & finite & _unmoved(optimizer, x, new_x_np)
     run.f_prev = f_np
-    if not (bad.any() or grew.any()) and run.active.all():  # the common case: every start moves on
+    if not (bad.any() or grew.any() or stalled.any()) and run.active.all():  # the common case
         run.nit += 1
         return new_x, new_state, new_f, new_g, new_f_np, new_gn
     run.bad_x[bad] = new_x_np[bad]
     run.stop(bad, "diverged")
     run.stop(grew, "diverged")
+    run.stop(stalled, "stalled")
     advance = run.active | grew
     run.nit[advance] += 1
     mask = arrays.mask_like(advance, x)
     return (arrays.where(mask, new_x, x), _masked_state(mask, new_state, state),
             arrays.where(mask, new_f, f), arrays.where(mask, new_g, g),
             np.where(advance, new_f_np, f_np), np.where(advance, new_gn, gn))
+
+
+def _unmoved(optimizer: Optimizer, x: Any, new_x_np: np.ndarray) -> np.ndarray:
+    """Starts whose iterate a line-search optimizer (Newton, gd+armijo) left exactly where it was: its
+    next step would repeat the same failed search (Newton on |x|: 60 evaluations a step, 10,000 steps)."""
+    if "value" not in optimizer.needs:
+        return np.zeros(new_x_np.shape[0], dtype=bool)
+    return (new_x_np == arrays.to_numpy(x)).all(axis=1)

@@ -32,6 +32,10 @@ def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: f
     if status == "budget":
         return (f"stopped: the budget of {steps} steps is spent; the gradient norm {grad_norm:.3g} is "
                 f"still above tol={tol:g}")
+    if status == "stalled":
+        return (f"stopped at step {nit}: no step along the search direction lowered f, so the iterate stopped "
+                f"moving with the gradient norm {grad_norm:.3g} above tol={tol:g}; f is likely not "
+                f"differentiable there (as |x| at 0) or its curvature is zero")
     if status == "callback":
         return f"stopped by the callback at step {nit}"
     if status == "domain":
@@ -77,7 +81,7 @@ def multistart_summary(n_starts: int, minima_counts: Sequence[tuple[float, int]]
     parts = [f"{n_starts} starts: {len(minima_counts)} distinct minim{'um' if len(minima_counts) == 1 else 'a'} "
              f"(best f = {best:.12g}, reached by {count} start{'s' * (count != 1)})"]
     for status, label in (("diverged", "diverged"), ("domain", "left the domain or started outside it"),
-                          ("budget", "ran out of steps")):
+                          ("budget", "ran out of steps"), ("stalled", "stalled (no step lowered f)")):
         if counts.get(status):
             parts.append(f"{counts[status]} {label}")
     return "; ".join(parts)

@@ -21,7 +21,8 @@ class MinimizeResult:
     """The outcome of a descent.
 
     ``status`` says why it stopped in one word: "gradient" or "value change" (converged), "budget",
-    "diverged", "domain" (an iterate left the expression's domain) or "callback". ``message`` says it
+    "diverged", "domain" (an iterate left the expression's domain), "stalled" (a line search found no
+    step that lowers f, so the iterate stopped moving) or "callback". ``message`` says it
     in a sentence. For multi-start runs ``minima`` lists the distinct minima found, best first, each
     with ``count`` (how many starts reached it); ``x``/``fun`` are then the best. ``paths`` holds each
     start's recorded iterates as a ``(records, n)`` array (for plots); ``suggested_lr`` is set when a
