@@ -123,3 +123,15 @@ def test_p1_step_is_composed(rule):
     assert "_g0" not in inner and "_g1" not in inner
     if rule is GD:
         assert "1.0 - 0.02*_m_cos((x*x) + (y*y))" in inner
+
+
+def test_numba_refuses_code_it_would_compile_for_minutes():
+    """A product of 200 names makes a 1,500-line fused loop (21 s of numba compile here): refused with a
+    hint before compiling; the auto backend runs it on the array loop instead."""
+    import symgd
+    from symgd.errors import CompileError
+    text = "*".join(f"x{k}" for k in range(200))
+    with pytest.raises(CompileError, match="numba code would be"):
+        symgd.minimize(text, backend="numba", steps=5)
+    r = symgd.minimize(text, steps=5)
+    assert r.nit == 5 and r.backend != "numba"

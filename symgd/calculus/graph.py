@@ -138,6 +138,10 @@ def node_names(count: int | None, taken: set[str]):
         yield name
 
 
+#: The widest product node; wider products are split in halves (see ``_Builder._factors``).
+MUL_FANIN = 8
+
+
 class _Builder:
     """Decomposes an expression into nodes, depth first, left to right (the evaluation order).
 
@@ -224,14 +228,24 @@ class _Builder:
             else:
                 num.append(f)
         if not den:
-            return self.make(e, coeff * sympy.Mul(*(self.node(f) for f in num)))
+            return self.make(e, coeff * sympy.Mul(*self._factors(num)))
         top_def = coeff * num[0] if num else coeff
         top = self.node(top_def) if num else coeff
         den_def = sympy.Mul(*den)
         quotient = self.make(top_def / den_def, top / self.node(den_def))
         if len(num) <= 1:
             return quotient
-        return self.make(e, quotient * sympy.Mul(*(self.node(f) for f in num[1:])))
+        return self.make(e, quotient * sympy.Mul(*self._factors(num[1:])))
+
+    def _factors(self, factors: list) -> list:
+        """The operands of a product node: the factors' nodes, or, past ``MUL_FANIN`` factors, the nodes of
+        the products of its two halves. Each of n factors' partials is the product of the n - 1 others, so
+        one wide node would cost n² in the backward sweep (a product of 200 names: 367 kB of code); halves
+        cost n log n at most, and each binary node's partial is the other half."""
+        if len(factors) <= MUL_FANIN:
+            return [self.node(f) for f in factors]
+        half = len(factors) // 2
+        return [self.node(sympy.Mul(*factors[:half])), self.node(sympy.Mul(*factors[half:]))]
 
 
 def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | None = None) -> Graph:

@@ -162,6 +162,7 @@ FASTMATH = {"reassoc", "contract", "nsz"}
 def jit_source(source: str, name: str) -> Callable:
     """``name`` from generated ``source``, wrapped by numba.njit (compiled at its first call)."""
     numba = runtime.require_numba()
+    runtime.check_numba_size(source)
     fn = runtime.load(source, "python")[name]
     return numba.njit(error_model="numpy", fastmath=FASTMATH)(fn)
 

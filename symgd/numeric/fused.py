@@ -200,6 +200,7 @@ def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python"):
         fns = runtime.load(source, "python")
         if backend == "numba":
             numba = runtime.require_numba()
+            runtime.check_numba_size(source)
             value = numba.njit(error_model="numpy")(fns["value"])
             fns["loop"].__globals__["value"] = value  # the jitted loop calls the jitted value
             fns = {"value": value, "loop": numba.njit(error_model="numpy")(fns["loop"])}

@@ -111,6 +111,7 @@ def compile_indexed_numba(problem: IndexedProblem, variables: tuple, sizes: Mapp
     from symgd.numeric.lower import Compiled
     numba = runtime.require_numba()
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
+    runtime.check_numba_size(source)
     fns = runtime.load(source, "python", extra={"_np": np})
     vectors = [v in problem.vectors for v in problem.variables]
     jitted = {}
