@@ -7,6 +7,7 @@ cheaply (``symgd.parse.echo.term_order``, chosen once per render): then in SymPy
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 
 import sympy
@@ -63,14 +64,14 @@ def _rewrites(d):
     return [s for s in d.steps if s.kind == "rewrite"]
 
 
-def derivation_text(d, p: _Printer | None = None) -> str:
+def derivation_text(d, p: _Printer | None = None, note: bool = True) -> str:
     p = p or _printer(d)
     lines = [f"∂/∂{d.wrt} [{p.s(d.f)}]", *_text_lines(p, d.root, 1)]
     if _rewrites(d):
         lines.append("  simplify:")
         lines += [f"    = {p.s(s.result)}   ({s.rule})" for s in _rewrites(d)]
     lines.append(f"  ∂f/∂{d.wrt} = {p.s(d.result)}")
-    if d.note:
+    if d.note and note:
         lines.append(f"  ({d.note})")
     return "\n".join(lines)
 
@@ -90,14 +91,14 @@ def _md_lines(p: _Printer, step, depth: int) -> list[str]:
     return lines
 
 
-def derivation_markdown(d, p: _Printer | None = None) -> str:
+def derivation_markdown(d, p: _Printer | None = None, note: bool = True) -> str:
     p = p or _printer(d)
     lines = [f"**$\\dfrac{{\\partial}}{{\\partial {p.tex(d.wrt)}}}\\left[{p.tex(d.f)}\\right]$**", "",
              *_md_lines(p, d.root, 0)]
     for s in _rewrites(d):
         lines.append(f"- {s.rule}: $= {p.tex(s.result)}$")
     lines += ["", f"$$\\frac{{\\partial f}}{{\\partial {p.tex(d.wrt)}}} = {p.tex(d.result)}$$"]
-    if d.note:
+    if d.note and note:
         lines += ["", f"*({d.note})*"]
     return "\n".join(lines) + "\n"
 
@@ -135,7 +136,7 @@ def tex_escape(text: str) -> str:
     return "".join(table.get(ch, ch) for ch in text)
 
 
-def derivation_latex(d, p: _Printer | None = None) -> str:
+def derivation_latex(d, p: _Printer | None = None, note: bool = True) -> str:
     """A LaTeX fragment (itemize) for a document body."""
     p = p or _printer(d)
     lines = [f"\\paragraph{{$\\partial f/\\partial {p.tex(d.wrt)}$}}", "\\begin{itemize}",
@@ -143,12 +144,12 @@ def derivation_latex(d, p: _Printer | None = None) -> str:
     if _rewrites(d):
         lines.append("Simplifying: " + ", ".join(f"${p.tex(s.result)}$ ({tex_escape(s.rule)})" for s in _rewrites(d)))
     lines.append(f"\\[ \\frac{{\\partial f}}{{\\partial {p.tex(d.wrt)}}} = {p.tex(d.result)} \\]")
-    if d.note:
+    if d.note and note:
         lines.append(f"\\emph{{({tex_escape(d.note)})}}")
     return "\n".join(lines) + "\n"
 
 
-def derivation_latex_inline(d, p: _Printer | None = None) -> str:
+def derivation_latex_inline(d, p: _Printer | None = None, note: bool = True) -> str:
     """Math-mode LaTeX (one aligned block) for a notebook's ``_repr_latex_``."""
     p = p or _printer(d)
     rows = [f"\\frac{{d}}{{d{p.tex(s.wrt)}}}\\left[{p.tex(s.expr)}\\right] &= {p.tex(s.result)} && "
@@ -174,7 +175,7 @@ def derivation_data(d, p: _Printer | None = None) -> dict:
 
 _RENDERERS = {"text": derivation_text, "markdown": derivation_markdown, "latex": derivation_latex,
               "latex-inline": derivation_latex_inline,
-              "json": lambda d, p=None: json.dumps(derivation_data(d, p), indent=2)}
+              "json": lambda d, p=None, note=True: json.dumps(derivation_data(d, p), indent=2)}
 
 
 def render_derivation(d, fmt: str = "text", p: _Printer | None = None) -> str:
@@ -193,7 +194,10 @@ def render_gradient(g, fmt: str = "text") -> str:
     if fmt == "latex-inline":
         vector = ", ".join(p.tex(e) for e in g.gradient)
         return f"$$\\nabla f({names}) = \\left({vector}\\right)$$"
-    parts = [render_derivation(d, fmt, p) for d in g.derivations]
+    counts = Counter(d.note for d in g.derivations if d.note)
+    repeated = {n for n, k in counts.items() if k > 1}  # said once at the end, not once per variable
+    parts = [_RENDERERS[fmt](d, p, d.note not in repeated) for d in g.derivations]
+    parts += [f"({n}: {counts[n]} of the {len(g.derivations)} partial derivatives)" for n in sorted(repeated)]
     if fmt == "text":
         parts.append(f"∇f({names}) = ({', '.join(p.s(e) for e in g.gradient)})")
     else:
