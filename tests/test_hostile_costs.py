@@ -84,6 +84,16 @@ def test_parse_cli_of_12000_names_says_the_terms_are_unsorted(capsys):
     assert "variables:   x0, x1, x10, x100" in out and "SymPy's stored order" in out
 
 
+def test_12000_multi_letter_names_are_noted_once_per_kind(capsys):
+    """Each name of two or more letters gets a note; the text echo shows a few of each kind."""
+    letters = "bdfghjkmpqvwxz"  # no function name is spelt with these
+    many = [a + b + c + d for a in letters for b in letters for c in letters for d in letters][:9000]
+    assert main(["parse", "+".join(many)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("is one name") == echo.MAX_NOTES_PER_KIND and "... and 8,995 more like the one above" in out
+    assert len(symgd.parse_program("+".join(many[:50])).notes) == 50  # the library keeps every note
+
+
 def test_small_sums_keep_sympys_usual_order():
     assert echo.term_order(sympy.sympify("x**2 + 2*x + 1")) is None
     assert "read as:     x**2 + 2*x + 1" in echo.format_echo(symgd.parse_program("x^2+2*x+1"))

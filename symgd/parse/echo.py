@@ -6,7 +6,9 @@ that ``xy`` was one name or that ``1/2x`` was read as 1/(2x).
 from __future__ import annotations
 
 import json
+import re
 import textwrap
+from collections import Counter
 
 import sympy
 
@@ -113,6 +115,27 @@ def echo_dict(program: Program) -> dict:
     return out
 
 
+#: Notes of one kind shown in the text and LaTeX echo (JSON keeps every note): 12,000 names of two or
+#: more letters are 12,000 notes that differ only in the name.
+MAX_NOTES_PER_KIND = 5
+
+
+def shown_notes(notes: list[str]) -> list[str]:
+    """``notes`` with at most MAX_NOTES_PER_KIND of each kind (the same words once the `quoted` parts are
+    removed), then one line saying how many more there are."""
+    kinds = [re.sub(r"`[^`]*`", "``", note) for note in notes]
+    total = Counter(kinds)
+    seen: Counter = Counter()
+    shown = []
+    for note, kind in zip(notes, kinds):
+        seen[kind] += 1
+        if seen[kind] <= MAX_NOTES_PER_KIND:
+            shown.append(note)
+        if seen[kind] == MAX_NOTES_PER_KIND and total[kind] > MAX_NOTES_PER_KIND:
+            shown.append(f"... and {total[kind] - MAX_NOTES_PER_KIND:,} more like the one above")
+    return shown
+
+
 def _text(program: Program, width: int) -> str:
     data = echo_dict(program)
     lines = [f"input:       {' '.join(program.source.split())}",
@@ -128,7 +151,7 @@ def _text(program: Program, width: int) -> str:
             lines.append(f"  {_definition_head(name, program.definitions[name][0])} = {definition['expression']}")
     if data["notes"]:
         lines.append("notes:")
-        for note in data["notes"]:
+        for note in shown_notes(data["notes"]):
             lines.append(textwrap.fill(note, width, initial_indent="  - ",
                                        subsequent_indent="    "))
     return "\n".join(lines)
@@ -140,7 +163,7 @@ def _latex(program: Program) -> str:
     variables = [v.name for v in program.variables if v not in sizes]
     lines = [f"% input: {' '.join(program.source.split())}",
              f"% variables: {', '.join(variables) or '(none)'}"]
-    lines += [f"% note: {note}" for note in [*program.notes, *unsorted_note(order)]]
+    lines += [f"% note: {note}" for note in shown_notes([*program.notes, *unsorted_note(order)])]
     for name, (params, value) in program.definitions.items():
         head = sympy.latex(sympy.Function(name)(*params)) if params else sympy.latex(sympy.Symbol(name))
         lines.append(f"{head} = {sympy.latex(value, order=order)}")
