@@ -20,7 +20,7 @@ import sympy
 
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import SymgdError
-from symgd.explain.budget import SimplifyBudget, check_step_work, expandable
+from symgd.explain.budget import SimplifyBudget, check_step_work, expandable, tree_size
 from symgd.explain.model import Derivation, GradientDerivation, Step
 from symgd.explain.rules_algebra import AlgebraRules
 from symgd.explain.rules_functions import FunctionRules
@@ -28,6 +28,8 @@ from symgd.explain.simplify import simplification_steps
 from symgd.explain.verify import equal, real_diff
 
 _LET_NAMES = ("u", "v", "w", "p", "q", "r", "s")
+#: Nodes of the largest expression tested against a user function's body (see _match_function).
+MAX_MATCH_NODES = 800
 
 
 class StepError(SymgdError):
@@ -99,7 +101,13 @@ class Deriver(AlgebraRules, FunctionRules):
                         f"({_short(expr)}): unsupported input", hint="`symgd grad` differentiates it")
 
     def _match_function(self, expr: sympy.Expr):
+        """(name, param, body, arg) when ``expr`` is the user's function applied to ``arg``. SymPy's
+        pattern matching of a sum is combinatorial (5 s on 200 terms), so it runs only on expressions
+        of a size an application could have; a larger one is derived by the general rules (unnamed)."""
+        size = tree_size(expr, MAX_MATCH_NODES)
         for name, param, body in self.functions:
+            if size > max(MAX_MATCH_NODES // 4, 4 * tree_size(body, MAX_MATCH_NODES)):
+                continue
             wild = sympy.Wild("arg")
             found = expr.match(body.xreplace({param: wild}))
             arg = found.get(wild) if found else None
