@@ -182,3 +182,11 @@ def test_python_power_of_a_negative_base_leaves_the_domain():
         c.value(-1.0, 0.5)
     r = symgd.minimize("x^0.5", {"x": 0.5}, lr=2.0, steps=10)
     assert not r.converged and r.x["x"] == 0.5
+
+
+def test_fused_loop_of_many_variables_compiles():
+    """10,000-term sums in the loop's own lines (the gradient norm, the finiteness sum) are chunked:
+    Python's compiler recursed past its limit on them (a RecursionError in runtime.load)."""
+    n = 3000
+    r = symgd.minimize("+".join(f"x{k}^2" for k in range(n)), lr=0.25, steps=50, backend="python")
+    assert r.converged and max(abs(v) for v in r.x.values()) < 1e-6 and len(r.x) == n

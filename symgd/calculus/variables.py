@@ -31,7 +31,8 @@ def ordered_variables(expr: sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str 
         raise VariableError(f"a variable is named twice in wrt: {', '.join(names)}")
     missing = [n for n in names if n not in free]
     if missing:
-        have = ", ".join(sorted(free)) or "none"
-        raise VariableError(f"variable {', '.join(missing)} does not occur in the expression "
-                            f"(its variables: {have})")
+        have = sorted(free)
+        shown = ", ".join(have[:10]) + (f", ... ({len(have):,} in all)" if len(have) > 10 else "") or "none"
+        wanted = ", ".join(missing[:10]) + (f", ... ({len(missing):,} in all)" if len(missing) > 10 else "")
+        raise VariableError(f"variable {wanted} does not occur in the expression (its variables: {shown})")
     return tuple(free[n] for n in names)

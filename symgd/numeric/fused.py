@@ -20,6 +20,7 @@ from symgd.errors import CompileError
 from symgd.numeric import runtime
 from symgd.numeric.codegen import code_names, program_from_graph, render_body
 from symgd.numeric.names import LOOP_NAMES
+from symgd.numeric.printers import ADD_CHUNK
 from symgd.numeric.composed import composed_step, count_ops, per_step_symbols
 from symgd.numeric.rule import G, T, X, ElementwiseRule
 
@@ -79,8 +80,10 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     # gradient outputs computed by a line are written straight into _g{i} (no copies per step)
     line_syms = {sym for sym, _ in gprog.lines}
     grename = dict(rename)
+    first: set = set()  # outputs already given a _g name (a set: n outputs, n look-ups)
     for i, o in enumerate(gprog.outputs):
-        if o in line_syms and o not in gprog.outputs[:i]:
+        if o in line_syms and o not in first:
+            first.add(o)
             grename[o] = sympy.Symbol(f"_g{i}")
     gbody, gouts = render_body(gprog, "python", grename)
     vbody, vouts = render_body(vprog, "python", rename)
@@ -88,8 +91,8 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     step_lines, coord_lines, rule_ops = rule_lines(rule, xs, printer)
     composed = composed_step(graph, rule, xs, printer, rule_ops + count_ops([e for _, e in gprog.lines]))
     slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
-    gn2 = " + ".join(f"_g{i}*_g{i}" for i in range(n)) or "0.0"
-    xsum = " + ".join(xs) or "0.0"
+    gn2 = _sum_text([f"_g{i}*_g{i}" for i in range(n)])
+    xsum = _sum_text(xs)
     args = ", ".join(xs + slots + ["steps", "tol2", "check_every", "record_every", "hist"])
     last = ", ".join(f"_l{i}" for i in range(n))
     ind = "    "
@@ -168,6 +171,14 @@ def _local_math(body: list[str]) -> tuple[list[str], list[str]]:
     for name in names:
         text = re.sub(rf"\bmath\.{name}\b", f"_m_{name}", text)
     return text.split("\n"), [f"_m_{name} = math.{name}" for name in names]
+
+
+def _sum_text(terms: list[str]) -> str:
+    """``terms`` summed in parenthesised chunks (Python's compiler recurses once per '+' of a chain)."""
+    if not terms:
+        return "0.0"
+    chunks = [" + ".join(terms[k:k + ADD_CHUNK]) for k in range(0, len(terms), ADD_CHUNK)]
+    return chunks[0] if len(chunks) == 1 else " + ".join(f"({c})" for c in chunks)
 
 
 def _graph_of(target: Any) -> Graph:

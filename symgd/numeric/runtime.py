@@ -144,7 +144,13 @@ def load(source: str, backend: str, device: Any = None, dtype: Any = None,
     filename = f"<symgd-{backend}-{next(_counter)}>"
     # registered so tracebacks and inspect show the generated lines
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - code we generated
+    try:
+        code = compile(source, filename, "exec")
+    except (RecursionError, MemoryError) as exc:  # Python's compiler recurses over nested expressions
+        raise CompileError(f"the generated code ({len(source):,} characters) is too large for Python to "
+                           f"compile ({type(exc).__name__})", hint="a smaller problem, or the indexed form "
+                           "sum(..., i, 0, n-1) for many variables of one kind") from exc
+    exec(code, namespace)  # noqa: S102 - code we generated
     return {k: v for k, v in namespace.items()
             if getattr(getattr(v, "__code__", None), "co_filename", "") == filename}
 

@@ -96,7 +96,8 @@ def _starts_array(x0: Any, starts: Any, bounds: Any, seed: int | None, names: Se
 
 
 def _check_all_variables(expr: sympy.Expr, variables: Sequence[sympy.Symbol]) -> None:
-    others = sorted(s.name for s in expr.free_symbols if s not in variables)
+    given = set(variables)  # a set: n membership tests, not n²
+    others = sorted(s.name for s in expr.free_symbols if s not in given)
     if others:
         raise VariableError(f"the expression also depends on {', '.join(others)}, which minimize has no "
                             f"values for; descend on all its variables (leave wrt out) or substitute them")
