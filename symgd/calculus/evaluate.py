@@ -17,6 +17,7 @@ import mpmath
 import sympy
 
 from symgd.errors import DomainError, VariableError
+from symgd.parse.walk import fold
 
 #: Digits SymPy evaluates each term to: a float64 answer (15-17 digits) with room for cancellation.
 DIGITS = 30
@@ -120,24 +121,13 @@ def value_of(expr: sympy.Basic, point: Mapping[sympy.Symbol, float], where: str,
              memo: dict | None = None) -> sympy.Basic:
     """The value of ``expr`` at ``point`` (``where`` says it in words: "at (x=0)", "there"), a post-order walk
     with each term checked as it is computed; ``memo`` carries values between calls."""
-    memo = {} if memo is None else memo
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        pending = [a for a in node.args if a not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        value = _term_value(node, tuple(memo[a] for a in node.args)) if node.args else _leaf(node, point)
+    def combine(node: sympy.Basic, args: tuple) -> sympy.Basic:
+        value = _term_value(node, args) if node.args else _leaf(node, point)
         found = problem(value) if isinstance(node, sympy.Expr) else None
         if found is not None:
-            raise _undefined(expr, node, tuple(memo[a] for a in node.args), found, where, label)
-        memo[node] = value
-    return memo[expr]
+            raise _undefined(expr, node, args, found, where, label)
+        return value
+    return fold(expr, combine, memo)
 
 
 def _undefined(expr: sympy.Basic, node: sympy.Basic, args: tuple, found: str, where: str,

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import sympy
 
 from symgd.errors import BudgetError, VariableError
+from symgd.parse.walk import fold
 
 MAX_LENGTH = 100_000       # characters of input
 MAX_TOKENS = 25_000        # tokens of input
@@ -131,29 +132,18 @@ def walk_stats(expr: sympy.Basic) -> tuple[int, int, int]:
     Memoised on subexpressions, so a DAG with heavy sharing is measured in time linear in its
     distinct nodes even when its unfolded tree is exponentially large.
     """
-    memo: dict[sympy.Basic, tuple[int, int]] = {}
     digits = 0
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        args = node.args
-        pending = [a for a in args if a not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
+
+    def combine(node: sympy.Basic, values: tuple) -> tuple[int, int]:
+        nonlocal digits
         size, depth = 1, 0
-        for a in args:  # a plain loop: half the time of list-building here (0.06 s at 18,000 nodes)
-            s, d = memo[a]
+        for s, d in values:  # a plain loop: half the time of list-building here (0.06 s at 18,000 nodes)
             size += s
             depth = d if d > depth else depth
-        memo[node] = (size, depth + 1)
-        if not args and node.is_Rational:
+        if not values and node.is_Rational:
             digits = max(digits, number_digits(node))
-    size, depth = memo[expr]
+        return size, depth + 1
+    size, depth = fold(expr, combine)
     return size, depth, digits
 
 

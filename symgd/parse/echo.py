@@ -14,6 +14,7 @@ import sympy
 
 from symgd.errors import BudgetError
 from symgd.parse.program import Program
+from symgd.parse.walk import fold
 
 FORMATS = ("text", "latex", "json")
 
@@ -31,23 +32,14 @@ def display_cost(*exprs: sympy.Basic) -> tuple[int, int]:
     """(tree size, sort work) of printing every one of ``exprs``: shared subexpressions count each time
     they are printed, but are measured once (memoised), so the cost of the count is linear."""
     memo: dict[sympy.Basic, tuple[int, int]] = {}
+
+    def combine(node: sympy.Basic, values: tuple) -> tuple[int, int]:
+        work = sum(v[1] for v in values)
+        if node.is_Add:
+            work += len(node.args) * sum(len(sympy.Mul.make_args(t)) for t in node.args)
+        return 1 + sum(v[0] for v in values), work
     for expr in exprs:
-        stack = [expr]
-        while stack:
-            node = stack[-1]
-            if node in memo:
-                stack.pop()
-                continue
-            pending = [a for a in node.args if a not in memo]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            size = 1 + sum(memo[a][0] for a in node.args)
-            work = sum(memo[a][1] for a in node.args)
-            if node.is_Add:
-                work += len(node.args) * sum(len(sympy.Mul.make_args(t)) for t in node.args)
-            memo[node] = (size, work)
+        fold(expr, combine, memo)
     totals = [memo[e] for e in exprs]
     return sum(t[0] for t in totals), sum(t[1] for t in totals)
 
