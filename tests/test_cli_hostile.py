@@ -228,3 +228,12 @@ def test_too_large_a_rate_still_gets_the_advice(capsys):
     assert main(["solve", "x^2", "--lr", "5", "--no-graph", "--format", "json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert "grew without bound" in out["message"] and out["suggested_lr"] == pytest.approx(0.5)
+
+
+def test_error_message_is_one_line_whatever_it_quotes(tmp_path, capsys):
+    """A file name holding a newline is quoted in the message with the newline escaped."""
+    name = str(tmp_path / "no\nsuch.csv")
+    assert main(["fit", "a + b*x", "--data", name]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: ") and "\\n" in err[0]
+    assert not any(line.startswith("such.csv") for line in err[1:])

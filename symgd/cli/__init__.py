@@ -99,7 +99,11 @@ def message_lines(exc: Exception) -> tuple[list[str], int]:
         # A run that left the finite numbers did not converge; every other SymgdError is about the input
         # (the text, a point, the data, a backend or option that cannot serve it).
         code = EXIT_NOT_CONVERGED if isinstance(exc, DivergenceError) else EXIT_BAD_INPUT
-        return _shorten(f"error: {exc}".split("\n")), code
+        text, message = str(exc), exc.message
+        # the message is one line whatever it quotes (a file or column name may hold a newline); the
+        # caret context and the hint follow on their own lines
+        rest = text[len(message):].split("\n")[1:] if text.startswith(message) else text.split("\n")[1:]
+        return _shorten([f"error: {_printable(message)}", *rest]), code
     if isinstance(exc, (MemoryError, RecursionError)):
         what = "memory" if isinstance(exc, MemoryError) else "recursion depth"
         return [f"error: the problem is too large: it ran out of {what} ({type(exc).__name__})",
@@ -107,6 +111,11 @@ def message_lines(exc: Exception) -> tuple[list[str], int]:
     detail = (str(exc).strip().split("\n") or [""])[0]
     detail = f"{type(exc).__name__}: {_cut(detail, 80)}" if detail else type(exc).__name__
     return [_cut(f"error: internal error ({detail}); {REPORT}")], EXIT_INTERNAL
+
+
+def _printable(text: str) -> str:
+    """``text`` with control and other unprintable characters written as escapes (\\n, \\x00)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _cut(line: str, limit: int = MAX_LINE) -> str:
