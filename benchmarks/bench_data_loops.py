@@ -22,8 +22,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import sympy  # noqa: E402
 
-from symgd.numeric.bound import compile_data  # noqa: E402
-from symgd.numeric.fused_data import _array_loop, fused_data_minimize  # noqa: E402
+from symgd.codegen.data import compile_data  # noqa: E402
+from symgd.loops.fused_data import _array_loop, fused_data_minimize  # noqa: E402
 from symgd.optim.adam import adam_rule  # noqa: E402
 
 REPEATS = 5
@@ -74,7 +74,7 @@ def rows(quick: bool) -> dict[str, float]:
                 try:
                     import torch
 
-                    from symgd.numeric.bound_torch import to_torch
+                    from symgd.codegen.data_torch import to_torch
                     # one intra-op thread, as OpenBLAS: on this loaded 2-core machine torch's two threads ran
                     # elementwise ops at N = 200,000 15-60x slower than one (exp 5.7 ms against 0.32 ms)
                     torch.set_num_threads(1)

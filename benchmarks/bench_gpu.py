@@ -42,10 +42,10 @@ def _median(fn, torch, device, repeat: int) -> float:
 
 def rows(quick: bool, device: str | None = None) -> dict[str, float | str]:
     import torch
-    from symgd.numeric.bound import compile_data
-    from symgd.numeric.bound_torch import bind_torch
-    from symgd.numeric.fused_data import fused_data_minimize
-    from symgd.numeric.rule import G, X, ElementwiseRule
+    from symgd.codegen.data import compile_data
+    from symgd.codegen.data_torch import bind_torch
+    from symgd.loops.fused_data import fused_data_minimize
+    from symgd.codegen.rule import G, X, ElementwiseRule
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     n = 10**6 if quick else 10**7
     steps = (20 if quick else 50) if str(device).startswith("cuda") else 5  # a CPU step at 10^7 rows is ~1 s
@@ -97,10 +97,10 @@ def rows(quick: bool, device: str | None = None) -> dict[str, float | str]:
 
 def _nonlinear(torch, device, x, steps: int) -> dict[str, float]:
     """A model with no quadratic-form shortcut, a·exp(-b·x) + c: both loops do O(N) work a step."""
-    from symgd.numeric.bound import compile_data
-    from symgd.numeric.bound_torch import bind_torch
-    from symgd.numeric.fused_data import fused_data_minimize
-    from symgd.numeric.rule import G, X, ElementwiseRule
+    from symgd.codegen.data import compile_data
+    from symgd.codegen.data_torch import bind_torch
+    from symgd.loops.fused_data import fused_data_minimize
+    from symgd.codegen.rule import G, X, ElementwiseRule
     a, b, c, xs, ys = sympy.symbols("a b c x y")
     y = 2.0 * torch.exp(-0.3 * x) + 0.5
     program = compile_data((a * sympy.exp(-b * xs) + c - ys) ** 2, (a, b, c), (xs, ys))

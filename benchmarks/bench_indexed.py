@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import interleaved, print_figures, ratio_of_medians  # noqa: E402
 
 import symgd  # noqa: E402
-from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
+from symgd.codegen.api import compile as symgd_compile  # noqa: E402
 
 ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
 

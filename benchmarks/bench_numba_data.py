@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_others import HAS_JAX, HAS_NUMBA, hand_numpy_p4, jax_fns  # noqa: E402
 from harness import median_time, print_figures  # noqa: E402
 
-from symgd.numeric.bound import compile_data  # noqa: E402
-from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
-from symgd.numeric.rule import G, X, ElementwiseRule  # noqa: E402
+from symgd.codegen.data import compile_data  # noqa: E402
+from symgd.loops.fused_data import fused_data_minimize  # noqa: E402
+from symgd.codegen.rule import G, X, ElementwiseRule  # noqa: E402
 
 STEPS, LR = 2000, 1e-6  # P4 GD at N = 2,000: lr = 1e-6 is stable (2·λmax(FFᵀ) ≈ 5.5e5 < 2/lr)
 
@@ -48,7 +48,7 @@ def _jax_value_and_grad(loss, th):
 
 
 def p4_gradient(n: int, quick: bool) -> dict[str, float]:
-    from symgd.numeric.bound_numba import numba_sum_value_and_grad
+    from symgd.codegen.sample_loop import numba_sum_value_and_grad
     a, b, c, d, x, y = sympy.symbols("a b c d x y")
     xv = np.linspace(-np.pi, np.pi, n)
     yv = np.sin(xv)
@@ -69,7 +69,7 @@ def p4_gradient(n: int, quick: bool) -> dict[str, float]:
 
 
 def p4_loop(quick: bool) -> dict[str, float]:
-    from symgd.numeric.bound_numba_loop import numba_data_minimize
+    from symgd.loops.data_numba import numba_data_minimize
     a, b, c, d, x, y = sympy.symbols("a b c d x y")
     xv = np.linspace(-np.pi, np.pi, 2000)
     bound = compile_data((a + b * x + c * x**2 + d * x**3 - y) ** 2, (a, b, c, d), (x, y)).bind(
@@ -96,7 +96,7 @@ def p4_loop(quick: bool) -> dict[str, float]:
 
 def exp_gradient(n: int, quick: bool) -> dict[str, float]:
     """a·exp(-b·x) least squares: no quadratic form, the graph runs per sample (exp each time)."""
-    from symgd.numeric.bound_numba import numba_sum_value_and_grad
+    from symgd.codegen.sample_loop import numba_sum_value_and_grad
     a, b, x, y = sympy.symbols("a b x y")
     xv = np.linspace(0.0, 5.0, n)
     yv = 2.0 * np.exp(-0.7 * xv) + 0.01 * np.sin(13 * xv)
@@ -125,7 +125,7 @@ def exp_gradient(n: int, quick: bool) -> dict[str, float]:
 
 def exp_loop(quick: bool) -> dict[str, float]:
     """2,000 Adam steps on a·exp(-b·x) at N = 2,000: the numba data loop against the NumPy data loop."""
-    from symgd.numeric.bound_numba_loop import numba_data_minimize
+    from symgd.loops.data_numba import numba_data_minimize
     from symgd.optim.adam import adam_rule
     a, b, x, y = sympy.symbols("a b x y")
     xv = np.linspace(0.0, 5.0, 2000)

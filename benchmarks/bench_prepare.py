@@ -24,8 +24,8 @@ import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.errors import BudgetError
-from symgd.numeric import runtime
-from symgd.numeric.lower import generate
+from symgd.codegen import runtime
+from symgd.codegen.api import generate
 from symgd.parse import parse
 from symgd.parse._loader import get_parser
 

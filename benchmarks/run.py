@@ -32,11 +32,11 @@ from harness import interleaved, median_time, ratio_of_medians, timed  # noqa: E
 
 import symgd  # noqa: E402
 from symgd.calculus.graph import build_graph  # noqa: E402
-from symgd.numeric.bound import compile_data  # noqa: E402
-from symgd.numeric.fused import compile_loop, fused_minimize  # noqa: E402
-from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
-from symgd.numeric.lower import compile as symgd_compile  # noqa: E402
-from symgd.numeric.rule import G, X, ElementwiseRule  # noqa: E402
+from symgd.codegen.data import compile_data  # noqa: E402
+from symgd.loops.fused import compile_loop, fused_minimize  # noqa: E402
+from symgd.loops.fused_data import fused_data_minimize  # noqa: E402
+from symgd.codegen.api import compile as symgd_compile  # noqa: E402
+from symgd.codegen.rule import G, X, ElementwiseRule  # noqa: E402
 
 ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
 

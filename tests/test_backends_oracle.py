@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from oracle_exprs import EXPRS, KINKED, POINT, exact
-from symgd.numeric.lower import compile as symgd_compile
+from symgd.codegen.api import compile as symgd_compile
 
 NAMES = sorted(EXPRS)
 NUMBA_SUBSET = ["sin_sq", "textbook", "inv_recip_hyperbolic", "relu", "abs_sign", "erf", "chain4", "atan2"]
@@ -112,7 +112,7 @@ def test_torch_equals_numpy_on_arrays(name):
 @pytest.mark.parametrize("name", sorted(set(NAMES) - KINKED))
 def test_torch_autograd(name):
     torch = pytest.importorskip("torch")
-    from symgd.numeric.printers import for_code
+    from symgd.codegen.printers import for_code
     variables = _compiled(name, "python").variables
     f = sympy.lambdify(variables, for_code(EXPRS[name]).evalf(17), modules="torch")
     xs = [torch.tensor(POINT[v.name], dtype=torch.float64, requires_grad=True) for v in variables]
@@ -135,7 +135,7 @@ def test_numba_equals_python(name):
 
 def test_long_sums_are_printed_in_chunks():
     # regression: a 4,000-term sum printed as one '+' chain overflowed Python's compiler recursion
-    from symgd.numeric.printers import ADD_CHUNK
+    from symgd.codegen.printers import ADD_CHUNK
     n = ADD_CHUNK + 20
     xs = sympy.symbols(f"x0:{n}")
     f = sympy.Add(*((k + 1) * xs[k] ** 2 for k in range(n)))

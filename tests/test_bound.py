@@ -4,7 +4,7 @@ import pytest
 import sympy
 
 from symgd.errors import DataError
-from symgd.numeric.bound import compile_data
+from symgd.codegen.data import compile_data
 
 a, b, c, d, x, y, w = sympy.symbols("a b c d x y w")
 rng = np.random.default_rng(0)

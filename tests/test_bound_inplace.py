@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import sympy
 
-from symgd.numeric.bound import compile_data
-from symgd.numeric.bound_inplace import inplace_functions
-from symgd.numeric.fused_data import _array_loop, fused_data_minimize
-from symgd.numeric.rule import G, T, X
+from symgd.codegen.data import compile_data
+from symgd.codegen.buffered import inplace_functions
+from symgd.loops.fused_data import _array_loop, fused_data_minimize
+from symgd.codegen.rule import G, T, X
 from symgd.optim.adam import adam_rule
 from symgd.optim.gd import gd_rule
 from symgd.optim.momentum import momentum_rule

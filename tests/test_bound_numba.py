@@ -9,10 +9,10 @@ import sympy
 
 pytest.importorskip("numba")
 
-from symgd.numeric.bound import compile_data  # noqa: E402
-from symgd.numeric.bound_numba import compiled_value_and_grad, numba_sum_value_and_grad  # noqa: E402
-from symgd.numeric.bound_numba_loop import numba_data_minimize  # noqa: E402
-from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
+from symgd.codegen.data import compile_data  # noqa: E402
+from symgd.codegen.sample_loop import compiled_value_and_grad, numba_sum_value_and_grad  # noqa: E402
+from symgd.loops.data_numba import numba_data_minimize  # noqa: E402
+from symgd.loops.fused_data import fused_data_minimize  # noqa: E402
 from symgd.optim.adam import adam_rule  # noqa: E402
 from symgd.optim.gd import gd_rule  # noqa: E402
 from symgd.optim.momentum import momentum_rule  # noqa: E402

@@ -7,9 +7,9 @@ import sympy
 
 torch = pytest.importorskip("torch")
 
-from symgd.numeric.bound import compile_data  # noqa: E402
-from symgd.numeric.bound_torch import bind_torch, to_torch  # noqa: E402
-from symgd.numeric.fused_data import fused_data_minimize  # noqa: E402
+from symgd.codegen.data import compile_data  # noqa: E402
+from symgd.codegen.data_torch import bind_torch, to_torch  # noqa: E402
+from symgd.loops.fused_data import fused_data_minimize  # noqa: E402
 from symgd.optim.adam import adam_rule  # noqa: E402
 from symgd.optim.gd import gd_rule  # noqa: E402
 from symgd.optim.momentum import momentum_rule  # noqa: E402

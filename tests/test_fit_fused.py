@@ -6,7 +6,7 @@ Oracles: hand-written NumPy gradient descent with the analytic least-squares gra
 import numpy as np
 import pytest
 
-import symgd.numeric.fused_data as fused_data
+import symgd.loops.fused_data as fused_data
 from symgd.fit import fit
 
 X = np.linspace(-np.pi, np.pi, 2000)

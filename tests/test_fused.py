@@ -6,9 +6,9 @@ import pytest
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.numeric.fused import fused_minimize
-from symgd.numeric.lower import compile as symgd_compile
-from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.loops.fused import fused_minimize
+from symgd.codegen.api import compile as symgd_compile
+from symgd.codegen.rule import G, T, X, ElementwiseRule
 
 x, y = sympy.symbols("x y")
 m, v = sympy.symbols("m v", real=True)
@@ -117,7 +117,7 @@ def test_composed_step_equals_reference(f, rule):
 @pytest.mark.parametrize("rule", [GD, MOMENTUM, ADAM], ids=lambda r: r.name)
 def test_p1_step_is_composed(rule):
     """sin(x²+y²): the inner loop has no separate gradient lines, and gd folds into x·(1 - 0.02·cos(s))."""
-    from symgd.numeric.fused import compile_loop
+    from symgd.loops.fused import compile_loop
     source = compile_loop(build_graph(COMPOSED_CASES[0]), rule, "python")[0]
     inner = source[source.index("for _i in range"):]
     assert "_g0" not in inner and "_g1" not in inner

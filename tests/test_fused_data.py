@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import sympy
 
-from symgd.numeric.bound import compile_data
-from symgd.numeric.fused_data import fused_data_minimize
-from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.codegen.data import compile_data
+from symgd.loops.fused_data import fused_data_minimize
+from symgd.codegen.rule import G, T, X, ElementwiseRule
 
 a, b, c, d, x, y = sympy.symbols("a b c d x y")
 m, v = sympy.symbols("m v", real=True)
@@ -84,7 +84,7 @@ def test_torch_loop_without_torch_says_how_to_install(cubic, monkeypatch):
     import sys
 
     from symgd.errors import BackendUnavailableError
-    code = "import sys, symgd.numeric.fused_data, symgd.numeric.bound_torch; print('torch' in sys.modules)"
+    code = "import sys, symgd.loops.fused_data, symgd.codegen.data_torch; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
     for module in [m for m in sys.modules if m == "torch" or m.startswith("torch.")]:
         monkeypatch.delitem(sys.modules, module)
@@ -97,7 +97,7 @@ def test_torch_loop_without_torch_says_how_to_install(cubic, monkeypatch):
 
 def test_numba_backend_for_general_data_problems_equals_numpy_loop():
     pytest.importorskip("numba")
-    from symgd.numeric.rule import G, X, ElementwiseRule
+    from symgd.codegen.rule import G, X, ElementwiseRule
     a, b, c, x, y = sympy.symbols("a b c x y")
     prog = compile_data((a * sympy.exp(-b * x) + c - y) ** 2, (a, b, c), (x, y))
     xv = np.linspace(0, 4, 500)
@@ -111,7 +111,7 @@ def test_numba_backend_for_general_data_problems_equals_numpy_loop():
 
 def test_auto_picks_numba_only_for_long_runs_without_parameter_functions(monkeypatch):
     pytest.importorskip("numba")
-    from symgd.numeric import fused_data
+    from symgd.loops import fused_data
     a, b, x, y = sympy.symbols("a b x y")
     xv = np.linspace(0, 1, 100)
     exp_model = compile_data((a * sympy.exp(-b * x) - y) ** 2, (a, b), (x, y)).bind({"x": xv, "y": xv})

@@ -133,7 +133,7 @@ def test_piecewise_is_one_node_with_piecewise_partials(point):
 
 
 def test_piecewise_compiles_on_scalar_and_array_backends():
-    from symgd.numeric.lower import compile as symgd_compile
+    from symgd.codegen.api import compile as symgd_compile
     import numpy as np
     xs, ys = np.array([0.5, 1.5, 1.5]), np.array([2.0, 2.0, -1.0])
     v_np, g_np = symgd_compile(PIECEWISE, backend="numpy").value_and_grad(xs, ys)
@@ -160,7 +160,7 @@ def test_wide_products_split_so_the_backward_sweep_stays_linear():
     """A product of n names as one node costs n² in its partials (each the product of the n - 1 others):
     200 names gave 367 kB of code. Split in halves past MUL_FANIN factors, the code grows ~n log n."""
     from symgd.calculus.graph import MUL_FANIN
-    from symgd.numeric.lower import compile as symgd_compile
+    from symgd.codegen.api import compile as symgd_compile
     sizes = {n: len(symgd_compile("*".join(f"x{k}" for k in range(n)), backend="python").source)
              for n in (50, 200)}
     assert sizes[200] / sizes[50] < 6  # 16 for the n² form

@@ -54,7 +54,7 @@ def _random_expr(rng: random.Random, depth: int) -> sympy.Expr:
 
 
 def test_input_adjoints_equal_the_compiled_gradient_on_30_random_expressions():
-    from symgd.numeric.lower import compile
+    from symgd.codegen.api import compile
     rng = random.Random(4)
     done = 0
     while done < 30:

@@ -156,7 +156,7 @@ def test_library_sizes_refused_before_allocation():
         symgd.gradient(SUM, sizes={"n": 10**6})
     with pytest.raises(BudgetError, match="needs 7.28 TiB"):
         unroll(parse(SUM), {"n": 10**12})
-    from symgd.numeric.indexed import compile_indexed
+    from symgd.codegen.indexed import compile_indexed
     with pytest.raises(BudgetError, match="the limit is 1 GiB"):
         compile_indexed(parse(SUM), sizes={"n": 10**12})
 

@@ -9,7 +9,7 @@ import sympy
 import symgd
 from symgd.calculus.gradient import gradient
 from symgd.errors import CompileError
-from symgd.numeric.lower import compile as symgd_compile
+from symgd.codegen.api import compile as symgd_compile
 
 ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
 # a scalar parameter, a data vector, a strided read, a lone element, the index itself, a nonlinear outer
@@ -149,8 +149,8 @@ def test_unsupported_indexing_is_a_compile_error(text):
 
 
 def test_vector_descent_equals_hand_loop_on_sympy_gradient():
-    from symgd.numeric.rule import G, X, ElementwiseRule
-    from symgd.numeric.vector_descent import minimize_indexed
+    from symgd.codegen.rule import G, X, ElementwiseRule
+    from symgd.loops.vector import minimize_indexed
     m = sympy.Symbol("m", real=True)
     momentum = ElementwiseRule("momentum", ("m",), (0.0,), (0.9 * m + G,), X - 0.001 * m)
     x0 = np.array([-1.2, 1.0, 0.5, -0.3, 0.8])

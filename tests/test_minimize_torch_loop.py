@@ -6,7 +6,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import symgd  # noqa: E402
-from symgd.numeric import stepper  # noqa: E402
+from symgd.loops import driver as stepper  # noqa: E402
 
 CASES = [("sin(x**2+y**2)", {"x": 1.5, "y": 1.0}), ("(1-x)^2 + 100*(y-x^2)^2", {"x": -1.2, "y": 1.0})]
 

@@ -1,4 +1,4 @@
-"""The one mangling step (symgd/numeric/names.py): no user name reaches generated code as written.
+"""The one mangling step (symgd/codegen/names.py): no user name reaches generated code as written.
 
 Names are drawn at random (hypothesis) and from a list of the worst ones: keywords, builtins, the
 generated modules' own names, quotes, '=', parentheses, newlines, dunders, Unicode. Code is generated on
@@ -18,9 +18,9 @@ from hypothesis import given, settings, strategies as st
 
 import symgd
 from symgd.errors import CompileError
-from symgd.numeric import runtime
-from symgd.numeric.bound import compile_data
-from symgd.numeric.names import DATA_NAMES, LOOP_NAMES, RESERVED, is_safe, mangle
+from symgd.codegen import runtime
+from symgd.codegen.data import compile_data
+from symgd.codegen.names import DATA_NAMES, LOOP_NAMES, RESERVED, is_safe, mangle
 
 HOSTILE = ["n", "theta", "values", "make", "hoist", "h0", "l0", "F0", "f0", "d_a", "d_x", "grad", "value",
            "numpy", "math", "lambda", "in", "None", "import", "print", "__class__", "_g0", "x y", "y z",
@@ -143,7 +143,7 @@ def test_data_program_hostile_names_every_backend(tmp_path):
     assert bound.sum_value_and_grad(theta)[0] == pytest.approx(0.0, abs=1e-20)
     assert evil not in prog.source and "__import__" not in prog.source
     torch = pytest.importorskip("torch")
-    from symgd.numeric.bound_torch import bind_torch
+    from symgd.codegen.data_torch import bind_torch
     tb = bind_torch(prog, {evil: torch.tensor(x), "y": torch.tensor(1 + 2 * np.exp(x))})
     assert float(tb.sum_value_and_grad(torch.tensor([1.0, 3.0], dtype=torch.float64))[0]) > 0
     assert not os.path.exists(canary)
@@ -160,7 +160,7 @@ def test_fused_data_loop_hostile_names(backend, tmp_path):
     whose parameters are called theta and n: they reach the least-squares answer."""
     if backend == "torch":
         pytest.importorskip("torch")
-    from symgd.numeric.fused_data import fused_data_minimize
+    from symgd.loops.fused_data import fused_data_minimize
     from symgd.optim.gd import gd_rule
     canary = tmp_path / "CANARY"
     evil = f"z=__import__('os').system('touch {canary}')"

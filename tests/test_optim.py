@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from symgd.errors import VariableError
-from symgd.numeric.rule import G, T, X
+from symgd.codegen.rule import G, T, X
 from symgd.optim import HyperParameterError, OptState, get_optimizer
 from symgd.optim.gd import armijo
 from symgd.optim.newton import newton_direction

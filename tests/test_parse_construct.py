@@ -7,7 +7,7 @@ import random
 import pytest
 import sympy
 
-from symgd.numeric.lower import compile as symgd_compile
+from symgd.codegen.api import compile as symgd_compile
 from symgd.parse import parse
 from symgd.parse.construct import power, product, scaled, total
 

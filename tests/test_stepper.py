@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from symgd.numeric.stepper import run_steps
+from symgd.loops.driver import run_steps
 
 
 def _run(x0, lr, s=1.0, **loop):

@@ -4,7 +4,7 @@
 hash-consed on the subexpression they compute, which is what ``sympy.cse`` does), computes each node's
 local partial derivatives, and runs one backward sweep that gives every node's adjoint ∂output/∂node.
 The same graph serves the chain-rule printout (``symgd.explain``), ``gradient``/``hessian`` and the code
-generators in ``symgd.numeric`` — one implementation, not three.
+generators in ``symgd.codegen`` — one implementation, not three.
 
 Decomposition rules (chosen so the textbook example tanh(ln(1 + z·2x/sin(y))) reads a = 2x, b = sin(y),
 c = a/b, d = z·c, e = ln(1 + d), f = tanh(e); the output is always f, see ``build_graph``):
@@ -171,7 +171,7 @@ class _Builder:
             expr = sympy.Piecewise(*((self.operand(v), self._condition(c)) for v, c in e.args))
         elif isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
-                               hint="indexed sums compile through symgd.numeric.indexed (give sizes=)")
+                               hint="indexed sums compile through symgd.codegen.indexed (give sizes=)")
         else:
             ops = tuple(self.operand(a) for a in e.args)
             # unchanged operands (x0 in (1 - x0)**2) keep e itself: no rebuild, no new assumptions

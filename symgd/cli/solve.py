@@ -101,7 +101,7 @@ def _check_options(args: argparse.Namespace) -> None:
         raise VariableError("--at gives the one start point, --starts N draws N start points from --box: "
                             "give one or the other")
     if args.device is not None:
-        from symgd.numeric.runtime import torch_device
+        from symgd.codegen.runtime import torch_device
         torch_device(args.device)
     if args.plot is not None:
         from symgd.report.plot import check_plot_file

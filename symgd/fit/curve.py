@@ -10,7 +10,7 @@ import numpy as np
 from symgd.fit.data import as_source
 from symgd.fit.model import build_model
 from symgd.fit.result import FitResult
-from symgd.numeric.bound import compile_data
+from symgd.codegen.data import compile_data
 
 
 @dataclass(frozen=True)

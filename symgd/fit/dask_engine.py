@@ -118,7 +118,7 @@ def _evaluate(part: WorkerPart, model: FitModel, theta: np.ndarray, kind: str) -
 
 
 def _hessian(obj: Objective, chunk: dict[str, np.ndarray], theta: np.ndarray) -> np.ndarray:
-    from symgd.numeric.bound import compile_data
+    from symgd.codegen.data import compile_data
     model = obj.model
     cache = _programs(model)
     if "hessian" not in cache:  # one program per gradient component; its Jacobian rows are the Hessian's

@@ -6,7 +6,7 @@ batched shape the optimizers use. ``newton`` gets the exact Hessian of the summe
 per-sample program per gradient component (its Jacobian rows are the Hessian's rows).
 
 Where nothing needs the Python loop (no bounds, no callback, a per-coordinate optimizer, one in-memory
-binding of the loss), the same descent runs as one fused loop (``symgd.numeric.fused_data``: a quadratic
+binding of the loss), the same descent runs as one fused loop (``symgd.loops.fused_data``: a quadratic
 form for linear least squares, array code otherwise). It records and tests every step, so the history,
 the stopping step and the messages are those of the loop below; a run that goes non-finite or grows
 without bound is replayed on that loop, which says where it failed. For a linear least-squares model
@@ -22,8 +22,8 @@ import sympy
 
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Outcome, project
-from symgd.numeric.bound import compile_data
-from symgd.numeric.rule import G, ElementwiseRule
+from symgd.codegen.data import compile_data
+from symgd.codegen.rule import G, ElementwiseRule
 
 GROWTH_LIMIT = 1e12  # a loss this many times its start value counts as diverging
 
@@ -88,7 +88,7 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
     bound = _single_binding(obj) if optimizer.rule is not None and steps >= 1 else None
     if bound is None:
         return None
-    from symgd.numeric.fused_data import fused_data_minimize
+    from symgd.loops.fused_data import fused_data_minimize
     scale = obj.model.scale(obj.n)
     # every step recorded and tested: the history and the stopping step of the Python loop
     res = fused_data_minimize(bound, _scaled(optimizer.rule, scale), theta0, steps, tol / scale,

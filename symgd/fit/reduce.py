@@ -15,7 +15,7 @@ import numpy as np
 
 from symgd.fit.data import ArraySource, DataSource
 from symgd.fit.model import FitModel
-from symgd.numeric.bound import BoundData, DataProgram, compile_data
+from symgd.codegen.data import BoundData, DataProgram, compile_data
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class Objective:
 
     def pieces(self, theta: Sequence[float]) -> LstsqPieces:
         """``(R, Qᵀr, rss)`` of the residual Jacobian at ``theta``, reduced over all chunks."""
-        # numeric/bound has no fused JᵀJ reduction yet; the Jacobian rows of each chunk go through one QR.
+        # codegen/data has no fused JᵀJ reduction yet; the Jacobian rows of each chunk go through one QR.
         with np.errstate(all="ignore"):
             return _reduce(LstsqPieces.from_rows(b.sample_jacobian(theta), b.sample_values(theta))
                            for b in self.bound("residual"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy
 
-from symgd.numeric.rule import ElementwiseRule, G, T, X
+from symgd.codegen.rule import ElementwiseRule, G, T, X
 from symgd.optim.base import Optimizer, check_nonnegative, check_positive, num, rule_optimizer
 
 

@@ -4,7 +4,7 @@
 nothing is changed in place, so a caller may keep any old state. ``problem`` (value/Hessian on arrays)
 and ``value`` (f at x) serve the line search and Newton; the per-coordinate rules ignore them. Per-coordinate optimizers are written once as an
 ``ElementwiseRule``; their array update is generated from it here (lambdify, cached per rule and array
-library), and the fused loops in ``symgd.numeric`` print the same rule into generated code.
+library), and the fused loops in ``symgd.loops`` print the same rule into generated code.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 import sympy
 
 from symgd.errors import HyperParameterError
-from symgd.numeric.rule import ElementwiseRule, G, T, X
+from symgd.codegen.rule import ElementwiseRule, G, T, X
 from symgd.optim import arrays
 
 

@@ -1,4 +1,4 @@
-"""The fused path: one start of a per-coordinate optimizer as ONE generated loop (symgd.numeric.fused).
+"""The fused path: one start of a per-coordinate optimizer as ONE generated loop (symgd.loops.fused).
 
 The loop prints the optimizer's ``ElementwiseRule`` into the gradient code, so there is no per-step
 call overhead. It knows three endings (converged, budget, non-finite); a run that goes non-finite is
@@ -39,7 +39,7 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     if opt.rule is None or backend not in FUSED_BACKENDS:
         return None
     from symgd.calculus.graph import build_graph
-    from symgd.numeric import fused
+    from symgd.loops import fused
     try:
         graph = build_graph(expr, variables)
         chosen = fused.choose_backend(graph, steps) if backend == "auto" else backend
@@ -58,14 +58,14 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
               tol: float, record_every: int, device: Any = None, dtype: Any = None) -> tuple[str, Any] | None:
     """One start on torch as a device loop: the gradient and the optimizer rule (printed for torch) run
     on ``device`` every step, and the host reads the gradient norm and the iterate only every
-    ``check_interval(record_every)`` steps (``symgd.numeric.stepper``). None where it does not apply
+    ``check_interval(record_every)`` steps (``symgd.loops.driver``). None where it does not apply
     (no per-coordinate rule) or went non-finite (the array loop replays it to diagnose)."""
     if opt.rule is None:
         return None
-    from symgd.numeric.fused import FusedResult
-    from symgd.numeric.runtime import require_torch, torch_dtype
-    from symgd.numeric.stepper import run_steps
-    from symgd.numeric.vector_descent import rule_function
+    from symgd.loops.fused import FusedResult
+    from symgd.codegen.runtime import require_torch, torch_dtype
+    from symgd.loops.driver import run_steps
+    from symgd.loops.vector import rule_function
     from symgd.optim.problem import Problem
     torch = require_torch()
     dtype = torch_dtype(dtype)

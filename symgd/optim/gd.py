@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symgd.numeric.rule import ElementwiseRule, G, X
+from symgd.codegen.rule import ElementwiseRule, G, X
 from symgd.optim import arrays
 from symgd.optim.base import (HyperParameterError, Optimizer, OptState, check_nonnegative, check_positive,
                               check_unit, num, rule_optimizer)

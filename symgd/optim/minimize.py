@@ -131,7 +131,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     the same signature but only watches: the array loop calls it every ``callback_every`` steps, a
     fused loop (fast anyway) once at its end, so it costs no speed (for a progress bar). ``backend``: "auto" (default) runs a
     single start of a per-coordinate optimizer as one fused generated loop ("python", or "numba" for
-    long runs; see symgd.numeric.fused) and everything else on NumPy arrays; "numpy"/"torch" force
+    long runs; see symgd.loops.fused) and everything else on NumPy arrays; "numpy"/"torch" force
     the array loop on that library; "python"/"numba" ask for the fused loop where it applies. ``starts=N`` runs N starts drawn
     uniformly from ``bounds`` (default -5..5 per variable, seeded by ``seed``) as one batched descent
     and clusters the end points (``cluster_tol``, relative) into ``.minima``, best first.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy
 
-from symgd.numeric.rule import ElementwiseRule, G, T, X
+from symgd.codegen.rule import ElementwiseRule, G, T, X
 from symgd.optim.base import (HyperParameterError, Optimizer, check_nonnegative, check_positive, check_unit,
                               num, rule_optimizer)
 

@@ -27,7 +27,7 @@ class Problem:
 
     def __init__(self, expr: sympy.Expr, variables: tuple[sympy.Symbol, ...], backend: str = "numpy",
                  device: Any = None, dtype: Any = None) -> None:
-        from symgd.numeric.lower import compile as compile_expr
+        from symgd.codegen.api import compile as compile_expr
         self.expr, self.variables, self.backend = expr, variables, backend
         self.compiled = compile_expr(expr, variables, backend=backend, device=device, dtype=dtype)
 

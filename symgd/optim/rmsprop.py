@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sympy
 
-from symgd.numeric.rule import ElementwiseRule, G, X
+from symgd.codegen.rule import ElementwiseRule, G, X
 from symgd.optim.base import (Optimizer, check_nonnegative, check_positive, check_unit, num,
                               rule_optimizer)
 

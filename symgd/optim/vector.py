@@ -1,5 +1,5 @@
 """minimize() on expressions with vector variables (x[i] in sums): the indexed descent of
-symgd.numeric.vector_descent, its result turned into a ``MinimizeResult``.
+symgd.loops.vector, its result turned into a ``MinimizeResult``.
 
 Vector variables come back as lists of floats (so the result serializes to JSON as it is), scalar
 ones as floats. The stopping test runs every ``CHECK_EVERY`` steps (and on every recorded step), so
@@ -89,7 +89,7 @@ def broadcast_start(expr: sympy.Expr, x0: Any, sizes: Mapping[str, int] | None) 
 def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, tol: float,
                     record_every: int, sizes: Mapping[str, int] | None, backend: str) -> MinimizeResult:
     """Descend on ``expr`` (with indexed sums) from ``x0`` (the vector itself, or a dict by name)."""
-    from symgd.numeric.vector_descent import minimize_indexed
+    from symgd.loops.vector import minimize_indexed
     chosen = backend if backend in ("numpy", "numba") else "auto"
     x0 = broadcast_start(expr, x0, sizes)
     res = minimize_indexed(expr, opt.rule, x0, int(steps), tol, check_every=CHECK_EVERY,

@@ -128,7 +128,7 @@ def plot_descent(file: str | Path, *, losses: Sequence[float], steps: Sequence[i
 
 def plot_minimize(result: Any, file: str | Path, *, max_paths: int = 50) -> Path:
     """``plot_descent`` for a ``MinimizeResult`` (the best start's path first, then up to ``max_paths``)."""
-    from symgd.numeric.lower import compile as compile_expr
+    from symgd.codegen.api import compile as compile_expr
     names = list(result.variables)
     value_fn = None
     if len(names) == 2 and result.expression is not None:

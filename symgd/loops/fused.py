@@ -17,12 +17,12 @@ import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import CompileError
-from symgd.numeric import runtime
-from symgd.numeric.codegen import code_names, program_from_graph, render_body
-from symgd.numeric.names import LOOP_NAMES
-from symgd.numeric.printers import ADD_CHUNK
-from symgd.numeric.composed import composed_step, count_ops, per_step_symbols
-from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.codegen import runtime
+from symgd.codegen.ir import code_names, program_from_graph, render_body
+from symgd.codegen.names import LOOP_NAMES
+from symgd.codegen.printers import ADD_CHUNK
+from symgd.loops.composed import composed_step, count_ops, per_step_symbols
+from symgd.codegen.rule import G, T, X, ElementwiseRule
 
 STATUS = {0: "converged", 1: "nonfinite", 2: "max_steps"}
 

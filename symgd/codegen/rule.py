@@ -1,7 +1,7 @@
 """ElementwiseRule: one optimizer step for one coordinate, written as sympy expressions.
 
 The optimizers in ``symgd.optim`` define their per-coordinate update once, as a rule; the array path
-(NumPy/torch) and the fused loops generated in ``symgd.numeric`` both print code from that one
+(NumPy/torch) and the fused loops generated in ``symgd.loops`` both print code from that one
 definition, so the two can never disagree.
 """
 from __future__ import annotations

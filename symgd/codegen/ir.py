@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import sympy
 
 from symgd.calculus.graph import Graph, Node
-from symgd.numeric.names import mangle
-from symgd.numeric.printers import for_code, printer_for
+from symgd.codegen.names import mangle
+from symgd.codegen.printers import for_code, printer_for
 from symgd.parse import construct
 
 _HALF = sympy.S.Half

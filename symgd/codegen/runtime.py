@@ -120,7 +120,7 @@ def _torch_namespace(device: Any, dtype: Any) -> dict[str, Any]:
 
 def printer(backend: str):
     """The code printer of ``backend``."""
-    from symgd.numeric.printers import printer_for
+    from symgd.codegen.printers import printer_for
     return printer_for(backend)
 
 

@@ -19,10 +19,10 @@ import numpy as np
 import sympy
 
 from symgd.errors import DataError
-from symgd.numeric import runtime
-from symgd.numeric.bound_codegen import HELPERS, _hoist_source, _source
-from symgd.numeric.bound_inplace import summed_factory
-from symgd.numeric.names import DATA_NAMES, mangle
+from symgd.codegen import runtime
+from symgd.codegen.data_printer import HELPERS, _hoist_source, _source
+from symgd.codegen.buffered import summed_factory
+from symgd.codegen.names import DATA_NAMES, mangle
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from symgd.numeric import runtime
-from symgd.numeric.bound import BoundData, DataProgram
+from symgd.codegen import runtime
+from symgd.codegen.data import BoundData, DataProgram
 
 
 def _helpers(torch, device, dtype) -> dict[str, Any]:

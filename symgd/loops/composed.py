@@ -15,8 +15,8 @@ import sympy
 
 from symgd.calculus.graph import Graph
 from symgd.errors import CompileError
-from symgd.numeric.printers import for_code
-from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.codegen.printers import for_code
+from symgd.codegen.rule import G, T, X, ElementwiseRule
 
 #: Graphs with more nodes keep the separate gradient and update lines (the composed expressions are
 #: rebuilt from the graph's adjoints, which is only cheap and safe for small graphs).

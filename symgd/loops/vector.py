@@ -1,6 +1,6 @@
 """Descent on expressions with vector variables (indexed sums): the ElementwiseRule printed as array code.
 
-The optimizer's per-coordinate rule (``symgd.numeric.rule``) is printed once with the NumPy printer, so
+The optimizer's per-coordinate rule (``symgd.codegen.rule``) is printed once with the NumPy printer, so
 the same definition updates a whole vector at once; the gradient comes from the indexed-sum code
 (numba loops when installed and the run is long, NumPy slices otherwise). The stopping test (gradient
 norm, finiteness) runs every ``check_every`` steps.
@@ -16,10 +16,10 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError, VariableError
-from symgd.numeric import runtime
-from symgd.numeric.printers import printer_for
-from symgd.numeric.rule import G, T, X, ElementwiseRule
-from symgd.numeric.stepper import run_steps
+from symgd.codegen import runtime
+from symgd.codegen.printers import printer_for
+from symgd.codegen.rule import G, T, X, ElementwiseRule
+from symgd.loops.driver import run_steps
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: in
     """Run ``steps`` steps of ``rule`` on an expression with vector variables from ``x0`` (a dict by
     name, or the vector itself when there is one variable)."""
     from symgd.calculus.indexed import analyse
-    from symgd.numeric.lower import compile as compile_expr
+    from symgd.codegen.api import compile as compile_expr
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
     if backend == "auto":

@@ -15,9 +15,9 @@ import sympy
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
 from symgd.errors import CompileError
-from symgd.numeric import runtime
-from symgd.numeric.codegen import Program, code_names, dependencies, program_from_graph, render_body
-from symgd.numeric.printers import check_printable
+from symgd.codegen import runtime
+from symgd.codegen.ir import Program, code_names, dependencies, program_from_graph, render_body
+from symgd.codegen.printers import check_printable
 
 BACKENDS = ("auto", "numpy", "python", "torch", "numba")
 
@@ -124,7 +124,7 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     expr = as_expr(f)
     if has_indexed(expr):
-        from symgd.numeric.indexed import compile_indexed
+        from symgd.codegen.indexed import compile_indexed
         return compile_indexed(expr, backend, sizes, device, dtype)
     return _compiled(build_graph(expr, wrt), backend, device, dtype)
 

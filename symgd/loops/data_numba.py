@@ -15,11 +15,11 @@ from typing import Callable
 import numpy as np
 
 from symgd.errors import CompileError
-from symgd.numeric import runtime
-from symgd.numeric.bound import BoundData, DataProgram
-from symgd.numeric.bound_numba import SampleLoop, bound_arrays, jit_source, sample_loop
-from symgd.numeric.fused import STATUS, FusedResult, check_block, rule_lines
-from symgd.numeric.rule import ElementwiseRule
+from symgd.codegen import runtime
+from symgd.codegen.data import BoundData, DataProgram
+from symgd.codegen.sample_loop import SampleLoop, bound_arrays, jit_source, sample_loop
+from symgd.loops.fused import STATUS, FusedResult, check_block, rule_lines
+from symgd.codegen.rule import ElementwiseRule
 
 
 def loop_source(loop: SampleLoop, rule: ElementwiseRule) -> str:

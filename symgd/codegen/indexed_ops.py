@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
-from symgd.numeric.codegen import Pool
+from symgd.codegen.ir import Pool
 
 UFUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "arcsin", sympy.acos: "arccos",
           sympy.atan: "arctan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",

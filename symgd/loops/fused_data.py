@@ -19,13 +19,13 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError
-from symgd.numeric.bound import BoundData
-from symgd.numeric.bound_inplace import inplace_functions
-from symgd.numeric.bound_torch import TorchBoundData, resolve, to_torch
-from symgd.numeric.fused import FusedResult, choose_backend, fused_minimize
-from symgd.numeric.rule import ElementwiseRule
-from symgd.numeric.stepper import Outcome, run_steps
-from symgd.numeric.vector_descent import rule_function
+from symgd.codegen.data import BoundData
+from symgd.codegen.buffered import inplace_functions
+from symgd.codegen.data_torch import TorchBoundData, resolve, to_torch
+from symgd.loops.fused import FusedResult, choose_backend, fused_minimize
+from symgd.codegen.rule import ElementwiseRule
+from symgd.loops.driver import Outcome, run_steps
+from symgd.loops.vector import rule_function
 
 
 #: The NumPy loop runs the in-place (out=) code unless a history row (the value: one more pass) is due more
@@ -59,7 +59,7 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
         return _torch_loop(bound, rule, theta0, device, dtype, loop)
     gram = bound.gram()
     if gram is None and (backend == "numba" or (backend == "auto" and numba_pays(bound, steps))):
-        from symgd.numeric.bound_numba_loop import numba_data_minimize
+        from symgd.loops.data_numba import numba_data_minimize
         return numba_data_minimize(bound, rule, theta0, steps, tol, check_every, record_every)
     if gram is None or backend == "numpy":
         return _array_loop(bound, rule, theta0, loop)

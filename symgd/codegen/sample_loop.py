@@ -23,10 +23,10 @@ import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.errors import CompileError
-from symgd.numeric import runtime
-from symgd.numeric.bound import BoundData, DataProgram, _blocks, _hoist
-from symgd.numeric.codegen import Program, code_names, program_from_graph, render_body
-from symgd.numeric.printers import POW_LIMIT
+from symgd.codegen import runtime
+from symgd.codegen.data import BoundData, DataProgram, _blocks, _hoist
+from symgd.codegen.ir import Program, code_names, program_from_graph, render_body
+from symgd.codegen.printers import POW_LIMIT
 
 
 @dataclass(frozen=True)

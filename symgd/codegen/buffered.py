@@ -15,10 +15,10 @@ from typing import Any, Callable
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.numeric import runtime
-from symgd.numeric.bound_codegen import _index
-from symgd.numeric.codegen import Pool, code_names, program_from_graph
-from symgd.numeric.rule import G, T, X, ElementwiseRule
+from symgd.codegen import runtime
+from symgd.codegen.data_printer import _index
+from symgd.codegen.ir import Pool, code_names, program_from_graph
+from symgd.codegen.rule import G, T, X, ElementwiseRule
 
 _UFUNC = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
           sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asin: "arcsin",

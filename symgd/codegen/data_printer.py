@@ -8,8 +8,8 @@ import numpy as np
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.numeric import runtime
-from symgd.numeric.codegen import code_names, program_from_graph, render_body
+from symgd.codegen import runtime
+from symgd.codegen.ir import code_names, program_from_graph, render_body
 
 
 def _square_base(out_node) -> sympy.Symbol | None:
