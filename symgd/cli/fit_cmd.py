@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from symgd.cli._options import add_format_argument, parse_box, parse_point
+from symgd.cli._options import add_format_argument
+from symgd.parse.points import parse_box, parse_point
 from symgd.cli._progress import progress_bar
 from symgd.errors import HyperParameterError
 

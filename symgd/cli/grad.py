@@ -5,7 +5,8 @@ import argparse
 
 import sympy
 
-from symgd.cli._options import add_format_argument, check_point_names, dump_json, parse_point
+from symgd.cli._options import add_format_argument, dump_json
+from symgd.parse.points import check_point_names, parse_point
 from symgd.parse.echo import check_display, term_order
 
 

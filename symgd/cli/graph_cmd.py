@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from symgd.cli._options import add_format_argument, check_point_names, parse_point, whole_number
+from symgd.cli._options import add_format_argument, whole_number
+from symgd.parse.points import check_point_names, parse_point
 
 FORMATS = ("text", "dot", "svg", "png", "markdown", "json")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import sympy
 
-from symgd.cli._options import (add_format_argument, check_point_names, dump_json, parse_box, parse_point,
-                                parse_sizes, real_number, real_pair, whole_number)
+from symgd.cli._options import add_format_argument, dump_json, real_number, real_pair, whole_number
+from symgd.parse.points import check_point_names, parse_box, parse_point, parse_sizes
 from symgd.cli._progress import progress_bar
 
 DEFAULT_STEPS = 10_000

@@ -7,44 +7,19 @@ into functions. ``.source`` shows the generated code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
-from symgd.errors import CompileError
 from symgd.codegen import runtime
+from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, code_names, dependencies, program_from_graph, render_body
 from symgd.codegen.printers import check_printable
+from symgd.errors import CompileError
 
 BACKENDS = ("auto", "numpy", "python", "torch", "numba")
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A compiled value-and-gradient pair; positional arguments follow ``variables``."""
-
-    variables: tuple[sympy.Symbol, ...]
-    backend: str
-    source: str
-    _value_and_grad: Callable[..., Any]
-    _value: Callable[..., Any] | None = None
-    _grad: Callable[..., Any] | None = None
-    graph: Graph | None = field(default=None, compare=False, repr=False)
-
-    def value_and_grad(self, *args: Any) -> tuple[Any, tuple[Any, ...]]:
-        """The value and the gradient (a tuple, one entry per variable) at ``args``."""
-        return self._value_and_grad(*args)
-
-    def value(self, *args: Any) -> Any:
-        """The value alone (only the forward pass runs)."""
-        return self._value(*args) if self._value is not None else self._value_and_grad(*args)[0]
-
-    def grad(self, *args: Any) -> tuple[Any, ...]:
-        """The gradient alone (the value is computed only where the gradient needs it)."""
-        return self._grad(*args) if self._grad is not None else self._value_and_grad(*args)[1]
 
 
 def _function(name: str, program: Program, backend: str, value_first: bool = False,
@@ -124,7 +99,10 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     expr = as_expr(f)
     if has_indexed(expr):
-        from symgd.codegen.indexed import compile_indexed
+        from symgd.codegen.indexed import compile_indexed, mangled_problem
+        if backend == "numba":
+            from symgd.codegen.indexed_loops import compile_indexed_numba
+            return compile_indexed_numba(*mangled_problem(expr, sizes))
         return compile_indexed(expr, backend, sizes, device, dtype)
     return _compiled(build_graph(expr, wrt), backend, device, dtype)
 

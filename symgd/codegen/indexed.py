@@ -23,6 +23,7 @@ from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse
 from symgd.errors import CompileError
 from symgd.codegen import indexed_ops, runtime
 from symgd.codegen.indexed_ops import ArrayCode
+from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, program_from_graph
 from symgd.codegen.names import mangle_expr, prefixed, rename_keys
 from symgd.codegen.printers import check_printable, for_code, printer_for
@@ -317,15 +318,11 @@ def mangled_problem(expr: sympy.Expr, sizes: Mapping[str, int] | None) -> tuple[
 def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str, int] | None = None,
                     device: Any = None, dtype: Any = None):
     """A ``Compiled`` for an expression with indexed sums; vectors are passed as one array each."""
-    from symgd.codegen.api import Compiled
     if backend in ("auto", "python"):
         backend = "numpy"  # vector code is array code; floats have nothing to gain here
-    if backend not in (*BACKENDS, "numba"):
+    if backend not in BACKENDS:  # numba's loops: codegen.indexed_loops (dispatched in codegen.api)
         raise CompileError(f"indexed sums compile for numpy, torch or numba, not {backend!r}")
     problem, user, sizes = mangled_problem(expr, sizes)
-    if backend == "numba":
-        from symgd.codegen.indexed_loops import compile_indexed_numba
-        return compile_indexed_numba(problem, user, sizes)
     check_printable([t.body for t in problem.sums] + [problem.outer], backend)
     consts: dict = {}
     source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))

@@ -16,10 +16,11 @@ import numpy as np
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.calculus.indexed import IndexedProblem, analyse
+from symgd.calculus.indexed import IndexedProblem
 from symgd.errors import CompileError
 from symgd.codegen import runtime
 from symgd.codegen.ir import program_from_graph
+from symgd.codegen.compiled import Compiled
 from symgd.codegen.indexed import _Writer, outer_program
 from symgd.codegen.names import prefixed
 
@@ -108,7 +109,6 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
 def compile_indexed_numba(problem: IndexedProblem, variables: tuple, sizes: Mapping[str, int] | None = None):
     """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once); ``problem`` is
     over mangled names (``indexed.mangled_problem``), ``variables`` are the user's, in the same order."""
-    from symgd.codegen.api import Compiled
     numba = runtime.require_numba()
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
     runtime.check_numba_size(source)

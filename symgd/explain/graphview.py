@@ -108,7 +108,7 @@ def _point(at, variables: Sequence[sympy.Symbol], expr: sympy.Expr) -> dict[str,
     if at is None:
         raise VariableError("graph needs a point: at={" + ", ".join(f"'{v.name}': 1.0" for v in variables) + "}")
     if isinstance(at, str):
-        from symgd.cli._options import parse_point
+        from symgd.parse.points import parse_point
         at = parse_point(at, "at")
     if not isinstance(at, Mapping):
         values = list(at)

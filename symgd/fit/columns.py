@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -152,3 +152,15 @@ def check_constant_names(names: Sequence[str], target: Any, where: str = "the da
                             f"({CONSTANT_NAMES[name]}), so a model could not refer to it",
                             hint=f"rename the column (for example to {name}_1) in the file's header "
                                  "or the data's keys")
+
+
+#: Rows per chunk when files are streamed (``--chunk-size``).
+DEFAULT_CHUNK = 1_000_000
+
+
+def check_chunk(cols: Mapping[str, Any], where: str, offset: int = 0) -> dict[str, np.ndarray]:
+    """``cols`` as float64 arrays; the first value that is not a finite number raises ``DataError``.
+
+    ``offset`` is the 0-based row of the chunk's first row in ``where`` (rows are reported 1-based).
+    """
+    return {name: to_float64(values, name, where, offset) for name, values in cols.items()}

@@ -12,7 +12,7 @@ import numpy as np
 
 from symgd.errors import DataError
 from symgd.fit.columns import check_names, listing
-from symgd.fit.sources import DEFAULT_CHUNK, check_chunk
+from symgd.fit.columns import DEFAULT_CHUNK, check_chunk
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box
     state = optimizer.init(x)
     problem = _Problem(obj)
     history: list[float] = []
-    first = None
+    first, previous = None, x[0].copy()
     for k in range(steps):
         value, grad = obj.loss_and_grad(x[0])
         if not (np.isfinite(value) and np.all(np.isfinite(grad))):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from symgd.fit.reduce import LstsqPieces, Objective
-from symgd.fit.stopping import Outcome, Tolerances, check_start, gradient_cosine, project, small_step
+from symgd.fit.stopping import Outcome, Tolerances, check_start, gradient_cosine, project
 
 ACCEPT = 1e-4  # gain ratio needed to accept a step (MINPACK's 1e-4)
 

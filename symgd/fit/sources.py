@@ -11,7 +11,7 @@ value that is not a finite number raises ``DataError`` naming the file and the r
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,22 +19,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from symgd.errors import BackendUnavailableError, DataError
-from symgd.fit.columns import check_names, cut, is_number, listing, shown, to_float64
+from symgd.fit.columns import DEFAULT_CHUNK, check_chunk, check_names, cut, is_number, listing, shown
 from symgd.fit.files import (LARGE_CSV_BYTES, PARQUET, check_file, csv_fields, data_files, is_formula, open_bounded,
                               text_lines)
 
 if TYPE_CHECKING:
     from symgd.fit.dask_source import DaskSource
 
-DEFAULT_CHUNK = 1_000_000
-
-
-def check_chunk(cols: Mapping[str, Any], where: str, offset: int = 0) -> dict[str, np.ndarray]:
-    """``cols`` as float64 arrays; the first value that is not a finite number raises ``DataError``.
-
-    ``offset`` is the 0-based row of the chunk's first row in ``where`` (rows are reported 1-based).
-    """
-    return {name: to_float64(values, name, where, offset) for name, values in cols.items()}
 
 
 @dataclass(frozen=True)
@@ -289,7 +280,7 @@ def open_source(data: Any, *, columns: Sequence[str] | None = None,
     Streamed: Parquet files, folders and globs, a CSV larger than ``LARGE_CSV_BYTES`` or any CSV when
     ``chunk_size`` is given, Dask DataFrames and arrays.
     """
-    from symgd.fit.dask_source import dask_source  # it reads check_chunk from here
+    from symgd.fit.dask_source import dask_source  # dask is imported only when data is a Dask collection
     streamed = dask_source(data, columns, chunk_size or DEFAULT_CHUNK)
     if streamed is not None:
         return streamed
