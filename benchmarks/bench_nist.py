@@ -18,9 +18,10 @@ import numpy as np
 from symgd.fit.data import from_arrays
 from symgd.fit.lm import levenberg_marquardt
 from symgd.fit.model import build_model
-from symgd.fit.nist import NistProblem, load_problems, min_lre
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Tolerances
+
+from nist import NistProblem, load_problems, min_lre  # beside this file
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nist"
 TOL = 1e-15

@@ -19,7 +19,7 @@ def _module(path: Path) -> str:
 
 #: Display hooks: a record may render itself (in Jupyter, with print) through ``symgd.report``, lazily, as
 #: sympy's objects print themselves. These methods' imports of ``symgd.report`` are the one exception.
-DISPLAY_HOOKS = ("__str__", "__repr__", "render", "report", "as_dict")
+DISPLAY_HOOKS = ("__str__", "__repr__", "render", "report", "to_dict")
 
 
 def _is_hook(name: str) -> bool:

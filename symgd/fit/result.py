@@ -69,11 +69,11 @@ class FitResult:
 
     def report(self, fmt: str = "text", precision: int = 8, min_correl: float = 0.1) -> str:
         """The fit report (lmfit's fit_report layout) as "text", "markdown" or "json"."""
-        from symgd.fit.report import render
+        from symgd.report.fit import render
         return render(self, fmt, precision, min_correl)
 
     def to_dict(self) -> dict[str, Any]:
-        from symgd.fit.report import as_dict
+        from symgd.report.fit import as_dict
         return as_dict(self)
 
 
