@@ -10,17 +10,10 @@ from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import analyse, has_indexed, indexed_gradient, unroll
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import BudgetError, VariableError
+from symgd.parse import parse
 
 #: Entries of the largest Hessian built (1,000 variables).
 MAX_HESSIAN_ENTRIES = 1_000_000
-
-
-def as_expr(f: str | sympy.Expr) -> sympy.Expr:
-    """``f`` as a sympy expression: text goes through symgd's parser (never sympify)."""
-    if isinstance(f, str):
-        from symgd.parse import parse
-        return parse(f)
-    return sympy.sympify(f)
 
 
 def gradient(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
@@ -36,7 +29,7 @@ def gradient(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None
     >>> gradient(x**2 * y)
     (2*x*y, x**2)
     """
-    expr = as_expr(f)
+    expr = parse(f)
     if has_indexed(expr):
         if sizes is not None:
             written, elements = unroll(expr, sizes)
@@ -57,7 +50,7 @@ def hessian(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     [2*y, 2*x],
     [2*x,   0]])
     """
-    expr = as_expr(f)
+    expr = parse(f)
     variables = ordered_variables(expr, wrt)
     n = len(variables)
     if n * n > MAX_HESSIAN_ENTRIES:  # refused before n^2 entries are allocated (10,000 names: 10^8)

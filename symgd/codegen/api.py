@@ -18,6 +18,7 @@ from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, code_names, dependencies, program_from_graph, render_body
 from symgd.codegen.printers import check_printable
 from symgd.errors import CompileError
+from symgd.parse import parse
 
 BACKENDS = ("auto", "numpy", "python", "torch", "numba")
 
@@ -94,10 +95,9 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     >>> round(v, 6), tuple(round(gi, 6) for gi in g)
     (0.841471, (1.080605, 0.0))
     """
-    from symgd.calculus.gradient import as_expr
     if backend not in BACKENDS:
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    expr = as_expr(f)
+    expr = parse(f)
     if has_indexed(expr):
         from symgd.codegen.indexed import compile_indexed, mangled_problem
         if backend == "numba":

@@ -18,6 +18,7 @@ from symgd.explain.model import Derivation, Step
 from symgd.explain.steps import Deriver, derive
 from symgd.explain.verify import numerically_equal, realify
 from symgd.parse.echo import term_order
+from symgd.parse import program_parts
 
 _MAX_CANDIDATES = 400
 #: Rebuilt derivations x their step work: the slips tried stop here (each rebuild is a derivation).
@@ -58,14 +59,6 @@ class CheckResult:
 
     def __str__(self) -> str:
         return self.message
-
-
-def _parse(f: str | sympy.Expr):
-    if isinstance(f, str):
-        from symgd.parse import parse_program
-        program = parse_program(f)
-        return program.expr, dict(program.definitions)
-    return sympy.sympify(f), {}
 
 
 def _same(a: sympy.Expr, b: sympy.Expr) -> str | None:
@@ -140,13 +133,13 @@ def _term_report(derivation: Derivation, answer: sympy.Expr) -> tuple[str, str |
 def check(f: str | sympy.Expr, wrt: str | sympy.Symbol, answer: str | sympy.Expr) -> CheckResult:
     """Check ``answer`` as d(f)/d(wrt); the result's ``.correct`` and ``.message`` say how it stands."""
     from symgd.calculus.variables import ordered_variables
-    expr, definitions = _parse(f)
+    expr, definitions = program_parts(f)
     variables = ordered_variables(expr, [wrt] if isinstance(wrt, sympy.Symbol) else wrt)
     if len(variables) != 1:
         raise VariableError(f"check takes one variable to differentiate by, not {len(variables)} "
                             f"({', '.join(v.name for v in variables[:5])}{', ...' * (len(variables) > 5)})")
     (x,) = variables
-    given = _parse(answer)[0] if isinstance(answer, str) else sympy.sympify(answer)
+    given = program_parts(answer)[0] if isinstance(answer, str) else sympy.sympify(answer)
     derivation = derive(expr, x, definitions, simplify=False)
     expected = derivation.result
     method = _same(given, expected)

@@ -15,6 +15,7 @@ import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import VariableError
+from symgd.parse import program_parts
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,6 @@ class GraphView:
         return self.render("svg") if graphviz_available() else None
 
 
-def _program(f: str | sympy.Expr):
-    if isinstance(f, str):
-        from symgd.parse import parse_program
-        program = parse_program(f)
-        return program.expr, dict(program.definitions)
-    return sympy.sympify(f), {}
-
-
 def definition_names(definitions: Mapping[str, tuple[tuple, sympy.Expr]]) -> dict[str, sympy.Expr]:
     """The user's named values (``u = ...``, not functions) as name -> subexpression, fully expanded."""
     names: dict[str, sympy.Expr] = {}
@@ -133,7 +126,7 @@ def graph(f: str | sympy.Expr, at: Mapping[str, float] | Sequence[float] | str |
           wrt: str | Iterable[str | sympy.Symbol] | None = None) -> GraphView:
     """The chain-rule graph of ``f`` evaluated at ``at`` (a dict name -> value, values in variable
     order, or text "x=1,y=2"); ``wrt`` picks the inputs (default: every variable)."""
-    expr, definitions = _program(f)
+    expr, definitions = program_parts(f)
     g = build_graph(expr, wrt, names=definition_names(definitions))
     point = _point(at, g.inputs, expr)
     if not g.nodes:

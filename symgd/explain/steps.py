@@ -26,6 +26,7 @@ from symgd.explain.rules_algebra import AlgebraRules
 from symgd.explain.rules_functions import FunctionRules
 from symgd.explain.simplify import simplification_steps
 from symgd.explain.verify import equal, real_diff
+from symgd.parse import program_parts
 
 _LET_NAMES = ("u", "v", "w", "p", "q", "r", "s")
 #: Nodes of the largest expression tested against a user function's body (see _match_function).
@@ -159,14 +160,6 @@ def _check_supported(expr: sympy.Expr) -> None:
                             hint="`symgd grad` gives their gradient")
 
 
-def _program(f: str | sympy.Expr):
-    if isinstance(f, str):
-        from symgd.parse import parse_program
-        program = parse_program(f)
-        return program.expr, dict(program.definitions)
-    return sympy.sympify(f), {}
-
-
 def derive(expr: sympy.Expr, wrt: sympy.Symbol, definitions: Definitions | None = None, *,
            simplify: bool = True, budget: SimplifyBudget | None = None) -> Derivation:
     """The derivation of d(expr)/d(wrt) for an already parsed expression (refused by a BudgetError or
@@ -195,7 +188,7 @@ def steps(f: str | sympy.Expr, wrt: str | sympy.Symbol | Iterable[str | sympy.Sy
     name) or several names give a ``GradientDerivation`` with one derivation per variable.
     ``simplify=False`` skips the simplification steps after the rules have assembled the result.
     """
-    expr, definitions = _program(f)
+    expr, definitions = program_parts(f)
     _check_supported(expr)
     variables = ordered_variables(expr, wrt)
     single = wrt is not None and (isinstance(wrt, sympy.Symbol) or (isinstance(wrt, str) and "," not in wrt))

@@ -71,7 +71,7 @@ def _real(expr: sympy.Expr) -> sympy.Expr:
 
 def _parse(text: str | sympy.Expr) -> sympy.Expr:
     from symgd.parse import parse
-    return _real(parse(text) if isinstance(text, str) else sympy.sympify(text))
+    return _real(parse(text))
 
 
 def _target(target: str | sympy.Expr, columns: Sequence[str]) -> sympy.Expr:

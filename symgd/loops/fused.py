@@ -188,8 +188,8 @@ def _graph_of(target: Any) -> Graph:
     if isinstance(graph, Graph):
         return graph
     if isinstance(target, (sympy.Expr, str)):
-        from symgd.calculus.gradient import as_expr
-        return build_graph(as_expr(target))
+        from symgd.parse import parse
+        return build_graph(parse(target))
     raise CompileError("fused_minimize needs a Graph, a Compiled or an expression")
 
 

@@ -202,6 +202,8 @@ class _Builder:
 
 def parse_program(text: str | sympy.Expr) -> Program:
     """Parse ``text`` (or wrap a SymPy expression) into a Program; raise ParseError on bad input."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        text = sympy.sympify(text)  # a number: no text is evaluated
     if isinstance(text, sympy.Basic):
         return Program(text, sorted_variables(text), MappingProxyType({}), [], sympy.sstr(text))
     if not isinstance(text, str):
@@ -248,6 +250,13 @@ def _last(builder: _Builder, stmt, source: str) -> sympy.Expr:
                                  "the expression", None)
         return value
     return builder.transform(stmt)
+
+
+def program_parts(text: str | sympy.Expr) -> tuple[sympy.Expr, dict]:
+    """(expression, definitions) of ``text`` or of a SymPy expression (which has none): the one way the
+    library's entry points (steps, check, graph) read what they are given."""
+    program = parse_program(text)
+    return program.expr, dict(program.definitions)
 
 
 def parse(text: str | sympy.Expr) -> sympy.Expr:

@@ -205,9 +205,9 @@ def _gradient_lines(expr: sympy.Expr, derivations) -> tuple[tuple[sympy.Symbol, 
 def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str = "text") -> str:
     """What ``symgd solve`` shows before descending: the gradient vector and the chain-rule graph at
     the start point, in "text" or "markdown"."""
-    from symgd.calculus.gradient import as_expr
+    from symgd.parse import parse
     from symgd.explain.graphview import graph
-    expr = as_expr(f)
+    expr = parse(f)
     variables, grad = _gradient_lines(expr, explained_steps(expr))
     order = term_order(*grad)  # long sums print unsorted: sorting costs their square
     names = ", ".join(v.name for v in variables)
