@@ -17,6 +17,10 @@ import numpy as np
 
 from symgd.codegen import runtime
 from symgd.codegen.data import BoundData, DataProgram
+from symgd.codegen.cache import RecordCache
+
+#: torch namespaces per program, uploads and Gram matrices per binding (kept beside the records)
+CACHE = RecordCache()
 
 
 def _helpers(torch, device, dtype) -> dict[str, Any]:
@@ -55,12 +59,8 @@ def resolve(device: Any, dtype: Any):
 def torch_namespace(program: DataProgram, device: Any = None, dtype: Any = None) -> dict[str, Any]:
     """``hoist`` and ``make`` of ``program`` printed for torch (cached per program, device and dtype)."""
     torch, device, dtype = resolve(device, dtype)
-    cache = program.__dict__.setdefault("_torch", {})
-    key = (str(device), dtype)
-    if key not in cache:
-        cache[key] = runtime.load(program.source_for("torch"), "torch", device, dtype,
-                                  extra=_helpers(torch, device, dtype))
-    return cache[key]
+    return CACHE.get(program, ("namespace", str(device), dtype), lambda: runtime.load(
+        program.source_for("torch"), "torch", device, dtype, extra=_helpers(torch, device, dtype)))
 
 
 @dataclass(frozen=True)
@@ -86,11 +86,10 @@ class TorchBoundData(BoundData):
         c = self.program.square_scale
         if c is None:
             return None
-        if "_gram" not in self.__dict__:
+        def make():
             table, offset = self.arrays[-2], self.arrays[-1].expand(self.n)
-            object.__setattr__(self, "_gram", (2 * c * (table @ table.T), 2 * c * (table @ offset),
-                                               float(c * (offset @ offset))))
-        return self.__dict__["_gram"]
+            return 2 * c * (table @ table.T), 2 * c * (table @ offset), float(c * (offset @ offset))
+        return CACHE.get(self, "gram", make)
 
     def subset(self, index: Any) -> "TorchBoundData":
         """The same program bound to the samples ``index`` selects, on the same device."""
@@ -111,12 +110,10 @@ def to_torch(bound: BoundData, device: Any = None, dtype: Any = None) -> TorchBo
             return bound
         arrays = tuple(a.to(device=device, dtype=dtype) for a in bound.arrays)
         return TorchBoundData(bound.program, arrays, bound.n, device, dtype)
-    cache = bound.__dict__.setdefault("_torch", {})
-    key = (str(device), dtype)
-    if key not in cache:
+    def upload():
         arrays = tuple(torch.as_tensor(np.array(a, dtype=float), dtype=dtype, device=device) for a in bound.arrays)
-        cache[key] = TorchBoundData(bound.program, arrays, bound.n, device, dtype)
-    return cache[key]
+        return TorchBoundData(bound.program, arrays, bound.n, device, dtype)
+    return CACHE.get(bound, ("torch", str(device), dtype), upload)
 
 
 def bind_torch(program: DataProgram, arrays: Mapping[str, Any], device: Any = None,
