@@ -14,13 +14,13 @@ import sympy
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
 from symgd.codegen import runtime
+from symgd.codegen.backends import BACKENDS
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, code_names, dependencies, program_from_graph, render_body
 from symgd.codegen.printers import check_printable
 from symgd.errors import CompileError
 from symgd.parse import parse
 
-BACKENDS = ("auto", "numpy", "python", "torch", "numba")
 
 
 def _function(name: str, program: Program, backend: str, value_first: bool = False,

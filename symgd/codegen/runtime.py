@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from symgd.codegen import backends
 from symgd.errors import BackendUnavailableError, CompileError
 
 #: Names the generated code uses for itself; a variable with one of these names is renamed.
@@ -178,19 +179,6 @@ def jit(fns: dict[str, Callable]) -> dict[str, Callable]:
     return {name: numba.njit(cache=False, fastmath=False)(fn) for name, fn in fns.items()}
 
 
-def is_scalar(args: tuple) -> bool:
-    """True when every argument is a Python or NumPy scalar (the python code's domain)."""
-    for a in args:
-        t = type(a)
-        if t is not float and t is not int and not isinstance(a, (np.floating, np.integer)):
-            return False
-    return True
-
-
-def is_torch(args: tuple) -> bool:
-    return any(type(a).__module__.startswith("torch") for a in args)
-
-
 class AutoDispatch:
     """Per call: floats to the python code, torch tensors to the torch code, arrays to numpy."""
 
@@ -204,6 +192,4 @@ class AutoDispatch:
         return self._cache[name]
 
     def pick(self, args: tuple) -> Any:
-        if is_scalar(args):
-            return self.backend("python")
-        return self.backend("torch" if is_torch(args) else "numpy")
+        return self.backend(backends.for_call(args))

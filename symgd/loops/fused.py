@@ -17,7 +17,7 @@ import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import CompileError
-from symgd.codegen import runtime
+from symgd.codegen import backends, runtime
 from symgd.codegen.ir import code_names, program_from_graph, render_body
 from symgd.codegen.names import LOOP_NAMES
 from symgd.codegen.printers import ADD_CHUNK
@@ -221,15 +221,9 @@ def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python"):
 
 
 def choose_backend(graph: Graph, steps: int) -> str:
-    """numba when installed and the loop is long enough to repay its compile time, else python."""
-    work = steps * max(1, len(graph.nodes)) * 60e-9  # rough seconds of pure-Python work
-    if work > 1.0:
-        try:
-            runtime.require_numba()
-            return "numba"
-        except ImportError:
-            return "python"
-    return "python"
+    """numba when installed and the loop is long enough to repay its compile time, else python
+    (``codegen.backends``, the one table of auto choices)."""
+    return backends.for_fused_loop(len(graph.nodes), steps)
 
 
 def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: float = 0.0,

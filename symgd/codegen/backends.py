@@ -1,0 +1,59 @@
+"""Every backend name and every ``auto`` choice, in one table.
+
+| where ``auto`` is decided      | it picks                                                              |
+| ------------------------------ | --------------------------------------------------------------------- |
+| a compiled function, per call  | python for floats, torch for tensors, numpy for arrays                 |
+| a fused scalar loop            | numba when ~steps × graph nodes × 60 ns of Python work exceeds 1 s     |
+| a vector (indexed-sum) descent | numba from 2,000 steps, else numpy                                     |
+| a data descent loop            | numba from steps × samples ≥ 4·10⁸ when no function of a parameter is  |
+|                                | taken per sample (numba calls libm's scalar exp per sample: 57 ns      |
+|                                | against NumPy's 3.5 ns, benchmarks/bench_numba_data.py), else numpy    |
+
+numba is chosen only where it is installed.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+
+#: The backends a user may name.
+BACKENDS = ("auto", "numpy", "python", "torch", "numba")
+#: Seconds of pure-Python loop work above which numba's compile time repays itself.
+NUMBA_REPAYS_S = 1.0
+#: Seconds of Python work per graph node and step in a fused loop (measured order of magnitude).
+PYTHON_NODE_STEP_S = 60e-9
+#: Steps from which a vector descent runs on numba.
+NUMBA_VECTOR_STEPS = 2000
+#: steps × samples from which a data loop runs on numba.
+NUMBA_DATA_WORK = 4e8
+
+
+def has_numba() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def for_call(args: tuple) -> str:
+    """The backend for one call of an ``auto`` compiled function."""
+    if all(type(a) in (float, int) or isinstance(a, (np.floating, np.integer)) for a in args):
+        return "python"
+    return "torch" if any(type(a).__module__.startswith("torch") for a in args) else "numpy"
+
+
+def for_fused_loop(nodes: int, steps: int) -> str:
+    """The backend of a fused scalar loop of ``nodes`` graph nodes run for ``steps`` steps."""
+    work = steps * max(1, nodes) * PYTHON_NODE_STEP_S
+    return "numba" if work > NUMBA_REPAYS_S and has_numba() else "python"
+
+
+def for_vector_loop(steps: int) -> str:
+    """The backend of a vector (indexed-sum) descent of ``steps`` steps."""
+    return "numba" if steps >= NUMBA_VECTOR_STEPS and has_numba() else "numpy"
+
+
+def for_data_loop(samples: int, steps: int, functions_of_params: bool) -> str:
+    """The backend of a data descent loop (``functions_of_params``: exp, log, ... of a parameter per
+    sample, which NumPy's vectorised calls do far faster)."""
+    if steps * samples < NUMBA_DATA_WORK or functions_of_params or not has_numba():
+        return "numpy"
+    return "numba"
