@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from symgd.optim.base import HyperParameterError, Optimizer, OptState
+from symgd.optim.base import HyperParameterError, Optimizer, OptState, apply_updates
 from symgd.optim.registry import OPTIMIZERS, get_optimizer
 
-__all__ = ["HyperParameterError", "OPTIMIZERS", "OptState", "Optimizer", "get_optimizer"]
+__all__ = ["HyperParameterError", "OPTIMIZERS", "OptState", "Optimizer", "apply_updates", "get_optimizer"]

@@ -6,31 +6,17 @@ and AdamW instead decays x' = x (1 - lr weight_decay) (decoupled).
 """
 from __future__ import annotations
 
-import sympy
-
-from symgd.codegen.rule import ElementwiseRule, G, T, X
-from symgd.optim.base import (Optimizer, check_betas, check_nonnegative, check_positive, num,
-                              rule_optimizer)
+from symgd.codegen.rule import ElementwiseRule
+from symgd.optim.base import Optimizer, check_betas, check_nonnegative, check_positive, rule_optimizer
+from symgd.optim.transforms import add_decayed_weights, chain, scale, scale_by_adam
 
 
 def adam_rule(lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
               weight_decay: float = 0.0, amsgrad: bool = False, decoupled: bool = False) -> ElementwiseRule:
     """Slots ``m``, ``v`` (and ``w``, the running maximum of ``v``, with AMSGrad)."""
-    b1, b2 = betas
-    m, v, w = sympy.symbols("m v w", real=True)
-    grad = G + num(weight_decay) * X if weight_decay and not decoupled else G
-    new_m = m + num(1 - b1) * (grad - m)
-    new_v = num(b2) * v + num(1 - b2) * grad**2
-    slots, updates = ["m", "v"], [new_m, new_v]
-    if amsgrad:
-        slots.append("w")
-        updates.append(sympy.Max(w, new_v))
-    x0 = X * num(1 - lr * weight_decay) if decoupled and weight_decay else X
-    second = w if amsgrad else v
-    denom = sympy.sqrt(second) / sympy.sqrt(1 - num(b2) ** T) + num(eps)
-    x_new = x0 - num(lr) / (1 - num(b1) ** T) * m / denom
-    name = "adamw" if decoupled else "adam"
-    return ElementwiseRule(name, tuple(slots), (0.0,) * len(slots), tuple(updates), x_new)
+    decay, adam_scaling = add_decayed_weights(weight_decay), scale_by_adam(*betas, eps, amsgrad)
+    links = (adam_scaling, decay) if decoupled else (decay, adam_scaling)
+    return chain(*links, scale(-lr), name="adamw" if decoupled else "adam")
 
 
 def _hyper(lr: float, betas: tuple[float, float], eps: float, weight_decay: float, amsgrad: bool) -> dict:

@@ -2,8 +2,10 @@
 
 ``init(x) -> OptState`` and ``update(grad, state, x, problem=None, value=None) -> (new_x, new_state)``:
 nothing is changed in place, so a caller may keep any old state. ``problem`` (value/Hessian on arrays)
-and ``value`` (f at x) serve the line search and Newton; the per-coordinate rules ignore them. Per-coordinate optimizers are written once as an
-``ElementwiseRule``; their array update is generated from it here (lambdify, cached per rule and array
+and ``value`` (f at x) serve the line search and Newton; the per-coordinate rules ignore them.
+``updates(...) -> (updates, new_state)`` with ``apply_updates`` is optax's form of the same step.
+Per-coordinate optimizers are written once as an ``ElementwiseRule`` chained from the transforms of
+``transforms.py``; their array update is generated from it here (lambdify, cached per rule and array
 library), and the fused loops in ``symgd.loops`` print the same rule into generated code.
 """
 from __future__ import annotations
@@ -43,6 +45,20 @@ class Optimizer:
     rule: ElementwiseRule | None = None
     needs: frozenset[str] = frozenset()
 
+    def updates(self, grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None
+                ) -> tuple[Any, OptState]:
+        """optax's form: ``(updates, new_state)``, with ``apply_updates(x, updates)`` the new x (a rule's
+        update term is generated on its own, not recovered as new_x - x)."""
+        if self.rule is None:
+            new_x, state = self.update(grad, state, x, problem, value)
+            return new_x - x, state
+        return _rule_step(self.rule, grad, state, x, updates=True)
+
+
+def apply_updates(x: Any, updates: Any) -> Any:
+    """``x + updates`` (optax's ``apply_updates``)."""
+    return x + updates
+
 
 # --- hyper-parameter checks (torch.optim's ranges, checked up front) ---------------------------
 
@@ -72,20 +88,28 @@ def check_betas(betas: Any) -> tuple[float, float]:
     return check_unit("betas[0]", betas[0]), check_unit("betas[1]", betas[1])
 
 
-def num(value: float) -> sympy.Float:
-    """A hyper-parameter baked into a rule at full double precision."""
-    return sympy.Float(float(value))
-
-
 # --- the array path, generated from a rule -----------------------------------------------------
 
 @functools.lru_cache(maxsize=64)
-def _rule_functions(rule: ElementwiseRule, module: str) -> tuple[Callable, Callable]:
-    """Two generated functions: slots' new values from (X, G, T, old slots); new X from the new slots."""
+def _rule_functions(rule: ElementwiseRule, module: str, updates: bool = False) -> tuple[Callable, Callable]:
+    """Two generated functions: slots' new values from (X, G, T, old slots); new X (or, with ``updates``,
+    the update x_new - x, simplified symbolically) from the new slots."""
     slots = rule.slot_symbols()
     state_fn = sympy.lambdify((X, G, T, *slots), list(rule.state_update), modules=module, cse=True)
-    x_fn = sympy.lambdify((X, G, T, *slots), rule.x_update, modules=module, cse=True)
+    x_fn = sympy.lambdify((X, G, T, *slots), rule.x_update - X if updates else rule.x_update, modules=module,
+                          cse=True)
     return state_fn, x_fn
+
+
+def _rule_step(rule: ElementwiseRule, grad: Any, state: OptState, x: Any, updates: bool = False
+               ) -> tuple[Any, OptState]:
+    """One step of ``rule`` on arrays: the new x (or the updates) and the new state."""
+    module = "torch" if arrays.is_torch(x) else "numpy"
+    state_fn, x_fn = _rule_functions(rule, module, updates)
+    t = arrays.step_number(state.step + 1, x)
+    slots = tuple(arrays.full_like(s, x) for s in state_fn(x, grad, t, *state.slots)) if rule.slots else ()
+    new_x = arrays.full_like(x_fn(x, grad, t, *slots), x)
+    return new_x, OptState(state.step + 1, tuple(arrays.frozen(s) for s in slots))
 
 
 def rule_optimizer(rule: ElementwiseRule, hyper: Mapping[str, Any]) -> Optimizer:
@@ -96,11 +120,6 @@ def rule_optimizer(rule: ElementwiseRule, hyper: Mapping[str, Any]) -> Optimizer
 
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None
                ) -> tuple[Any, OptState]:
-        module = "torch" if arrays.is_torch(x) else "numpy"
-        state_fn, x_fn = _rule_functions(rule, module)
-        t = arrays.step_number(state.step + 1, x)
-        slots = tuple(arrays.full_like(s, x) for s in state_fn(x, grad, t, *state.slots)) if rule.slots else ()
-        new_x = arrays.full_like(x_fn(x, grad, t, *slots), x)
-        return new_x, OptState(state.step + 1, tuple(arrays.frozen(s) for s in slots))
+        return _rule_step(rule, grad, state, x)
 
     return Optimizer(rule.name, init, update, dict(hyper), rule)

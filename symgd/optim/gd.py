@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from symgd.codegen.rule import ElementwiseRule, G, X
+from symgd.codegen.rule import ElementwiseRule
 from symgd.optim import arrays
 from symgd.optim.base import (HyperParameterError, Optimizer, OptState, check_nonnegative, check_positive,
-                              check_unit, num, rule_optimizer)
+                              check_unit, rule_optimizer)
+from symgd.optim.transforms import add_decayed_weights, chain, scale
 
 
 def gd_rule(lr: float, weight_decay: float = 0.0) -> ElementwiseRule:
     """torch.optim.SGD without momentum: ``x - lr * (g + weight_decay * x)``."""
-    grad = G + num(weight_decay) * X if weight_decay else G
-    return ElementwiseRule("gd", (), (), (), X - num(lr) * grad)
+    return chain(add_decayed_weights(weight_decay), scale(-lr), name="gd")
 
 
 def gd(lr: float = 0.01, momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,

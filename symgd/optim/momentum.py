@@ -5,24 +5,17 @@ first step; heavy ball takes x <- x - lr b, Nesterov x <- x - lr (g + mu b).
 """
 from __future__ import annotations
 
-import sympy
-
-from symgd.codegen.rule import ElementwiseRule, G, T, X
+from symgd.codegen.rule import ElementwiseRule
 from symgd.optim.base import (HyperParameterError, Optimizer, check_nonnegative, check_positive, check_unit,
-                              num, rule_optimizer)
+                              rule_optimizer)
+from symgd.optim.transforms import add_decayed_weights, chain, scale, trace
 
 
 def momentum_rule(lr: float, momentum: float, dampening: float = 0.0, weight_decay: float = 0.0,
                   nesterov: bool = False) -> ElementwiseRule:
     """The per-coordinate update with one slot, the momentum buffer ``b``."""
-    grad = G + num(weight_decay) * X if weight_decay else G
-    b = sympy.Symbol("b", real=True)
-    new_b = num(momentum) * b + num(1 - dampening) * grad
-    if dampening:  # torch starts the buffer at the first gradient itself, undamped
-        new_b = sympy.Piecewise((grad, sympy.Eq(T, 1)), (new_b, True))
-    step = grad + num(momentum) * b if nesterov else b
-    name = "nesterov" if nesterov else "momentum"
-    return ElementwiseRule(name, ("b",), (0.0,), (new_b,), X - num(lr) * step)
+    return chain(add_decayed_weights(weight_decay), trace(momentum, dampening, nesterov), scale(-lr),
+                 name="nesterov" if nesterov else "momentum")
 
 
 def heavy_ball(lr: float = 0.01, momentum: float = 0.9, dampening: float = 0.0, weight_decay: float = 0.0,
