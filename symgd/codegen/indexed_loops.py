@@ -6,6 +6,7 @@ runs the whole gradient in a few microseconds. The loop reads ``x[c*i + k]`` dir
 value, and scatters each window's adjoint into ``_g_x[c*i + k]``. When the outer expression's
 adjoints of the sums do not depend on the sums' values (f = sum, or a linear combination of sums),
 value and gradient come from one loop; otherwise a first loop gives the values, a second the gradient.
+Each loop is written by ``scalar_loop``, the writer the data programs' loop over samples shares.
 """
 from __future__ import annotations
 
@@ -15,46 +16,32 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import IndexedProblem
 from symgd.errors import CompileError
 from symgd.codegen import runtime
-from symgd.codegen.ir import program_from_graph
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.indexed import _Writer, outer_program
 from symgd.codegen.names import prefixed
+from symgd.codegen.scalar_loop import Into, element_loop, element_program
 
 
 def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str) -> None:
     """Emit ``for _i in range(...)`` over one sum: value into _sum{k}, window adjoints scattered."""
     i = sympy.Symbol("_i")
     inputs = tuple(x.symbol for x in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
-    program, value, grads = program_from_graph(build_graph(t.body, inputs))
-    outs = ((value,) if want_value else ()) + (tuple(grads) if grads_to is not None else ())
-    pruned = program.prune(outs)
+    pruned = element_program(t.body, inputs, want_value, grads_to is not None)
     rename = {sym: sympy.Symbol(prefixed(f"_b{k}_", sym.name)) for sym, _ in pruned.lines}
     rename[t.index] = i
-    w.lines.append(f"{ind}for _i in range({w.index(t.lower)}, {w.index(t.upper + 1)}):")
-    inner = ind + "    "
     used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
-    for x in t.windows:
-        if x.symbol in used:
-            w.lines.append(f"{inner}{x.symbol.name} = {x.base.name}[{w.index(x.step * i + x.offset)}]")
-    for sym, e in pruned.lines:
-        w.lines.append(f"{inner}{rename[sym].name} = {w.expr(e.xreplace(rename))}")
+    slots = {x.symbol: f"{x.base.name}[{w.index(x.step * i + x.offset)}]" for x in t.windows}
+    reads = [f"{x.symbol.name} = {slots[x.symbol]}" for x in t.windows if x.symbol in used]
+    body = [f"{rename[sym].name} = {w.expr(e.xreplace(rename))}" for sym, e in pruned.lines]
     outs = [o.xreplace(rename) for o in pruned.outputs]
-    if want_value:
-        w.lines.append(f"{inner}{t.symbol.name} += {w.expr(outs.pop(0))}")
-    if grads_to is None:
-        return
-    d_sum = grads_to["d_sum"]
-    for sym, adj in zip(inputs, outs):
-        x = next((x for x in t.windows if x.symbol == sym), None)
-        term = w.expr(d_sum * adj)
-        if x is not None:
-            w.lines.append(f"{inner}_g_{x.base.name}[{w.index(x.step * i + x.offset)}] += {term}")
-        else:
-            w.lines.append(f"{inner}_g_{sym.name} += {term}")
+    sums = [Into(t.symbol.name, w.expr(outs.pop(0)))] if want_value else []
+    if grads_to is not None:  # a window's adjoint into its slot of _g_<vector>, a scalar's into _g_<name>
+        sums += [Into(f"_g_{slots[sym]}" if sym in slots else f"_g_{sym.name}", w.expr(grads_to["d_sum"] * adj))
+                 for sym, adj in zip(inputs, outs)]
+    w.lines += element_loop(f"{w.index(t.lower)}, {w.index(t.upper + 1)}", reads, body, sums, ind)
 
 
 def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kind: str) -> str:

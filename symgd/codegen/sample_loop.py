@@ -3,30 +3,34 @@
 ``compile_data`` reduces e(θ; data) by hoisting data-only features and replacing sums linear in θ by
 blocks ℓ_k = F_k·θ + f_k. The reduced expression goes through the one graph (reverse mode), and its
 forward and adjoint lines are printed with the python printer (math functions, small integer powers
-as products) into ``for _i in range(_N)``. Each pass reads sample i of the bound data columns and
-hoisted features (a cheap feature such as x² or -y is recomputed from the columns instead: the loop is
-bound by memory traffic), computes ℓ_k = Σ_j F_k[j, i]·θ_j + f_k[i] inline from those same features
-(F_k's rows), and accumulates Σe and Σ∂e/∂θ in scalars (a block's adjoint times F_k[j, i] for each of
-its parameters). NumPy code for the same graph makes one array temporary per node; this loop makes none.
+as products) into ``for _i in range(_N)`` (written by ``scalar_loop``, which indexed sums share).
+Each pass reads sample i of the bound data columns and hoisted features (a cheap feature such as x² or
+-y is recomputed from the columns instead: the loop is bound by memory traffic), computes
+ℓ_k = Σ_j F_k[j, i]·θ_j + f_k[i] inline from those same features (F_k's rows), and accumulates Σe
+and Σ∂e/∂θ in scalars (a block's adjoint times F_k[j, i] for each of its parameters). NumPy code for the
+same graph makes one array temporary per node; this loop makes none.
 
 ``numba_sum_value_and_grad(bound)`` gives θ -> (Σe, gradient); the descent loop built on the same
-lines is in ``bound_numba_loop``. Compiled functions are cached per program (one numba compile per
-expression, whatever data are bound).
+lines is in ``loops.data_numba``. Compiled functions are cached per program (one numba compile per
+expression, whatever data are bound; the least recently used dropped beyond ``CACHE_SIZE``).
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import sympy
 
-from symgd.calculus.graph import build_graph
 from symgd.errors import CompileError
 from symgd.codegen import runtime
+from symgd.codegen.cache import RecordCache
 from symgd.codegen.data import BoundData, DataProgram, _blocks, _hoist
-from symgd.codegen.ir import Program, code_names, program_from_graph, render_body
+from symgd.codegen.ir import Program, code_names, render_body
 from symgd.codegen.printers import POW_LIMIT
+from symgd.codegen.scalar_loop import Into, element_loop, element_program
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,8 @@ def sample_loop(program: DataProgram, ind: str = "") -> SampleLoop:
     params, blocks = program.params, program.blocks
     direct = [q for q in params if q in reduced.free_symbols]
     inputs = tuple(direct) + tuple(b.symbol for b in blocks)
-    if inputs:
-        full, value, grads = program_from_graph(build_graph(reduced, inputs))
-        prog = full.prune((value, *grads))
-    else:  # no parameter left in the expression: its value only, a zero gradient
-        prog = Program((), (), (reduced,))
+    # no parameter left in the expression: its value only, a zero gradient
+    prog = element_program(reduced, inputs) if inputs else Program((), (), (reduced,))
     columns = (*program.data, *(h for h, _ in program.hoisted))
     rename = code_names(Program(columns, prog.lines, ()), runtime.RESERVED, frozenset(columns))
     rename.update({q: sympy.Symbol(f"_x{params.index(q)}") for q in direct})
@@ -78,25 +79,21 @@ def sample_loop(program: DataProgram, ind: str = "") -> SampleLoop:
     block_lines = _block_lines(blocks, rename)
     used = set().union(*(prog.free(e) for _, e in prog.lines), *(prog.free(o) for o in prog.outputs),
                        *(sympy.sympify(e).free_symbols for b in blocks for e in (*b.columns, b.offset)))
-    inner = ind + "    "
-    lines = [f"{ind}_acc = 0.0", *(f"{ind}_g{j} = 0.0" for j in range(len(params))),
-             f"{ind}for _i in range(_N):"]
     features, read = _feature_lines(program, used, rename)
-    lines += [inner + line for line in features]
-    lines += [inner + line for line in block_lines]
-    lines += [inner + line for line in body + _accumulate(params, direct, blocks, outs, rename)]
+    loop = element_loop("_N", features + block_lines, body, _sums(params, direct, blocks, outs, rename), ind)
+    lines = [f"{ind}_acc = 0.0", *(f"{ind}_g{j} = 0.0" for j in range(len(params))), *loop]
     return SampleLoop(len(params), read, tuple(lines))
 
 
-def _accumulate(params, direct, blocks, outs: list[str], rename: dict) -> list[str]:
+def _sums(params, direct, blocks, outs: list[str], rename: dict) -> list[Into]:
     """Σe += value; Σ∂e/∂θ_j += adjoint for a parameter read directly, += ∂e/∂ℓ_k·column_j for a
     parameter of block k (the chain rule through ℓ_k = Σ_j θ_j·column_j + offset)."""
-    lines = [f"_acc += {outs[0]}"]
-    lines += [f"_g{params.index(q)} += {out}" for q, out in zip(direct, outs[1:]) if out != "0.0"]
+    sums = [Into("_acc", outs[0])]
+    sums += [Into(f"_g{params.index(q)}", out) for q, out in zip(direct, outs[1:]) if out != "0.0"]
     for k, (b, out) in enumerate(zip(blocks, outs[1 + len(direct):])):
-        lines.append(f"_d{k} = {out}")
-        lines += [f"_g{j} += {_print(sympy.Symbol(f'_d{k}') * col, rename)}" for j, col in zip(b.index, b.columns)]
-    return lines
+        sums.append(Into(f"_d{k}", out, "="))
+        sums += [Into(f"_g{j}", _print(sympy.Symbol(f"_d{k}") * col, rename)) for j, col in zip(b.index, b.columns)]
+    return sums
 
 
 def _print(expr: sympy.Expr, rename: dict) -> str:
@@ -142,18 +139,18 @@ def _feature_lines(program: DataProgram, used: set, rename: dict) -> tuple[list[
 
 def bound_arrays(bound: BoundData, columns: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     """The bound columns ``columns`` as numba wants them: contiguous float64 of length n (a scalar
-    column or a broadcast feature is expanded once per binding and kept on the BoundData)."""
-    cache = bound.__dict__.get("_numba_arrays")
-    if cache is None:
-        cache = {}
-        object.__setattr__(bound, "_numba_arrays", cache)  # BoundData is frozen; this is a cache
-    for c in columns:
-        if c not in cache:
-            cache[c] = np.ascontiguousarray(np.broadcast_to(bound.arrays[c], (bound.n,)), dtype=np.float64)
-    return tuple(cache[c] for c in columns)
+    column or a broadcast feature is expanded once per binding and kept beside it, in ``_ARRAYS``)."""
+    def expand(c: int) -> Callable[[], np.ndarray]:
+        return lambda: np.ascontiguousarray(np.broadcast_to(bound.arrays[c], (bound.n,)), dtype=np.float64)
+    return tuple(_ARRAYS.get(bound, ("numba", c), expand(c)) for c in columns)
 
 
-_CACHE: dict[tuple, tuple[str, Callable, tuple[int, ...]]] = {}
+_ARRAYS = RecordCache(256)  # (binding, column) -> its expanded array
+#: (expression, parameters, data) -> (source, jitted ``_svg``, columns read); least recently used
+#: dropped beyond CACHE_SIZE programs
+_CACHE: OrderedDict[tuple, tuple[str, Callable, tuple[int, ...]]] = OrderedDict()
+CACHE_SIZE = 64
+_LOCK = threading.Lock()
 #: LLVM may reassociate sums (so the accumulations over samples vectorise), fuse multiply-adds and
 #: ignore the sign of zero; not "nnan"/"ninf", so non-finite values still propagate and are detected.
 FASTMATH = {"reassoc", "contract", "nsz"}
@@ -179,11 +176,19 @@ def compiled_value_and_grad(program: DataProgram) -> tuple[str, Callable, tuple[
     """(source, jitted ``_svg``, the columns it reads) for ``program``, cached per expression,
     parameters and data symbols."""
     key = (program.expr, program.params, program.data)
-    if key not in _CACHE:
-        loop = sample_loop(program, "    ")
-        source = value_and_grad_source(loop)
-        _CACHE[key] = (source, jit_source(source, "_svg"), loop.columns)
-    return _CACHE[key]
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    loop = sample_loop(program, "    ")
+    source = value_and_grad_source(loop)
+    hit = (source, jit_source(source, "_svg"), loop.columns)
+    with _LOCK:
+        _CACHE[key] = hit
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return hit
 
 
 def numba_sum_value_and_grad(bound: BoundData) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
