@@ -6,7 +6,7 @@ import pytest
 import sympy
 
 from symgd.codegen.data import compile_data
-from symgd.codegen.buffered import inplace_functions
+from symgd.codegen.data_buffered import inplace_functions
 from symgd.loops.fused_data import _array_loop, fused_data_minimize
 from symgd.codegen.rule import G, T, X
 from symgd.optim.adam import adam_rule

@@ -1,280 +1,361 @@
-"""In-place NumPy code for the data descent loop: every per-step array lives in a buffer made once.
+"""The one ``out=`` NumPy style: each operation of an expression is one ufunc call into a buffer.
 
-``inplace_functions(bound, rule)`` prints the gradient program of a ``DataProgram`` (the same graph and
-adjoints as ``bound.py``) and the optimizer's ``ElementwiseRule`` as ufunc calls with ``out=``:
-buffers are allocated once per binding and reused as soon as their value is dead (a linear scan over
-the lines, as a register allocator does). Sums over the samples are taken without temporaries where the
-structure allows: Σ c·u·v as c·dot(u, v), Σ c·u as c·u.sum(), Σ of a sum term by term. The rule's new
-state is written into spare buffers that are swapped with the old ones (no copies). numexpr or numba
-would fuse further; this keeps to plain NumPy, which every install has.
+Data programs (``data_buffered``: arrays over the samples, buffers made once per binding) and indexed
+sums (``indexed``: arrays over a sum's windows, per-thread scratch buffers) both print through
+``Emitter``, driven by one table (``UFUNCS``). A NumPy call on 1,000 floats costs ~1.5 µs of dispatch,
+so the code is lowered by hand (sympy's printers allocate a temporary per operation and convert every
+float literal on every call): each operation writes into an explicit ``out`` (a pooled buffer, a
+temporary the operation consumes, or the destination); float constants are read-only 0-d arrays made
+once (a Python float operand costs ~0.5 µs more per call); an Add is also tried ``collect``-ed
+(``-2 + 2x - 400cx`` → ``x(2 - 400c) - 2``, four calls instead of five) and the cheaper form kept;
+sums of squares and of products reduce as dot products. Lines read once are inlined into their reader
+(``inline``); a buffer is reused once its value is dead (``Emitter.assign``). With ``buffered=False``
+(torch) the same operations are printed as allocating assignments.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import sympy
 
-from symgd.calculus.graph import build_graph
-from symgd.codegen import runtime
-from symgd.codegen.data_printer import _index
-from symgd.codegen.ir import Pool, code_names, program_from_graph
-from symgd.codegen.rule import G, T, X, ElementwiseRule
+from symgd.codegen.ir import Pool
 
-_UFUNC = {sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
-          sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh", sympy.asin: "arcsin",
-          sympy.acos: "arccos", sympy.atan: "arctan", sympy.asinh: "arcsinh", sympy.acosh: "arccosh",
-          sympy.atanh: "arctanh", sympy.Abs: "absolute", sympy.sign: "sign"}
+#: the one table of operations: sympy function -> numpy ufunc
+UFUNCS = {sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan", sympy.asin: "arcsin", sympy.acos: "arccos",
+          sympy.atan: "arctan", sympy.sinh: "sinh", sympy.cosh: "cosh", sympy.tanh: "tanh",
+          sympy.asinh: "arcsinh", sympy.acosh: "arccosh", sympy.atanh: "arctanh", sympy.exp: "exp",
+          sympy.log: "log", sympy.Abs: "absolute", sympy.sign: "sign"}
+#: numpy ufuncs bound to short globals of the generated code (saves an attribute lookup per call)
+NUMPY_OPS = {"add": "add", "sub": "subtract", "mul": "multiply", "div": "true_divide", "pow": "power",
+             "neg": "negative", "square": "square", "sqrt": "sqrt", **{v: v for v in UFUNCS.values()}}
+_INFIX = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0}*{1}", "div": "{0}/{1}", "pow": "{0}**{1}",
+          "neg": "-{0}", "square": "{0}*{0}"}
+
+
+def const(value: float) -> np.ndarray:
+    """A read-only 0-d float64 array (a constant operand of the generated ufunc calls)."""
+    a = np.array(value, dtype=np.float64)
+    a.setflags(write=False)
+    return a
+
+
+def namespace() -> dict:
+    """Names the buffered (numpy) code uses."""
+    return {"_" + k: getattr(np, v) for k, v in NUMPY_OPS.items()} | {
+        "_const": const, "_dot": np.dot, "_f64": np.float64, "_zeros": np.zeros, "_copyto": np.copyto}
+
+
+def constants(consts: dict) -> list[str]:
+    """The lines defining the float constants named in ``consts`` (value -> name)."""
+    return [f"{name} = _const({value!r})" for value, name in consts.items()]
+
+
+def inline(lines: list, outputs: list) -> tuple[list, list]:
+    """Lines read once are substituted into their one reader (so constants fold across them and the
+    reader lowers as one tree); returns the remaining lines and the outputs."""
+    uses: dict = {}
+    for e in [e for _, e in lines] + list(outputs):
+        for a in sympy.preorder_traversal(e):
+            if a.is_Symbol:
+                uses[a] = uses.get(a, 0) + 1
+    sub, kept = {}, []
+    for sym, e in lines:
+        e = e.xreplace(sub) if sub else e
+        if uses.get(sym, 0) == 1:
+            sub[sym] = e
+        else:
+            kept.append((sym, e))
+    return kept, [o.xreplace(sub) if sub else o for o in outputs]
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A lowered value: its text, whether it is an array, whether its buffer may be overwritten."""
+
+    text: str
+    array: bool
+    owned: bool = False
 
 
 class Emitter:
-    """Prints expressions over array symbols (``names``: symbol -> buffer or argument) as ufunc calls."""
+    """Lowers expressions over array symbols (data columns, a sum's windows) into ``lines``: one call
+    per operation, results in ``pool``'s buffers, float constants named in ``consts`` (value -> name)."""
 
-    def __init__(self, names: dict, scalars: dict, pool: Pool) -> None:
-        self.names, self.scalars, self.pool, self.pending = names, scalars, pool, []
-        self.printer = runtime.printer("numpy")
+    def __init__(self, lines: list[str], arrays: set, prefix: str, buffered: bool,
+                 scalar: Callable[[sympy.Expr], str], unary: Callable[[type, str], str],
+                 consts: dict, pool: Pool | None = None) -> None:
+        self.lines, self.arrays, self.prefix, self.buffered = lines, set(arrays), prefix, buffered
+        self.scalar, self.unary, self.consts = scalar, unary, consts
+        self.names: dict[sympy.Symbol, Operand] = {}
+        self.pool, self.dry, self.temps = pool or Pool(prefix), False, 0
 
-    def is_array(self, e) -> bool:
-        return any(s in self.names for s in e.free_symbols)
+    def is_array(self, e: sympy.Expr) -> bool:
+        return not self.arrays.isdisjoint(e.free_symbols)
 
-    def text(self, e) -> str:
-        sub = {**self.scalars, **{s: sympy.Symbol(v) for s, v in self.names.items()}}
-        return self.printer.doprint(e.xreplace(sub))
+    def text(self, e: sympy.Expr) -> str:
+        """``e`` printed as a scalar expression, computed symbols by their names."""
+        swap = {s: sympy.Symbol(self.names[s].text) for s in e.free_symbols if s in self.names}
+        return self.scalar(e.xreplace(swap) if swap else e)
 
-    def operand(self, e) -> tuple[list[str], str, str | None]:
-        """(lines, name of e's array, scratch buffer to give back or None)."""
-        if e in self.names:
-            return [], self.names[e], None
-        tmp = self.pool.take()
-        return self.emit(e, tmp), tmp, tmp
+    def define(self, sym: sympy.Symbol, text: str, array: bool) -> None:
+        """``sym`` is already computed as ``text``."""
+        self.names[sym] = Operand(text, array)
+        if array:
+            self.arrays.add(sym)
 
-    def emit(self, e, out: str) -> list[str]:
-        """Lines writing the array expression ``e`` into ``out`` (which no input of ``e`` may be)."""
-        if e in self.names:
-            return [f"_np.copyto({out}, {self.names[e]})"]
-        if e.is_Add or e.is_Mul:
-            return self._fold(e, out)
-        if e.is_Pow and not self.is_array(e.exp):
-            return self._pow(e, out)
-        if e.is_Function and len(e.args) == 1 and type(e) in _UFUNC:
-            lines, src, tmp = self.operand(e.args[0]) if e.args[0] in self.names else (
-                self.emit(e.args[0], out), out, None)
-            return lines + [f"_np.{_UFUNC[type(e)]}({src}, out={out})"]
-        return [f"{out}[...] = {self.text(e)}"]  # anything else: NumPy's own temporaries
+    def assign(self, lines: list, outputs: list, scalar_name: Callable[[sympy.Symbol], str]) -> None:
+        """Lower program ``lines`` (array lines into pooled buffers, scalar lines as ``scalar_name(sym) =
+        text``); a buffer is reused after its value's last read by the lines, never if an output reads it."""
+        last = {s: j for j, (_, e) in enumerate(lines) for s in e.free_symbols}
+        in_outputs = set().union(*(o.free_symbols for o in outputs)) if outputs else set()
+        owners: dict = {}
+        for j, (sym, e) in enumerate(lines):
+            if self.is_array(e):
+                op = self.lower(e)
+                self.define(sym, op.text, True)
+                owners[sym] = op
+            else:
+                self.lines.append(f"{scalar_name(sym)} = {self.text(e)}")
+                self.define(sym, scalar_name(sym), False)
+            for s in [s for s, at in last.items() if at == j and s in owners and s not in in_outputs]:
+                self.release(owners.pop(s))
 
-    def _fold(self, e, out: str) -> list[str]:
-        add = e.is_Add
-        arrays = [a for a in e.args if self.is_array(a)]
-        scalar = (sympy.Add if add else sympy.Mul)(*(a for a in e.args if not self.is_array(a)))
-        # terms with a negative coefficient subtract, factors 1/u divide: put the others first
-        inverse = (lambda a: a.as_coeff_Mul()[0].is_negative) if add else (
-            lambda a: a.is_Pow and a.exp == -1)
-        arrays.sort(key=lambda a: bool(inverse(a)))
-        lines, acc = [], None
-        if add and scalar != 0 and inverse(arrays[0]):  # c - u - ...: subtract from the scalar
-            acc, scalar = self.text(scalar), sympy.S.Zero
-        for a in arrays:
-            inv = acc is not None and inverse(a)
-            a = (-a if add else a.base) if inv else a
-            if acc is None:
-                if a in self.names:
-                    acc = self.names[a]
-                else:
-                    lines, acc = self.emit(a, out), out
-                continue
-            more, src, tmp = self.operand(a)
-            op = ("subtract" if inv else "add") if add else ("divide" if inv else "multiply")
-            lines += more + [f"_np.{op}({acc}, {src}, out={out})"]
-            acc = out
-            self._give(tmp)
-        if scalar != (0 if add else 1):
-            lines.append(f"_np.{'add' if add else 'multiply'}({acc}, {self.text(scalar)}, out={out})")
-            acc = out
-        return lines if acc == out else lines + [f"_np.copyto({out}, {acc})"]
+    # --- operations -------------------------------------------------------------------------------
+    def release(self, op: Operand) -> None:
+        if op.owned:
+            self.pool.give(op.text)
 
-    def _pow(self, e, out: str) -> list[str]:
-        base, ex = e.base, e.exp
-        small = ex.is_Integer and 2 <= abs(ex) <= 4 or ex == -1 or abs(ex) == sympy.S.Half
-        if not small:
-            lines, src, tmp = self.operand(base)
-            self._give(tmp)
-            return lines + [f"_np.power({src}, {self.text(ex)}, out={out})"]
-        lines, src, tmp = self.operand(base) if base in self.names or abs(ex) > 2 else (
-            self.emit(base, out), out, None)
-        if abs(ex) == 2:
-            lines.append(f"_np.multiply({src}, {src}, out={out})")
-        elif abs(ex) == 3:
-            lines += [f"_np.multiply({src}, {src}, out={out})", f"_np.multiply({out}, {src}, out={out})"]
-        elif abs(ex) == 4:
-            lines += [f"_np.multiply({src}, {src}, out={out})", f"_np.multiply({out}, {out}, out={out})"]
-        elif abs(ex) == sympy.S.Half:
-            lines.append(f"_np.sqrt({src}, out={out})")
-        if ex.is_negative:
-            lines.append(f"_np.reciprocal({out if ex != -1 else src}, out={out})")
-        self._give(tmp)
-        return lines
-
-    def reduce(self, e) -> tuple[list[str], str]:
-        """(lines, text) of Σ over samples of the array expression ``e``; scalars count n times."""
-        if not self.is_array(e):
-            return [], f"({self.text(e)})*n"
-        if e.is_Add:
-            parts = [self.reduce(a) for a in e.args]
-            return [ln for p in parts for ln in p[0]], " + ".join(f"({t})" for _, t in parts)
-        scalar, arrays = sympy.S.One, [e]
-        if e.is_Mul:
-            scalar = sympy.Mul(*(a for a in e.args if not self.is_array(a)))
-            arrays = [a for a in e.args if self.is_array(a)]
-        factor = "" if scalar == 1 else f"({self.text(scalar)})*"
-        if len(arrays) == 1 and arrays[0].is_Pow and arrays[0].exp == 2:  # Σ c·u² = c·(u·u)
-            arrays = [arrays[0].base, arrays[0].base]
-        if len(arrays) == 2 and not any(a.is_Pow and a.exp.is_negative for a in arrays):
-            (la, a, ta), (lb, b, tb) = self.operand(arrays[0]), self.operand(arrays[1])
-            self._give(ta, tb)
-            return la + lb, f"{factor}_np.dot({a}, {b})"
-        lines, src, tmp = self.operand(sympy.Mul(*arrays))
-        self._give(tmp)
-        return lines, f"{factor}{src}.sum()"
-
-    def _give(self, *names) -> None:
-        """Scratch buffers are given back once the statement using them is written (``release``)."""
-        self.pending += [n for n in names if n]
-
-    def release(self) -> None:
-        for name in self.pending:
-            self.pool.give(name)
-        self.pending = []
-
-
-def _inline(lines, outputs):
-    """Lines read once, by an output, are folded into it (Σ 2·e·h becomes 2·dot(e, h), no buffer)."""
-    uses: dict = {}
-    for expr in [e for _, e in lines] + list(outputs):
-        for s in expr.free_symbols:
-            uses[s] = uses.get(s, 0) + 1
-    in_lines = set().union(*(e.free_symbols for _, e in lines)) if lines else set()
-    folded = {sym: expr for sym, expr in lines if uses.get(sym) == 1 and sym not in in_lines}
-    return [ln for ln in lines if ln[0] not in folded], [o.xreplace(folded) for o in outputs]
-
-
-def _body(lines, outputs, em: Emitter, rename) -> list[str]:
-    """The lines as ufunc calls into pooled buffers; a buffer is reused after its value's last read."""
-    last = {}
-    for i, expr in enumerate([e for _, e in lines] + list(outputs)):
-        for s in expr.free_symbols:
-            last[s] = i
-    body, live = [], {}
-    for i, (sym, expr) in enumerate(lines):
-        for s in [s for s in live if last[s] < i]:
-            em.pool.give(live.pop(s))
-        if em.is_array(expr):
-            live[sym] = em.names[sym] = em.pool.take()
-            body += em.emit(expr, live[sym])
-            em.release()
+    def _op(self, name: str, args: list[Operand], dest: str | None) -> Operand:
+        owned = [a for a in args if a.owned]
+        out = dest or (owned[0].text if owned else self.pool.take())
+        for a in owned:
+            if a.text != out:
+                self.release(a)
+        texts = [a.text for a in args]
+        if self.buffered:
+            self.lines.append(f"_{name}({', '.join(texts)}, {out})")
+        elif name in _INFIX:
+            self.lines.append(f"{out} = {_INFIX[name].format(*texts)}")
         else:
-            body.append(f"{rename.get(sym, sym).name} = {em.text(expr)}")
-    return body
+            self.lines.append(f"{out} = {self.unary(UFUNC_OF[name], texts[0])}")
+        return Operand(out, True, owned=dest is None)
+
+    def number(self, value) -> Operand:
+        value = float(value)
+        if not self.buffered:
+            return Operand(repr(value), False)
+        if value not in self.consts:
+            self.consts[value] = f"_c{len(self.consts)}"
+        return Operand(self.consts[value], False)
+
+    def scalar_operand(self, e: sympy.Expr) -> Operand:
+        return self.number(e) if e.is_Number else Operand(f"({self.text(e)})", False)
+
+    # --- lowering ---------------------------------------------------------------------------------
+    def lower(self, e: sympy.Expr, dest: str | None = None) -> Operand:
+        """Code computing ``e``; an array result lands in ``dest`` when one is given and an op ran.
+        Array subexpressions ``e`` repeats (tanh(x)² in 3·tanh(x)²·(1 - tanh(x)²)) are computed once."""
+        if e in self.names or not self.is_array(e):
+            return self._lower(e, dest)
+        shared, (reduced,) = sympy.cse([e], symbols=_cse_names(), optimizations=None)
+        if not any(self.is_array(sub) for _, sub in shared):
+            return self._lower(e, dest)
+        held, scalars = [], {}  # scalar subexpressions go back in place (they cost no array call)
+        for sym, sub in shared:
+            sub = sub.xreplace(scalars)
+            if not self.is_array(sub):
+                scalars[sym] = sub
+                continue
+            op = self._lower(sub)
+            self.define(sym, op.text, True)
+            held.append((sym, op))
+        result = self._lower(reduced.xreplace(scalars), dest)
+        for sym, op in held:
+            del self.names[sym]
+            self.arrays.discard(sym)
+            if op.text == result.text:
+                result = op
+            else:
+                self.release(op)
+        return result
+
+    def _lower(self, e: sympy.Expr, dest: str | None = None) -> Operand:
+        if e in self.names:
+            return self.names[e]
+        if not self.is_array(e):
+            return self.scalar_operand(e)
+        if e.is_Add:
+            return self._add(self._cheapest(e), dest)
+        if e.is_Mul:
+            return self._mul(e, dest)
+        if e.is_Pow:
+            return self._pow(e, dest)
+        if type(e) in UFUNCS and len(e.args) == 1:
+            return self._op(UFUNCS[type(e)], [self._lower(e.args[0], dest)], dest)
+        return self._fallback(e, dest)
+
+    def into(self, e: sympy.Expr, dest: str) -> None:
+        """Write ``e`` into the array ``dest`` (buffered code only)."""
+        op = self.lower(e, dest)
+        if op.text == dest:
+            return
+        self.lines.append(f"_copyto({dest}, {op.text})" if op.array else f"{dest}[...] = {op.text}")
+        self.release(op)
+
+    def _fallback(self, e: sympy.Expr, dest: str | None = None) -> Operand:
+        """Anything else (Piecewise, Max, special functions): printed whole, allocating its result."""
+        if dest is not None and self.buffered:
+            self.lines.append(f"{dest}[...] = {self.text(e)}")
+            return Operand(dest, True)
+        self.temps += 1
+        name = f"{self.prefix}a{self.temps}"
+        self.lines.append(f"{name} = {self.text(e)}")
+        return Operand(name, True)
+
+    def _cheapest(self, e: sympy.Add) -> sympy.Expr:
+        """``e`` or a ``collect``-ed form of it, whichever lowers to fewer calls."""
+        if self.dry or len(e.args) > 12:
+            return e
+        counts: dict = {}
+        for term in e.args:
+            for s in term.free_symbols & self.arrays:
+                counts[s] = counts.get(s, 0) + 1
+        shared = sorted((s for s, k in counts.items() if k > 1), key=lambda s: s.name)[:4]
+        best, cost = e, None
+        for form in [e] + [sympy.collect(e, s) for s in shared]:
+            trial = Emitter([], self.arrays, "_dry", self.buffered, self.scalar, self.unary, {})
+            trial.names, trial.dry = self.names, True
+            trial._add(form, None) if form.is_Add else trial._lower(form)
+            if cost is None or len(trial.lines) < cost:
+                best, cost = form, len(trial.lines)
+        return best
+
+    def _add(self, e: sympy.Expr, dest: str | None) -> Operand:
+        if not e.is_Add:
+            return self._lower(e, dest)
+        scalars, pos, neg = [], [], []
+        for term in e.args:
+            if not self.is_array(term):
+                scalars.append(term)
+            elif term.as_coeff_Mul()[0].is_negative:
+                neg.append(-term)
+            else:
+                pos.append(term)
+        s = sympy.Add(*scalars)
+        if pos:
+            acc = self._lower(pos[0], dest)
+            for t in pos[1:]:
+                acc = self._op("add", [acc, self._lower(t)], dest)
+            for t in neg:
+                acc = self._op("sub", [acc, self._lower(t)], dest)
+            if s.is_Number and s.is_negative:
+                return self._op("sub", [acc, self.number(-s)], dest)
+            return acc if _equals(s, 0) else self._op("add", [acc, self.scalar_operand(s)], dest)
+        acc = self._lower(neg[0], dest)
+        for t in neg[1:]:
+            acc = self._op("add", [acc, self._lower(t)], dest)
+        return self._op("neg", [acc], dest) if _equals(s, 0) else self._op("sub", [self.scalar_operand(s), acc], dest)
+
+    def _mul(self, e: sympy.Mul, dest: str | None) -> Operand:
+        scalars, num, den = [], [], []
+        for f in e.args:
+            if not self.is_array(f):
+                scalars.append(f)
+            elif f.is_Pow and f.exp.is_Number and f.exp.is_negative:
+                den.append(sympy.Pow(f.base, -f.exp))
+            else:
+                num.append(f)
+        s = sympy.Mul(*scalars)
+        if num:
+            acc = self._lower(num[0], dest)
+            for f in num[1:]:
+                acc = self._op("mul", [acc, self._lower(f)], dest)
+            for d in den:
+                acc = self._op("div", [acc, self._lower(d)], dest)
+            if _equals(s, -1):
+                return self._op("neg", [acc], dest)
+            return acc if _equals(s, 1) else self._op("mul", [acc, self.scalar_operand(s)], dest)
+        acc = self._lower(den[0], dest)
+        for d in den[1:]:
+            acc = self._op("mul", [acc, self._lower(d)], dest)
+        return self._op("div", [self.scalar_operand(s), acc], dest)
+
+    def _pow(self, e: sympy.Pow, dest: str | None) -> Operand:
+        base, ex = e.base, e.exp
+        if self.is_array(ex) or not ex.is_Number:
+            return self._op("pow", [self._lower(base), self._lower(ex)], dest)
+        if ex.is_negative:
+            return self._op("div", [self.number(1), self._lower(sympy.Pow(base, -ex))], dest)
+        if ex == sympy.S.Half:
+            return self._op("sqrt", [self._lower(base, dest)], dest)
+        if ex == 2 or ex == 4:
+            sq = self._op("square", [self._lower(base, dest)], dest)
+            return sq if ex == 2 else self._op("square", [sq], dest)
+        if ex == 3:
+            b = self._lower(base)
+            sq = self._op("square", [Operand(b.text, True)], dest)
+            return self._op("mul", [sq, b], dest)
+        return self._op("pow", [self._lower(base, dest), self.number(ex)], dest)
+
+    def reduce(self, e: sympy.Expr, count: str) -> str:
+        """Text of the sum of ``e`` over the window (squares and products of arrays as dots); the
+        array reductions are computed here, into scalar temporaries, before their buffers are reused."""
+        if not self.is_array(e):
+            return f"({self.text(e)})*{count}"
+        parts, rest = [], []
+        for term in sympy.Add.make_args(e):
+            if not self.is_array(term):
+                parts.append(f"({self.text(term)})*{count}")
+                continue
+            coeff, array = self.split(term)
+            arrays = list(sympy.Mul.make_args(array))
+            if len(arrays) == 1 and arrays[0].is_Pow and arrays[0].exp == 2:
+                arrays = [arrays[0].base] * 2
+            if len(arrays) < 2 or any(f.is_Pow and f.exp.is_negative for f in arrays):
+                rest.append(term)
+                continue
+            # Σ u·v·w as dot(u·v, w), w one already computed when there is one
+            if len(arrays) > 2:
+                arrays.sort(key=lambda f: f in self.names)
+            head = sympy.Mul(*arrays[:-1])
+            a = self.lower(head)
+            b = a if arrays[-1] == head else self.lower(arrays[-1])
+            parts.append(self._scaled(coeff, self._scalar_line(f"_dot({a.text}, {b.text})")))
+            self.release(a)
+            self.release(b)
+        if rest:
+            coeff, body = (sympy.S.One, sympy.Add(*rest)) if len(rest) > 1 else self.split(rest[0])
+            op = self.lower(body)
+            parts.append(self._scaled(coeff, self._scalar_line(f"{op.text}.sum()")))
+            self.release(op)
+        return " + ".join(parts)
+
+    def split(self, term: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        """``term`` as (scalar factor, array factor)."""
+        factors = sympy.Mul.make_args(term)
+        return (sympy.Mul(*[f for f in factors if not self.is_array(f)]),
+                sympy.Mul(*[f for f in factors if self.is_array(f)]))
+
+    def _scaled(self, coeff: sympy.Expr, name: str) -> str:
+        return name if coeff == 1 else f"({self.text(coeff)})*{name}"
+
+    def _scalar_line(self, text: str) -> str:
+        self.temps += 1
+        name = f"{self.prefix}r{self.temps}"
+        self.lines.append(f"{name} = {text}")
+        return name
 
 
-def grad_source(program, with_value: bool = False) -> str:
-    """``make(n, data..., hoisted..., F0, f0, ...)`` returning ``grad(theta)``: the summed gradient,
-    written into one buffer (the same array each call: read it before the next call). With
-    ``with_value`` the function returns (Σ value, gradient) from the same pass."""
-    params, blocks, p = program.params, program.blocks, len(program.params)
-    direct = [q for q in params if q in program.reduced.free_symbols]
-    args = ["n", *(d.name for d in program.data), *(h.name for h, _ in program.hoisted)]
-    args += [f"{t}{k}" for k in range(len(blocks)) for t in "Ff"]
-    head = [f"_g = _np.zeros({p})"] + [f"_q{k} = _np.empty({len(b.index)})" for k, b in enumerate(blocks)]
-    head += [f"_l{k} = _np.empty(n)" for k in range(len(blocks))]
-    body = [f"{q.name} = theta[{params.index(q)}]" for q in direct]
-    for k, b in enumerate(blocks):
-        sel = "theta" if b.index == tuple(range(p)) else f"theta[_i{k}]"
-        head += [] if sel == "theta" else [f"_i{k} = _index({list(b.index)})"]
-        body.append(f"_np.dot({sel}, F{k}, out=_l{k})")
-        body += [f"_np.add(_l{k}, f{k}, out=_l{k})"] if b.offset != 0 else []
-    inputs = tuple(direct) + tuple(b.symbol for b in blocks)
-    ret = "_g"
-    if inputs:
-        prog, value, grads = program_from_graph(build_graph(program.reduced, inputs))
-        gp = prog.prune(((value,) if with_value else ()) + tuple(grads))
-        rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args}, frozenset(gp.args))
-        lines, outs = _inline(list(gp.lines), list(gp.outputs))
-        arrays = {s: s.name for s in (*program.data, *(h for h, _ in program.hoisted))}
-        arrays.update({b.symbol: f"_l{k}" for k, b in enumerate(blocks)})
-        em = Emitter(arrays, {s: r for s, r in rename.items()}, Pool("_b", "n"))
-        body += _body(lines, outs, em, rename)
-        if with_value:
-            more, text = em.reduce(outs.pop(0))
-            body += more + [f"_v = {text}"]
-            em.release()
-            ret = "_v, _g"
-        body += ["_g.fill(0.0)"] if blocks else []
-        for q, o in zip(direct, outs):
-            more, text = em.reduce(o)
-            body += more + [f"_g[{params.index(q)}] = {text}"]
-            em.release()
-        for k, (b, o) in enumerate(zip(blocks, outs[len(direct):])):
-            body += _block_grad(em, k, b, o, p)
-        head += em.pool.allocations()
-    return "\n".join([f"def make({', '.join(args)}):", *("    " + h for h in head), "    def grad(theta):",
-                      *("        " + b for b in body), f"        return {ret}", "    return grad"]) + "\n"
+def _equals(s: sympy.Expr, value: int) -> bool:
+    """``s`` is the number ``value`` (a Float 1.0 too: sympy's Float(1.0) == 1 is False)."""
+    return s.is_Number and float(s) == value
 
 
-def _block_grad(em: Emitter, k: int, block, out, p: int) -> list[str]:
-    """Fᵀ-table times the adjoint of the block's ℓ, added into the block's parameters."""
-    target = "_g[:]" if block.index == tuple(range(p)) else f"_g[_i{k}]"
-    if not em.is_array(out):
-        return [f"{target} += ({em.text(out)})*F{k}.sum(axis=1)"]
-    scalar, arrays = sympy.S.One, out
-    if out.is_Mul:
-        scalar = sympy.Mul(*(a for a in out.args if not em.is_array(a)))
-        arrays = sympy.Mul(*(a for a in out.args if em.is_array(a)))
-    lines, src, tmp = em.operand(arrays)
-    lines.append(f"_np.dot(F{k}, {src}, out=_q{k})")
-    lines += [f"_np.multiply(_q{k}, {em.text(scalar)}, out=_q{k})"] if scalar != 1 else []
-    em.pool.give(tmp) if tmp else None
-    return lines + [f"{target} += _q{k}"]
+def _cse_names():
+    return (sympy.Symbol(f"_cse{k}", real=True) for k in itertools.count())
 
 
-def rule_source(rule: ElementwiseRule, p: int) -> str:
-    """``make()`` returning ``update(x, g, t) -> new x``: the rule's state in buffers made once; new slot
-    values and the new x go into spare buffers swapped with the old ones (no copies)."""
-    slots = rule.slot_symbols()
-    new = [sympy.Symbol(f"_new{j}") for j in range(len(slots))]
-    names = {X: "x", G: "g", **{s: f"_s{j}" for j, s in enumerate(slots)}}
-    em = Emitter({**names, **{s: f"_n{j}" for j, s in enumerate(new)}}, {T: sympy.Symbol("t")}, Pool("_r", str(p)))
-    body = []
-    for j, e in enumerate(rule.state_update):
-        body += em.emit(e, f"_n{j}") if em.is_array(e) else [f"_n{j}[...] = {em.text(e)}"]
-        em.release()
-    x_new = rule.x_update.xreplace(dict(zip(slots, new)))
-    body += em.emit(x_new, "_xn") if em.is_array(x_new) else [f"_xn[...] = {em.text(x_new)}"]
-    swaps = [f"_s{j}, _n{j} = _n{j}, _s{j}" for j in range(len(slots))] + ["_xn, x = x, _xn"]
-    state = [f"_s{j} = _np.full({p}, {float(v)!r})" for j, v in enumerate(rule.init)]
-    state += [f"_n{j} = _np.empty({p})" for j in range(len(slots))] + [f"_xn = _np.empty({p})"]
-    state += em.pool.allocations()
-    keep = ", ".join([*(f"_s{j}, _n{j}" for j in range(len(slots))), "_xn"])
-    return "\n".join(["def make():", *("    " + s for s in state), "    def update(x, g, t):",
-                      f"        nonlocal {keep}", *("        " + b for b in body + swaps),
-                      "        return x", "    return update"]) + "\n"
-
-
-def summed_factory(program, with_value: bool) -> Callable[..., Any] | None:
-    """``make(n, arrays...)`` of the in-place summed gradient (and value), loaded once per program;
-    None when the loss has no parameter to differentiate."""
-    if not program.blocks and not any(q in program.reduced.free_symbols for q in program.params):
-        return None
-    key = "_inplace_svg" if with_value else "_inplace_grad"
-    make = program.__dict__.get(key)
-    if make is None:
-        source = grad_source(program, with_value)
-        make = program.__dict__[key] = runtime.load(source, "numpy", extra={"_index": _index})["make"]
-    return make
-
-
-def inplace_functions(bound, rule: ElementwiseRule) -> tuple[Callable[[Any], Any], Callable[..., Any]]:
-    """(grad, update) for ``bound`` and ``rule``; ``update(x, g, t)`` may return another buffer than x."""
-    program = bound.program
-    make = summed_factory(program, False)
-    grad = make(bound.n, *bound.arrays) if make is not None else bound.sum_grad
-    update = runtime.load(rule_source(rule, len(program.params)), "numpy")["make"]()
-    return grad, update
+UFUNC_OF = {v: k for k, v in UFUNCS.items()} | {"sqrt": sympy.sqrt}

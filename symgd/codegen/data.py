@@ -21,7 +21,7 @@ import sympy
 from symgd.errors import DataError
 from symgd.codegen import runtime
 from symgd.codegen.data_printer import HELPERS, _hoist_source, _source
-from symgd.codegen.buffered import summed_factory
+from symgd.codegen.data_buffered import summed_factory
 from symgd.codegen.names import DATA_NAMES, mangle
 
 

@@ -6,7 +6,7 @@ runs the body's forward and backward lines on them, reduces the value (sums of s
 products) and scatters the gradient through the same slices, shifted: strided slices of one window
 never repeat an element, so no ``np.add.at`` is needed. The code is generic in the sizes: ``n`` is
 read from the vector's length (or fixed by ``sizes``), so one compilation serves every length.
-With numpy each operation is one ufunc call into per-thread scratch buffers (``indexed_ops``); the
+With numpy each operation is one ufunc call into per-thread scratch buffers (``buffered``); the
 returned gradient is a fresh array, its first window written in place. torch prints the same
 operations as allocating assignments.
 """
@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import threading
+
 import numpy as np
 import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse
 from symgd.errors import CompileError
-from symgd.codegen import indexed_ops, runtime
-from symgd.codegen.indexed_ops import ArrayCode
+from symgd.codegen import buffered, runtime
+from symgd.codegen.buffered import Emitter
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, program_from_graph
 from symgd.codegen.names import mangle_expr, prefixed, rename_keys
@@ -38,7 +40,22 @@ def _namespace(backend: str, device: Any, dtype: Any) -> dict[str, Any]:
         ns = runtime._torch_namespace(device, dtype)
         return {**ns, "_asarray": ns["_as_tensor"], "_zeros_like": torch.zeros_like, "_dot": torch.dot,
                 "_arange": lambda a, b: torch.arange(a, b, dtype=ns["_as_tensor"](0.0).dtype, device=device)}
-    return {**indexed_ops.namespace(), "_asarray": np.asarray, "_arange": lambda a, b: np.arange(a, b, dtype=float)}
+    return {**buffered.namespace(), "_Scratch": Scratch, "_asarray": np.asarray,
+            "_arange": lambda a, b: np.arange(a, b, dtype=float)}
+
+
+class Scratch(threading.local):
+    """Scratch buffers of one generated function: per thread (a ``threading.local``, initialised in
+    each thread with the same counts), kept for the last lengths seen. They never leave the function."""
+
+    def __init__(self, counts: tuple[int, ...]) -> None:
+        self.counts, self.key, self.bufs = counts, None, ()
+
+    def get(self, lengths: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+        if self.key != lengths:
+            self.bufs = tuple(np.empty(m) for m, c in zip(lengths, self.counts) for _ in range(c))
+            self.key = lengths
+        return self.bufs
 
 
 class _Writer:
@@ -120,49 +137,13 @@ def _slice(win, t, k: int, j: int, w: _Writer) -> str:
     return w.slices[k, j]
 
 
-def _inline(program: Program) -> tuple[list, list]:
-    """Lines used once are substituted into their one consumer (so constants fold across them and the
-    consumer's expression lowers as one tree); returns the remaining lines and the outputs."""
-    uses: dict = {}
-    for e in [e for _, e in program.lines] + list(program.outputs):
-        for a in sympy.preorder_traversal(e):
-            if a.is_Symbol:
-                uses[a] = uses.get(a, 0) + 1
-    sub, kept = {}, []
-    for sym, e in program.lines:
-        e = e.xreplace(sub) if sub else e
-        if uses.get(sym, 0) == 1:
-            sub[sym] = e
-        else:
-            kept.append((sym, e))
-    return kept, [o.xreplace(sub) if sub else o for o in program.outputs]
-
-
-def _lines(code: ArrayCode, k: int, lines: list, outputs: list, w: _Writer) -> None:
-    """Lower the body's lines; buffers of lines no output reads are reused after their last use."""
-    last = {s: j for j, (_, e) in enumerate(lines) for s in e.free_symbols}
-    in_outputs = set().union(*(o.free_symbols for o in outputs)) if outputs else set()
-    owners: dict = {}
-    for j, (sym, e) in enumerate(lines):
-        if code.is_array(e):
-            op = code.lower(e)
-            code.define(sym, op.text, True)
-            owners[sym] = op
-        else:
-            name = prefixed(f"_b{k}_", sym.name)
-            w.lines.append(f"{name} = {code.text(e)}")
-            code.define(sym, name, False)
-        for s in [s for s, at in last.items() if at == j and s in owners and s not in in_outputs]:
-            code.release(owners.pop(s))
-
-
 def _size_line(size: sympy.Symbol, solved: sympy.Expr) -> str:
     text = printer_for("python", int_literals=True).doprint(solved)
     return f"{size.name} = {text}" if solved.is_integer else f"{size.name} = int({text})"
 
 
 def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_grad: bool,
-          code: ArrayCode) -> tuple:
+          code: Emitter) -> tuple:
     """Emit one sum's slices and body lines; returns (value expr, {input symbol: adjoint expr})."""
     for j, win in enumerate(t.windows):
         w.lines.append(f"{win.symbol.name} = {win.base.name}[{_slice(win, t, k, j, w)}]")
@@ -173,8 +154,9 @@ def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_gra
     inputs = tuple(win.symbol for win in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
     program, value, grads = program_from_graph(build_graph(t.body, inputs))
     outs = ((value,) if want_value else ()) + (tuple(grads) if want_grad else ())
-    lines, outs = _inline(program.prune(outs))
-    _lines(code, k, lines, outs, w)
+    pruned = program.prune(outs)
+    lines, outs = buffered.inline(list(pruned.lines), list(pruned.outputs))
+    code.assign(lines, outs, lambda sym: prefixed(f"_b{k}_", sym.name))
     val = outs.pop(0) if want_value else None
     return val, dict(zip(inputs, outs)) if want_grad else {}
 
@@ -201,7 +183,7 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
             w.lines.append(f"_n{k} = {w.clamp(t.upper - t.lower + 1, f'_n{k}')}")
     at, bodies = len(w.lines), []
     for k, t in enumerate(problem.sums):  # a sum's value is computed only where the outer code reads it
-        code = ArrayCode(w.lines, set(), f"_t{k}_", w.buffered, w.expr, _unary(w.printer),
+        code = Emitter(w.lines, set(), f"_t{k}_", w.buffered, w.expr, _unary(w.printer),
                          {} if consts is None else consts)
         val, adj = _body(t, k, scalars, w, t.symbol in needed, want_grad, code)
         if t.symbol in needed:
@@ -222,7 +204,7 @@ def generate(problem: IndexedProblem, backend: str, sizes: Mapping[str, int] | N
                       f"    return {ret}"]) + "\n"
 
 
-def _scratch(w: _Writer, at: int, codes: list[ArrayCode], kind: str) -> list[str]:
+def _scratch(w: _Writer, at: int, codes: list[Emitter], kind: str) -> list[str]:
     """Fetch the function's scratch buffers at line ``at`` (once the counts are known); returns the
     module-level line that makes its per-thread ``Scratch``."""
     counts = tuple(code.pool.count for code in codes)
@@ -327,7 +309,7 @@ def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str
     consts: dict = {}
     source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))
     if consts:
-        source = "".join(f"{name} = _const({value!r})\n" for value, name in consts.items()) + "\n" + source
+        source = "".join(line + "\n" for line in buffered.constants(consts)) + "\n" + source
     ns = _namespace(backend, device, dtype)
     fns = runtime.load(source, backend, device, dtype, extra=ns)
     return Compiled(user, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], None)

@@ -20,7 +20,7 @@ import sympy
 
 from symgd.errors import CompileError
 from symgd.codegen.data import BoundData
-from symgd.codegen.buffered import inplace_functions
+from symgd.codegen.data_buffered import inplace_functions
 from symgd.codegen.data_torch import TorchBoundData, resolve, to_torch
 from symgd.loops.fused import FusedResult, choose_backend, fused_minimize
 from symgd.codegen.rule import ElementwiseRule
