@@ -205,7 +205,7 @@ def parse_program(text: str | sympy.Expr) -> Program:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = sympy.sympify(text)  # a number: no text is evaluated
     if isinstance(text, sympy.Basic):
-        return Program(text, sorted_variables(text), MappingProxyType({}), [], sympy.sstr(text))
+        return Program(text, sorted_variables(text), MappingProxyType({}), [], sympy.sstr(text, order="none"))
     if not isinstance(text, str):
         raise ParseError(f"expected a string or a SymPy expression, not {type(text).__name__}")
     _check_input(text)
