@@ -110,7 +110,7 @@ def test_torch_loop_equals_numpy_loop(name, rule_name):
     r_t = fused_data_minimize(bound, _rule(name, rule_name), theta0, backend="torch", device="cpu", **kw)
     np.testing.assert_allclose(r_t.x, r_np.x, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(r_t.x, _hand_loop(name, rule_name, theta0, 200), rtol=1e-9, atol=1e-12)
-    assert r_t.status == r_np.status == "max_steps" and r_t.nit == 200
+    assert r_t.status == r_np.status == "budget" and r_t.nit == 200
     assert r_t.value == pytest.approx(r_np.value, rel=1e-10)
     assert [h[0] for h in r_t.history] == [h[0] for h in r_np.history] == [0, 50, 100, 150, 200]
     for ht, hn in zip(r_t.history, r_np.history):

@@ -44,7 +44,7 @@ def test_python_loop_equals_reference(rule):
     f = (1 - x) ** 2 + 5 * (y - x**2) ** 2
     got = fused_minimize(f, rule, [-0.5, 0.8], 300, tol=0.0, check_every=7, record_every=50, backend="python")
     want = reference(f, rule, [-0.5, 0.8], 300)
-    assert got.status == "max_steps" and got.nit == 300
+    assert got.status == "budget" and got.nit == 300
     assert got.x == pytest.approx(want, rel=1e-12, abs=1e-14)
     assert [row[0] for row in got.history] == [0, 50, 100, 150, 200, 250, 300]
     assert got.history[-1][1] == got.x
@@ -64,7 +64,7 @@ def test_numba_loop_equals_python_loop(rule):
 def test_converges_and_stops_at_check_points():
     f = (x - 3) ** 2 + 2 * (y + 1) ** 2
     r = fused_minimize(f, GD, [0.0, 0.0], 10000, tol=1e-8, check_every=5, backend="python")
-    assert r.status == "converged" and r.nit % 5 == 0 and r.grad_norm <= 1e-8
+    assert r.status == "gradient" and r.nit % 5 == 0 and r.grad_norm <= 1e-8
     assert r.x == pytest.approx((3.0, -1.0), abs=1e-8)
 
 
@@ -72,7 +72,7 @@ def test_divergence_returns_last_finite_iterate():
     f = sympy.exp(x**2)
     big = ElementwiseRule("gd", (), (), (), X - 10.0 * G)
     r = fused_minimize(f, big, [1.0], 100, check_every=1, backend="python")
-    assert r.status == "nonfinite"
+    assert r.status == "diverged"
     assert math.isfinite(r.x[0]) and r.nit < 100
     # the reported iterate is a real iterate of the reference loop
     assert r.x[0] == pytest.approx(reference_steps(f, r.nit), rel=1e-12)

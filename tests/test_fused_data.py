@@ -56,7 +56,7 @@ def test_cubic_loops_equal_hand_loop(cubic, backend, rule):
     theta0 = [0.2, 0.1, -0.1, 0.05]
     r = fused_data_minimize(cubic, rule, theta0, 150, check_every=10, record_every=50, backend=backend)
     want = _hand(expr, params, rule, theta0, 150)
-    assert r.status == "max_steps" and r.nit == 150
+    assert r.status == "budget" and r.nit == 150
     np.testing.assert_allclose(r.x, want, rtol=1e-9, atol=1e-12)
     value = float(np.sum((np.polyval(np.array(r.x)[::-1], XS) - YS) ** 2))
     assert r.value == pytest.approx(value, rel=1e-9)
@@ -75,7 +75,7 @@ def test_converges_on_tolerance(cubic):
     r = fused_data_minimize(cubic, GD, [0.0] * 4, 200000, tol=1e-6, check_every=50, backend="python")
     jac = np.stack([XS**0, XS, XS**2, XS**3], axis=1)
     best = np.linalg.lstsq(jac, YS, rcond=None)[0]
-    assert r.status == "converged" and r.nit % 50 == 0 and r.grad_norm <= 1e-6
+    assert r.status == "gradient" and r.nit % 50 == 0 and r.grad_norm <= 1e-6
     np.testing.assert_allclose(r.x, best, rtol=1e-5, atol=1e-6)
 
 

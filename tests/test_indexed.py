@@ -162,7 +162,7 @@ def test_vector_descent_equals_hand_loop_on_sympy_gradient():
     for _ in range(200):
         vel = 0.9 * vel + np.array(grad(x))
         x = x - 0.001 * vel
-    assert r.status == "max_steps" and r.nit == 200
+    assert r.status == "budget" and r.nit == 200
     np.testing.assert_allclose(r.x["x"], x, rtol=1e-12)
     assert [row[0] for row in r.history] == [0, 50, 100, 150, 200]
     assert r.value == pytest.approx(float(written.subs({xs[k]: x[k] for k in range(5)})), rel=1e-12)

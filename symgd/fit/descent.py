@@ -22,6 +22,7 @@ import sympy
 
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Outcome, project
+from symgd.loops.outcome import DIVERGED, GRADIENT
 from symgd.codegen.data import compile_data
 from symgd.codegen.rule import G, ElementwiseRule
 
@@ -93,8 +94,8 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
     # every step recorded and tested: the history and the stopping step of the Python loop
     res = fused_data_minimize(bound, _scaled(optimizer.rule, scale), theta0, steps, tol / scale,
                               check_every=1, record_every=1)
-    converged = res.status == "converged" and tol > 0 and res.nit < steps
-    if res.status == "nonfinite" or (res.status == "converged" and not converged):
+    converged = res.status == GRADIENT and tol > 0 and res.nit < steps
+    if res.status == DIVERGED or (res.status == GRADIENT and not converged):
         return None  # non-finite: replayed to say where; tol=0 or the last step never stops the Python loop
     history = [v * scale for _, _, v, _ in res.history]
     if any(abs(v) > GROWTH_LIMIT * max(abs(history[0]), 1.0) for v in history):

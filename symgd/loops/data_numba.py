@@ -5,7 +5,7 @@ optimizer's ``ElementwiseRule`` printed per coordinate (the same lines the fused
 its state slots as scalar locals); the stopping test runs every ``check_every`` steps and history rows go
 into a preallocated array. θ, the gradient and the slots live in scalar locals: a step allocates
 nothing. Semantics are those of ``fused_data_minimize``'s NumPy loop: values are the summed loss, and
-status "nonfinite" returns the last finite iterate that was checked.
+status "diverged" returns the last finite iterate that was checked.
 """
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from symgd.errors import CompileError
 from symgd.codegen import runtime
 from symgd.codegen.data import BoundData, DataProgram
 from symgd.codegen.sample_loop import SampleLoop, bound_arrays, jit_source, sample_loop
-from symgd.loops.fused import STATUS, FusedResult, check_block, rule_lines
+from symgd.loops.fused import check_block, rule_lines
+from symgd.loops.outcome import CODES, Outcome
 from symgd.codegen.rule import ElementwiseRule
 
 
@@ -68,7 +69,7 @@ def compiled_loop(program: DataProgram, rule: ElementwiseRule) -> tuple[str, Cal
 
 
 def numba_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: int, tol: float = 0.0,
-                        check_every: int = 10, record_every: int = 0) -> FusedResult:
+                        check_every: int = 10, record_every: int = 0) -> Outcome:
     """Full-batch descent of Σ_i e_i(θ) on ``bound`` with ``rule`` in one numba-compiled loop; the
     result and its history carry the summed loss (as ``fused_data_minimize``)."""
     if check_every < 1:
@@ -87,4 +88,4 @@ def numba_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     history = [(int(r[0]), tuple(float(v) for v in r[3:]), float(r[1]), float(r[2])) for r in hist[:rows]]
     if record_every and (not history or history[-1][0] != lk):
         history.append((int(lk), x, float(lval), math.sqrt(lgn2)))
-    return FusedResult(x, float(lval), math.sqrt(lgn2), int(lk), STATUS[int(status)], history)
+    return Outcome(x, float(lval), math.sqrt(lgn2), int(lk), CODES[int(status)], history)

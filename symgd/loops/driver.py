@@ -2,28 +2,17 @@
 
 ``run_steps`` owns what every loop repeats: the gradient each step, the stopping test every
 ``check_every`` steps (and at the last step and every record point), a history row every
-``record_every`` steps, the status (converged, max_steps, nonfinite) and the last finite iterate. The
+``record_every`` steps, the status (gradient, budget, diverged: ``loops.outcome``, which states the
+stopping rule every loop follows) and the last finite iterate. The
 loop itself is given as callables, so the same driver runs on NumPy arrays, torch tensors on a device
 (the only host reads are ``norm2`` and ``snapshot``, called at check points) or lists of vectors.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """``snapshot``: the last finite iterate checked (at step ``nit``), ``value`` its value, ``grad_norm``
-    its gradient norm; ``history``: (step, snapshot, value, grad norm) rows, the last one at ``nit``."""
-
-    snapshot: Any
-    value: float
-    grad_norm: float
-    nit: int
-    status: str
-    history: list[tuple[int, Any, float, float]]
+from symgd.loops.outcome import BUDGET, DIVERGED, GRADIENT, Outcome
 
 
 def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, Any, int], Any],
@@ -34,12 +23,12 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
 
     At step k (0 included) the test runs when k % check_every == 0, k == steps or a row is due:
     ``norm2(g)`` (a float), ``snapshot(state)`` (a host copy), ``finite(snapshot)``; a non-finite norm
-    or iterate (or value, where a row is recorded) stops with "nonfinite" and keeps the previous check;
-    ``norm2 <= tol²`` stops with "converged". ``value(snapshot, g)`` (g: what ``grad`` returned at that
+    or iterate (or value, where a row is recorded) stops with "diverged" and keeps the previous check;
+    ``norm2 <= tol²`` stops with "gradient". The Outcome's ``x`` is the last finite check's snapshot. ``value(snapshot, g)`` (g: what ``grad`` returned at that
     iterate, so a grad that also computes the value can hand it over) is called for rows and at the end.
     """
     history: list = []
-    status, k = "max_steps", 0
+    status, k = BUDGET, 0
     last = None  # (snapshot, step, squared grad norm, grad) of the last finite check
     while True:
         g = grad(state)
@@ -49,14 +38,14 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
             snap = snapshot(state)
             v = value(snap, g) if row else None
             if not (math.isfinite(gn2) and finite(snap) and (v is None or math.isfinite(v))):
-                status = "nonfinite"
+                status = DIVERGED
                 last = last or (snap, 0, math.nan, None)  # step 0 itself: the start, no norm
                 break
             last = (snap, k, gn2, g)
             if row:
                 history.append((k, snap, v, math.sqrt(gn2)))
             if gn2 <= tol * tol:
-                status = "converged"
+                status = GRADIENT
                 break
         if k >= steps:
             break

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,21 +22,7 @@ from symgd.codegen.names import LOOP_NAMES
 from symgd.codegen.printers import ADD_CHUNK
 from symgd.loops.composed import composed_step, count_ops, per_step_symbols
 from symgd.codegen.rule import G, T, X, ElementwiseRule
-
-STATUS = {0: "converged", 1: "nonfinite", 2: "max_steps"}
-
-
-@dataclass(frozen=True)
-class FusedResult:
-    """The outcome of a fused loop. ``status``: "converged", "max_steps" or "nonfinite" (then ``x`` is
-    the last finite iterate that was checked, at step ``nit``). ``history``: (step, x, value, grad_norm)."""
-
-    x: tuple[float, ...]
-    value: float
-    grad_norm: float
-    nit: int
-    status: str
-    history: list[tuple[int, tuple[float, ...], float, float]]
+from symgd.loops.outcome import CODES, Outcome
 
 
 def rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str], int]:
@@ -125,8 +110,9 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
 def check_block(xs: list[str], gn2: str, finite: str, keep: list[str], value: str, hist: str, rec: str,
                 tol2: str) -> list[str]:
     """The stopping test of a generated loop (shared by the scalar and the numba data loops): the
-    squared gradient norm, "nonfinite" unless ``finite``, the last finite iterate kept by ``keep``, a
-    history row (step, ``value``, grad norm, x...) every ``rec`` steps, "converged" below ``tol2``."""
+    squared gradient norm, code 1 (diverged) unless ``finite``, the last finite iterate kept by ``keep``,
+    a history row (step, ``value``, grad norm, x...) every ``rec`` steps, code 0 (gradient) below
+    ``tol2``; the rule is stated once in ``loops.outcome``."""
     ind = "    "
     return [f"_gn2 = {gn2}", f"if not ({finite}):", f"{ind}_status = 1", f"{ind}break",
             *keep, "_lk = _k", "_lgn2 = _gn2",
@@ -227,7 +213,7 @@ def choose_backend(graph: Graph, steps: int) -> str:
 
 
 def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: float = 0.0,
-                   check_every: int = 1, record_every: int = 0, backend: str = "auto") -> FusedResult:
+                   check_every: int = 1, record_every: int = 0, backend: str = "auto") -> Outcome:
     """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop."""
     graph = _graph_of(target)
     if backend == "auto":
@@ -255,7 +241,7 @@ def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: floa
         history = [(int(r[0]), tuple(map(float, r[3:])), float(r[1]), float(r[2])) for r in hist[:nrows]]
         if not history or history[-1][0] != k:
             history.append((int(k), x, val, math.sqrt(gn2)))
-    return FusedResult(x, val, math.sqrt(gn2), int(k), STATUS[status], history)
+    return Outcome(x, val, math.sqrt(gn2), int(k), CODES[status], history)
 
 
 def _finite(x) -> bool:

@@ -8,7 +8,7 @@
   (``bound_inplace``; no per-step allocation), or ``sum_value_and_grad`` each step where a history row
   is due so often that value and gradient from one pass are cheaper; torch, the data program printed for
   torch (``bound_torch``) on tensors bound once on the device.
-All of them run through the one driver ``stepper.run_steps``: on torch the loop stays on the device and
+All of them run through the one driver ``loops.driver.run_steps``: on torch the loop stays on the device and
 reads back to the host only at check points (every ``check_every`` steps, rows, the last step).
 """
 from __future__ import annotations
@@ -22,9 +22,10 @@ from symgd.errors import CompileError
 from symgd.codegen.data import BoundData
 from symgd.codegen.data_buffered import inplace_functions
 from symgd.codegen.data_torch import TorchBoundData, resolve, to_torch
-from symgd.loops.fused import FusedResult, choose_backend, fused_minimize
+from symgd.loops.fused import choose_backend, fused_minimize
 from symgd.codegen.rule import ElementwiseRule
-from symgd.loops.driver import Outcome, run_steps
+from symgd.loops.driver import run_steps
+from symgd.loops.outcome import Outcome
 from symgd.loops.vector import rule_function
 
 
@@ -48,7 +49,7 @@ def quadratic_expr(h: np.ndarray, b: np.ndarray) -> tuple[sympy.Expr, tuple[symp
 
 def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: int, tol: float = 0.0,
                         check_every: int = 10, record_every: int = 0, backend: str = "auto",
-                        device: Any = None, dtype: Any = None) -> FusedResult:
+                        device: Any = None, dtype: Any = None) -> Outcome:
     """Full-batch descent of Σ_i e_i(θ) on ``bound`` with ``rule``; ``backend``: auto, python, numba,
     numpy or torch (``device``, ``dtype``: float64 unless given; a ``TorchBoundData`` runs on torch on
     its own device). Values in the result and its history are the summed loss."""
@@ -71,7 +72,7 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
         backend = choose_backend(graph, steps)
     r = fused_minimize(graph, rule, theta0, steps, tol, check_every, record_every, backend)
     history = [(k, x, v + c0, gn) for k, x, v, gn in r.history]
-    return FusedResult(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
+    return Outcome(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
 
 
 #: backend="auto" compiles the numba data loop (1-2 s of jit) only for runs of at least this many
@@ -90,17 +91,17 @@ def numba_pays(bound: BoundData, steps: int) -> bool:
     return not any(f.args and params & f.free_symbols for f in bound.program.expr.atoms(sympy.Function))
 
 
-def _result(out: Outcome) -> FusedResult:
+def _result(out: Outcome) -> Outcome:
     as_floats = lambda snap: tuple(float(v) for v in snap)  # noqa: E731
     history = [(k, as_floats(snap), float(v), gn) for k, snap, v, gn in out.history]
-    return FusedResult(as_floats(out.snapshot), float(out.value), out.grad_norm, out.nit, out.status, history)
+    return Outcome(as_floats(out.x), float(out.value), out.grad_norm, out.nit, out.status, history)
 
 
 def _finite(snap: np.ndarray) -> bool:
     return bool(np.isfinite(snap).all())
 
 
-def _array_loop(bound, rule, theta0, loop: dict, inplace: bool | None = None) -> FusedResult:
+def _array_loop(bound, rule, theta0, loop: dict, inplace: bool | None = None) -> Outcome:
     """NumPy: the rule as array code on the summed gradient; ``inplace`` (None: where it measured faster,
     see ``INPLACE_MIN_RECORD``) runs the out= code of ``bound_inplace`` (buffers made once, no per-step
     allocation), else ``sum_value_and_grad`` each step (value and gradient from one pass)."""
@@ -124,7 +125,7 @@ def _array_loop(bound, rule, theta0, loop: dict, inplace: bool | None = None) ->
     return _result(out)
 
 
-def _torch_loop(bound, rule, theta0, device, dtype, loop: dict) -> FusedResult:
+def _torch_loop(bound, rule, theta0, device, dtype, loop: dict) -> Outcome:
     """The loop on torch tensors: the gradient Hθ + b for least squares of a linear model, else the data
     program printed for torch on the bound tensors; the host reads the iterate and gradient norm only at
     check points (``run_steps``: ``norm2`` and ``snapshot``)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,19 +19,7 @@ from symgd.codegen import runtime
 from symgd.codegen.printers import printer_for
 from symgd.codegen.rule import G, T, X, ElementwiseRule
 from symgd.loops.driver import run_steps
-
-
-@dataclass(frozen=True)
-class VectorResult:
-    """``x``: name -> array (vectors) or float; ``status``: converged, max_steps or nonfinite (``x`` is
-    then the last finite iterate checked); ``history``: (step, x dict, value, grad norm) rows."""
-
-    x: dict[str, Any]
-    value: float
-    grad_norm: float
-    nit: int
-    status: str
-    history: list[tuple[int, dict[str, Any], float, float]]
+from symgd.loops.outcome import Outcome
 
 
 def rule_function(rule: ElementwiseRule, backend: str = "numpy", device: Any = None, dtype: Any = None):
@@ -74,9 +61,10 @@ def _norm2(g: Sequence[Any]) -> float:
 
 def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: int, tol: float = 0.0,
                      check_every: int = 10, record_every: int = 0, sizes: Mapping[str, int] | None = None,
-                     backend: str = "auto") -> VectorResult:
+                     backend: str = "auto") -> Outcome:
     """Run ``steps`` steps of ``rule`` on an expression with vector variables from ``x0`` (a dict by
-    name, or the vector itself when there is one variable)."""
+    name, or the vector itself when there is one variable); the Outcome's ``x`` and history points are
+    dicts by name (arrays for vectors, floats otherwise)."""
     from symgd.calculus.indexed import analyse
     from symgd.codegen.api import compile as compile_expr
     if check_every < 1:
@@ -103,4 +91,4 @@ def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: in
                     value=lambda snap, g: float(compiled.value(*snap)), steps=steps, tol=tol,
                     check_every=check_every, record_every=record_every)
     history = [(k, dict(zip(names, snap)), v, gn) for k, snap, v, gn in out.history]
-    return VectorResult(dict(zip(names, out.snapshot)), out.value, out.grad_norm, out.nit, out.status, history)
+    return Outcome(dict(zip(names, out.x)), out.value, out.grad_norm, out.nit, out.status, history)

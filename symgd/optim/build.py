@@ -9,7 +9,7 @@ import numpy as np
 
 from symgd.optim import messages
 from symgd.optim.diagnostics import safe_learning_rate
-from symgd.optim.loop import Outcome
+from symgd.loops.outcome import CONVERGED, DIVERGED, DOMAIN, GRADIENT, Outcome
 from symgd.optim.multistart import cluster_minima
 from symgd.optim.result import HistoryRecord, MinimizeResult
 
@@ -19,7 +19,7 @@ _RATE_ADVICE = ("gd", "momentum", "nesterov")
 
 def _path(outcome: Outcome, i: int) -> tuple[list[int], np.ndarray, list[float], list[float]]:
     """Start ``i``'s recorded iterates (up to where it stopped) and its final one."""
-    trace, nit = outcome.trace, int(outcome.nit[i])
+    trace, nit = outcome.history, int(outcome.nit[i])
     keep = [r for r, step in enumerate(trace.steps) if step <= nit]
     steps = [trace.steps[r] for r in keep]
     xs = [trace.xs[r][i] for r in keep]
@@ -46,13 +46,13 @@ def _failure(problem: Any, outcome: Outcome, i: int, settings: dict) -> tuple[st
     if not np.isnan(bad).all():
         found = messages.domain_problem(problem.expr, problem.variables, bad)
         if found:
-            return "domain", f"{messages.point_text(names, bad)} left the domain: {found}", "", None
-    start = float(outcome.trace.values[0][i])
+            return DOMAIN, f"{messages.point_text(names, bad)} left the domain: {found}", "", None
+    start = float(outcome.history.values[0][i])
     detail = messages.divergence_detail(float(outcome.value[i]), bad, names, start)
     opt = settings["optimizer"]
     if opt.rule is None or opt.rule.name not in _RATE_ADVICE or messages.unbounded_below(outcome.value[i], start):
         return "diverged", detail, "", None
-    x0 = outcome.trace.xs[0][i]
+    x0 = outcome.history.xs[0][i]
     rate = safe_learning_rate(problem.hessian_expr, dict(zip(problem.variables, map(float, x0))))
     return "diverged", detail, messages.rate_advice(opt.hyper.get("lr"), rate), (rate.lr if rate else None)
 
@@ -61,7 +61,7 @@ def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: 
     """The result of start ``i``."""
     names = [v.name for v in problem.variables]
     status, detail, advice, safe_lr = str(outcome.status[i]), "", "", None
-    if status == "diverged":
+    if status == DIVERGED:
         status, detail, advice, safe_lr = _failure(problem, outcome, i, settings)
     nit, gn = int(outcome.nit[i]), float(outcome.grad_norm[i])
     message = messages.stop_message(status, nit=nit, grad_norm=gn, tol=settings["tol"],
@@ -69,16 +69,16 @@ def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: 
     path = _path(outcome, i)
     return MinimizeResult(
         x=dict(zip(names, map(float, outcome.x[i]))), fun=float(outcome.value[i]), grad_norm=gn, nit=nit,
-        converged=status in ("gradient", "value change"), message=message, status=status,
+        converged=status in CONVERGED, message=message, status=status,
         history=_history(names, path), count=count,
-        x0=dict(zip(names, map(float, outcome.trace.xs[0][i]))), optimizer=settings["optimizer"].name,
+        x0=dict(zip(names, map(float, outcome.history.xs[0][i]))), optimizer=settings["optimizer"].name,
         backend=settings["backend"], suggested_lr=safe_lr, paths=(path[1],), variables=tuple(names),
         expression=problem.expr)
 
 
 def build_multistart(problem: Any, outcome: Outcome, settings: dict, cluster_tol: float) -> MinimizeResult:
     """The best minimum, with ``.minima`` (distinct minima, best first, with counts) and every path."""
-    keep = ~np.isin(outcome.status, ("diverged", "domain"))
+    keep = ~np.isin(outcome.status, (DIVERGED, DOMAIN))
     groups = cluster_minima(outcome.x, outcome.value, keep, cluster_tol)
     minima = tuple(build_result(problem, outcome, int(g[0]), settings, count=len(g)) for g in groups)
     counts = Counter(str(s) for s in outcome.status)
@@ -95,7 +95,7 @@ def build_multistart(problem: Any, outcome: Outcome, settings: dict, cluster_tol
 def build_fused_result(expr: Any, names: list[str], fused: tuple[str, Any], settings: dict) -> MinimizeResult:
     """The result of a fused loop (which converged or spent its budget)."""
     backend, res = fused
-    status = "gradient" if res.status == "converged" else "budget"
+    status = res.status
     message = messages.stop_message(status, nit=res.nit, grad_norm=res.grad_norm, tol=settings["tol"],
                                     ftol=settings["ftol"], steps=settings["steps"])
     history = tuple(HistoryRecord(step, dict(zip(names, map(float, x))), value, gn)
@@ -103,6 +103,6 @@ def build_fused_result(expr: Any, names: list[str], fused: tuple[str, Any], sett
     path = np.array([list(h.x.values()) for h in history], dtype=float).reshape(len(history), len(names))
     return MinimizeResult(
         x=dict(zip(names, res.x)), fun=res.value, grad_norm=res.grad_norm, nit=res.nit,
-        converged=status == "gradient", message=message, status=status, history=history,
+        converged=status == GRADIENT, message=message, status=status, history=history,
         x0=dict(history[0].x) if history else {}, optimizer=settings["optimizer"].name, backend=backend,
         paths=(path,), variables=tuple(names), expression=expr)

@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError
+from symgd.loops.outcome import DIVERGED
 from symgd.optim.base import Optimizer
 from symgd.optim.loop import GROWTH
 
@@ -35,7 +36,7 @@ def check_interval(record_every: int) -> int:
 
 def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray,
               backend: str, steps: int, tol: float, record_every: int) -> tuple[str, Any] | None:
-    """(backend used, FusedResult), or None where the fused loop does not apply or went non-finite."""
+    """(backend used, Outcome), or None where the fused loop does not apply or went non-finite."""
     if opt.rule is None or backend not in FUSED_BACKENDS:
         return None
     from symgd.calculus.graph import build_graph
@@ -51,7 +52,7 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
         return None  # an expression the fused printer cannot take: the array loop can
     except (ArithmeticError, ValueError):
         return None  # math raised outside the loop's own guard (a start outside the domain)
-    return None if result.status == "nonfinite" or _grew(result) else (chosen, result)
+    return None if result.status == DIVERGED or _grew(result) else (chosen, result)
 
 
 def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray, steps: int,
@@ -62,7 +63,7 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     (no per-coordinate rule) or went non-finite (the array loop replays it to diagnose)."""
     if opt.rule is None:
         return None
-    from symgd.loops.fused import FusedResult
+    from symgd.loops.outcome import Outcome
     from symgd.codegen.runtime import require_torch, torch_dtype
     from symgd.loops.driver import run_steps
     from symgd.loops.vector import rule_function
@@ -87,8 +88,8 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
                         value=lambda snap, vg: float(vg[0][0]), steps=steps, tol=tol,
                         check_every=check_interval(record_every), record_every=record_every)
     history = [(k, tuple(map(float, snap)), v, gn) for k, snap, v, gn in out.history]
-    result = FusedResult(tuple(map(float, out.snapshot)), out.value, out.grad_norm, out.nit, out.status, history)
-    return None if result.status == "nonfinite" or _grew(result) else ("torch", result)
+    result = Outcome(tuple(map(float, out.x)), out.value, out.grad_norm, out.nit, out.status, history)
+    return None if result.status == DIVERGED or _grew(result) else ("torch", result)
 
 
 def _grew(result: Any) -> bool:

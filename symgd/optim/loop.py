@@ -4,7 +4,8 @@ Each start stops on its own: gradient norm below ``tol``, value change below ``f
 the step budget, divergence (a non-finite value, gradient or iterate — the last finite iterate is
 kept — or a value that grew by more than ``GROWTH`` times its start), a stall (a line-search optimizer
 whose iterate did not move: it would repeat the same failed search every step), or a callback.
-A stopped start is frozen (its rows are no longer updated) while the others go on.
+A stopped start is frozen (its rows are no longer updated) while the others go on. The statuses and
+the shared stopping rule (tested here every step) are those of ``symgd.loops.outcome``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from symgd.loops.outcome import BUDGET, CALLBACK, DIVERGED, DOMAIN, GRADIENT, STALLED, VALUE_CHANGE, Outcome
 from symgd.optim import arrays
 from symgd.optim.base import Optimizer, OptState
 
@@ -39,20 +41,6 @@ class Trace:
         self.grad_norms.append(grad_norm.copy())
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """Per start: final point, value, gradient norm, steps, status; ``bad_x`` is the first non-finite
-    or undefined iterate of a start that diverged (NaN rows elsewhere)."""
-
-    x: np.ndarray
-    value: np.ndarray
-    grad_norm: np.ndarray
-    nit: np.ndarray
-    status: np.ndarray
-    bad_x: np.ndarray
-    trace: Trace
-
-
 def _evaluate(problem: Any, x: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         value, grad = problem.value_and_grad(x)
@@ -61,10 +49,10 @@ def _evaluate(problem: Any, x: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
 
 def _stop_tests(run: "_Run", f_np: np.ndarray, gn: np.ndarray, tol: float, ftol: float) -> None:
     converged = run.active & (gn <= tol)
-    run.stop(converged, "gradient")
+    run.stop(converged, GRADIENT)
     if ftol > 0 and run.f_prev is not None:
         change = np.abs(f_np - run.f_prev) <= ftol * np.maximum(1.0, np.abs(f_np))
-        run.stop(run.active & change, "value change")
+        run.stop(run.active & change, VALUE_CHANGE)
 
 
 @dataclass
@@ -89,12 +77,13 @@ def _masked_state(active: Any, new: OptState, old: OptState) -> OptState:
 
 def descend(problem: Any, optimizer: Optimizer, x0: Any, *, steps: int, tol: float, ftol: float = 0.0,
             record_every: int = 1, callback: Callback | None = None, callback_every: int = 1) -> Outcome:
-    """Run ``optimizer`` on ``problem`` from the rows of ``x0`` (shape ``(starts, n)``)."""
+    """Run ``optimizer`` on ``problem`` from the rows of ``x0`` (shape ``(starts, n)``): an Outcome with
+    one entry per start, its ``history`` the run's Trace."""
     x, state = x0, optimizer.init(x0)
     f, g, f_np, gn = _evaluate(problem, x)
     starts = x0.shape[0]
     ok = np.isfinite(f_np) & np.isfinite(gn)
-    run = _Run(ok.copy(), np.where(ok, "", "domain").astype(object), np.zeros(starts, int),
+    run = _Run(ok.copy(), np.where(ok, "", DOMAIN).astype(object), np.zeros(starts, int),
                np.where(ok[:, None], np.nan, arrays.to_numpy(x0)))
     f_start, trace = f_np.copy(), Trace()
     for k in range(steps + 1):
@@ -104,16 +93,16 @@ def descend(problem: Any, optimizer: Optimizer, x0: Any, *, steps: int, tol: flo
         if callback is not None and k % callback_every == 0 and run.active.any():
             best = int(np.flatnonzero(run.active)[np.argmin(f_np[run.active])])
             if callback(k, arrays.to_numpy(x[best]), float(f_np[best]), float(gn[best])):
-                run.stop(run.active.copy(), "callback")
+                run.stop(run.active.copy(), CALLBACK)
         if not run.active.any():
             break
         if k == steps:
-            run.stop(run.active.copy(), "budget")
+            run.stop(run.active.copy(), BUDGET)
             break
         x, state, f, g, f_np, gn = _step(problem, optimizer, run, x, state, f, g, f_np, gn, f_start)
     if trace.steps[-1] != k:
         trace.add(k, x, f_np, gn)
-    return Outcome(arrays.to_numpy(x), f_np, gn, run.nit, run.status, run.bad_x, trace)
+    return Outcome(arrays.to_numpy(x), f_np, gn, run.nit, run.status, trace, run.bad_x)
 
 
 def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState, f: Any, g: Any,
@@ -132,9 +121,9 @@ def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState
         run.nit += 1
         return new_x, new_state, new_f, new_g, new_f_np, new_gn
     run.bad_x[bad] = new_x_np[bad]
-    run.stop(bad, "diverged")
-    run.stop(grew, "diverged")
-    run.stop(stalled, "stalled")
+    run.stop(bad, DIVERGED)
+    run.stop(grew, DIVERGED)
+    run.stop(stalled, STALLED)
     advance = run.active | grew
     run.nit[advance] += 1
     mask = arrays.mask_like(advance, x)

@@ -14,13 +14,13 @@ import numpy as np
 import sympy
 
 from symgd.errors import VariableError
+from symgd.loops.outcome import DIVERGED, GRADIENT
 from symgd.optim import messages
 from symgd.optim.base import Optimizer
 from symgd.optim.result import HistoryRecord, MinimizeResult
 
 #: Steps between two gradient-norm tests of the indexed loop.
 CHECK_EVERY = 10
-_STATUS = {"converged": "gradient", "max_steps": "budget", "nonfinite": "diverged"}
 
 
 def _plain(value: Any) -> Any:
@@ -94,8 +94,8 @@ def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, to
     x0 = broadcast_start(expr, x0, sizes)
     res = minimize_indexed(expr, opt.rule, x0, int(steps), tol, check_every=CHECK_EVERY,
                            record_every=int(record_every), sizes=sizes, backend=chosen)
-    status = _STATUS[res.status]
-    detail = "the value or gradient became non-finite" if status == "diverged" else ""
+    status = res.status
+    detail = "the value or gradient became non-finite" if status == DIVERGED else ""
     message = messages.stop_message(status, nit=res.nit, grad_norm=res.grad_norm, tol=tol, ftol=0.0,
                                     steps=int(steps), detail=detail)
     history = tuple(HistoryRecord(step, _point(x), float(value), float(gn))
@@ -103,7 +103,7 @@ def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, to
     names = tuple(res.x)
     return MinimizeResult(
         x=_point(res.x), fun=float(res.value), grad_norm=float(res.grad_norm), nit=int(res.nit),
-        converged=res.status == "converged", message=message, status=status, history=history,
+        converged=status == GRADIENT, message=message, status=status, history=history,
         x0=dict(history[0].x) if history and history[0].step == 0 else {}, optimizer=opt.name,
         backend=chosen, paths=(np.array([flat(h.x) for h in history]),), variables=names,
         expression=expr)
