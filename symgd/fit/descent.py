@@ -1,7 +1,8 @@
 """Full-batch descent on a fit's loss with any optimizer from ``symgd.optim``.
 
 Each step reduces the loss and its gradient over every chunk of the data (``Objective.loss_and_grad``)
-and hands the gradient to the optimizer's ``update``; the parameters travel as a ``(1, p)`` row, the
+and hands the gradient to the optimizer's ``update``, in the one array driver ``loops.driver.run_steps``
+(the stopping rule of ``loops.outcome``, tested every step); the parameters travel as a ``(1, p)`` row, the
 batched shape the optimizers use. ``newton`` gets the exact Hessian of the summed loss from one compiled
 per-sample program per gradient component (its Jacobian rows are the Hessian's rows).
 
@@ -15,6 +16,7 @@ absolute terms (c0 = Σ y²): relative to the loss only while the loss is not ~1
 """
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -22,7 +24,8 @@ import sympy
 
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Outcome, project
-from symgd.loops.outcome import DIVERGED, GRADIENT
+from symgd.loops.driver import run_steps
+from symgd.loops.outcome import CALLBACK, DIVERGED, GRADIENT
 from symgd.codegen.data import compile_data
 from symgd.codegen.rule import G, ElementwiseRule
 
@@ -112,40 +115,64 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
 def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box=None,
             callback=None) -> Outcome:
     """Run ``steps`` optimizer steps on the full-batch loss; stop early on ``|grad| <= tol``, divergence,
-    or a true ``callback(step, theta, loss)``. Keeps the last finite iterate."""
+    or a true ``callback(step, theta, loss)``. Keeps the last finite iterate.
+
+    The loop is ``loops.driver.run_steps`` (tested and recorded every step); this adapter adds the
+    loss's own tests (growth, callback, ``tol`` on the norm itself) and measures only the loss at the
+    end (the last iterate's gradient is neither computed nor tested)."""
     if box is None and callback is None:
         fused = _fused(obj, theta0, optimizer, steps, tol)
         if fused is not None:
             return fused
     x = project(np.asarray(theta0, dtype=float), box)[None, :]
-    state = optimizer.init(x)
-    problem = _Problem(obj)
-    history: list[float] = []
-    first, previous = None, x[0].copy()
-    for k in range(steps):
-        value, grad = obj.loss_and_grad(x[0])
-        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
-            last = "at the start point" if k == 0 else f"after {k} steps"
-            return _stop(x[0] if k == 0 else previous, k, history, False,
-                         f"diverged: the loss or its gradient is not finite {last}; kept the last finite iterate")
-        first = value if first is None else first
-        history.append(value)
-        if abs(value) > GROWTH_LIMIT * max(abs(first), 1.0):
-            return _stop(x[0], k, history, False, f"diverged: the loss grew from {first:.6g} to {value:.6g} "
-                         f"in {k} steps (learning rate too large?)")
-        if callback is not None and callback(k, x[0].copy(), value):
-            return _stop(x[0], k, history, True, f"stopped by the callback after {k} steps")
-        if tol > 0 and float(np.linalg.norm(grad)) <= tol:
-            return _stop(x[0], k, history, True, f"the gradient norm is below tol={tol:g}")
-        extra = {"value": np.array([value])} if "value" in optimizer.needs else {}
-        previous = x[0].copy()
-        x, state = optimizer.update(grad[None, :], state, x, problem, **extra)
-        x = project(np.asarray(x, dtype=float), box)
-    value = obj.loss(x[0])
-    if not np.isfinite(value):
-        return _stop(previous, steps, history, False,
-                     f"diverged: the loss is not finite after {steps} steps; kept the last finite iterate")
-    history.append(value)
-    return _stop(x[0], steps, history, False if tol > 0 else True,
+    problem, seen = _Problem(obj), {"calls": 0, "first": None, "grew": None}
+
+    def grad(state):  # (loss, gradient) at steps 0..steps-1; the loss alone at the end
+        seen["calls"] += 1
+        return obj.loss_and_grad(state[0][0]) if seen["calls"] <= steps else (obj.loss(state[0][0]), None)
+
+    def update(state, g, k):
+        extra = {"value": np.array([g[0]])} if "value" in optimizer.needs else {}
+        new, opt_state = optimizer.update(g[1][None, :], state[1], state[0], problem, **extra)
+        return project(np.asarray(new, dtype=float), box), opt_state
+
+    def stop(k, theta, g):  # the first finite check is step 0: its loss is the start's
+        seen["first"] = g[0] if seen["first"] is None else seen["first"]
+        if k == steps:
+            return None
+        if abs(g[0]) > GROWTH_LIMIT * max(abs(seen["first"]), 1.0):
+            seen["grew"] = g[0]
+            return DIVERGED
+        if callback is not None and callback(k, theta.copy(), g[0]):
+            return CALLBACK
+        return GRADIENT if tol > 0 and float(np.linalg.norm(g[1])) <= tol else None
+    out = run_steps((x, optimizer.init(x)), grad=grad, update=update,
+                    snapshot=lambda state: state[0][0].copy(),
+                    norm2=lambda g: 0.0 if g[1] is None or np.all(np.isfinite(g[1])) else math.nan,
+                    finite=lambda theta: True, value=lambda theta, g: g[0], steps=steps, tol=math.nan,
+                    record_every=1, stop=stop)
+    return _descent_outcome(out, steps, tol, seen)
+
+
+def _descent_outcome(out, steps: int, tol: float, seen: dict) -> Outcome:
+    """The driver's Outcome in the words of the fit methods."""
+    history = [v for _, _, v, _ in out.history]
+    if out.status == GRADIENT:
+        return _stop(out.x, out.nit, history, True, f"the gradient norm is below tol={tol:g}")
+    if out.status == CALLBACK:
+        return _stop(out.x, out.nit, history, True, f"stopped by the callback after {out.nit} steps")
+    if out.status == DIVERGED and seen["grew"] is not None:
+        return _stop(out.x, out.nit, history, False, f"diverged: the loss grew from {seen['first']:.6g} to "
+                     f"{seen['grew']:.6g} in {out.nit} steps (learning rate too large?)")
+    if out.status == DIVERGED:
+        start = math.isnan(out.grad_norm)  # the driver's mark of a start that was not finite
+        k, history = (0, []) if start else (out.nit + 1, history)  # k: the step that was not finite
+        if k == steps:
+            return _stop(out.x, steps, history, False, f"diverged: the loss is not finite after {steps} "
+                         "steps; kept the last finite iterate")
+        last = "at the start point" if k == 0 else f"after {k} steps"
+        return _stop(out.x, k, history, False,
+                     f"diverged: the loss or its gradient is not finite {last}; kept the last finite iterate")
+    return _stop(out.x, steps, history, False if tol > 0 else True,
                  f"ran the {steps} steps asked for" + (f" (the gradient norm stayed above tol={tol:g})"
                                                         if tol > 0 else ""))

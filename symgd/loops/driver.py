@@ -18,14 +18,17 @@ from symgd.loops.outcome import BUDGET, DIVERGED, GRADIENT, Outcome
 def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, Any, int], Any],
               norm2: Callable[[Any], float], snapshot: Callable[[Any], Any], finite: Callable[[Any], bool],
               value: Callable[[Any, Any], float], steps: int, tol: float = 0.0, check_every: int = 1,
-              record_every: int = 0) -> Outcome:
+              record_every: int = 0, stop: Callable[[int, Any, Any], str | None] | None = None) -> Outcome:
     """Descend from ``state``: ``g = grad(state)``, ``state = update(state, g, k)`` for k = 1..steps.
 
     At step k (0 included) the test runs when k % check_every == 0, k == steps or a row is due:
     ``norm2(g)`` (a float), ``snapshot(state)`` (a host copy), ``finite(snapshot)``; a non-finite norm
     or iterate (or value, where a row is recorded) stops with "diverged" and keeps the previous check;
-    ``norm2 <= tol²`` stops with "gradient". The Outcome's ``x`` is the last finite check's snapshot. ``value(snapshot, g)`` (g: what ``grad`` returned at that
-    iterate, so a grad that also computes the value can hand it over) is called for rows and at the end.
+    ``norm2 <= tol²`` stops with "gradient"; the Outcome's ``x`` is the last finite check's snapshot.
+    ``value(snapshot, g)`` (g: what ``grad`` returned at that iterate, so a grad that also computes the
+    value can hand it over) is called for rows and at the end.
+    ``stop(k, snapshot, g)``, where given, adds a caller's own tests after the finiteness test: a status
+    it returns ends the run there, keeping this iterate.
     """
     history: list = []
     status, k = BUDGET, 0
@@ -44,6 +47,10 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
             last = (snap, k, gn2, g)
             if row:
                 history.append((k, snap, v, math.sqrt(gn2)))
+            why = stop(k, snap, g) if stop is not None else None
+            if why is not None:
+                status = why
+                break
             if gn2 <= tol * tol:
                 status = GRADIENT
                 break
