@@ -2,10 +2,12 @@
 
 Each batch is a row subset of the bound data; the one compiled per-sample gradient is reduced over the
 batch's rows with the loss's own reduction (a mean loss averages over the batch, a summed loss sums),
-and the optimizer from ``symgd.optim`` takes one step per batch.
+and the optimizer from ``symgd.optim`` takes one step per batch. Epochs run in the one array driver
+``loops.driver.run_steps`` (the stopping rule of ``loops.outcome``).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,6 +16,8 @@ import numpy as np
 from symgd.errors import VariableError
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import Outcome, project
+from symgd.loops.driver import run_steps
+from symgd.loops.outcome import CALLBACK, DIVERGED
 
 
 def batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -34,7 +38,11 @@ def descend_in_batches(obj: Any, chunks: Callable[[np.random.Generator], Iterabl
                        optimizer, epochs: int, batch_size: int, seed: int | None, box, callback,
                        what: str) -> Outcome:
     """The mini-batch loop: each epoch takes ``chunks(rng)`` (in-memory objectives), cuts each one's
-    shuffled rows into batches and steps once per batch; ``obj`` gives the full-data loss per epoch."""
+    shuffled rows into batches and steps once per batch; ``obj`` gives the full-data loss per epoch.
+
+    An epoch is one step of ``loops.driver.run_steps``: its "gradient" is the full-data loss after the
+    epoch (the start's is recorded, not tested), and the adapter's tests stop on a non-finite batch
+    gradient (at that batch's iterate), a non-finite loss or the callback."""
     if batch_size < 1:
         raise VariableError(f"batch_size must be at least 1, got {batch_size}")
     if optimizer.needs:
@@ -42,27 +50,46 @@ def descend_in_batches(obj: Any, chunks: Callable[[np.random.Generator], Iterabl
                             "use it without batch_size")
     rng = np.random.default_rng(seed)
     x = project(np.asarray(theta0, dtype=float), box)[None, :]
-    state = optimizer.init(x)
-    history = [obj.loss(x[0])]
-    steps = 0
-    for epoch in range(epochs):
+    run = {"x": x, "state": optimizer.init(x), "steps": 0, "failed": False, "history": []}
+
+    def loss(run):
+        if run["failed"]:
+            return None
+        run["history"].append(obj.loss(run["x"][0]))
+        return run["history"][-1]
+
+    def epoch(run, value, k):
         for chunk in chunks(rng):
             for index in batches(chunk.n, batch_size, rng):
-                _, grad = chunk.on_rows(index).loss_and_grad(x[0])
+                _, grad = chunk.on_rows(index).loss_and_grad(run["x"][0])
                 if not np.all(np.isfinite(grad)):
-                    return Outcome(x[0], epoch, steps, steps, False, f"diverged: a non-finite gradient in epoch "
-                                   f"{epoch + 1}; kept the last finite iterate", tuple(history))
-                x, state = optimizer.update(grad[None, :], state, x, None)
-                x = project(np.asarray(x, dtype=float), box)
-                steps += 1
-        value = obj.loss(x[0])
-        history.append(value)
-        if not np.isfinite(value):
-            return Outcome(x[0], epoch + 1, steps, steps, False,
-                           f"diverged: the loss is not finite after epoch {epoch + 1}", tuple(history))
-        if callback is not None and callback(epoch, x[0].copy(), value):
-            return Outcome(x[0], epoch + 1, steps, steps, True, f"stopped by the callback after epoch {epoch + 1}",
-                           tuple(history))
-    return Outcome(x[0], epochs, steps, steps, True,
-                   f"ran {epochs} epochs of {steps // max(epochs, 1)} {what} of up to {batch_size} rows",
-                   tuple(history))
+                    run["failed"] = True
+                    return run
+                new, run["state"] = optimizer.update(grad[None, :], run["state"], run["x"], None)
+                run["x"] = project(np.asarray(new, dtype=float), box)
+                run["steps"] += 1
+        return run
+
+    def stop(k, theta, value):
+        if run["failed"] or (k > 0 and not np.isfinite(value)):
+            return DIVERGED
+        return CALLBACK if k > 0 and callback is not None and callback(k - 1, theta.copy(), value) else None
+    out = run_steps(run, grad=loss, update=epoch, norm2=lambda value: 0.0, snapshot=lambda run: run["x"][0],
+                    finite=lambda theta: True, value=lambda theta, value: value, steps=epochs, tol=math.nan,
+                    stop=stop)
+    return _batch_outcome(out, run, epochs, batch_size, what)
+
+
+def _batch_outcome(out, run: dict, epochs: int, batch_size: int, what: str) -> Outcome:
+    steps, history = run["steps"], tuple(run["history"])
+    if out.status == DIVERGED and run["failed"]:
+        return Outcome(out.x, out.nit - 1, steps, steps, False, f"diverged: a non-finite gradient in epoch "
+                       f"{out.nit}; kept the last finite iterate", history)
+    if out.status == DIVERGED:
+        return Outcome(out.x, out.nit, steps, steps, False,
+                       f"diverged: the loss is not finite after epoch {out.nit}", history)
+    if out.status == CALLBACK:
+        return Outcome(out.x, out.nit, steps, steps, True, f"stopped by the callback after epoch {out.nit}",
+                       history)
+    return Outcome(out.x, epochs, steps, steps, True, f"ran {epochs} epochs of {steps // max(epochs, 1)} "
+                   f"{what} of up to {batch_size} rows", history)
