@@ -20,7 +20,7 @@ from symgd.fit.options import LEAST_SQUARES, check_fit_options
 from symgd.fit.outofcore import open_objective, streaming_minibatch
 from symgd.fit.reduce import Objective
 from symgd.fit.result import FitResult, summarize
-from symgd.fit.stopping import Outcome, Tolerances, bounds_arrays
+from symgd.fit.stopping import FitOutcome, Tolerances, bounds_arrays
 
 DEFAULT_STEPS = 1000
 DEFAULT_BATCH = 32
@@ -88,7 +88,7 @@ def _fit(fm, obj, theta0: np.ndarray, box, method: str, tolerances: Tolerances, 
 
 
 def _least_squares(kind: str, obj: Objective, theta0: np.ndarray, closed, tol: Tolerances, box, callback
-                   ) -> Outcome:
+                   ) -> FitOutcome:
     if kind == "lm":
         return levenberg_marquardt(obj, theta0, tol, box, callback=callback)
     if kind == "gauss-newton":
@@ -101,11 +101,11 @@ def _least_squares(kind: str, obj: Objective, theta0: np.ndarray, closed, tol: T
     full = closed.rank == p
     why = "closed-form least squares (numpy.linalg.lstsq)" + ("" if full else
                                                               f"; rank-deficient design matrix ({closed.rank} of {p})")
-    return Outcome(closed.theta, 0, 2, 1, full, why, (closed.rss,))
+    return FitOutcome(closed.theta, 0, 2, 1, full, why, (closed.rss,))
 
 
 def _descent(method: str, obj: Objective, theta0: np.ndarray, *, batch_size, epochs, steps, seed, lr, tol, box,
-             callback, hyper) -> Outcome:
+             callback, hyper) -> FitOutcome:
     from symgd.optim import get_optimizer
     name = "gd" if method == "sgd" else method
     if lr is not None:

@@ -2,8 +2,8 @@
 
 Each step reduces the loss and its gradient over every chunk of the data (``Objective.loss_and_grad``)
 and hands the gradient to the optimizer's ``update``, in the one array driver ``loops.driver.run_steps``
-(the stopping rule of ``loops.outcome``, tested every step); the parameters travel as a ``(1, p)`` row, the
-batched shape the optimizers use. ``newton`` gets the exact Hessian of the summed loss from one compiled
+(the stopping rule of ``loops.outcome``, tested every step); the parameters travel as a ``(1, p)`` row,
+the batched shape the optimizers use. ``newton`` gets the exact Hessian of the summed loss from one compiled
 per-sample program per gradient component (its Jacobian rows are the Hessian's rows).
 
 Where nothing needs the Python loop (no bounds, no callback, a per-coordinate optimizer, one in-memory
@@ -23,7 +23,7 @@ import numpy as np
 import sympy
 
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome, project
+from symgd.fit.stopping import FitOutcome, project
 from symgd.loops.driver import run_steps
 from symgd.loops.outcome import CALLBACK, DIVERGED, GRADIENT
 from symgd.codegen.data import compile_data
@@ -67,7 +67,7 @@ class _Problem:
 
 
 def _stop(theta, k, history, converged, message):
-    return Outcome(np.asarray(theta, dtype=float), k, len(history), len(history), converged, message,
+    return FitOutcome(np.asarray(theta, dtype=float), k, len(history), len(history), converged, message,
                    tuple(history))
 
 
@@ -87,7 +87,7 @@ def _single_binding(obj) -> object | None:
     return bound[0] if len(bound) == 1 else None
 
 
-def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
+def _fused(obj, theta0, optimizer, steps: int, tol: float) -> FitOutcome | None:
     """The descent as one fused loop, or None where it does not apply or did not end cleanly."""
     bound = _single_binding(obj) if optimizer.rule is not None and steps >= 1 else None
     if bound is None:
@@ -113,7 +113,7 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> Outcome | None:
 
 
 def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box=None,
-            callback=None) -> Outcome:
+            callback=None) -> FitOutcome:
     """Run ``steps`` optimizer steps on the full-batch loss; stop early on ``|grad| <= tol``, divergence,
     or a true ``callback(step, theta, loss)``. Keeps the last finite iterate.
 
@@ -154,8 +154,8 @@ def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box
     return _descent_outcome(out, steps, tol, seen)
 
 
-def _descent_outcome(out, steps: int, tol: float, seen: dict) -> Outcome:
-    """The driver's Outcome in the words of the fit methods."""
+def _descent_outcome(out, steps: int, tol: float, seen: dict) -> FitOutcome:
+    """The driver's ``loops.outcome.Outcome`` as a FitOutcome, in the words of the fit methods."""
     history = [v for _, _, v, _ in out.history]
     if out.status == GRADIENT:
         return _stop(out.x, out.nit, history, True, f"the gradient norm is below tol={tol:g}")

@@ -11,12 +11,12 @@ import numpy as np
 
 from symgd.fit.lm import predicted_reduction
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome, Tolerances, check_start, gradient_cosine, project, small_step
+from symgd.fit.stopping import FitOutcome, Tolerances, check_start, gradient_cosine, project, small_step
 
 MAX_HALVINGS = 40
 
 
-def gauss_newton(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=None, callback=None) -> Outcome:
+def gauss_newton(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=None, callback=None) -> FitOutcome:
     """Minimise the residual sum of squares of ``obj`` from ``theta0`` by damped Gauss–Newton."""
     theta = project(np.asarray(theta0, dtype=float), box)
     pieces = obj.pieces(theta)
@@ -27,12 +27,12 @@ def gauss_newton(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=Non
     nit = 0
     while True:
         if pieces.rss == 0.0:
-            return Outcome(theta, nit, nfev, njev, True, "exact fit: the residuals are all zero", tuple(history))
+            return FitOutcome(theta, nit, nfev, njev, True, "exact fit: the residuals are all zero", tuple(history))
         if gradient_cosine(pieces.R, pieces.qtr, pieces.rss) <= tol.gtol:
-            return Outcome(theta, nit, nfev, njev, True,
+            return FitOutcome(theta, nit, nfev, njev, True,
                            f"the residuals are orthogonal to the Jacobian columns (gtol={tol.gtol:g})", tuple(history))
         if nfev >= budget:
-            return Outcome(theta, nit, nfev, njev, False,
+            return FitOutcome(theta, nit, nfev, njev, False,
                            f"stopped after {nfev} evaluations without converging (max_nfev)", tuple(history))
         nit += 1
         direction = np.linalg.lstsq(pieces.R, -pieces.qtr, rcond=None)[0]
@@ -51,7 +51,7 @@ def gauss_newton(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=Non
         if not accepted:
             converged = small_step(step, theta, scale, max(tol.xtol, 1e-8))
             why = "no decrease of the RSS along the Gauss–Newton direction"
-            return Outcome(theta, nit, nfev, njev, converged,
+            return FitOutcome(theta, nit, nfev, njev, converged,
                            why + (" (at a minimum to within rounding)" if converged else ""), tuple(history))
         pred = predicted_reduction(pieces, step)
         rss_before = pieces.rss
@@ -59,10 +59,10 @@ def gauss_newton(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=Non
         njev += 1
         history.append(pieces.rss)
         if callback is not None and callback(nit, theta, pieces.rss):
-            return Outcome(theta, nit, nfev, njev, True, "stopped by the callback", tuple(history))
+            return FitOutcome(theta, nit, nfev, njev, True, "stopped by the callback", tuple(history))
         if rss_before - pieces.rss <= tol.ftol * rss_before and pred <= tol.ftol * rss_before:
-            return Outcome(theta, nit, nfev, njev, True,
+            return FitOutcome(theta, nit, nfev, njev, True,
                            f"the relative reduction of the RSS is below ftol={tol.ftol:g}", tuple(history))
         if small_step(step, theta, scale, tol.xtol):
-            return Outcome(theta, nit, nfev, njev, True,
+            return FitOutcome(theta, nit, nfev, njev, True,
                            f"the relative step size is below xtol={tol.xtol:g}", tuple(history))

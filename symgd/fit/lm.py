@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from symgd.fit.reduce import LstsqPieces, Objective
-from symgd.fit.stopping import Outcome, Tolerances, check_start, gradient_cosine, project
+from symgd.fit.stopping import FitOutcome, Tolerances, check_start, gradient_cosine, project
 
 ACCEPT = 1e-4  # gain ratio needed to accept a step (MINPACK's 1e-4)
 
@@ -66,8 +66,8 @@ def damping_for_radius(pieces: LstsqPieces, scale: np.ndarray, radius: float, la
 
 
 def levenberg_marquardt(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=None,
-                        factor: float = 100.0, callback=None) -> Outcome:
-    """Minimise the residual sum of squares of ``obj`` from ``theta0``; returns an ``Outcome``.
+                        factor: float = 100.0, callback=None) -> FitOutcome:
+    """Minimise the residual sum of squares of ``obj`` from ``theta0``; returns an ``FitOutcome``.
 
     Trust-region form (Moré 1978, as MINPACK's lmder): the radius starts at ``factor``·‖D θ₀‖, halves
     (or less) after a poor step and doubles after a good one; the damping λ is the one whose step fits it.
@@ -79,7 +79,7 @@ def levenberg_marquardt(obj: Objective, theta0, tol: Tolerances = Tolerances(), 
     scale = _column_scale(pieces, None)
     radius = factor * float(np.linalg.norm(scale * theta)) or factor
     lam, history, nit, budget = 0.0, [pieces.rss], 0, tol.budget(len(theta))
-    done = lambda ok, msg: Outcome(theta, nit, nfev, njev, ok, msg, tuple(history))  # noqa: E731
+    done = lambda ok, msg: FitOutcome(theta, nit, nfev, njev, ok, msg, tuple(history))  # noqa: E731
     while True:
         if pieces.rss == 0.0:
             return done(True, "exact fit: the residuals are all zero")

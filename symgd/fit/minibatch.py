@@ -15,7 +15,7 @@ import numpy as np
 
 from symgd.errors import VariableError
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome, project
+from symgd.fit.stopping import FitOutcome, project
 from symgd.loops.driver import run_steps
 from symgd.loops.outcome import CALLBACK, DIVERGED
 
@@ -27,7 +27,7 @@ def batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarra
 
 
 def minibatch_descent(obj: Objective, theta0, optimizer, epochs: int, batch_size: int, seed: int | None = 0,
-                      box=None, callback=None) -> Outcome:
+                      box=None, callback=None) -> FitOutcome:
     """Run ``epochs`` passes of mini-batch descent; ``history`` holds the full-data loss after each epoch."""
     whole = obj.gathered()
     return descend_in_batches(whole, lambda rng: (whole,), theta0, optimizer, epochs, batch_size, seed, box,
@@ -36,7 +36,7 @@ def minibatch_descent(obj: Objective, theta0, optimizer, epochs: int, batch_size
 
 def descend_in_batches(obj: Any, chunks: Callable[[np.random.Generator], Iterable[Objective]], theta0,
                        optimizer, epochs: int, batch_size: int, seed: int | None, box, callback,
-                       what: str) -> Outcome:
+                       what: str) -> FitOutcome:
     """The mini-batch loop: each epoch takes ``chunks(rng)`` (in-memory objectives), cuts each one's
     shuffled rows into batches and steps once per batch; ``obj`` gives the full-data loss per epoch.
 
@@ -80,16 +80,16 @@ def descend_in_batches(obj: Any, chunks: Callable[[np.random.Generator], Iterabl
     return _batch_outcome(out, run, epochs, batch_size, what)
 
 
-def _batch_outcome(out, run: dict, epochs: int, batch_size: int, what: str) -> Outcome:
+def _batch_outcome(out, run: dict, epochs: int, batch_size: int, what: str) -> FitOutcome:
     steps, history = run["steps"], tuple(run["history"])
     if out.status == DIVERGED and run["failed"]:
-        return Outcome(out.x, out.nit - 1, steps, steps, False, f"diverged: a non-finite gradient in epoch "
+        return FitOutcome(out.x, out.nit - 1, steps, steps, False, f"diverged: a non-finite gradient in epoch "
                        f"{out.nit}; kept the last finite iterate", history)
     if out.status == DIVERGED:
-        return Outcome(out.x, out.nit, steps, steps, False,
+        return FitOutcome(out.x, out.nit, steps, steps, False,
                        f"diverged: the loss is not finite after epoch {out.nit}", history)
     if out.status == CALLBACK:
-        return Outcome(out.x, out.nit, steps, steps, True, f"stopped by the callback after epoch {out.nit}",
+        return FitOutcome(out.x, out.nit, steps, steps, True, f"stopped by the callback after epoch {out.nit}",
                        history)
-    return Outcome(out.x, epochs, steps, steps, True, f"ran {epochs} epochs of {steps // max(epochs, 1)} "
+    return FitOutcome(out.x, epochs, steps, steps, True, f"ran {epochs} epochs of {steps // max(epochs, 1)} "
                    f"{what} of up to {batch_size} rows", history)

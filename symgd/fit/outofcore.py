@@ -22,7 +22,7 @@ from symgd.fit.data import ArraySource, describe
 from symgd.fit.minibatch import descend_in_batches
 from symgd.fit.model import FitModel
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome
+from symgd.fit.stopping import FitOutcome
 
 ENGINES = ("local", "dask")
 
@@ -68,7 +68,7 @@ def _chunk_objectives(obj: Any, programs: dict, rng: np.random.Generator) -> Ite
 
 
 def streaming_minibatch(obj: Objective, theta0, optimizer, epochs: int, batch_size: int,
-                        seed: int | None = 0, box=None, callback=None) -> Outcome:
+                        seed: int | None = 0, box=None, callback=None) -> FitOutcome:
     """Mini-batch descent over a streaming source, never holding more than one chunk.
 
     Each epoch visits the parts in a random order and cuts each chunk's shuffled rows into batches

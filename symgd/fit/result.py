@@ -8,7 +8,7 @@ import numpy as np
 
 from symgd.fit.linear import ClosedForm
 from symgd.fit.reduce import Objective
-from symgd.fit.stopping import Outcome
+from symgd.fit.stopping import FitOutcome
 
 AT_BOUND_RTOL = 1e-10
 HIGH_CORRELATION = 0.999
@@ -106,7 +106,7 @@ def _bound_warnings(names, theta, box) -> list[str]:
     return out
 
 
-def summarize(obj: Objective, outcome: Outcome, method: str, theta0: np.ndarray, *, box=None,
+def summarize(obj: Objective, outcome: FitOutcome, method: str, theta0: np.ndarray, *, box=None,
               closed: ClosedForm | None = None, extra_warnings: tuple[str, ...] = ()) -> FitResult:
     """Statistics at ``outcome.theta``: one more Jacobian reduction over the data, then small p x p algebra."""
     names = obj.model.names

@@ -16,8 +16,10 @@ from symgd.errors import DomainError, VariableError
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a fitting method returns: the final parameters and how it got there."""
+class FitOutcome:
+    """What a fitting method returns: the final parameters and how it got there (a sentence, and the
+    evaluation counts MINPACK reports). The descent loops' own record is ``loops.outcome.Outcome``;
+    ``fit.descent`` and ``fit.minibatch`` turn it into this one."""
 
     theta: np.ndarray
     nit: int
