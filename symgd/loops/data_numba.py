@@ -2,7 +2,8 @@
 
 Every step runs the per-sample loop of ``bound_numba`` (Σe and Σ∂e/∂θ in scalars), then the
 optimizer's ``ElementwiseRule`` printed per coordinate (the same lines the fused scalar loops use, with
-its state slots as scalar locals); the stopping test runs every ``check_every`` steps and history rows go
+its state slots as scalar locals); the stopping test (``loops.outcome``'s rule, written by
+``fused.check_block``) runs every ``check_every`` steps and history rows go
 into a preallocated array. θ, the gradient and the slots live in scalar locals: a step allocates
 nothing. Semantics are those of ``fused_data_minimize``'s NumPy loop: values are the summed loss, and
 status "diverged" returns the last finite iterate that was checked.

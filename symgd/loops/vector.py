@@ -3,7 +3,7 @@
 The optimizer's per-coordinate rule (``symgd.codegen.rule``) is printed once with the NumPy printer, so
 the same definition updates a whole vector at once; the gradient comes from the indexed-sum code
 (numba loops when installed and the run is long, NumPy slices otherwise). The stopping test (gradient
-norm, finiteness) runs every ``check_every`` steps.
+norm, finiteness) runs every ``check_every`` steps, by the rule stated in ``loops.outcome``.
 """
 from __future__ import annotations
 
