@@ -111,12 +111,13 @@ def test_numba_backend_for_general_data_problems_equals_numpy_loop():
 
 def test_auto_picks_numba_only_for_long_runs_without_parameter_functions(monkeypatch):
     pytest.importorskip("numba")
+    from symgd.codegen import backends
     from symgd.loops import fused_data
     a, b, x, y = sympy.symbols("a b x y")
     xv = np.linspace(0, 1, 100)
     exp_model = compile_data((a * sympy.exp(-b * x) - y) ** 2, (a, b), (x, y)).bind({"x": xv, "y": xv})
     poly_loss = compile_data((a + b * sympy.tanh(x) - y) ** 4, (a, b), (x, y)).bind({"x": xv, "y": xv})
     assert not fused_data.numba_pays(poly_loss, 10)  # 1,000 sample-steps: not worth a compile
-    monkeypatch.setattr(fused_data, "NUMBA_MIN_WORK", 0)
+    monkeypatch.setattr(backends, "NUMBA_DATA_WORK", 0)
     assert fused_data.numba_pays(poly_loss, 10)  # tanh of data only: hoisted, no libm call per sample
     assert not fused_data.numba_pays(exp_model, 10)  # exp of a parameter: NumPy's vector exp is faster

@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError
+from symgd.codegen import backends
 from symgd.codegen.data import BoundData
 from symgd.codegen.data_buffered import inplace_functions
 from symgd.codegen.data_torch import TorchBoundData, resolve, to_torch
@@ -75,20 +76,12 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     return Outcome(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
 
 
-#: backend="auto" compiles the numba data loop (1-2 s of jit) only for runs of at least this many
-#: sample-steps (steps × samples): about 2 s of the NumPy in-place loop at its ~5 ns a sample-step.
-NUMBA_MIN_WORK = 4e8
-
-
 def numba_pays(bound: BoundData, steps: int) -> bool:
-    """Whether auto should run the numba data loop: numba installed, a long run, and no elementary
-    function of the parameters per sample (numba calls libm's scalar exp/log per sample, 57 ns here,
-    where NumPy's vectorised ones cost 3.5 ns: benchmarks/bench_numba_data.py)."""
-    import importlib.util
-    if steps * bound.n < NUMBA_MIN_WORK or importlib.util.find_spec("numba") is None:
-        return False
+    """Whether auto should run the numba data loop (``codegen.backends.for_data_loop``: a long run, and
+    no elementary function of the parameters per sample)."""
     params = set(bound.program.params)
-    return not any(f.args and params & f.free_symbols for f in bound.program.expr.atoms(sympy.Function))
+    per_sample = any(f.args and params & f.free_symbols for f in bound.program.expr.atoms(sympy.Function))
+    return backends.for_data_loop(bound.n, steps, per_sample) == "numba"
 
 
 def _result(out: Outcome) -> Outcome:

@@ -7,7 +7,6 @@ norm, finiteness) runs every ``check_every`` steps, by the rule stated in ``loop
 """
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError, VariableError
-from symgd.codegen import runtime
+from symgd.codegen import backends, runtime
 from symgd.codegen.printers import printer_for
 from symgd.codegen.rule import G, T, X, ElementwiseRule
 from symgd.loops.driver import run_steps
@@ -70,7 +69,7 @@ def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: in
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
     if backend == "auto":
-        backend = "numba" if steps >= 2000 and importlib.util.find_spec("numba") else "numpy"
+        backend = backends.for_vector_loop(steps)
     compiled = compile_expr(expr, backend=backend, sizes=sizes)
     vectors = analyse(expr).vectors
     names = [v.name for v in compiled.variables]

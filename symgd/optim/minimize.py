@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symgd.codegen.backends import BACKENDS
 from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
@@ -30,7 +31,6 @@ from symgd.optim.vector import check_vector_options, flat, minimize_vector
 #: Where every variable starts when no x0 is given (1 rather than 0: 0 is a stationary point or
 #: outside the domain of many everyday losses, such as x^2 * y or log(x)).
 DEFAULT_START = 1.0
-BACKENDS = ("auto", "numpy", "torch", "python", "numba")
 
 
 def _expression(f: str | sympy.Expr) -> sympy.Expr:

@@ -203,7 +203,7 @@ class _Builder:
 def parse_program(text: str | sympy.Expr) -> Program:
     """Parse ``text`` (or wrap a SymPy expression) into a Program; raise ParseError on bad input."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        text = sympy.sympify(text)  # a number: no text is evaluated
+        text = sympy.Integer(text) if isinstance(text, int) else sympy.Float(text)  # a number, no text
     if isinstance(text, sympy.Basic):
         return Program(text, sorted_variables(text), MappingProxyType({}), [], sympy.sstr(text, order="none"))
     if not isinstance(text, str):
