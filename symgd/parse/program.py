@@ -255,6 +255,8 @@ def _last(builder: _Builder, stmt, source: str) -> sympy.Expr:
 def program_parts(text: str | sympy.Expr) -> tuple[sympy.Expr, dict]:
     """(expression, definitions) of ``text`` or of a SymPy expression (which has none): the one way the
     library's entry points (steps, check, graph) read what they are given."""
+    if isinstance(text, sympy.Basic):
+        return text, {}  # nothing to read (and no source text to print: 20 ms for a 300-term sum)
     program = parse_program(text)
     return program.expr, dict(program.definitions)
 
@@ -265,4 +267,4 @@ def parse(text: str | sympy.Expr) -> sympy.Expr:
     >>> parse("2x sin^2 x")
     2*x*sin(x)**2
     """
-    return parse_program(text).expr
+    return text if isinstance(text, sympy.Basic) else parse_program(text).expr
