@@ -460,6 +460,14 @@ def lib_indexed_hostile_names(d):
     return "ok"
 
 
+def lib_compile_crafted_symbol(d):
+    """A SymPy Symbol named like code, left out of wrt: refused (it used to be printed into the body)."""
+    import sympy
+    import symgd
+    evil = sympy.Symbol(f"open({os.path.join(d, CANARY)!r}, 'w')")
+    return symgd.compile(evil * sympy.Symbol("y"), wrt="y").value(1.0)
+
+
 def lib_minimize_lr_zero(d):
     import symgd
     return symgd.minimize("x^2", lr=0.0)

@@ -190,3 +190,16 @@ def test_fused_loop_of_many_variables_compiles():
     n = 3000
     r = symgd.minimize("+".join(f"x{k}^2" for k in range(n)), lr=0.25, steps=50, backend="python")
     assert r.converged and max(abs(v) for v in r.x.values()) < 1e-6 and len(r.x) == n
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy", "numba", "auto"])
+def test_a_crafted_sympy_symbol_name_never_runs(backend, capsys):
+    """A library caller's Symbol whose name is code: as an argument it is mangled (the right value, and
+    nothing printed); left out of wrt it would have been printed as written into the body (and run at
+    call time), so compile refuses it."""
+    y, evil = sympy.Symbol("y"), sympy.Symbol("print('PWNED')")
+    c = symgd.compile(evil * y, backend=backend)
+    assert float(c.value(3.0, 2.0)) == 6.0 and "print(" not in c.source
+    with pytest.raises(CompileError, match="without a value"):
+        symgd.compile(evil * y, wrt=[y], backend=backend)
+    assert "PWNED" not in capsys.readouterr().out

@@ -104,7 +104,15 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
             from symgd.codegen.indexed_loops import compile_indexed_numba
             return compile_indexed_numba(*mangled_problem(expr, sizes))
         return compile_indexed(expr, backend, sizes, device, dtype)
-    return _compiled(build_graph(expr, wrt), backend, device, dtype)
+    graph = build_graph(expr, wrt)
+    constants = sorted(s.name for s in expr.free_symbols - set(graph.inputs))
+    if constants:
+        # the generated functions take the wrt variables only: the others would have no way in
+        shown = ", ".join(constants[:10]) + (f", ... ({len(constants)} in all)" if len(constants) > 10 else "")
+        raise CompileError(f"wrt leaves {shown} without a value: the compiled functions take only the wrt "
+                           f"variables", hint="leave wrt out (every variable becomes an argument), or "
+                           "substitute numbers for the others (expr.subs) before compiling")
+    return _compiled(graph, backend, device, dtype)
 
 
 def _compiled(graph: Graph, backend: str, device: Any, dtype: Any) -> Compiled:

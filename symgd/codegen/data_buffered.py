@@ -61,7 +61,7 @@ def grad_source(program, with_value: bool = False) -> str:
     if inputs:
         prog, value, grads = program_from_graph(build_graph(program.reduced, inputs))
         gp = prog.prune(((value,) if with_value else ()) + tuple(grads))
-        rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args}, frozenset(gp.args))
+        rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args}, None)
         lines, outs = buffered.inline(list(gp.lines), list(gp.outputs))
         arrays = {s: s.name for s in (*program.data, *(h for h, _ in program.hoisted))}
         arrays.update({b.symbol: f"_l{k}" for k, b in enumerate(blocks)})

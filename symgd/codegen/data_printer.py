@@ -52,8 +52,7 @@ def _printed(reduced, inputs, n_direct: int, backend: str) -> tuple[dict[str, tu
     # a c·u² output is summed as c·(u·u): the per-sample squares are never formed
     full = program.prune((square if square is not None else value, *parts, *block_grads))
     # user names were mangled once by compile_data: every argument here is safe or internal
-    rename = code_names(program.prune((value, *grads, *parts)), runtime.RESERVED | {"theta", "n", "make"},
-                        frozenset(program.args))
+    rename = code_names(program.prune((value, *grads, *parts)), runtime.RESERVED | {"theta", "n", "make"}, None)
     cache: dict = {}
 
     def reduced_outputs(outs: list[str]) -> list[str]:

@@ -104,7 +104,7 @@ def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.E
     terms: dict[str, list[sympy.Expr]] = {graph.output: [sympy.S.One]}
     backward, resolved = [], {}
     # an adjoint d_<node> never takes the name of an input (a user variable may be called d_x)
-    taken = {v.name for v in graph.inputs} | set(by_name)
+    taken = {s.name for s in graph.expr.free_symbols} | {v.name for v in graph.inputs} | set(by_name)
     for node in reversed(graph.nodes):
         total = construct.total(terms.pop(node.name, []))  # SymPy's Add, without its redundant queries
         if total.is_Atom or _is_scale(total):
@@ -140,12 +140,20 @@ def _is_scale(e: sympy.Expr) -> bool:
 
 
 def code_names(program: Program, reserved: set[str],
-               internal: frozenset = frozenset()) -> dict[sympy.Symbol, sympy.Symbol]:
-    """Renaming for printing ``program``: its arguments are user symbols and go through the one mangling
-    step (``names.mangle``) unless listed in ``internal``; generated line names and internal arguments
-    are renamed only where they would clash in Python (keywords, builtins, ``reserved``)."""
-    users = [a for a in program.args if a not in internal]
-    used = {s.name for s in program.args} | {s.name for s, _ in program.lines}
+               internal: frozenset | None = frozenset()) -> dict[sympy.Symbol, sympy.Symbol]:
+    """Renaming for printing ``program``: its arguments, and the symbols it reads that no line defines (a
+    compile's constants, outside ``wrt``), are user symbols and go through the one mangling step
+    (``names.mangle``) unless listed in ``internal`` (None: every symbol was mangled before, as data
+    programs' are); generated line names and internal arguments are renamed only where they would clash
+    in Python (keywords, builtins, ``reserved``)."""
+    defined = {s for s, _ in program.lines}
+    if internal is None:
+        internal, constants = frozenset(program.args), []
+    else:
+        read = set().union(*(program.free(e) for _, e in program.lines), *(program.free(o) for o in program.outputs))
+        constants = sorted(read - defined - set(program.args), key=lambda s: s.name)
+    users = [a for a in program.args if a not in internal] + constants
+    used = {s.name for s in program.args} | {s.name for s in defined} | {s.name for s in constants}
     rename = mangle(users, reserved | used - {a.name for a in users})
     used |= {s.name for s in rename.values()}
     bad = reserved | set(dir(builtins)) | set(keyword.kwlist)

@@ -72,7 +72,7 @@ def sample_loop(program: DataProgram, ind: str = "") -> SampleLoop:
     # no parameter left in the expression: its value only, a zero gradient
     prog = element_program(reduced, inputs) if inputs else Program((), (), (reduced,))
     columns = (*program.data, *(h for h, _ in program.hoisted))
-    rename = code_names(Program(columns, prog.lines, ()), runtime.RESERVED, frozenset(columns))
+    rename = code_names(Program(columns, prog.lines, ()), runtime.RESERVED, None)
     rename.update({q: sympy.Symbol(f"_x{params.index(q)}") for q in direct})
     rename.update({b.symbol: sympy.Symbol(f"_l{k}") for k, b in enumerate(blocks)})
     body, outs = render_body(prog, "python", rename)
