@@ -19,18 +19,14 @@ from pathlib import Path
 
 # Each snippet prints one number: seconds per operation (median of its own repeats).
 SETUP = r'''
-import os, time, statistics, importlib
+import os, sys, importlib
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, os.environ["SYMGD_BENCH"])  # this folder's harness, the same for both trees
 import numpy as np, symgd
+from harness import median_time
 def med(fn, n=7, number=1):
-    fn()
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        out.append((time.perf_counter() - t) / number)
-    return statistics.median(out)
+    fn()  # untimed: first calls compile
+    return median_time(fn, n, number)
 def compile_data_fn():
     for mod in ("symgd.codegen.data", "symgd.numeric.bound"):
         try:
@@ -75,7 +71,7 @@ FIGURES = {
 
 
 def measure(tree: Path, snippet: str) -> float:
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    env = dict(os.environ, PYTHONPATH=str(tree), SYMGD_BENCH=str(Path(__file__).resolve().parent))
     out = subprocess.run([sys.executable, "-c", SETUP + snippet], env=env, cwd=tree, capture_output=True,
                          text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -31,3 +31,14 @@ def test_entries_die_with_their_record_and_the_size_is_bounded():
     for rec in keep:
         cache.get(rec, "k", lambda: 0)
     assert len(cache) == 4
+
+
+def test_lru_cache_makes_once_and_drops_the_least_recently_used():
+    from symgd.codegen.cache import LruCache
+    cache, calls = LruCache(size=2), []
+    make = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert cache.get("a", make) == 1 and cache.get("a", make) == 1
+    cache.get("b", make)
+    cache.peek("a")            # a is now the most recently used
+    cache.get("c", make)       # b is dropped
+    assert cache.peek("b") is None and cache.peek("a") == 1 and len(cache) == 2

@@ -16,8 +16,6 @@ expression, whatever data are bound; the least recently used dropped beyond ``CA
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,7 +24,7 @@ import sympy
 
 from symgd.errors import CompileError
 from symgd.codegen import runtime
-from symgd.codegen.cache import RecordCache
+from symgd.codegen.cache import LruCache, RecordCache
 from symgd.codegen.data import BoundData, DataProgram, _blocks, _hoist
 from symgd.codegen.ir import Program, code_names, render_body
 from symgd.codegen.printers import POW_LIMIT
@@ -148,9 +146,8 @@ def bound_arrays(bound: BoundData, columns: tuple[int, ...]) -> tuple[np.ndarray
 _ARRAYS = RecordCache(256)  # (binding, column) -> its expanded array
 #: (expression, parameters, data) -> (source, jitted ``_svg``, columns read); least recently used
 #: dropped beyond CACHE_SIZE programs
-_CACHE: OrderedDict[tuple, tuple[str, Callable, tuple[int, ...]]] = OrderedDict()
 CACHE_SIZE = 64
-_LOCK = threading.Lock()
+_COMPILED = LruCache(CACHE_SIZE)
 #: LLVM may reassociate sums (so the accumulations over samples vectorise), fuse multiply-adds and
 #: ignore the sign of zero; not "nnan"/"ninf", so non-finite values still propagate and are detected.
 FASTMATH = {"reassoc", "contract", "nsz"}
@@ -175,20 +172,11 @@ def value_and_grad_source(loop: SampleLoop) -> str:
 def compiled_value_and_grad(program: DataProgram) -> tuple[str, Callable, tuple[int, ...]]:
     """(source, jitted ``_svg``, the columns it reads) for ``program``, cached per expression,
     parameters and data symbols."""
-    key = (program.expr, program.params, program.data)
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None:
-            _CACHE.move_to_end(key)
-            return hit
-    loop = sample_loop(program, "    ")
-    source = value_and_grad_source(loop)
-    hit = (source, jit_source(source, "_svg"), loop.columns)
-    with _LOCK:
-        _CACHE[key] = hit
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return hit
+    def make():
+        loop = sample_loop(program, "    ")
+        source = value_and_grad_source(loop)
+        return source, jit_source(source, "_svg"), loop.columns
+    return _COMPILED.get((program.expr, program.params, program.data), make)
 
 
 def numba_sum_value_and_grad(bound: BoundData) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:

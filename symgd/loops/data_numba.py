@@ -18,6 +18,7 @@ import numpy as np
 from symgd.errors import CompileError
 from symgd.codegen import runtime
 from symgd.codegen.data import BoundData, DataProgram
+from symgd.codegen.cache import LruCache
 from symgd.codegen.sample_loop import SampleLoop, bound_arrays, jit_source, sample_loop
 from symgd.loops.fused import check_block, rule_lines
 from symgd.loops.outcome import CODES, Outcome
@@ -55,18 +56,18 @@ def loop_source(loop: SampleLoop, rule: ElementwiseRule) -> str:
     return "\n".join(src) + "\n"
 
 
-_CACHE: dict[tuple, tuple[str, Callable, tuple[int, ...]]] = {}
+#: (expression, parameters, data, rule) -> (source, jitted ``_loop``, columns read), bounded
+_COMPILED = LruCache(64)
 
 
 def compiled_loop(program: DataProgram, rule: ElementwiseRule) -> tuple[str, Callable, tuple[int, ...]]:
     """(source, jitted ``_loop``, the columns it reads) for ``program`` and ``rule``, cached (one numba
     compile per pair)."""
-    key = (program.expr, program.params, program.data, rule)
-    if key not in _CACHE:
+    def make():
         loop = sample_loop(program, " " * 8)
         source = loop_source(loop, rule)
-        _CACHE[key] = (source, jit_source(source, "_loop"), loop.columns)
-    return _CACHE[key]
+        return source, jit_source(source, "_loop"), loop.columns
+    return _COMPILED.get((program.expr, program.params, program.data, rule), make)
 
 
 def numba_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: int, tol: float = 0.0,

@@ -17,6 +17,7 @@ import sympy
 from symgd.calculus.graph import Graph, build_graph
 from symgd.errors import CompileError
 from symgd.codegen import backends, runtime
+from symgd.codegen.cache import LruCache
 from symgd.codegen.ir import code_names, program_from_graph, render_body
 from symgd.codegen.names import LOOP_NAMES
 from symgd.codegen.printers import ADD_CHUNK
@@ -179,31 +180,35 @@ def _graph_of(target: Any) -> Graph:
     raise CompileError("fused_minimize needs a Graph, a Compiled or an expression")
 
 
-_CACHE: dict[tuple, Any] = {}
+#: (expression, inputs, rule, backend) -> (source, value, loop), bounded
+_COMPILED = LruCache(64)
 # (id(graph), id(rule), backend) -> (graph, rule, entry): a repeat call with the same objects skips
 # hashing the expression and the rule (~6 µs, a tenth of a 10,000-step numba loop). The objects are
 # held in the value, so their ids cannot be reused while the entry lives.
-_SAME: dict[tuple[int, int, str], tuple[Graph, ElementwiseRule, Any]] = {}
+_SAME = LruCache(64)
 
 
 def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python"):
     """The generated (value, loop) pair for ``backend`` ("python" or "numba"), cached per graph and rule."""
-    same = _SAME.get((id(graph), id(rule), backend))
+    same = _SAME.peek((id(graph), id(rule), backend))
     if same is not None and same[0] is graph and same[1] is rule:
         return same[2]
-    key = (graph.expr, graph.inputs, rule, backend)
-    if key not in _CACHE:
-        source = loop_source(graph, rule, python=(backend == "python"))
-        fns = runtime.load(source, "python")
-        if backend == "numba":
-            numba = runtime.require_numba()
-            runtime.check_numba_size(source)
-            value = numba.njit(error_model="numpy")(fns["value"])
-            fns["loop"].__globals__["value"] = value  # the jitted loop calls the jitted value
-            fns = {"value": value, "loop": numba.njit(error_model="numpy")(fns["loop"])}
-        _CACHE[key] = (source, fns["value"], fns["loop"])
-    _SAME[(id(graph), id(rule), backend)] = (graph, rule, _CACHE[key])
-    return _CACHE[key]
+    entry = _COMPILED.get((graph.expr, graph.inputs, rule, backend), lambda: _compile_loop(graph, rule, backend))
+    _SAME.get((id(graph), id(rule), backend), lambda: (graph, rule, entry))
+    return entry
+
+
+def _compile_loop(graph: Graph, rule: ElementwiseRule, backend: str) -> tuple:
+    """Generate and load (and for numba, jit) the loop of ``graph`` and ``rule``: a cache miss."""
+    source = loop_source(graph, rule, python=(backend == "python"))
+    fns = runtime.load(source, "python")
+    if backend == "numba":
+        numba = runtime.require_numba()
+        runtime.check_numba_size(source)
+        value = numba.njit(error_model="numpy")(fns["value"])
+        fns["loop"].__globals__["value"] = value  # the jitted loop calls the jitted value
+        fns = {"value": value, "loop": numba.njit(error_model="numpy")(fns["loop"])}
+    return source, fns["value"], fns["loop"]
 
 
 def choose_backend(graph: Graph, steps: int) -> str:
