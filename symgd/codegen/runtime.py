@@ -13,12 +13,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from symgd.codegen import backends
+from symgd.codegen import backends, names
 from symgd.errors import BackendUnavailableError, CompileError
 
 #: Names the generated code uses for itself; a variable with one of these names is renamed.
-RESERVED = {"math", "numpy", "torch", "scipy", "functools", "_np", "_bc", "_common", "_as_tensor",
-            "_ref", "_shape", "_torch", "_inf", "_isfinite"}
+RESERVED = set(names.RESERVED) | {"_np", "_bc", "_common", "_as_tensor", "_ref", "_shape", "_torch", "_inf",
+                                  "_isfinite"}
 
 _counter = itertools.count(1)
 
