@@ -27,6 +27,7 @@ import sympy
 
 from symgd.calculus.evaluate import value_of
 from symgd.calculus.partials import local_partials
+from symgd.calculus.stable import stabilize
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError
 from symgd.parse.construct import power, product, scaled, total
@@ -248,13 +249,15 @@ class _Builder:
         return [self.node(sympy.Mul(*factors[:half])), self.node(sympy.Mul(*factors[half:]))]
 
 
-def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | None = None) -> Graph:
+def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | None = None,
+                stable: bool = False) -> Graph:
     """Build the graph of ``expr`` with inputs ``ordered_variables(expr, wrt)`` and run the reverse sweep.
 
     ``names`` maps a user's definition name to the subexpression it stands for; a node computing that
     subexpression takes the name. The output node is ``f`` (``out`` when a variable or definition is
     called f), the others a, b, c, d, e, g, h, ... in evaluation order (f and taken names skipped).
-    Other variables of ``expr`` (outside ``wrt``) are constants.
+    Other variables of ``expr`` (outside ``wrt``) are constants. ``stable``: build the graph of the
+    numerically stable form (``symgd.calculus.stable``), as every code generator does.
 
     >>> import sympy
     >>> x, y = sympy.symbols("x y")
@@ -266,6 +269,8 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
     """
     expr = sympy.sympify(expr)
     inputs = ordered_variables(expr, wrt)
+    if stable:
+        expr = stabilize(expr)
     by_definition = {sympy.sympify(v): k for k, v in (names or {}).items()}
     taken = {s.name for s in expr.free_symbols} | set(by_definition.values())
     out_name = next(n for n in ("f", "out", "f_out") if n not in taken)  # the conventional name first

@@ -104,7 +104,7 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
             from symgd.codegen.indexed_loops import compile_indexed_numba
             return compile_indexed_numba(*mangled_problem(expr, sizes))
         return compile_indexed(expr, backend, sizes, device, dtype)
-    graph = build_graph(expr, wrt)
+    graph = build_graph(expr, wrt, stable=True)
     constants = sorted(s.name for s in expr.free_symbols - set(graph.inputs))
     if constants:
         # the generated functions take the wrt variables only: the others would have no way in

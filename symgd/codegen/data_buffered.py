@@ -59,7 +59,7 @@ def grad_source(program, with_value: bool = False) -> str:
     inputs = tuple(direct) + tuple(b.symbol for b in blocks)
     ret = "_g"
     if inputs:
-        prog, value, grads = program_from_graph(build_graph(program.reduced, inputs))
+        prog, value, grads = program_from_graph(build_graph(program.reduced, inputs, stable=True))
         gp = prog.prune(((value,) if with_value else ()) + tuple(grads))
         rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args}, None)
         lines, outs = buffered.inline(list(gp.lines), list(gp.outputs))

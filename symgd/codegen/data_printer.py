@@ -39,7 +39,7 @@ def _printed(reduced, inputs, n_direct: int, backend: str) -> tuple[dict[str, tu
         text = runtime.printer(backend).doprint(reduced)
         return {"values": ([], [text]), "svg": ([], [f"_red({text}, n)"]), "jacobian": ([], []),
                 "grad": ([], [])}, []
-    graph = build_graph(reduced, inputs)
+    graph = build_graph(reduced, inputs, stable=True)
     program, value, grads = program_from_graph(graph)
     out_node = graph.node(graph.output) if graph.nodes else None
     square = _square_base(out_node)

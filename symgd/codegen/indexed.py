@@ -152,7 +152,7 @@ def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_gra
         w.lines.append(f"_i{k} = _arange({w.index(t.lower)}, {w.index(t.upper + 1)})")
         code.define(t.index, f"_i{k}", True)
     inputs = tuple(win.symbol for win in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
-    program, value, grads = program_from_graph(build_graph(t.body, inputs))
+    program, value, grads = program_from_graph(build_graph(t.body, inputs, stable=True))
     outs = ((value,) if want_value else ()) + (tuple(grads) if want_grad else ())
     pruned = program.prune(outs)
     lines, outs = buffered.inline(list(pruned.lines), list(pruned.outputs))
@@ -269,7 +269,7 @@ def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _
     scalars = tuple(v for v in problem.variables if v not in problem.vectors)
     outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
         tuple(s for s in scalars if s in problem.outer.free_symbols)
-    return problem, scalars, outer_in, program_from_graph(build_graph(problem.outer, outer_in))
+    return problem, scalars, outer_in, program_from_graph(build_graph(problem.outer, outer_in, stable=True))
 
 
 def _substitute(problem: IndexedProblem, known: dict) -> IndexedProblem:

@@ -14,6 +14,7 @@ import sympy
 from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
+from symgd.codegen.branches import BranchPrinting
 from symgd.errors import CompileError
 
 #: Largest integer power printed as a product.
@@ -41,7 +42,7 @@ def for_code(expr: sympy.Expr) -> sympy.Expr:
     return expr
 
 
-class _Common:
+class _Common(BranchPrinting):
     """Rules shared by every backend's printer (mixed in before sympy's printer class)."""
 
     _float_ints = False
@@ -233,6 +234,9 @@ def printer_for(backend: str, int_literals: bool = False):
         printer = (ScipyPrinter if importlib.util.find_spec("scipy") else NumpyPrinter)(settings)
     elif backend == "torch":
         printer = _torch_printer_class()(settings)
+    elif backend == "jax":
+        from symgd.codegen.jax_printer import jax_printer_class
+        printer = jax_printer_class()(settings)
     else:
         raise CompileError(f"no printer for backend {backend!r}")
     printer._float_ints = not int_literals

@@ -100,12 +100,18 @@ def torch_dtype(dtype: Any) -> Any:
 
 def _torch_namespace(device: Any, dtype: Any) -> dict[str, Any]:
     torch = require_torch()
+    asked_device, asked_dtype = device, dtype
     device, dtype = torch_device(device), torch_dtype(dtype)
     tensor = torch.Tensor
 
     def as_tensor(a: Any) -> Any:
+        # a tensor keeps its autograd history (the generated code is plain torch operations, so
+        # .backward() through it works); it moves to the dtype and device the compile asked for, if any
         if type(a) is tensor or isinstance(a, tensor):
-            return a.detach() if a.requires_grad else a
+            if asked_dtype is not None and a.dtype != dtype or asked_device is not None and a.device != device:
+                return a.to(device=device if asked_device is not None else a.device,
+                            dtype=dtype if asked_dtype is not None else a.dtype)
+            return a
         return torch.as_tensor(a, dtype=dtype, device=device)
 
     def bc(g: Any, ref: Any) -> Any:

@@ -21,7 +21,7 @@ from symgd.codegen.ir import Program, program_from_graph
 def element_program(expr: sympy.Expr, inputs: tuple, value: bool = True, grads: bool = True) -> Program:
     """The graph program of one element's ``expr``, pruned to its value and/or its adjoints in
     ``inputs`` (outputs in that order)."""
-    program, out, adjoints = program_from_graph(build_graph(expr, inputs))
+    program, out, adjoints = program_from_graph(build_graph(expr, inputs, stable=True))
     return program.prune(((out,) if value else ()) + (tuple(adjoints) if grads else ()))
 
 

@@ -176,7 +176,7 @@ def _graph_of(target: Any) -> Graph:
         return graph
     if isinstance(target, (sympy.Expr, str)):
         from symgd.parse import parse
-        return build_graph(parse(target))
+        return build_graph(parse(target), stable=True)
     raise CompileError("fused_minimize needs a Graph, a Compiled or an expression")
 
 

@@ -68,7 +68,7 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     h, b, c0 = gram
     expr, theta = quadratic_expr(h, b)
     from symgd.calculus.graph import build_graph
-    graph = build_graph(expr, theta)
+    graph = build_graph(expr, theta, stable=True)
     if backend == "auto":
         backend = choose_backend(graph, steps)
     r = fused_minimize(graph, rule, theta0, steps, tol, check_every, record_every, backend)

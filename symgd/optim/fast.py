@@ -42,7 +42,7 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     from symgd.calculus.graph import build_graph
     from symgd.loops import fused
     try:
-        graph = build_graph(expr, variables)
+        graph = build_graph(expr, variables, stable=True)
         chosen = fused.choose_backend(graph, steps) if backend == "auto" else backend
         result = fused.fused_minimize(graph, opt.rule, list(x0), steps, tol, check_every=check_interval(record_every),
                                       record_every=record_every, backend=chosen)
