@@ -208,6 +208,15 @@ def _torch_printer_class():
         def _print_Min(self, expr):
             return self._minmax(expr, "minimum", "max")
 
+        def _print_log1p(self, expr):
+            return f"torch.log1p({self._print(expr.args[0])})"
+
+        def _print_expm1(self, expr):
+            return f"torch.expm1({self._print(expr.args[0])})"
+
+        def _print_hypot(self, expr):
+            return f"torch.hypot({', '.join(self._print(a) for a in expr.args)})"
+
         def _print_Heaviside(self, expr):
             return f"(0.5*torch.sign({self._print(expr.args[0])}) + 0.5)"
 
