@@ -35,6 +35,17 @@ def _evaluated_on_numbers(cls: Callable[..., sympy.Expr]) -> Callable[..., sympy
     return build
 
 
+def _logsumexp(*args: sympy.Expr) -> sympy.Expr:
+    """log(e^a + e^b + ...), or over an indexed sum when written like sum: ``logsumexp(x[i], i, 0, n-1)``
+    (four arguments, the second a name that indexes a vector in the first). Code generation shifts the
+    maximum out (``symgd.calculus.stable``); the symbolic form stays the textbook one."""
+    body, index = args[0], args[1] if len(args) > 1 else None
+    if len(args) == 4 and isinstance(index, sympy.Symbol) and any(
+            index in ind.free_symbols for ind in body.atoms(sympy.Indexed)):
+        return sympy.log(sympy.Sum(sympy.exp(body), (index, args[2], args[3])))
+    return sympy.log(sympy.Add(*(sympy.exp(a) for a in args)))
+
+
 def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
     return sympy.log(x) if base is None else sympy.log(x, base)
 
@@ -68,6 +79,7 @@ FUNCTIONS: dict[str, Function] = {
     "Heaviside": Function(_evaluated_on_numbers(sympy.Heaviside), 1, 2, "Heaviside(x)"),
     "DiracDelta": Function(_evaluated_on_numbers(sympy.DiracDelta), 1, 2, "DiracDelta(x)"),
     "sum": Function(sympy.Sum, 2, 4, "sum(body, i, a, b)"),
+    "logsumexp": Function(_logsumexp, 1, 1000, "logsumexp(a, b, ...) or logsumexp(x[i], i, a, b)"),
 }
 
 ALIASES = {
