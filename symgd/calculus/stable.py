@@ -1,13 +1,154 @@
-"""Numerically stable forms of expressions, for the code path (issue 14 fills this in).
+"""Numerically stable forms of expressions, for the code path (issue 14).
 
 ``stabilize`` rewrites an expression before its code graph is built (``build_graph(..., stable=True)``);
 the symbolic results shown to users (gradients, chain-rule graphs) keep the user's own forms.
+PyTensor's ``local_log1p``, softplus and log-sum-exp rewrites are the model. The rules, each matched
+top-down on the user's form (so ``exp(x)/(1 + exp(x))`` is seen whole, not after its parts changed):
+
+- ``1/(1 + exp(-u))``, ``exp(u)/(1 + exp(u))``   -> sigmoid(u) = exp(min(u, 0) - log1p(exp(-|u|)))
+- ``log(1 + exp(u))``                            -> softplus(u) = max(u, 0) + log1p(exp(-|u|))
+- ``log(1/(1 + exp(u)))``                        -> -softplus(u) (log-sigmoid)
+- ``log(exp(a) + exp(b) + ...)``                 -> m + log(exp(a - m) + ...), m = max(a, b, ...)
+- ``log(1 + u)``                                 -> log1p(u)
+- ``exp(u) - 1``                                 -> expm1(u)
+
+The results are branch-free SymPy built from functions every printer knows (Max, Min, Abs, exp and
+``sympy.codegen.cfunctions.log1p``/``expm1``): no ``Piecewise``, so numpy never evaluates an
+overflowing branch. The graph differentiates them as usual; their derivatives are stable too
+(sigmoid' = sigmoid * (H(-u) + sign(u) e^-|u| / (1 + e^-|u|)), nothing above exp(0)).
 """
 from __future__ import annotations
 
 import sympy
+from sympy.codegen.cfunctions import expm1, log1p
 
 
 def stabilize(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with forms that overflow or cancel in floating point replaced by stable ones."""
-    return expr
+    return _Rewriter().rewrite(sympy.sympify(expr))
+
+
+def softplus(u: sympy.Expr) -> sympy.Expr:
+    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^-|u|)."""
+    return sympy.Max(u, 0) + log1p(sympy.exp(-sympy.Abs(u)))
+
+
+def sigmoid(u: sympy.Expr) -> sympy.Expr:
+    """1/(1 + e^-u) without overflow: exp(min(u, 0) - log1p(e^-|u|)); relative accuracy on both tails."""
+    return sympy.exp(sympy.Min(u, 0) - log1p(sympy.exp(-sympy.Abs(u))))
+
+
+def logsumexp(args: list[sympy.Expr]) -> sympy.Expr:
+    """log(sum e^a) with the largest argument shifted out (two arguments: max + log1p(e^-|a - b|))."""
+    if len(args) == 1:
+        return args[0]
+    if len(args) == 2:
+        a, b = args
+        return sympy.Max(a, b) + log1p(sympy.exp(-sympy.Abs(a - b)))
+    m = sympy.Max(*args)
+    return m + sympy.log(sympy.Add(*(sympy.exp(a - m) for a in args)))
+
+
+def _one_plus_exp(e: sympy.Expr) -> sympy.Expr | None:
+    """u when ``e`` is 1 + exp(u), else None."""
+    if e.is_Add and len(e.args) == 2 and sympy.S.One in e.args:
+        other = e.args[1] if e.args[0] == 1 else e.args[0]
+        if isinstance(other, sympy.exp):
+            return other.args[0]
+    return None
+
+
+def _exponents(e: sympy.Expr) -> list[sympy.Expr] | None:
+    """[a, b, ...] when ``e`` is c1 e^a + c2 e^b + ... (positive numbers c_k, at least one exp of a
+    variable), as exponents a + log c1, ...; None otherwise."""
+    if not e.is_Add:
+        return None
+    out = []
+    for term in e.args:
+        c, rest = term.as_coeff_Mul()
+        if not (c.is_Number and c > 0):
+            return None
+        if rest == 1:
+            out.append(sympy.log(c))
+        elif isinstance(rest, sympy.exp):
+            out.append(rest.args[0] + sympy.log(c) if c != 1 else rest.args[0])
+        else:
+            return None
+    return out if any(not a.is_number for a in out) else None
+
+
+class _Rewriter:
+    """One top-down pass; shared subexpressions are rewritten once (memo)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[sympy.Basic, sympy.Basic] = {}
+
+    def rewrite(self, e: sympy.Basic) -> sympy.Basic:
+        if e.is_Atom or not e.args:
+            return e
+        if e not in self.memo:
+            self.memo[e] = self._rule(e)
+        return self.memo[e]
+
+    def _rule(self, e: sympy.Basic) -> sympy.Basic:
+        for rule in (self._log, self._reciprocal, self._mul, self._add):
+            out = rule(e)
+            if out is not None:
+                return out
+        args = [self.rewrite(a) for a in e.args]
+        return e if all(a is b for a, b in zip(args, e.args)) else e.func(*args)
+
+    def _log(self, e: sympy.Basic) -> sympy.Expr | None:
+        if not isinstance(e, sympy.log):
+            return None
+        (arg,) = e.args
+        if arg.is_Pow and arg.exp == -1 and _one_plus_exp(arg.base) is not None:
+            return -softplus(self.rewrite(_one_plus_exp(arg.base)))  # log-sigmoid
+        if arg.is_Mul:
+            s = self._sigmoid_of_mul(arg)
+            if s is not None and s[1] == 1:  # log(e^u/(1 + e^u)) = -softplus(-u)
+                return -softplus(-self.rewrite(s[0]))
+        exps = _exponents(arg)
+        if exps is not None:
+            return logsumexp([self.rewrite(a) for a in exps])
+        if arg.is_Add and sympy.S.One in arg.args:
+            return log1p(self.rewrite(arg - 1))
+        return None
+
+    def _reciprocal(self, e: sympy.Basic) -> sympy.Expr | None:
+        """(1 + e^v)^p for a negative number p -> sigmoid(-v)^-p."""
+        if e.is_Pow and e.exp.is_Number and e.exp < 0:
+            v = _one_plus_exp(e.base)
+            if v is not None:
+                s = sigmoid(-self.rewrite(v))
+                return s if e.exp == -1 else s ** (-e.exp)
+        return None
+
+    def _sigmoid_of_mul(self, e: sympy.Mul) -> tuple[sympy.Expr, sympy.Expr] | None:
+        """(u, rest) when the product ``e`` is e^u/(1 + e^u) * rest."""
+        exp_factor = next((f for f in e.args if isinstance(f, sympy.exp)), None)
+        if exp_factor is None:
+            return None
+        for f in e.args:
+            if f.is_Pow and f.exp == -1 and _one_plus_exp(f.base) == exp_factor.args[0]:
+                rest = [g for g in e.args if g is not f and g is not exp_factor]
+                return exp_factor.args[0], sympy.Mul(*rest)
+        return None
+
+    def _mul(self, e: sympy.Basic) -> sympy.Expr | None:
+        if not e.is_Mul:
+            return None
+        s = self._sigmoid_of_mul(e)
+        if s is None:
+            return None
+        return sigmoid(self.rewrite(s[0])) * self.rewrite(s[1])
+
+    def _add(self, e: sympy.Basic) -> sympy.Expr | None:
+        """exp(u) - 1 + rest -> expm1(u) + rest."""
+        if not (e.is_Add and sympy.S.NegativeOne in e.args):
+            return None
+        exp_term = next((t for t in e.args if isinstance(t, sympy.exp)), None)
+        if exp_term is None:
+            return None
+        rest = [self.rewrite(t) for t in e.args if t is not exp_term and t != -1]
+        return sympy.Add(expm1(self.rewrite(exp_term.args[0])), *rest)
