@@ -75,11 +75,12 @@ def check_start(expr: sympy.Expr, variables: Sequence[sympy.Symbol], x: Sequence
     or beyond float64 at the start point ``x``; evaluated term by term, so ``x^x^x^x^x`` at 3 is an
     overflow, not an exact power computed for minutes (symgd.calculus.evaluate)."""
     from symgd.calculus.evaluate import value_of
+    from symgd.calculus.stable import stabilize  # the form the generated code computes (issue 14)
     from symgd.optim.messages import point_text
     where = point_text([v.name for v in variables], x) + (" (and every other start)" if others else "")
     point = {v: float(value) for v, value in zip(variables, x)}
     try:
-        value_of(expr, point, "there")
+        value_of(stabilize(expr), point, "there")
     except DomainError as exc:
         raise DomainError(f"the start point {where} is outside the domain of the expression: {exc.message}",
                           hint="start somewhere the expression is defined (--at / x0)") from exc
@@ -87,7 +88,7 @@ def check_start(expr: sympy.Expr, variables: Sequence[sympy.Symbol], x: Sequence
         return
     from symgd.calculus.graph import build_graph
     try:
-        build_graph(expr, variables).evaluate({v.name: value for v, value in point.items()})
+        build_graph(expr, variables, stable=True).evaluate({v.name: value for v, value in point.items()})
     except DomainError as exc:
         raise DomainError(f"the gradient is not defined at the start point {where}: {exc.message}",
                           hint="start somewhere else (--at / x0)") from exc
