@@ -18,7 +18,8 @@ def run(name):
 
 
 def test_every_example_is_tested():
-    tested = {"linear_regression", "cubic_sin", "legendre", "single_weight", "matrix_fit", "quickstart"}
+    tested = {"linear_regression", "cubic_sin", "legendre", "single_weight", "matrix_fit", "quickstart",
+              "legendre_autograd"}
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -90,3 +91,34 @@ def test_quickstart():
     assert out["exp"].converged
     assert out["exp"].params["A"] == pytest.approx(2.5, abs=0.05)
     assert out["line"].params["b"] == pytest.approx(3.0, rel=1e-12)
+
+
+def _tutorial_legendre3():
+    """The PyTorch tutorial's hand-written LegendrePolynomial3 autograd Function."""
+    torch = pytest.importorskip("torch")
+
+    class LegendrePolynomial3(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    return LegendrePolynomial3
+
+
+def test_legendre_autograd_matches_the_hand_written_function(capsys):
+    hand = _tutorial_legendre3()
+    ns = runpy.run_path(str(EXAMPLES / "legendre_autograd.py"))
+    losses, params = ns["main"]()
+    want_losses, want_params = ns["train"](hand)
+    assert len(losses) == 2000
+    np.testing.assert_allclose(losses, want_losses, rtol=1e-10)
+    np.testing.assert_allclose(params, want_params, rtol=1e-9, atol=1e-12)
+    # the tutorial's published result: y = -6.7e-10 - 2.2085 P3(1.2e-10 + 0.2555 x)
+    assert params[1] == pytest.approx(-2.208527, abs=1e-5) and params[3] == pytest.approx(0.255486, abs=1e-5)
+    assert "P3(" in capsys.readouterr().out
