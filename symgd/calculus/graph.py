@@ -169,7 +169,9 @@ class _Builder:
         elif e.is_Mul:
             return self._mul(e)
         elif isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
-            expr = sympy.Piecewise(*((self.operand(v), self._condition(c)) for v, c in e.args))
+            expr = sympy.Piecewise(*((self._branch(v), self._condition(c)) for v, c in e.args))
+        elif isinstance(e, sympy.DiracDelta):  # 0 almost everywhere, as torch and JAX differentiate kinks
+            return sympy.S.Zero
         elif isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
                                hint="indexed sums compile through symgd.codegen.indexed (give sizes=)")
@@ -204,6 +206,13 @@ class _Builder:
             return arg
         inner = sym if c1 == 1 else scaled(c1, sym)
         return c0 + inner if c0 != 0 else inner
+
+    def _branch(self, value: sympy.Expr) -> sympy.Expr:
+        """A Piecewise branch's value, kept whole inside the Piecewise node: a node of its own would be
+        computed unconditionally, evaluating the 1/x, sqrt(x) or log(x) that the condition guards against
+        (wrenfold's and Symbolics.jl's ifelse_branching lesson). Subexpressions already computed as nodes
+        (so unconditionally anyway) are reused by their symbols."""
+        return value.xreplace(self.memo) if self.memo and not value.is_number else value
 
     def _condition(self, cond):
         """A Piecewise condition with the operands of its comparisons as graph operands."""

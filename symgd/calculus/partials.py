@@ -37,7 +37,7 @@ def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
     if e == s:
         return sympy.S.One
     if e.is_Add:
-        return sympy.Add(*(t.as_coeff_Mul()[0] for t in e.args if t.has(s)))
+        return sympy.Add(*(_partial(t, s) for t in e.args if t.has(s)))  # any terms (Piecewise branches)
     if e.is_Mul:
         out = []
         for k, f in enumerate(e.args):
@@ -61,6 +61,7 @@ def _partial(e: sympy.Expr, s: sympy.Symbol) -> sympy.Expr:
 
 
 def _clean(d: sympy.Expr) -> sympy.Expr:
-    if d.has(sympy.DiracDelta, sympy.Derivative):
-        d = d.replace(lambda a: isinstance(a, (sympy.DiracDelta, sympy.Derivative)), lambda a: sympy.S.Zero)
+    if d.has(sympy.DiracDelta, sympy.Derivative, sympy.Subs):  # Subs: sign(u).fdiff for an unknown-sign u
+        d = d.replace(lambda a: isinstance(a, (sympy.DiracDelta, sympy.Derivative, sympy.Subs)),
+                      lambda a: sympy.S.Zero)
     return d

@@ -1,6 +1,20 @@
-"""Branch-safe printing of Piecewise (and where), mixed into every backend's printer (issue 14)."""
+"""Branch-safe printing of Piecewise (and where), mixed into every backend's printer (issue 14).
+
+The graph keeps a Piecewise's branches inside its node (``symgd.calculus.graph``), so the python and
+numba code (a conditional expression) evaluates only the taken branch. ``numpy.select`` and
+``torch.where`` evaluate every branch over the whole array: the untaken branch's inf/nan is discarded by
+the selection, and NumPy's RuntimeWarnings from it are silenced for that computation only.
+"""
 from __future__ import annotations
 
 
 class BranchPrinting:
     """Printing rules that keep an untaken branch from reaching the user as a nan, inf or warning."""
+
+    def _print_Piecewise(self, expr):
+        text = super()._print_Piecewise(expr)
+        if getattr(self, "_module", None) != "numpy":
+            return text
+        # numpy.errstate is a ContextDecorator: the branches are computed, and selected, with their
+        # floating-point warnings off (1/x, log(x), sqrt(x) where the condition excludes them)
+        return f'numpy.errstate(all="ignore")(lambda: {text})()'
