@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sympy
+from sympy.codegen.cfunctions import hypot
 
 from symgd.calculus.graph import Graph, Node
 from symgd.codegen.names import mangle
@@ -83,14 +84,61 @@ class Program:
 
 
 def _reuse(node: Node, partial: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
-    """The local partial written, where exact, through the node's own value f (saves a call)."""
+    """The local partial written, where exact, through the node's own value f (saves a call), or in a
+    form that neither cancels nor overflows over the float64 range (``_stable_partial``)."""
     f, e = node.symbol, node.expr
+    stable = _stable_partial(e, f, wrt)
+    if stable is not None:
+        return stable
     if e.is_Pow and e.exp.is_Number and e.exp in (-1, _HALF, -_HALF):
         inner = sympy.diff(e.base, wrt)
         return {-1: -inner * f**2, _HALF: inner / (2 * f), -_HALF: -inner * f**3 / 2}[e.exp]
     if e.is_Mul and sympy.Pow(wrt, -1) in e.args:
         return -f / wrt
     return partial.xreplace({e: f}) if partial.has(e) else partial
+
+
+def _one_minus_sq(a: sympy.Expr) -> sympy.Expr:
+    """1 - a² as (1 - a)(1 + a): exact factors near ±1, where 1 - a² loses all but a few digits."""
+    return (1 - a) * (1 + a)
+
+
+def _sq_minus_one(a: sympy.Expr) -> sympy.Expr:
+    return (a - 1) * (a + 1)
+
+
+# d/da of one-argument functions in code forms that hold over the float64 range (sympy's fdiff forms
+# cancel, 1 - tanh², or overflow, 1/sqrt(a² + 1) at 1e154); the symbolic displays keep sympy's forms
+_STABLE = {
+    sympy.tanh: lambda a: sympy.sech(a) ** 2,
+    sympy.coth: lambda a: -sympy.csch(a) ** 2,
+    sympy.asinh: lambda a: 1 / hypot(1, a),
+    sympy.acsch: lambda a: -1 / (sympy.Abs(a) * hypot(1, a)),
+    sympy.asin: lambda a: 1 / sympy.sqrt(_one_minus_sq(a)),
+    sympy.acos: lambda a: -1 / sympy.sqrt(_one_minus_sq(a)),
+    sympy.atanh: lambda a: 1 / _one_minus_sq(a),
+    sympy.acoth: lambda a: 1 / _one_minus_sq(a),
+    sympy.asec: lambda a: 1 / (sympy.Abs(a) * sympy.sqrt(_sq_minus_one(a))),
+    sympy.acsc: lambda a: -1 / (sympy.Abs(a) * sympy.sqrt(_sq_minus_one(a))),
+    sympy.asech: lambda a: -1 / (a * sympy.sqrt(_one_minus_sq(a))),
+}
+
+
+def _stable_partial(e: sympy.Expr, f: sympy.Symbol, wrt: sympy.Symbol) -> sympy.Expr | None:
+    """The code form of ∂e/∂wrt where sympy's form loses digits or overflows; None elsewhere."""
+    rule = _STABLE.get(e.func)
+    if rule is not None:
+        return rule(e.args[0]) * sympy.diff(e.args[0], wrt)
+    if e.func is sympy.atan2:  # x/h/h with h = hypot(x, y): x/(x² + y²) under- and overflows
+        y, x = e.args
+        h = hypot(x, y)  # UnevaluatedExpr keeps (x/h)/h from becoming x/h**2 (which overflows again)
+        return sympy.UnevaluatedExpr(x / h) / h * sympy.diff(y, wrt) \
+            - sympy.UnevaluatedExpr(y / h) / h * sympy.diff(x, wrt)
+    if e.is_Pow and not e.exp.is_number and e.exp.has(wrt) and not e.base.has(wrt):
+        # x^y's y-derivative f·log(x) is 0·(-inf) at x = 0: its limit there is 0 (as torch defines it)
+        base = sympy.Piecewise((e.base, sympy.Ne(e.base, 0)), (1, True))
+        return f * sympy.log(base) * sympy.diff(e.exp, wrt)
+    return None
 
 
 def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.Expr, ...]]:

@@ -22,13 +22,46 @@ POW_LIMIT = 4
 #: Longest chain of '+' printed in one parenthesis (longer sums are summed in chunks of this many).
 ADD_CHUNK = 200
 
+def _sech(a: sympy.Expr) -> sympy.Expr:
+    """sech through exp(-|a|): 1/cosh(a) overflows past |a| = 710 (an OverflowError in math)."""
+    return 2 * sympy.exp(-sympy.Abs(a)) / (1 + sympy.exp(-2 * sympy.Abs(a)))
+
+
+def _csch(a: sympy.Expr) -> sympy.Expr:
+    """csch as sech/tanh: 1/sinh(a) overflows past |a| = 710; tanh(a) keeps the sign and the digits near 0."""
+    return _sech(a) / sympy.tanh(a)
+
+
+# The forms below use only functions sympy's own printers (lambdify's torch included) know: no log1p.
+def _asech(a: sympy.Expr) -> sympy.Expr:
+    """asech(a) = asinh(√((1-a)(1+a))/a), 1 - a exact near 1: acosh(1/a) loses ~1e-5 there."""
+    return sympy.asinh(sympy.sqrt((1 - a) * (1 + a)) / a)
+
+
+def _acoth(a: sympy.Expr) -> sympy.Expr:
+    """acoth(a) = sign(a)·asinh(1/(√(|a|-1)·√(|a|+1))), |a| - 1 exact near 1 (atanh(1/a) loses ~1e-12
+    there); two square roots so the product does not overflow past 1e154."""
+    return sympy.sign(a) * sympy.asinh(1 / (sympy.sqrt(sympy.Abs(a) - 1) * sympy.sqrt(sympy.Abs(a) + 1)))
+
+
+def _asec(a: sympy.Expr) -> sympy.Expr:
+    """asec(a) = atan2(√((|a|-1)(|a|+1)), sign(a)): acos(1/a) loses ~1e-11 near ±1 (|a| keeps the
+    square root's argument +0.0 at a = -1, where -0.0 would turn the angle to -π)."""
+    return sympy.atan2(sympy.sqrt((sympy.Abs(a) - 1) * (sympy.Abs(a) + 1)), sympy.sign(a))
+
+
+def _acot(a: sympy.Expr) -> sympy.Expr:
+    """acot(a) = atan(1/a), and π/2 at 0 as sympy defines it (1/0 raises in Python)."""
+    return sympy.Piecewise((sympy.pi / 2, sympy.Eq(a, 0)), (sympy.atan(1 / a), True))
+
+
 _REWRITES = {
     sympy.sec: lambda a: 1 / sympy.cos(a), sympy.csc: lambda a: 1 / sympy.sin(a),
-    sympy.cot: lambda a: 1 / sympy.tan(a), sympy.sech: lambda a: 1 / sympy.cosh(a),
-    sympy.csch: lambda a: 1 / sympy.sinh(a), sympy.coth: lambda a: 1 / sympy.tanh(a),
-    sympy.acot: lambda a: sympy.atan(1 / a), sympy.asec: lambda a: sympy.acos(1 / a),
-    sympy.acsc: lambda a: sympy.asin(1 / a), sympy.acoth: lambda a: sympy.atanh(1 / a),
-    sympy.asech: lambda a: sympy.acosh(1 / a), sympy.acsch: lambda a: sympy.asinh(1 / a),
+    sympy.cot: lambda a: 1 / sympy.tan(a), sympy.sech: _sech,
+    sympy.csch: _csch, sympy.coth: lambda a: 1 / sympy.tanh(a),
+    sympy.acot: _acot, sympy.asec: _asec,
+    sympy.acsc: lambda a: sympy.asin(1 / a), sympy.acoth: _acoth,
+    sympy.asech: _asech, sympy.acsch: lambda a: sympy.asinh(1 / a),
 }
 
 
@@ -215,7 +248,25 @@ def _torch_printer_class():
             return f"torch.expm1({self._print(expr.args[0])})"
 
         def _print_hypot(self, expr):
-            return f"torch.hypot({', '.join(self._print(a) for a in expr.args)})"
+            a, b = (self._print(a) for a in expr.args)  # torch.hypot takes tensors only
+            tensor = b if not expr.args[1].is_number else a
+            a, b = (f"torch.full_like({tensor}, {float(e)!r})" if e.is_number else t
+                    for e, t in zip(expr.args, (a, b)))
+            return f"torch.hypot({a}, {b})"
+
+        def _hyperbolic(self, expr, name: str, odd: bool) -> str:
+            """torch's sinh/cosh overflow from |a| = 709.8 where the true value is finite up to 710.5:
+            past |a| = 20 they are exp(|a|/2)·exp(|a|/2)/2 (signed for sinh)."""
+            a = self._print(expr.args[0])
+            big = f"torch.exp(torch.abs({a})/2)*(0.5*torch.exp(torch.abs({a})/2))"
+            big = f"torch.sign({a})*{big}" if odd else big
+            return f"torch.where(torch.abs({a}) < 20.0, torch.{name}({a}), {big})"
+
+        def _print_sinh(self, expr):
+            return self._hyperbolic(expr, "sinh", True)
+
+        def _print_cosh(self, expr):
+            return self._hyperbolic(expr, "cosh", False)
 
         def _print_Heaviside(self, expr):
             return f"(0.5*torch.sign({self._print(expr.args[0])}) + 0.5)"
