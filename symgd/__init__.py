@@ -36,6 +36,8 @@ _API = {
     "open_source": "symgd.fit.sources:open_source",
     "SymgdError": "symgd.errors:SymgdError",
     "ParseError": "symgd.errors:ParseError",
+    "torch_function": "symgd.interop.torch:function",  # needs torch (imported on first use)
+    "TorchModule": "symgd.interop.torch:Module",
 }
 
 __all__ = sorted([*_API, "parse", "parse_program", "fit"]) + ["__version__"]

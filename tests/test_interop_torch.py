@@ -190,3 +190,11 @@ def test_compile_dtype_float32_converts_float64_tensors():
     v, (gx, gy) = c.value_and_grad(x, y)
     assert v.dtype == gx.dtype == gy.dtype == torch.float32
     np.testing.assert_allclose(v.numpy(), [6.75, 12.0])
+
+
+def test_top_level_names():
+    assert symgd.TorchModule is sgt.Module
+    fn = symgd.torch_function("x^2")
+    t = torch.tensor(3.0, dtype=F64, requires_grad=True)
+    fn.apply(t).backward()
+    assert t.grad.item() == 6.0
