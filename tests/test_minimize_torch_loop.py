@@ -46,7 +46,7 @@ def test_torch_loop_float32_and_device():
     assert r.x["x"] == pytest.approx(3.0, abs=1e-4) and r.x["y"] == pytest.approx(-1.0, abs=1e-4)
 
 
-def test_divergence_replays_on_the_array_loop_for_its_diagnosis():
+def test_divergence_on_the_device_loop_says_what_the_array_loop_says():
     t = symgd.minimize("x^4", {"x": 3.0}, backend="torch", lr=1.0, steps=100)
     n = symgd.minimize("x^4", {"x": 3.0}, backend="numpy", lr=1.0, steps=100)
     assert not t.converged and t.status == n.status == "diverged"

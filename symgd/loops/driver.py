@@ -24,7 +24,8 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
     At step k (0 included) the test runs when k % check_every == 0, k == steps or a row is due:
     ``norm2(g)`` (a float), ``snapshot(state)`` (a host copy), ``finite(snapshot)``; a non-finite norm
     or iterate (or value, where a row is recorded) stops with "diverged" and keeps the previous check;
-    ``norm2 <= tol²`` stops with "gradient"; the Outcome's ``x`` is the last finite check's snapshot.
+    ``norm2 <= tol²`` stops with "gradient"; the Outcome's ``x`` is the last finite check's snapshot
+    and its ``bad_x`` the snapshot that failed the test.
     ``value(snapshot, g)`` (g: what ``grad`` returned at that iterate, so a grad that also computes the
     value can hand it over) is called for rows and at the end.
     ``stop(k, snapshot, g)``, where given, adds a caller's own tests after the finiteness test: a status
@@ -33,6 +34,7 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
     history: list = []
     status, k = BUDGET, 0
     last = None  # (snapshot, step, squared grad norm, grad) of the last finite check
+    bad = None  # the snapshot the failing check saw (the diagnosis of a diverged run)
     while True:
         g = grad(state)
         row = record_every > 0 and k % record_every == 0
@@ -41,7 +43,7 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
             snap = snapshot(state)
             v = value(snap, g) if row else None
             if not (math.isfinite(gn2) and finite(snap) and (v is None or math.isfinite(v))):
-                status = DIVERGED
+                status, bad = DIVERGED, snap
                 last = last or (snap, 0, math.nan, None)  # step 0 itself: the start, no norm
                 break
             last = (snap, k, gn2, g)
@@ -65,4 +67,4 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
         end = math.nan if g is None else float(value(snap, g))
     if record_every > 0 and (not history or history[-1][0] != k_done):
         history.append((k_done, snap, end, math.sqrt(gn2)))
-    return Outcome(snap, end, math.sqrt(gn2), k_done, status, history)
+    return Outcome(snap, end, math.sqrt(gn2), k_done, status, history, bad)

@@ -111,14 +111,16 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
 def check_block(xs: list[str], gn2: str, finite: str, keep: list[str], value: str, hist: str, rec: str,
                 tol2: str) -> list[str]:
     """The stopping test of a generated loop (shared by the scalar and the numba data loops): the
-    squared gradient norm, code 1 (diverged) unless ``finite``, the last finite iterate kept by ``keep``,
-    a history row (step, ``value``, grad norm, x...) every ``rec`` steps, code 0 (gradient) below
-    ``tol2``; the rule is stated once in ``loops.outcome``."""
+    squared gradient norm, code 1 (diverged) unless ``finite`` (and, where a history row is due every
+    ``rec`` steps, its ``value``: a raise or a NaN there is caught before ``keep``), the last finite
+    iterate kept by ``keep``, the row (step, value, grad norm, x...), code 0 (gradient) below ``tol2``;
+    the rule is stated once in ``loops.outcome``."""
     ind = "    "
-    return [f"_gn2 = {gn2}", f"if not ({finite}):", f"{ind}_status = 1", f"{ind}break",
+    return [f"_gn2 = {gn2}", f"_row = {rec} > 0 and _k % {rec} == 0", "_v = 0.0", "if _row:", f"{ind}_v = {value}",
+            f"if not ({finite} and _v - _v == 0.0):", f"{ind}_status = 1", f"{ind}break",
             *keep, "_lk = _k", "_lgn2 = _gn2",
-            f"if {rec} > 0 and _k % {rec} == 0:",
-            f"{ind}{hist}[_rows, 0] = _k", f"{ind}{hist}[_rows, 1] = {value}",
+            "if _row:",
+            f"{ind}{hist}[_rows, 0] = _k", f"{ind}{hist}[_rows, 1] = _v",
             f"{ind}{hist}[_rows, 2] = math.sqrt(_gn2)",
             *(f"{ind}{hist}[_rows, {3 + i}] = {x}" for i, x in enumerate(xs)), f"{ind}_rows += 1",
             f"if _gn2 <= {tol2}:", f"{ind}_status = 0", f"{ind}break"]
@@ -235,19 +237,24 @@ def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: floa
     slots = [float(init) for init in rule.init for _ in range(n)]
     out = loop(*x0, *slots, int(steps), float(tol) ** 2, int(check_every), int(record_every), hist)
     x, (k, status, last, lk, lgn2, nrows) = tuple(out[:n]), out[n:]
-    if status == 1:
-        x, k, gn2 = tuple(last), lk, lgn2
-    else:
-        gn2 = lgn2
-    x = tuple(map(float, x))
-    val = float(value(*x)) if _finite(x) else math.nan
+    bad_x = None
+    if status == 1:  # the diagnosis: the iterate the failing check saw, and the last finite one
+        bad_x, x, k = np.array(x, dtype=float), tuple(last), lk
+    x, gn2 = tuple(map(float, x)), lgn2
+    val = _value(value, x)
     history = []
     if record_every > 0:
         history = [(int(r[0]), tuple(map(float, r[3:])), float(r[1]), float(r[2])) for r in hist[:nrows]]
         if not history or history[-1][0] != k:
             history.append((int(k), x, val, math.sqrt(gn2)))
-    return Outcome(x, val, math.sqrt(gn2), int(k), CODES[status], history)
+    return Outcome(x, val, math.sqrt(gn2), int(k), CODES[status], history, bad_x)
 
 
-def _finite(x) -> bool:
-    return all(math.isfinite(v) for v in x)
+def _value(value, x: tuple[float, ...]) -> float:
+    """f at the final iterate; NaN where it is not finite (a python ``math`` call raises there)."""
+    if not all(math.isfinite(v) for v in x):
+        return math.nan
+    try:
+        return float(value(*x))
+    except (ArithmeticError, ValueError):
+        return math.nan

@@ -15,8 +15,9 @@ The stopping rule, the same in every loop (``loops.driver.run_steps`` for array 
 loops of ``loops.fused`` and ``loops.data_numba`` through ``fused.check_block``; ``optim.loop.descend``
 for many starts at once): at step k (the start, k = 0, included) the loop tests when
 ``k % check_every == 0``, at the last step, and wherever a history row is due (``k % record_every == 0``).
-The test reads the squared gradient norm and the iterate: non-finite → DIVERGED with the previous
-check's iterate; ``|g|² <= tol²`` → GRADIENT. After ``steps`` steps → BUDGET. ``nit`` is the step of
+The test reads the squared gradient norm, the iterate and, where a row is due, the value: non-finite
+(or a math error raised) → DIVERGED with the previous check's iterate and, as ``bad_x``, the one that
+failed (the diagnosis ``optim.build`` words, so no loop is run again to explain a failure); ``|g|² <= tol²`` → GRADIENT. After ``steps`` steps → BUDGET. ``nit`` is the step of
 the last finite check; ``history`` holds (step, x, value, grad norm) rows every ``record_every``
 steps and one at ``nit``. The batched loop (``optim.loop``) tests every step (``check_every = 1``) and
 adds the tests only it can make (value change, growth, stall, callback).

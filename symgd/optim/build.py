@@ -9,8 +9,9 @@ import numpy as np
 
 from symgd.optim import messages
 from symgd.optim.diagnostics import safe_learning_rate
-from symgd.loops.outcome import CONVERGED, DIVERGED, DOMAIN, GRADIENT, Outcome
+from symgd.loops.outcome import CONVERGED, DIVERGED, DOMAIN, Outcome
 from symgd.optim.multistart import cluster_minima
+from symgd.optim.problem import hessian_matrix
 from symgd.optim.result import HistoryRecord, MinimizeResult
 
 #: The optimizers whose divergence a 1/L learning rate explains.
@@ -39,22 +40,27 @@ def _history(names: list[str], path: tuple) -> tuple[HistoryRecord, ...]:
                  for s, x, v, g in zip(steps, xs, values, norms))
 
 
-def _failure(problem: Any, outcome: Outcome, i: int, settings: dict) -> tuple[str, str, str, float | None]:
-    """For a diverged start: its status ("diverged" or "domain"), what happened, advice, a safe rate."""
-    names = [v.name for v in problem.variables]
-    bad = outcome.bad_x[i]
+def _failure(expr: Any, variables: Any, hessian: Any, value: float, bad: np.ndarray, start: float,
+             x0: np.ndarray, settings: dict) -> tuple[str, str, str, float | None]:
+    """For a diverged run, from its last finite ``value``, the iterate ``bad`` that failed (NaN: the
+    value grew), the ``start`` value and point ``x0``: its status ("diverged" or "domain"), what
+    happened, advice and a safe rate (from ``hessian()``, built only here)."""
+    names = [v.name for v in variables]
     if not np.isnan(bad).all():
-        found = messages.domain_problem(problem.expr, problem.variables, bad)
+        found = messages.domain_problem(expr, variables, bad)
         if found:
             return DOMAIN, f"{messages.point_text(names, bad)} left the domain: {found}", "", None
-    start = float(outcome.history.values[0][i])
-    detail = messages.divergence_detail(float(outcome.value[i]), bad, names, start)
+    detail = messages.divergence_detail(value, bad, names, start)
     opt = settings["optimizer"]
-    if opt.rule is None or opt.rule.name not in _RATE_ADVICE or messages.unbounded_below(outcome.value[i], start):
-        return "diverged", detail, "", None
-    x0 = outcome.history.xs[0][i]
-    rate = safe_learning_rate(problem.hessian_expr, dict(zip(problem.variables, map(float, x0))))
-    return "diverged", detail, messages.rate_advice(opt.hyper.get("lr"), rate), (rate.lr if rate else None)
+    if opt.rule is None or opt.rule.name not in _RATE_ADVICE or messages.unbounded_below(value, start):
+        return DIVERGED, detail, "", None
+    rate = safe_learning_rate(hessian(), dict(zip(variables, map(float, x0))))
+    return DIVERGED, detail, messages.rate_advice(opt.hyper.get("lr"), rate), (rate.lr if rate else None)
+
+
+def _message(status: str, nit: int, grad_norm: float, settings: dict, detail: str = "") -> str:
+    return messages.stop_message(status, nit=nit, grad_norm=grad_norm, tol=settings["tol"], ftol=settings["ftol"],
+                                 steps=settings["steps"], detail=detail)
 
 
 def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: int = 1) -> MinimizeResult:
@@ -62,10 +68,11 @@ def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: 
     names = [v.name for v in problem.variables]
     status, detail, advice, safe_lr = str(outcome.status[i]), "", "", None
     if status == DIVERGED:
-        status, detail, advice, safe_lr = _failure(problem, outcome, i, settings)
+        status, detail, advice, safe_lr = _failure(
+            problem.expr, problem.variables, lambda: problem.hessian_expr, float(outcome.value[i]),
+            outcome.bad_x[i], float(outcome.history.values[0][i]), outcome.history.xs[0][i], settings)
     nit, gn = int(outcome.nit[i]), float(outcome.grad_norm[i])
-    message = messages.stop_message(status, nit=nit, grad_norm=gn, tol=settings["tol"],
-                                    ftol=settings["ftol"], steps=settings["steps"], detail=detail) + advice
+    message = _message(status, nit, gn, settings, detail) + advice
     path = _path(outcome, i)
     return MinimizeResult(
         x=dict(zip(names, map(float, outcome.x[i]))), fun=float(outcome.value[i]), grad_norm=gn, nit=nit,
@@ -92,17 +99,21 @@ def build_multistart(problem: Any, outcome: Outcome, settings: dict, cluster_tol
     return replace(worst, message=summary, converged=False, minima=(), paths=paths)
 
 
-def build_fused_result(expr: Any, names: list[str], fused: tuple[str, Any], settings: dict) -> MinimizeResult:
-    """The result of a fused loop (which converged or spent its budget)."""
+def build_fused_result(expr: Any, variables: Any, fused: tuple[str, Outcome], settings: dict) -> MinimizeResult:
+    """The result of a fused or device loop, its diagnosis (a diverged run) from its own Outcome."""
     backend, res = fused
-    status = res.status
-    message = messages.stop_message(status, nit=res.nit, grad_norm=res.grad_norm, tol=settings["tol"],
-                                    ftol=settings["ftol"], steps=settings["steps"])
+    names = [v.name for v in variables]
     history = tuple(HistoryRecord(step, dict(zip(names, map(float, x))), value, gn)
                     for step, x, value, gn in res.history)
+    status, detail, advice, safe_lr = res.status, "", "", None
+    if status == DIVERGED:
+        status, detail, advice, safe_lr = _failure(
+            expr, variables, lambda: hessian_matrix(expr, tuple(variables)), res.value, res.bad_x,
+            res.history[0][2], res.history[0][1], settings)
     path = np.array([list(h.x.values()) for h in history], dtype=float).reshape(len(history), len(names))
     return MinimizeResult(
         x=dict(zip(names, res.x)), fun=res.value, grad_norm=res.grad_norm, nit=res.nit,
-        converged=status == GRADIENT, message=message, status=status, history=history,
-        x0=dict(history[0].x) if history else {}, optimizer=settings["optimizer"].name, backend=backend,
-        paths=(path,), variables=tuple(names), expression=expr)
+        converged=status in CONVERGED, message=_message(status, res.nit, res.grad_norm, settings, detail) + advice,
+        status=status, history=history, x0=dict(history[0].x) if history else {},
+        optimizer=settings["optimizer"].name, backend=backend, suggested_lr=safe_lr, paths=(path,),
+        variables=tuple(names), expression=expr)

@@ -1,9 +1,11 @@
 """The fused path: one start of a per-coordinate optimizer as ONE generated loop (symgd.loops.fused).
 
 The loop prints the optimizer's ``ElementwiseRule`` into the gradient code, so there is no per-step
-call overhead. It knows three endings (converged, budget, non-finite); a run that goes non-finite is
-handed back (None) so that ``minimize`` replays it on the array loop, which diagnoses the failure
-(the term that left its domain, growth without bound, a safe learning rate) with the same arithmetic.
+call overhead. It knows three endings (converged, budget, non-finite); a run that goes non-finite carries its own
+diagnosis in its Outcome (the last finite check and the iterate that failed it, ``bad_x``), and one
+whose value grew without bound (the array loop's ``GROWTH``) ends at the first history row that grew,
+so ``optim.build`` words the failure (the term that left its domain, a safe learning rate) without
+running anything again.
 
 The gradient-norm test runs every ``check_interval(record_every)`` steps (and on every recorded step),
 not every step: testing each step costs the loop about 5x its speed. The stop stays exact in what it
@@ -19,7 +21,7 @@ import numpy as np
 import sympy
 
 from symgd.errors import CompileError
-from symgd.loops.outcome import DIVERGED
+from symgd.loops.outcome import DIVERGED, Outcome
 from symgd.optim.base import Optimizer
 from symgd.optim.loop import GROWTH
 
@@ -36,7 +38,7 @@ def check_interval(record_every: int) -> int:
 
 def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray,
               backend: str, steps: int, tol: float, record_every: int) -> tuple[str, Any] | None:
-    """(backend used, Outcome), or None where the fused loop does not apply or went non-finite."""
+    """(backend used, Outcome), or None where the fused loop does not apply."""
     if opt.rule is None or backend not in FUSED_BACKENDS:
         return None
     from symgd.calculus.graph import build_graph
@@ -52,7 +54,7 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
         return None  # an expression the fused printer cannot take: the array loop can
     except (ArithmeticError, ValueError):
         return None  # math raised outside the loop's own guard (a start outside the domain)
-    return None if result.status == DIVERGED or _grew(result) else (chosen, result)
+    return chosen, diagnosed(result)
 
 
 def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray, steps: int,
@@ -60,10 +62,9 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     """One start on torch as a device loop: the gradient and the optimizer rule (printed for torch) run
     on ``device`` every step, and the host reads the gradient norm and the iterate only every
     ``check_interval(record_every)`` steps (``symgd.loops.driver``). None where it does not apply
-    (no per-coordinate rule) or went non-finite (the array loop replays it to diagnose)."""
+    (no per-coordinate rule)."""
     if opt.rule is None:
         return None
-    from symgd.loops.outcome import Outcome
     from symgd.codegen.runtime import require_torch, torch_dtype
     from symgd.loops.driver import run_steps
     from symgd.loops.vector import rule_function
@@ -88,13 +89,19 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
                         value=lambda snap, vg: float(vg[0][0]), steps=steps, tol=tol,
                         check_every=check_interval(record_every), record_every=record_every)
     history = [(k, tuple(map(float, snap)), v, gn) for k, snap, v, gn in out.history]
-    result = Outcome(tuple(map(float, out.x)), out.value, out.grad_norm, out.nit, out.status, history)
-    return None if result.status == DIVERGED or _grew(result) else ("torch", result)
+    bad = None if out.bad_x is None else np.asarray(out.bad_x, dtype=float)
+    return "torch", diagnosed(Outcome(tuple(map(float, out.x)), out.value, out.grad_norm, out.nit, out.status,
+                                      history, bad))
 
 
-def _grew(result: Any) -> bool:
-    """The value grew without bound (by the array loop's measure): replay there to say so."""
+def diagnosed(result: Outcome) -> Outcome:
+    """``result``, or where its value grew without bound (by the array loop's measure, ``GROWTH``) a
+    diverged Outcome ending at the first history row that grew (``bad_x`` NaN: nothing went non-finite
+    there), as the array loop would stop before the later non-finite step."""
     if not result.history:
-        return False
+        return result
     start = result.history[0][2]
-    return bool(result.value - start > GROWTH * (1 + abs(start)))
+    for i, (k, x, value, gn) in enumerate(result.history):
+        if value - start > GROWTH * (1 + abs(start)):
+            return Outcome(x, value, gn, k, DIVERGED, result.history[:i + 1], np.full(len(x), np.nan))
+    return result

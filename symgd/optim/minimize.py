@@ -162,7 +162,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
         else:
             fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
         if fused is not None:
-            result = build_fused_result(expr, names, fused, {**settings, "backend": fused[0]})
+            result = build_fused_result(expr, variables, fused, {**settings, "backend": fused[0]})
             if progress is not None:
                 progress(result.nit, np.array(list(result.x.values())), result.fun, result.grad_norm)
             return result
