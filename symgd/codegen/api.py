@@ -14,7 +14,7 @@ import sympy
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
 from symgd.codegen import runtime
-from symgd.codegen.backends import BACKENDS
+from symgd.codegen.backends import COMPILE_BACKENDS
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, code_names, dependencies, program_from_graph, render_body
 from symgd.codegen.printers import check_printable
@@ -30,12 +30,13 @@ def _function(name: str, program: Program, backend: str, value_first: bool = Fal
     args = [rename.get(a, a).name for a in program.args]
     body, outs = render_body(program, backend, rename, cache)
     head = [f"def {name}({', '.join(args)}):"]
-    if backend == "torch":
-        head += [f"    {a} = _as_tensor({a})" for a in args]
+    if backend in ("torch", "jax"):
+        convert = "_as_tensor" if backend == "torch" else "_as_array"
+        head += [f"    {a} = {convert}({a})" for a in args]
     deps = dependencies(program)
     full = frozenset(program.args)
     pack = "grad_ref" if value_first else name
-    if backend in ("numpy", "torch") and any(d != full for d in deps):
+    if backend in ("numpy", "torch", "jax") and any(d != full for d in deps):
         # an output that does not depend on every argument is broadcast to their common shape
         body += [f"_o{k} = {o}" for k, o in enumerate(outs)]
         ref = next((f"_o{k}" for k, d in enumerate(deps) if d == full), None)
@@ -43,7 +44,7 @@ def _function(name: str, program: Program, backend: str, value_first: bool = Fal
             body.append(f"_ref = _common({', '.join(args)})")
             ref = "_ref"
         # scalar calls (the common case in loops) skip broadcasting altogether
-        body += [f"if _np.ndim({ref}) == 0:" if backend == "numpy" else f"if {ref}.ndim == 0:",
+        body += [f"if _np.ndim({ref}) == 0:" if backend in ("numpy", "jax") else f"if {ref}.ndim == 0:",
                  f"    return {_pack([f'_o{k}' for k in range(len(outs))], pack)}"]
         outs = [f"_o{k}" if d == full else f"_bc(_o{k}, {ref})" for k, d in enumerate(deps)]
     pack = "grad_ref" if value_first else name
@@ -61,9 +62,12 @@ def _pack(outs: list[str], name: str) -> str:
     return f"{outs[0]}, {grads}"
 
 
-def generate(graph: Graph, backend: str) -> str:
-    """Source of the functions ``value``, ``grad`` and ``value_and_grad`` of ``graph`` for ``backend``."""
+def generate(graph: Graph, backend: str, parameters: tuple[sympy.Symbol, ...] = ()) -> str:
+    """Source of the functions ``value``, ``grad`` and ``value_and_grad`` of ``graph`` for ``backend``;
+    they take the graph's inputs, then ``parameters`` (symbols with no gradient)."""
     program, value, grads = program_from_graph(graph)
+    if parameters:  # extra arguments: mangled with the inputs by ``code_names`` like any argument
+        program = Program(program.args + tuple(parameters), program.lines, program.outputs, program.free_cache)
     program = program.prune((value, *grads))  # aliases substituted once; the pieces below only select
     value, grads = program.outputs[0], program.outputs[1:]
     check_printable([e for _, e in program.lines] + list(program.outputs), backend)
@@ -95,8 +99,8 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     >>> round(v, 6), tuple(round(gi, 6) for gi in g)
     (0.841471, (1.080605, 0.0))
     """
-    if backend not in BACKENDS:
-        raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend not in COMPILE_BACKENDS:
+        raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(COMPILE_BACKENDS)}")
     expr = parse(f)
     if has_indexed(expr):
         from symgd.codegen.indexed import compile_indexed, mangled_problem
@@ -105,31 +109,39 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
             return compile_indexed_numba(*mangled_problem(expr, sizes))
         return compile_indexed(expr, backend, sizes, device, dtype)
     graph = build_graph(expr, wrt, stable=True)
-    constants = sorted(s.name for s in expr.free_symbols - set(graph.inputs))
-    if constants:
-        # the generated functions take the wrt variables only: the others would have no way in
-        shown = ", ".join(constants[:10]) + (f", ... ({len(constants)} in all)" if len(constants) > 10 else "")
-        raise CompileError(f"wrt leaves {shown} without a value: the compiled functions take only the wrt "
-                           f"variables", hint="leave wrt out (every variable becomes an argument), or "
-                           "substitute numbers for the others (expr.subs) before compiling")
-    return _compiled(graph, backend, device, dtype)
+    # the symbols outside wrt are extra arguments after the wrt variables, sorted by name (no gradient)
+    parameters = tuple(sorted(expr.free_symbols - set(graph.inputs), key=lambda s: s.name))
+    return _compiled(graph, backend, device, dtype, parameters)
 
 
-def _compiled(graph: Graph, backend: str, device: Any, dtype: Any) -> Compiled:
+def _compiled(graph: Graph, backend: str, device: Any, dtype: Any, parameters: tuple = ()) -> Compiled:
     if backend == "auto":
-        return _auto(graph, device, dtype)
+        return _auto(graph, device, dtype, parameters)
     if backend == "torch":
         runtime.require_torch()
-    source = generate(graph, "python" if backend == "numba" else backend)
+    source = generate(graph, "python" if backend == "numba" else backend, parameters)
+    if backend == "jax":
+        return _jax(graph, source, dtype, parameters)
     fns = runtime.load(source, backend, device, dtype)
     if backend == "numba":
         fns = runtime.jit(fns)
-    return Compiled(graph.inputs, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], graph)
+    return Compiled(graph.inputs, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], graph,
+                    parameters)
 
 
-def _auto(graph: Graph, device: Any, dtype: Any) -> Compiled:
+def _jax(graph: Graph, source: str, dtype: Any, parameters: tuple) -> Compiled:
+    """jax.numpy functions; ``value`` a jax.custom_vjp carrying symgd's gradient (``jax_backend``)."""
+    from symgd.codegen.jax_backend import jax_namespace, with_custom_vjp
+    namespace = jax_namespace(dtype)
+    fns = runtime.load(source, "jax", extra=namespace)
+    fns = with_custom_vjp(fns, len(graph.inputs), namespace["_as_array"])
+    return Compiled(graph.inputs, "jax", source, fns["value_and_grad"], fns["value"], fns["grad"], graph,
+                    parameters)
+
+
+def _auto(graph: Graph, device: Any, dtype: Any, parameters: tuple = ()) -> Compiled:
     """Floats go to the python code, tensors to torch, arrays to numpy (decided per call)."""
-    dispatch = runtime.AutoDispatch(lambda b: _compiled(graph, b, device, dtype))
+    dispatch = runtime.AutoDispatch(lambda b: _compiled(graph, b, device, dtype, parameters))
     pick = dispatch.pick
 
     def value_and_grad(*args):
@@ -143,4 +155,4 @@ def _auto(graph: Graph, device: Any, dtype: Any) -> Compiled:
 
     source = "# backend auto: python code for floats, numpy code for arrays\n" + \
         dispatch.backend("python").source + "\n" + dispatch.backend("numpy").source
-    return Compiled(graph.inputs, "auto", source, value_and_grad, value, grad, graph)
+    return Compiled(graph.inputs, "auto", source, value_and_grad, value, grad, graph, parameters)

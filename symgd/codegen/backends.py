@@ -19,6 +19,8 @@ import numpy as np
 
 #: The backends a user may name.
 BACKENDS = ("auto", "numpy", "python", "torch", "numba")
+#: The backends ``compile`` also takes: jax code composes with jax.jit/vmap/grad (no symgd loop runs it).
+COMPILE_BACKENDS = BACKENDS + ("jax",)
 #: Seconds of pure-Python loop work above which numba's compile time repays itself.
 NUMBA_REPAYS_S = 1.0
 #: Seconds of Python work per graph node and step in a fused loop (measured order of magnitude).

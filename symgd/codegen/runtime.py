@@ -18,7 +18,7 @@ from symgd.errors import BackendUnavailableError, CompileError
 
 #: Names the generated code uses for itself; a variable with one of these names is renamed.
 RESERVED = set(names.RESERVED) | {"_np", "_bc", "_common", "_as_tensor", "_ref", "_shape", "_torch", "_inf",
-                                  "_isfinite"}
+                                  "_isfinite", "_as_array", "jax"}
 
 _counter = itertools.count(1)
 
@@ -46,6 +46,11 @@ def _require(module: str, what: str, extra: str):
 def require_torch():
     """The torch module, or a BackendUnavailableError saying how to install it."""
     return _require("torch", "PyTorch", "torch")
+
+
+def require_jax():
+    """The jax module, or a BackendUnavailableError saying how to install it."""
+    return _require("jax", "JAX", "jax")
 
 
 def require_numba():
