@@ -42,6 +42,7 @@ class IndexedSum:
     upper: sympy.Expr
     body: sympy.Expr
     windows: tuple[Window, ...]
+    shift: sympy.Symbol | None = None  # set by ``shift_logsumexp``: the body is exp(u - shift)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,25 @@ def analyse(expr: sympy.Expr) -> IndexedProblem:
     variables = tuple(sorted(vectors | scalars, key=lambda s: s.name))
     return IndexedProblem(expr, outer, tuple(sums), tuple(elements), variables, frozenset(vectors),
                           tuple(sorted(sizes, key=lambda s: s.name)))
+
+
+def shift_logsumexp(problem: IndexedProblem) -> IndexedProblem:
+    """Shift the maximum out of each ``log(sum(exp(u), i, a, b))`` (an indexed logsumexp), for code:
+    the body becomes exp(u - m) and the outer log(S) becomes m + log(S), ``m`` a constant symbol
+    (``IndexedSum.shift``) the generated code sets to the maximum of u over the sum. Any m gives the same
+    value and, as a constant, the same gradient; the maximum keeps every exp <= 1 (no overflow)."""
+    from dataclasses import replace
+    sums, swap = [], {}
+    for k, t in enumerate(problem.sums):
+        logged = sympy.log(t.symbol)
+        if isinstance(t.body, sympy.exp) and t.windows and problem.outer.has(logged):
+            m = sympy.Symbol(f"_m{k}", real=True)
+            swap[logged] = m + logged
+            t = replace(t, body=sympy.exp(t.body.args[0] - m), shift=m)
+        sums.append(t)
+    if not swap:
+        return problem
+    return replace(problem, sums=tuple(sums), outer=problem.outer.xreplace(swap))
 
 
 def body_gradient(term: IndexedSum, scalars) -> tuple[tuple[sympy.Symbol, ...], tuple[sympy.Expr, ...]]:

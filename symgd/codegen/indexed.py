@@ -21,7 +21,7 @@ import numpy as np
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse
+from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse, shift_logsumexp
 from symgd.errors import CompileError
 from symgd.codegen import buffered, runtime
 from symgd.codegen.buffered import Emitter
@@ -151,6 +151,8 @@ def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_gra
     if t.body.has(t.index):
         w.lines.append(f"_i{k} = _arange({w.index(t.lower)}, {w.index(t.upper + 1)})")
         code.define(t.index, f"_i{k}", True)
+    if t.shift is not None:
+        _shift_line(t, k, w)
     inputs = tuple(win.symbol for win in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
     program, value, grads = program_from_graph(build_graph(t.body, inputs, stable=True))
     outs = ((value,) if want_value else ()) + (tuple(grads) if want_grad else ())
@@ -159,6 +161,14 @@ def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_gra
     code.assign(lines, outs, lambda sym: prefixed(f"_b{k}_", sym.name))
     val = outs.pop(0) if want_value else None
     return val, dict(zip(inputs, outs)) if want_grad else {}
+
+
+def _shift_line(t: IndexedSum, k: int, w: _Writer) -> None:
+    """An indexed logsumexp's shift: the largest exponent over the sum (0 when the sum is empty)."""
+    u = t.body.args[0].xreplace({t.shift: 0, t.index: sympy.Symbol(f"_i{k}")})
+    first = t.windows[0].symbol.name
+    top = f"({w.expr(u)} + 0*{first}).max()"  # + 0*window: an array even where u reads no window
+    w.lines.append(f"{t.shift.name} = {top if w.buffered is False else f'float({top})'} if len({first}) else 0.0")
 
 
 def _unary(printer):
@@ -305,6 +315,7 @@ def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str
     if backend not in BACKENDS:  # numba's loops: codegen.indexed_loops (dispatched in codegen.api)
         raise CompileError(f"indexed sums compile for numpy, torch or numba, not {backend!r}")
     problem, user, sizes = mangled_problem(expr, sizes)
+    problem = shift_logsumexp(problem)
     check_printable([t.body for t in problem.sums] + [problem.outer], backend)
     consts: dict = {}
     source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))
