@@ -162,3 +162,19 @@ def test_weight_decay_arithmetic_is_written_once():
                     isinstance(n, ast.Name) and n.id == "weight_decay" for n in ast.walk(node)):
                 places.add(f"{path.name}:{node.lineno}")
     assert len(places) == 1 and places.pop().startswith("transforms.py:"), places
+
+
+@pytest.mark.parametrize("name, hyper", [("gd", {"lr": 0.1}), ("momentum", {"lr": 0.05, "momentum": 0.9}),
+                                         ("adam", {"lr": 0.01, "weight_decay": 0.1}), ("rmsprop", {"lr": 0.01})])
+def test_scaled_gradient_is_the_rule_fed_a_scaled_gradient(name, hyper):
+    """chain(scale(s), rule) against the rule with G replaced by s*G (what fit's mean loss needs)."""
+    from symgd.codegen.rule import G
+    from symgd.optim.transforms import scaled_gradient
+    rule, s = get_optimizer(name, **hyper).rule, 1 / 7
+    got = scaled_gradient(rule, s)
+    sub = {G: sympy.Float(s) * G}
+    want = [e.xreplace(sub) for e in (*rule.state_update, rule.x_update)]
+    assert (got.slots, got.init) == (rule.slots, rule.init)
+    for g, w in zip((*got.state_update, got.x_update), want):
+        assert sympy.simplify(g - w) == 0
+    assert scaled_gradient(rule, 1.0) is rule

@@ -27,7 +27,7 @@ from symgd.fit.stopping import FitOutcome, project
 from symgd.loops.driver import run_steps
 from symgd.loops.outcome import CALLBACK, DIVERGED, GRADIENT
 from symgd.codegen.data import compile_data
-from symgd.codegen.rule import G, ElementwiseRule
+from symgd.optim.transforms import scaled_gradient
 
 GROWTH_LIMIT = 1e12  # a loss this many times its start value counts as diverging
 
@@ -71,15 +71,6 @@ def _stop(theta, k, history, converged, message):
                    tuple(history))
 
 
-def _scaled(rule: ElementwiseRule, scale: float) -> ElementwiseRule:
-    """``rule`` fed the gradient times ``scale`` (the loss's 1/n for a mean; fused loops sum)."""
-    if scale == 1.0:
-        return rule
-    sub = {G: sympy.Float(scale, 17) * G}
-    return ElementwiseRule(f"{rule.name}*{scale!r}", rule.slots, rule.init,
-                           tuple(e.xreplace(sub) for e in rule.state_update), rule.x_update.xreplace(sub))
-
-
 def _single_binding(obj) -> object | None:
     if not (isinstance(obj, Objective) and obj.source.in_memory):
         return None
@@ -95,7 +86,7 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> FitOutcome | None:
     from symgd.loops.fused_data import fused_data_minimize
     scale = obj.model.scale(obj.n)
     # every step recorded and tested: the history and the stopping step of the Python loop
-    res = fused_data_minimize(bound, _scaled(optimizer.rule, scale), theta0, steps, tol / scale,
+    res = fused_data_minimize(bound, scaled_gradient(optimizer.rule, scale), theta0, steps, tol / scale,
                               check_every=1, record_every=1)
     converged = res.status == GRADIENT and tol > 0 and res.nit < steps
     if res.status == DIVERGED or (res.status == GRADIENT and not converged):

@@ -53,6 +53,19 @@ def chain(*links: Transform, name: str) -> ElementwiseRule:
     return ElementwiseRule(name, slots, init, state, X + update)
 
 
+def as_transform(rule: ElementwiseRule) -> Transform:
+    """A finished rule as one link (its update ``x_update - x``), so links can be chained before it."""
+    return Transform(rule.slots, rule.init, rule.state_update, rule.x_update - X)
+
+
+def scaled_gradient(rule: ElementwiseRule, factor: float) -> ElementwiseRule:
+    """``rule`` fed the gradient times ``factor``: ``chain(scale(factor), rule)`` (``fit`` descends on a
+    mean loss through a loop that sums)."""
+    if factor == 1.0:
+        return rule
+    return chain(scale(factor), as_transform(rule), name=f"{rule.name}*{factor!r}")
+
+
 def _symbols(names: tuple[str, ...]) -> tuple[sympy.Symbol, ...]:
     return tuple(sympy.Symbol(s, real=True) for s in names)
 
