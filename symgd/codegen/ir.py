@@ -111,7 +111,8 @@ def _sq_minus_one(a: sympy.Expr) -> sympy.Expr:
 # cancel, 1 - tanh², or overflow, 1/sqrt(a² + 1) at 1e154); the symbolic displays keep sympy's forms
 _STABLE = {
     sympy.tanh: lambda a: sympy.sech(a) ** 2,
-    sympy.coth: lambda a: -sympy.csch(a) ** 2,
+    # csch² squared as one factor: sech²/tanh² has tanh² subnormal at 1e-154 (flushed to 0 by XLA)
+    sympy.coth: lambda a: -sympy.UnevaluatedExpr(sympy.csch(a)) ** 2,
     sympy.asinh: lambda a: 1 / hypot(1, a),
     sympy.acsch: lambda a: -1 / (sympy.Abs(a) * hypot(1, a)),
     sympy.asin: lambda a: 1 / sympy.sqrt(_one_minus_sq(a)),
