@@ -38,7 +38,9 @@ REJECTED = [
     # operators and stray characters
     ("x y +* 2", P, "two operators in a row", 6),
     ("2^^3", P, "expected a number, a name or '('", 3),
-    ("x == 1", P, "symgd has no comparisons", 4),
+    ("x == 1", P, "a comparison ('==') is only the condition of where", 3),
+    ("x = = 1", P, "a comparison is where's condition", 5),
+    ("sin(x < 1)", P, "sin takes numbers, not a comparison", 1),
     ("x # comment", P, "unexpected character '#'", 3),
     ("x @ y", P, "unexpected character '@'", 3),
     ("x!", P, "factorials are not supported", 2),

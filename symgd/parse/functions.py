@@ -46,6 +46,11 @@ def _logsumexp(*args: sympy.Expr) -> sympy.Expr:
     return sympy.log(sympy.Add(*(sympy.exp(a) for a in args)))
 
 
+def _where(cond: sympy.Basic, a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
+    """``where(cond, a, b)``: a where the comparison holds, else b (NumPy's where, a SymPy Piecewise)."""
+    return sympy.Piecewise((a, cond), (b, True))
+
+
 def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
     return sympy.log(x) if base is None else sympy.log(x, base)
 
@@ -79,6 +84,10 @@ FUNCTIONS: dict[str, Function] = {
     "Heaviside": Function(_evaluated_on_numbers(sympy.Heaviside), 1, 2, "Heaviside(x)"),
     "DiracDelta": Function(_evaluated_on_numbers(sympy.DiracDelta), 1, 2, "DiracDelta(x)"),
     "sum": Function(sympy.Sum, 2, 4, "sum(body, i, a, b)"),
+    "where": Function(_where, 3, 3, "where(x > 0, a, b)"),
+    "Piecewise": Function(sympy.Piecewise, 1, 1000, "Piecewise((a, x > 0), (b, True))"),
+    "Eq": Function(sympy.Eq, 2, 2, "Eq(x, 0), a condition of where (SymPy's printed x == 0)"),
+    "Ne": Function(sympy.Ne, 2, 2, "Ne(x, 0), a condition of where (SymPy's printed x != 0)"),
     "logsumexp": Function(_logsumexp, 1, 1000, "logsumexp(a, b, ...) or logsumexp(x[i], i, a, b)"),
 }
 

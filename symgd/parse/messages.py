@@ -110,7 +110,9 @@ def _token_hint(tok: Token, seen: list[Token]) -> str | None:
     if tok.type == "COMMA" and not any(t.type in ("FUNC_CALL", "NAME_CALL", "LSQB") for t in seen):
         return "',' only separates function arguments; decimals use '.' as in 0.5"
     if tok.type == "EQUAL":
-        return "'=' only defines a name, as in 'u = x^2; sin(u)'; symgd has no comparisons"
+        return "'=' only defines a name, as in 'u = x^2; sin(u)'; a comparison is where's condition"
+    if tok.type == "CMP_OP":
+        return f"a comparison ('{tok.value}') is only the condition of where, as in where(x > 0, 1/x, 0)"
     if tok.type in _OPERATORS and seen and seen[-1].type in _OPERATORS:
         return f"two operators in a row: '{seen[-1].value}' followed by '{tok.value}'"
     return None

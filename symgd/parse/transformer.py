@@ -19,6 +19,12 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "012345
 _ROOTS = {"√": 2, "∛": 3, "∜": 4}
 
 
+def _is_condition(value) -> bool:
+    """True for a comparison or a truth value (the first argument of where)."""
+    return isinstance(value, (sympy.logic.boolalg.Boolean, bool)) and not isinstance(value, sympy.Symbol) \
+        or value == sympy.Symbol("True")
+
+
 class ToSympy(Transformer, NameReader, Juxtaposition):
     """Builds one statement's SymPy expression; ``definitions`` come from earlier statements."""
 
@@ -86,6 +92,13 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
                             f"write {spec.usage or name + '(x)'}")
         if key == "sum":
             return self.summation(args, pos)
+        if key in ("where", "Piecewise"):
+            return self.branches(key, args, pos)
+        if key in ("Eq", "Ne"):
+            return spec.build(*args)
+        if any(_is_condition(a) for a in args):
+            raise self.fail(pos, f"{name} takes numbers, not a comparison",
+                            "a comparison is the condition of where(x > 0, a, b)")
         for arg in args:
             if isinstance(arg, tuple):
                 raise self.fail(pos, "a list in parentheses (a, b, ...) is only allowed as the "
@@ -123,6 +136,29 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
             raise self.fail(pos, f"the index of sum must be a name, not {index}",
                             "write sum(x[i]^2, i, 1, n)")
         return sympy.Sum(body, (index, low, high))
+
+    def branches(self, key: str, args: list, pos: int) -> sympy.Expr:
+        """``where(cond, a, b)`` or SymPy's printed ``Piecewise((a, cond), ..., (b, True))``."""
+        pairs = [tuple(a) if isinstance(a, tuple) else a for a in args] if key == "Piecewise" else \
+            [(args[1], args[0]), (args[2], sympy.true)]
+        if key == "Piecewise" and not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+            raise self.fail(pos, "Piecewise takes pairs (value, condition)",
+                            "write Piecewise((1/x, x > 0), (0, True)), or where(x > 0, 1/x, 0)")
+        pairs = [(v, sympy.true if c == sympy.Symbol("True") else c) for v, c in pairs]
+        for value, cond in pairs:
+            if _is_condition(value) or not _is_condition(cond):
+                raise self.fail(pos, f"the condition of {key} must be a comparison such as x > 0, and its "
+                                     "values numbers", "write where(x > 0, 1/x, 0)")
+        return sympy.Piecewise(*pairs)
+
+    def compare(self, children: list) -> sympy.Basic:
+        lhs, op, rhs = children
+        rel = {"<": sympy.Lt, "<=": sympy.Le, "≤": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge, "≥": sympy.Ge,
+               "==": sympy.Eq, "!=": sympy.Ne, "≠": sympy.Ne}[op.value]
+        try:
+            return rel(lhs, rhs)
+        except TypeError as exc:  # sympy refuses to order a non-real number (x < I)
+            raise self.fail(op.start_pos, f"cannot compare: {exc}") from None
 
     # -------------------------------------------------------------- atoms
     def number(self, children: list[Token]) -> sympy.Expr:
