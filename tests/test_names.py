@@ -194,12 +194,13 @@ def test_fused_loop_of_many_variables_compiles():
 
 @pytest.mark.parametrize("backend", ["python", "numpy", "numba", "auto"])
 def test_a_crafted_sympy_symbol_name_never_runs(backend, capsys):
-    """A library caller's Symbol whose name is code: as an argument it is mangled (the right value, and
-    nothing printed); left out of wrt it would have been printed as written into the body (and run at
-    call time), so compile refuses it."""
+    """A library caller's Symbol whose name is code: as a variable, and left out of wrt (a parameter, an
+    extra argument after the variables), it is mangled like every argument: the right value and
+    gradient, and nothing printed or run."""
     y, evil = sympy.Symbol("y"), sympy.Symbol("print('PWNED')")
     c = symgd.compile(evil * y, backend=backend)
     assert float(c.value(3.0, 2.0)) == 6.0 and "print(" not in c.source
-    with pytest.raises(CompileError, match="without a value"):
-        symgd.compile(evil * y, wrt=[y], backend=backend)
+    p = symgd.compile(evil * y, wrt=[y], backend=backend)
+    assert p.parameters == (evil,) and "print(" not in p.source
+    assert float(p.value(2.0, 3.0)) == 6.0 and [float(g) for g in p.grad(2.0, 3.0)] == [3.0]
     assert "PWNED" not in capsys.readouterr().out
