@@ -15,6 +15,8 @@ from symgd.interop import torch as sgt  # noqa: E402
 from tests.oracle_exprs import EXPRS, POINT  # noqa: E402
 
 F64 = torch.float64
+#: gradcheck's finite differences (step 1e-6) in float64 are good to about 1e-9: tighter than its defaults
+TOL = {"atol": 1e-7, "rtol": 1e-6}
 
 
 def _inputs(names, gen, requires_grad=True):
@@ -29,12 +31,45 @@ def test_gradcheck_and_gradgradcheck(name):
     assert len(EXPRS) >= 30
     fn = sgt.function(EXPRS[name])
     args = _inputs(fn.variables, torch.Generator().manual_seed(sorted(EXPRS).index(name)))
-    assert torch.autograd.gradcheck(fn.apply, args)
-    assert torch.autograd.gradgradcheck(fn.apply, args)
+    assert torch.autograd.gradcheck(fn.apply, args, **TOL)
+    assert torch.autograd.gradgradcheck(fn.apply, args, **TOL)
     # the value against sympy's own numpy printing
     ref = sympy.lambdify(fn.variables, EXPRS[name], ["scipy", "numpy"])(*(a.detach().numpy() for a in args))
     shape = torch.broadcast_shapes(*(a.shape for a in args))
     np.testing.assert_allclose(fn.apply(*args).detach().numpy(), np.broadcast_to(ref, shape), rtol=1e-13)
+
+
+#: Unary pieces of the language, each defined (and smooth) for every real argument.
+_UNARY = ("sin({})", "cos({})", "tanh({})", "atan({})", "asinh({})", "erf({})", "exp(-({})^2)",
+          "log(1 + ({})^2)", "sqrt(1 + ({})^2)", "sigmoid({})", "softplus({})", "({})^3", "cosh({}/3)")
+_BINARY = ("({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (2 + sin({}))", "sqrt(1 + ({})^2 + ({})^2)")
+
+
+def _random_expr(rng, depth, top=True):
+    """A seeded random expression in x, y, z over the language's smooth functions (never a bare leaf)."""
+    if depth == 0 or not top and rng.random() < 0.2:
+        return rng.choice(["x", "y", "z", "0.5*x", "y*z"])
+    if rng.random() < 0.5:
+        return rng.choice(_UNARY).format(_random_expr(rng, depth - 1, False))
+    return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
+
+
+#: softplus(exp(-z^2)): the stable softplus rewrite (calculus/stable.py) prints Abs of a symbol without a
+#: real assumption as re/im (torch.imag fails on real tensors) and its gradient is wrong on numpy too
+#: (-0.5484 at z = 0.3, sympy: -0.3914). Reported; not this module's bug.
+_KNOWN_BAD = {12}
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason="stable softplus bug"))
+                                  if s in _KNOWN_BAD else s for s in range(30)])
+def test_gradcheck_on_random_expressions(seed):
+    import random
+    rng = random.Random(seed)
+    text = _random_expr(rng, 4)
+    fn = sgt.function(text)
+    args = _inputs(fn.variables, torch.Generator().manual_seed(seed))
+    assert torch.autograd.gradcheck(fn.apply, args, **TOL), text
+    assert torch.autograd.gradgradcheck(fn.apply, args, **TOL), text
 
 
 def test_double_backward_is_the_symbolic_hessian():
