@@ -9,6 +9,7 @@ import math
 import warnings
 
 import mpmath
+import numpy as np
 import pytest
 import sympy
 from sympy.codegen.cfunctions import expm1, log1p
@@ -153,3 +154,29 @@ def test_minimize_starts_from_the_sigmoid_tail():
     r = symgd.minimize("softplus(-x) + 0.01*x^2", x0={"x": -800.0}, steps=20000, lr=0.5)
     want = float(mpmath.findroot(lambda t: -1 / (1 + mpmath.exp(t)) + 0.02 * t, 3))
     assert math.isclose(r.x["x"], want, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_sigmoid", "logsumexp2", "expm1", "log1p"])
+def test_stable_forms_hold_in_float32(name):
+    torch = pytest.importorskip("torch")
+    text, points, _ = CASES[name]
+    c = symgd.compile(text, backend="torch", dtype=torch.float32)
+    expr = symgd.parse(text)
+    variables = sorted(expr.free_symbols, key=lambda s: s.name)
+    for point in points:
+        point = point if isinstance(point, tuple) else (point,)
+        if any(abs(v) > 3e38 for v in point):
+            continue  # not a float32
+        value, grad = c.value_and_grad(*(torch.tensor(v, dtype=torch.float32) for v in point))
+        assert value.dtype == torch.float32
+        as32 = tuple(float(np.float32(v)) for v in point)  # the point float32 can hold
+        want_value, want_grad = _mp(expr, variables, as32)
+        for got, want in [(value, want_value), *zip(grad, want_grad)]:
+            got, want = float(got), float(want)
+            if abs(want) > 3.4e38:
+                continue  # beyond float32: inf is the right answer
+            assert math.isfinite(got), (text, point, got, want)
+            if abs(want) > 1.2e-38:  # a normal float32: 1e-6 relative
+                assert math.isclose(got, want, rel_tol=1e-6), (text, point, got, want)
+            else:
+                assert abs(got) < 1.2e-37, (text, point, got, want)
