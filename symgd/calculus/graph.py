@@ -90,7 +90,8 @@ class Graph:
         """∂output/∂input for each input, expanded back into the input variables."""
         back = {node.symbol: node.definition for node in self.nodes if node.kind == "op"}
         by_name = {node.name: node for node in self.nodes}
-        return tuple(by_name[v.name].adjoint.xreplace(back) for v in self.inputs)
+        return tuple(by_name[v.name].adjoint.xreplace(back) if v.name in by_name else sympy.S.Zero
+                     for v in self.inputs)  # no nodes: a constant such as DiracDelta(x) (0 a.e.)
 
     def evaluate(self, point: Mapping[str, float]) -> dict[str, NodeValues]:
         """Forward values and backward adjoints of every node at ``point`` (numbers, float64)."""
@@ -170,8 +171,6 @@ class _Builder:
             return self._mul(e)
         elif isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
             expr = sympy.Piecewise(*((self._branch(v), self._condition(c)) for v, c in e.args))
-        elif isinstance(e, sympy.DiracDelta):  # 0 almost everywhere, as torch and JAX differentiate kinks
-            return sympy.S.Zero
         elif isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
                                hint="indexed sums compile through symgd.codegen.indexed (give sizes=)")

@@ -18,3 +18,11 @@ class BranchPrinting:
         # numpy.errstate is a ContextDecorator: the branches are computed, and selected, with their
         # floating-point warnings off (1/x, log(x), sqrt(x) where the condition excludes them)
         return f'numpy.errstate(all="ignore")(lambda: {text})()'
+
+    def _print_DiracDelta(self, expr):
+        """DiracDelta(u), the derivative of a step, compiles to 0: its value almost everywhere, as torch
+        and JAX differentiate kinks (docs/language.md); zeros shaped like u on the array backends."""
+        module = getattr(self, "_module", None)
+        if module is None or expr.args[0].is_number:
+            return "0.0"
+        return f"{self._module_format(module + '.zeros_like')}({self._print(expr.args[0])})"
