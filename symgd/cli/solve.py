@@ -15,10 +15,9 @@ DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
 DEFAULT_START = 1.0
 OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
-# CLI option -> minimize keyword, for the hyper-parameters passed on only when given.
-HYPER = {"momentum": "momentum", "dampening": "dampening", "betas": "betas", "alpha": "alpha", "eps": "eps",
-         "weight_decay": "weight_decay", "lr_decay": "lr_decay", "centered": "centered",
-         "amsgrad": "amsgrad", "damping": "damping", "linesearch": "linesearch"}
+#: The hyper-parameters passed on to minimize (under the same name) only when given.
+HYPER = ("momentum", "dampening", "betas", "alpha", "eps", "weight_decay", "lr_decay", "centered", "amsgrad",
+         "damping", "linesearch")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -110,7 +109,7 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], sizes: dict[str, int] | None) -> Any:
     from symgd import minimize
-    hyper = {key: getattr(args, opt) for opt, key in HYPER.items() if getattr(args, opt) is not None}
+    hyper = {key: getattr(args, key) for key in HYPER if getattr(args, key) is not None}
     multi = {}
     if args.starts:
         multi = dict(starts=args.starts, seed=args.seed or 0, bounds=parse_box(args.box) if args.box else None)
@@ -162,12 +161,17 @@ def _run_unrolled(args: argparse.Namespace, program: Any, sizes: dict[str, int] 
     given = parse_point(args.at) if args.at else {}
     entries = [v.name for v in variables]  # a vector as a whole (x=0.5) or entry by entry (x[0]=1)
     check_point_names(given, [v.name for v in _indexed(program).variables] + entries, complete=False)
-    x0 = {v.name: given.get(v.name.partition("[")[0], given.get(v.name, DEFAULT_START)) for v in variables}
-    unrolled = type(program)(**{**program.__dict__, "expr": expr, "variables": tuple(variables)})
+    x0 = _entries(given, variables)
+    unrolled = dataclasses.replace(program, expr=expr, variables=tuple(variables))
     result = _minimize(args, unrolled, x0, None)
     written = ", ".join(f"{k} = {v}" for k, v in sizes.items())
     print(_render(args, unrolled, x0, result, source=expr, typed=f"{args.expr}   (written out for {written})"))
     return 0 if result.converged else 1
+
+
+def _entries(point: dict[str, float], variables: Any) -> dict[str, float]:
+    """The start of each written-out entry: its vector's value (x=0.5), its own (x[0]=1) or the default."""
+    return {v.name: point.get(v.name.partition("[")[0], point.get(v.name, DEFAULT_START)) for v in variables}
 
 
 #: Largest number of vector entries a Markdown/LaTeX write-up or the text graph writes out.
@@ -230,7 +234,7 @@ def _indexed_explanation(args: argparse.Namespace, program: Any, x0: dict[str, f
     lengths = vector_lengths(program.expr, sizes)
     if len(lengths) == len(problem.vectors) and sum(lengths.values()) <= UNROLL_LIMIT:
         expr, variables = unroll(program.expr, sizes)
-        start = {v.name: x0.get(v.name.partition("[")[0], x0.get(v.name, DEFAULT_START)) for v in variables}
+        start = _entries(x0, variables)
         lines += ["", "written out for " + ", ".join(f"{k} = {v}" for k, v in sizes.items()) + ":",
                   solve_explanation(expr, start, fmt="text")]
     else:

@@ -213,18 +213,12 @@ def _compile_loop(graph: Graph, rule: ElementwiseRule, backend: str) -> tuple:
     return source, fns["value"], fns["loop"]
 
 
-def choose_backend(graph: Graph, steps: int) -> str:
-    """numba when installed and the loop is long enough to repay its compile time, else python
-    (``codegen.backends``, the one table of auto choices)."""
-    return backends.for_fused_loop(len(graph.nodes), steps)
-
-
 def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: float = 0.0,
                    check_every: int = 1, record_every: int = 0, backend: str = "auto") -> Outcome:
     """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop."""
     graph = _graph_of(target)
-    if backend == "auto":
-        backend = choose_backend(graph, steps)
+    if backend == "auto":  # numba where its compile time repays (``codegen.backends``' table)
+        backend = backends.for_fused_loop(len(graph.nodes), steps)
     if backend not in ("python", "numba"):
         raise CompileError(f"fused scalar loops run on 'python' or 'numba', not {backend!r}")
     if check_every < 1:

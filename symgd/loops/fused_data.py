@@ -23,11 +23,11 @@ from symgd.codegen import backends
 from symgd.codegen.data import BoundData
 from symgd.codegen.data_buffered import inplace_functions
 from symgd.codegen.data_torch import TorchBoundData, resolve, to_torch
-from symgd.loops.fused import choose_backend, fused_minimize
+from symgd.loops.fused import fused_minimize
 from symgd.codegen.rule import ElementwiseRule
 from symgd.loops.driver import run_steps
 from symgd.loops.outcome import Outcome
-from symgd.loops.vector import rule_function
+from symgd.loops.vector import rule_stepper
 
 
 #: The NumPy loop runs the in-place (out=) code unless a history row (the value: one more pass) is due more
@@ -69,8 +69,6 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     expr, theta = quadratic_expr(h, b)
     from symgd.calculus.graph import build_graph
     graph = build_graph(expr, theta, stable=True)
-    if backend == "auto":
-        backend = choose_backend(graph, steps)
     r = fused_minimize(graph, rule, theta0, steps, tol, check_every, record_every, backend)
     history = [(k, x, v + c0, gn) for k, x, v, gn in r.history]
     return Outcome(r.x, r.value + c0, r.grad_norm, r.nit, r.status, history)
@@ -106,14 +104,8 @@ def _array_loop(bound, rule, theta0, loop: dict, inplace: bool | None = None) ->
                         norm2=lambda g: g @ g, snapshot=np.copy, finite=_finite,
                         value=lambda snap, g: bound.sum_value_and_grad(snap)[0], **loop)
         return _result(out)
-    update = rule_function(rule)
-    slots = [np.full_like(theta, init) for init in rule.init]
-
-    def step(th, vg, k):
-        new = update(th, vg[1], float(k), *slots)
-        slots[:] = new[1:]
-        return new[0]
-    out = run_steps(theta, grad=bound.sum_value_and_grad, update=step, norm2=lambda vg: vg[1] @ vg[1],
+    step = rule_stepper(rule, theta)
+    out = run_steps(theta, grad=bound.sum_value_and_grad, update=lambda th, vg, k: step(th, vg[1], k), norm2=lambda vg: vg[1] @ vg[1],
                     snapshot=np.copy, finite=_finite, value=lambda snap, vg: vg[0], **loop)
     return _result(out)
 
@@ -141,17 +133,8 @@ def _torch_loop(bound, rule, theta0, device, dtype, loop: dict) -> Outcome:
         grad = data.sum_grad
         value = lambda snap, g: float(data.sum_value_and_grad(snap)[0])  # noqa: E731
     theta = as_t(np.asarray(theta0, dtype=float))
-    update = rule_function(rule, "torch", device, dtype)
-    slots = [torch.full_like(theta, init) for init in rule.init]
-    t = torch.zeros((), dtype=dtype, device=device)  # the step number, on the device (no host copy a step)
-
-    def step(th, g, k):
-        t.fill_(float(k))
-        new = update(th, g, t, *slots)
-        slots[:] = new[1:]
-        return new[0]
     with torch.no_grad():
-        out = run_steps(theta, grad=grad, update=step, norm2=lambda g: g @ g,
+        out = run_steps(theta, grad=grad, update=rule_stepper(rule, theta, "torch", device, dtype), norm2=lambda g: g @ g,
                         snapshot=lambda th: np.array(th.cpu().numpy(), dtype=float), finite=_finite,
                         value=value, **loop)
     return _result(out)

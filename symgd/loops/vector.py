@@ -36,6 +36,26 @@ def rule_function(rule: ElementwiseRule, backend: str = "numpy", device: Any = N
     return runtime.load(source + "\n", backend, device, dtype)["update"]
 
 
+def rule_stepper(rule: ElementwiseRule, like: Any, backend: str = "numpy", device: Any = None,
+                 dtype: Any = None):
+    """``step(x, g, k) -> new x``: ``rule`` on arrays (or tensors) shaped like ``like``, its slots kept
+    here from the rule's init; on torch the step number stays on the device (no host copy a step)."""
+    update = rule_function(rule, backend, device, dtype)
+    if backend == "torch":
+        import torch
+        slots = [torch.full_like(like, init) for init in rule.init]
+        t = torch.zeros((), dtype=like.dtype, device=like.device)
+        number = lambda k: t.fill_(float(k))  # noqa: E731
+    else:
+        slots, number = [np.full_like(like, init) for init in rule.init], float
+
+    def step(x, g, k):
+        new = update(x, g, number(k), *slots)
+        slots[:] = new[1:]
+        return new[0]
+    return step
+
+
 def _start(x0: Any, variables, vectors) -> list[Any]:
     if isinstance(x0, Mapping):
         missing = [v.name for v in variables if v.name not in x0]

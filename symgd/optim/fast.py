@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symgd.codegen import backends
 from symgd.errors import CompileError
 from symgd.loops.outcome import DIVERGED, Outcome
 from symgd.optim.base import Optimizer
@@ -45,7 +46,7 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
     from symgd.loops import fused
     try:
         graph = build_graph(expr, variables, stable=True)
-        chosen = fused.choose_backend(graph, steps) if backend == "auto" else backend
+        chosen = backends.for_fused_loop(len(graph.nodes), steps) if backend == "auto" else backend
         result = fused.fused_minimize(graph, opt.rule, list(x0), steps, tol, check_every=check_interval(record_every),
                                       record_every=record_every, backend=chosen)
     except CompileError:
@@ -67,24 +68,17 @@ def run_torch(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
         return None
     from symgd.codegen.runtime import require_torch, torch_dtype
     from symgd.loops.driver import run_steps
-    from symgd.loops.vector import rule_function
+    from symgd.loops.vector import rule_stepper
     from symgd.optim.problem import Problem
     torch = require_torch()
     dtype = torch_dtype(dtype)
     problem = Problem(expr, tuple(variables), "torch", device, dtype)
-    update = rule_function(opt.rule, "torch", device, dtype)
     x = torch.as_tensor(np.asarray(x0, dtype=float)[None, :], dtype=dtype, device=device)
-    step = torch.zeros((), dtype=dtype, device=x.device)  # t on the device, counted in place: no host copy
-
-    def advance(state, vg, k):
-        step.add_(1.0)
-        x, *slots = update(state[0], vg[1], step, *state[1])
-        return x, slots
+    step = rule_stepper(opt.rule, x, "torch", device, dtype)
     with torch.no_grad():
-        out = run_steps((x, [torch.full_like(x, init) for init in opt.rule.init]),
-                        grad=lambda state: problem.value_and_grad(state[0]), update=advance,
+        out = run_steps(x, grad=problem.value_and_grad, update=lambda x, vg, k: step(x, vg[1], k),
                         norm2=lambda vg: float((vg[1] * vg[1]).sum()),
-                        snapshot=lambda state: state[0][0].detach().cpu().numpy().astype(float),
+                        snapshot=lambda x: x[0].detach().cpu().numpy().astype(float),
                         finite=lambda snap: bool(np.isfinite(snap).all()),
                         value=lambda snap, vg: float(vg[0][0]), steps=steps, tol=tol,
                         check_every=check_interval(record_every), record_every=record_every)
