@@ -69,14 +69,14 @@ def _forward(compiled: Compiled, args: tuple) -> Any:
     return out
 
 
-def _backward(compiled: Compiled, inputs: tuple, out_grad: Any) -> tuple:
+def _backward(compiled: Compiled, inputs: tuple, needs: tuple, out_grad: Any) -> tuple:
     """Each input's gradient: ``out_grad`` times symgd's partial derivative, summed over broadcasting.
 
     Grad mode is on here exactly when the caller asked for ``create_graph``: then autograd records the
     generated gradient code (plain torch operations) and a second backward differentiates it.
     """
     partials = compiled.grad(*inputs)
-    return tuple(_reduce(out_grad * p, a) if a.requires_grad else None for p, a in zip(partials, inputs))
+    return tuple(_reduce(out_grad * p, a) if need else None for p, a, need in zip(partials, inputs, needs))
 
 
 def function(expr: str | sympy.Expr, name: str | None = None) -> type:
@@ -98,7 +98,7 @@ def function(expr: str | sympy.Expr, name: str | None = None) -> type:
         return _forward(compiled, args)
 
     def backward(ctx: Any, out_grad: Any) -> tuple:
-        return _backward(compiled, ctx.saved_tensors, out_grad)
+        return _backward(compiled, ctx.saved_tensors, ctx.needs_input_grad, out_grad)
 
     return type(name or "SymgdFunction", (torch.autograd.Function,), {
         "forward": staticmethod(forward), "backward": staticmethod(backward), "compiled": compiled,
