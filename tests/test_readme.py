@@ -19,4 +19,8 @@ def test_ci_runs_the_readme_test_command():
     test_command = _bash_blocks()[1].strip()
     ci_lines = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
-    assert ci_lines == [test_command]
+    # before it, only the step that installs the system programs the README names
+    assert ci_lines == ["bash .ci/system-packages", test_command]
+    named = (ROOT / ".ci" / "system-packages").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert all(pkg in named and pkg in readme for pkg in ("graphviz", "texlive-latex-base"))
