@@ -118,3 +118,24 @@ def test_wrong_keywords_are_compile_errors():
 def test_without_wrt_every_symbol_is_a_variable():
     c = symgd.compile(EXPR, backend="python")
     assert c.parameters == () and len(c.grad(*[POINT[s.name] for s in c.variables])) == 6
+
+
+def test_jax_backend_without_jax_says_how_to_install(monkeypatch):
+    """As where jax is not installed: a BackendUnavailableError naming the extra, no ImportError traceback."""
+    import sys
+
+    from symgd.errors import BackendUnavailableError
+    for module in [m for m in sys.modules if m == "jax" or m.startswith("jax.")]:
+        monkeypatch.delitem(sys.modules, module)
+    monkeypatch.setitem(sys.modules, "jax", None)
+    with pytest.raises(BackendUnavailableError, match=r"pip install 'symgd\[jax\]'"):
+        symgd.compile("x**2", backend="jax")
+
+
+def test_other_backends_never_import_jax():
+    import subprocess
+    import sys
+    code = ("import sys, symgd; c = symgd.compile('a*x^2', wrt='x', backend='numpy'); c.grad(1.0, 2.0); "
+            "symgd.compile('x^2', backend='auto').value(1.0); print('jax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

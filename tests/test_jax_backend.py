@@ -127,3 +127,20 @@ def test_second_derivative_through_the_custom_vjp(x64):
 def test_where_untaken_branch_is_not_a_nan_gradient(x64):
     c = symgd.compile("where(x > 0, 1/x, 0)", backend="jax")
     assert float(c.value(0.0)) == 0.0 and float(jax.grad(c.value)(0.0)) == 0.0
+
+
+@pytest.mark.parametrize("expr", ["sigmoid(x)", "softplus(x)", "log(1 + exp(x))", "tanh(x)", "logsumexp(x, 2*x)",
+                                  "asinh(x)", "atan2(x, 1)"])
+def test_stable_forms_hold_in_float32(expr):
+    """Far from 0 (where the textbook forms overflow or cancel in float32), float32 agrees with mpmath."""
+    mpmath = pytest.importorskip("mpmath")
+    c = symgd.compile(expr, backend="jax")
+    f = sympy.lambdify(sympy.Symbol("x"), symgd.parse(expr), "mpmath")
+    for x in (-100.0, -30.0, -0.5, 0.5, 30.0, 100.0, 1e20):
+        mpmath.mp.dps = 30
+        want_v, want_g = float(f(mpmath.mpf(x))), float(mpmath.diff(f, mpmath.mpf(x)))
+        v, (g,) = c.value_and_grad(np.float32(x))
+        assert v.dtype == g.dtype == jnp.float32
+        assert np.isfinite(float(v)) and np.isfinite(float(g))
+        np.testing.assert_allclose(float(v), want_v, rtol=1e-6, atol=1e-30)
+        np.testing.assert_allclose(float(g), want_g, rtol=1e-5, atol=1e-30)

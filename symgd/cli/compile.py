@@ -9,7 +9,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Compile EXPR and its gradient and print the generated source.")
     p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "sin(x**2+y**2)"')
     p.add_argument("--wrt", help="variables, comma-separated (default: all, sorted by name)")
-    p.add_argument("--backend", default="numpy", choices=("numpy", "python", "torch", "numba"),
+    p.add_argument("--backend", default="numpy", choices=("numpy", "python", "torch", "numba", "jax"),
                    help="the code to print (default: numpy)")
     p.set_defaults(run=run)
 
