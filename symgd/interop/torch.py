@@ -60,22 +60,26 @@ def _reduce(grad: Any, like: Any) -> Any:
     return grad.to(dtype=like.dtype)
 
 
-def _forward(compiled: Compiled, args: tuple) -> Any:
-    out = compiled.value(*args)
+def _forward(compiled: Compiled, args: tuple, with_grad: bool) -> tuple[Any, tuple]:
+    """The value (shaped like the broadcast inputs) and, when ``with_grad``, the partial derivatives from
+    the same sweep (kept for a first-order backward, which then needs no second forward)."""
+    out, partials = compiled.value_and_grad(*args) if with_grad else (compiled.value(*args), ())
     shape = torch.broadcast_shapes(*(a.shape for a in args))
     if not isinstance(out, torch.Tensor) or out.shape != shape:  # a value that ignores some argument
         ref = torch.broadcast_tensors(*args)[0]
         out = torch.as_tensor(out, dtype=ref.dtype, device=ref.device).expand(shape).clone()
-    return out
+    return out, partials
 
 
-def _backward(compiled: Compiled, inputs: tuple, needs: tuple, out_grad: Any) -> tuple:
+def _backward(compiled: Compiled, inputs: tuple, partials: tuple, needs: tuple, out_grad: Any) -> tuple:
     """Each input's gradient: ``out_grad`` times symgd's partial derivative, summed over broadcasting.
 
-    Grad mode is on here exactly when the caller asked for ``create_graph``: then autograd records the
-    generated gradient code (plain torch operations) and a second backward differentiates it.
+    Grad mode is on here exactly when the caller asked for ``create_graph``: then the gradient code runs
+    again on the saved inputs, autograd records it (plain torch operations) and a second backward
+    differentiates it. Otherwise the partials saved by the forward sweep serve.
     """
-    partials = compiled.grad(*inputs)
+    if torch.is_grad_enabled() or not partials:
+        partials = compiled.grad(*inputs)
     return tuple(_reduce(out_grad * p, a) if need else None for p, a, need in zip(partials, inputs, needs))
 
 
@@ -94,11 +98,13 @@ def function(expr: str | sympy.Expr, name: str | None = None) -> type:
     def forward(ctx: Any, *args: Any) -> Any:
         _check_args(name or "this symgd function", compiled, args)
         args = tuple(_floating(a) for a in args)
+        out, partials = _forward(compiled, args, any(ctx.needs_input_grad))
+        ctx.partials = partials  # not tensors autograd must track: the inputs are saved for that
         ctx.save_for_backward(*args)
-        return _forward(compiled, args)
+        return out
 
     def backward(ctx: Any, out_grad: Any) -> tuple:
-        return _backward(compiled, ctx.saved_tensors, ctx.needs_input_grad, out_grad)
+        return _backward(compiled, ctx.saved_tensors, ctx.partials, ctx.needs_input_grad, out_grad)
 
     return type(name or "SymgdFunction", (torch.autograd.Function,), {
         "forward": staticmethod(forward), "backward": staticmethod(backward), "compiled": compiled,
