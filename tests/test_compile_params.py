@@ -139,3 +139,22 @@ def test_other_backends_never_import_jax():
             "symgd.compile('x^2', backend='auto').value(1.0); print('jax' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "torch", "auto"])
+def test_indexed_sums_take_wrt_too(backend):
+    """An indexed sum: the wrt vector first, the scalars after it by name; against sympy on the unrolled sum."""
+    c = symgd.compile("sum(a*x[i]^2 + b*sin(x[i]), i, 0, n-1)", wrt="x", backend=_backend(backend))
+    assert [s.name for s in c.variables] == ["x"] and [s.name for s in c.parameters] == ["a", "b"]
+    xs = np.array([0.3, -1.2, 2.0])
+    a, b = sympy.symbols("a b")
+    xv = sympy.symbols("x0:3")
+    unrolled = sum(a * xi**2 + b * sympy.sin(xi) for xi in xv)
+    at = {a: 1.5, b: -0.7, **dict(zip(xv, xs))}
+    value, (gx,) = c.value_and_grad(xs, 1.5, -0.7)
+    np.testing.assert_allclose(float(value), float(unrolled.subs(at)), rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(gx, dtype=float), [float(sympy.diff(unrolled, xi).subs(at)) for xi in xv],
+                               rtol=1e-13)
+    np.testing.assert_allclose(np.asarray(c.grad(xs, b=-0.7, a=1.5)[0], dtype=float), np.asarray(gx, dtype=float))
+    with pytest.raises(CompileError, match="no variable"):
+        symgd.compile("sum(a*x[i]^2, i, 0, n-1)", wrt="n", backend=backend)

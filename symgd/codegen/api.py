@@ -13,6 +13,7 @@ import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
+from symgd.calculus.variables import ordered_variables
 from symgd.codegen import runtime
 from symgd.codegen.backends import COMPILE_BACKENDS
 from symgd.codegen.compiled import Compiled
@@ -104,14 +105,49 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     expr = parse(f)
     if has_indexed(expr):
         from symgd.codegen.indexed import compile_indexed, mangled_problem
+        if backend == "jax":
+            raise CompileError("indexed sums compile for numpy, torch or numba, not 'jax'")
         if backend == "numba":
             from symgd.codegen.indexed_loops import compile_indexed_numba
-            return compile_indexed_numba(*mangled_problem(expr, sizes))
-        return compile_indexed(expr, backend, sizes, device, dtype)
+            return _indexed_wrt(compile_indexed_numba(*mangled_problem(expr, sizes)), expr, wrt)
+        return _indexed_wrt(compile_indexed(expr, backend, sizes, device, dtype), expr, wrt)
     graph = build_graph(expr, wrt, stable=True)
     # the symbols outside wrt are extra arguments after the wrt variables, sorted by name (no gradient)
     parameters = tuple(sorted(expr.free_symbols - set(graph.inputs), key=lambda s: s.name))
     return _compiled(graph, backend, device, dtype, parameters)
+
+
+def _indexed_wrt(c: Compiled, expr: sympy.Expr, wrt: Any) -> Compiled:
+    """An indexed compile (every vector and scalar an argument, each with a gradient) called as ``wrt``
+    asks: the wrt variables first, then the others sorted by name; gradients for wrt only. (The others'
+    gradients are still computed and dropped: the indexed generators differentiate every variable.)"""
+    if wrt is None:
+        return c
+    by_name = {v.name: v for v in c.variables}
+    names = [v.name for v in ordered_variables(expr, wrt)]
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise CompileError(f"wrt names {', '.join(unknown)}, which is no variable of the indexed sum (its "
+                           f"variables: {', '.join(by_name)})")
+    variables = tuple(by_name[n] for n in names)
+    parameters = tuple(sorted((v for v in c.variables if v.name not in names), key=lambda v: v.name))
+    if variables == c.variables:
+        return c
+    where = [c.variables.index(v) for v in variables + parameters]  # new position -> original position
+    picked = [c.variables.index(v) for v in variables]
+
+    def original(args):
+        out = [None] * len(args)
+        for new, old in enumerate(where):
+            out[old] = args[new]
+        return out
+
+    def value_and_grad(*args):
+        v, g = c.value_and_grad(*original(args))
+        return v, tuple(g[k] for k in picked)
+
+    return Compiled(variables, c.backend, c.source, value_and_grad, lambda *a: c.value(*original(a)),
+                    lambda *a: tuple(c.grad(*original(a))[k] for k in picked), None, parameters)
 
 
 def _compiled(graph: Graph, backend: str, device: Any, dtype: Any, parameters: tuple = ()) -> Compiled:
