@@ -233,3 +233,12 @@ def test_top_level_names():
     t = torch.tensor(3.0, dtype=F64, requires_grad=True)
     fn.apply(t).backward()
     assert t.grad.item() == 6.0
+
+
+def test_module_survives_torch_save_and_load(tmp_path):
+    m = sgt.Module("a*sin(b*x) + lambda", inputs="x", init={"a": 2.0, "lambda": -0.5}, dtype=F64)
+    torch.save(m, tmp_path / "m.pt")
+    back = torch.load(tmp_path / "m.pt", weights_only=False)
+    x = torch.linspace(0, 1, 5, dtype=F64, requires_grad=True)
+    torch.testing.assert_close(back(x), 2 * torch.sin(x) - 0.5)
+    assert back.values() == m.values() and back.names == m.names

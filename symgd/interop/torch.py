@@ -133,6 +133,16 @@ class Module(torch.nn.Module):
             _KEY + n: torch.nn.Parameter(torch.tensor(float((init or {}).get(n, DEFAULT_INIT)), dtype=dtype))
             for n in self.names})
 
+    def __getstate__(self) -> dict:
+        # the generated Function class cannot be pickled (torch.save(module)): it is rebuilt on load
+        state = dict(self.__dict__)
+        state["_fn"] = state["_fn"].expr  # a sympy expression pickles
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state["_fn"] = function(state["_fn"])
+        self.__dict__.update(state)
+
     def __getitem__(self, name: str) -> Any:
         return self.params[_KEY + name]
 
