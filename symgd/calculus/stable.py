@@ -7,7 +7,8 @@ top-down on the user's form (so ``exp(x)/(1 + exp(x))`` is seen whole, not after
 
 - ``1/(1 + exp(-u))``, ``exp(u)/(1 + exp(u))``   -> sigmoid(u) = exp(min(u, 0) - log1p(exp(-|u|)))
 - ``log(1 + exp(u))``                            -> softplus(u) = max(u, 0) + log1p(exp(-|u|))
-- ``log(1/(1 + exp(u)))``                        -> -softplus(u) (log-sigmoid)
+- ``1 - sigmoid(u)``                             -> sigmoid(-u) (no cancellation for large u)
+- ``log(1/(1 + exp(u)))``, ``log(1 - sigmoid(u))``  -> -softplus(u) (log-sigmoid)
 - ``log(exp(a) + exp(b) + ...)``                 -> m + log(exp(a - m) + ...), m = max(a, b, ...)
 - ``log(1 + u)``                                 -> log1p(u)
 - ``exp(u) - 1``                                 -> expm1(u)
@@ -55,6 +56,26 @@ def _one_plus_exp(e: sympy.Expr) -> sympy.Expr | None:
         other = e.args[1] if e.args[0] == 1 else e.args[0]
         if isinstance(other, sympy.exp):
             return other.args[0]
+    return None
+
+
+def _minus_reciprocal(term: sympy.Expr) -> sympy.Expr | None:
+    """v when ``term`` is -1/(1 + exp(v)) (the -sigmoid(-v) of 1 - sigmoid(-v))."""
+    if term.is_Mul and len(term.args) == 2 and term.args[0] == -1:
+        f = term.args[1]
+        if f.is_Pow and f.exp == -1:
+            return _one_plus_exp(f.base)
+    return None
+
+
+def _one_minus_sigmoid(e: sympy.Expr) -> tuple[sympy.Expr, list[sympy.Expr]] | None:
+    """(v, other terms) when the sum ``e`` is 1 - 1/(1 + exp(v)) + others, i.e. sigmoid(v) + others."""
+    if not (e.is_Add and sympy.S.One in e.args):
+        return None
+    for term in e.args:
+        v = _minus_reciprocal(term)
+        if v is not None:
+            return v, [t for t in e.args if t is not term and t != 1]
     return None
 
 
@@ -108,6 +129,9 @@ class _Rewriter:
             s = self._sigmoid_of_mul(arg)
             if s is not None and s[1] == 1:  # log(e^u/(1 + e^u)) = -softplus(-u)
                 return -softplus(-self.rewrite(s[0]))
+        one_minus = _one_minus_sigmoid(arg)
+        if one_minus is not None and not one_minus[1]:  # log(1 - sigmoid(-v)) = log(sigmoid(v))
+            return -softplus(-self.rewrite(one_minus[0]))
         exps = _exponents(arg)
         if exps is not None:
             return logsumexp([self.rewrite(a) for a in exps])
@@ -144,7 +168,11 @@ class _Rewriter:
         return sigmoid(self.rewrite(s[0])) * self.rewrite(s[1])
 
     def _add(self, e: sympy.Basic) -> sympy.Expr | None:
-        """exp(u) - 1 + rest -> expm1(u) + rest."""
+        """1 - 1/(1 + exp(v)) + rest -> sigmoid(v) + rest; exp(u) - 1 + rest -> expm1(u) + rest."""
+        one_minus = _one_minus_sigmoid(e)
+        if one_minus is not None:
+            v, rest = one_minus
+            return sympy.Add(sigmoid(self.rewrite(v)), *(self.rewrite(t) for t in rest))
         if not (e.is_Add and sympy.S.NegativeOne in e.args):
             return None
         exp_term = next((t for t in e.args if isinstance(t, sympy.exp)), None)
