@@ -3,6 +3,8 @@
 Oracles: hand-written NumPy gradient descent with the analytic least-squares gradient; the Python
 (array) loop, forced by a callback that never stops, for history length, stopping step and messages.
 """
+import importlib
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,25 @@ def test_nonlinear_model_takes_the_array_code_loop(fused_calls):
 def test_divergence_is_replayed_on_the_array_path():
     res = fit(CUBIC, DATA, x0=START, method="gd", lr=1e-2, steps=2000, tol=0)
     assert not res.converged and "diverged" in res.message
+
+
+@pytest.mark.parametrize("model, data, kw", [
+    # gd with too large a rate on a linear model: the loss grows past the growth limit
+    ("a + b*x", {"x": X[::10], "y": 2.0 * X[::10]}, dict(x0=[0.0, 0.0], method="gd", lr=0.05, steps=400)),
+    # exp(b x) overflows: the loss goes non-finite before it is seen to grow
+    ("exp(b*x)", {"x": np.linspace(0, 10, 200), "y": np.full(200, 1e3)}, dict(x0=[0.1], method="gd", lr=1e-2,
+                                                                              steps=50)),
+])
+def test_a_failed_fused_fit_words_its_own_diagnosis_as_the_python_loop(fused_calls, monkeypatch, model, data, kw):
+    descent = importlib.import_module("symgd.fit.descent")
+    real = descent.run_steps
+    monkeypatch.setattr(descent, "run_steps", lambda *a, **k: pytest.fail("the Python loop ran again"))
+    fused = fit(model, data, **kw)
+    assert len(fused_calls) == 1
+    monkeypatch.setattr(descent, "run_steps", real)
+    array = fit(model, data, callback=_never, **kw)  # the oracle: the Python loop, tested every step
+    assert len(fused_calls) == 1
+    assert "diverged" in array.message and not array.converged
+    assert (fused.message, fused.nit, fused.converged) == (array.message, array.nit, array.converged)
+    np.testing.assert_allclose(fused.x, array.x, rtol=1e-9)
+    np.testing.assert_allclose(fused.history, array.history, rtol=1e-9)

@@ -9,8 +9,8 @@ per-sample program per gradient component (its Jacobian rows are the Hessian's r
 Where nothing needs the Python loop (no bounds, no callback, a per-coordinate optimizer, one in-memory
 binding of the loss), the same descent runs as one fused loop (``symgd.loops.fused_data``: a quadratic
 form for linear least squares, array code otherwise). It records and tests every step, so the history,
-the stopping step and the messages are those of the loop below; a run that goes non-finite or grows
-without bound is replayed on that loop, which says where it failed. For a linear least-squares model
+the stopping step and the messages are those of the loop below, a failure's included (worded from the
+fused loop's own Outcome: no run again). For a linear least-squares model
 the loop's loss values come from the quadratic form ½θᵀHθ + bᵀθ + c0, exact to about 1e-16·c0 in
 absolute terms (c0 = Σ y²): relative to the loss only while the loss is not ~1e-13 of Σ y² or less.
 """
@@ -25,7 +25,7 @@ import sympy
 from symgd.fit.reduce import Objective
 from symgd.fit.stopping import FitOutcome, project
 from symgd.loops.driver import run_steps
-from symgd.loops.outcome import CALLBACK, DIVERGED, GRADIENT
+from symgd.loops.outcome import BUDGET, CALLBACK, DIVERGED, GRADIENT, Outcome
 from symgd.codegen.data import compile_data
 from symgd.optim.transforms import scaled_gradient
 
@@ -79,7 +79,9 @@ def _single_binding(obj) -> object | None:
 
 
 def _fused(obj, theta0, optimizer, steps: int, tol: float) -> FitOutcome | None:
-    """The descent as one fused loop, or None where it does not apply or did not end cleanly."""
+    """The descent as one fused loop, or None where it does not apply or ended where only the Python loop
+    can say the same (a stop at the last step, where that loop reads the loss alone; a start not finite).
+    A failure is worded from the fused loop's own Outcome, as ``_descent_outcome`` words the Python loop's."""
     bound = _single_binding(obj) if optimizer.rule is not None and steps >= 1 else None
     if bound is None:
         return None
@@ -88,19 +90,18 @@ def _fused(obj, theta0, optimizer, steps: int, tol: float) -> FitOutcome | None:
     # every step recorded and tested: the history and the stopping step of the Python loop
     res = fused_data_minimize(bound, scaled_gradient(optimizer.rule, scale), theta0, steps, tol / scale,
                               check_every=1, record_every=1)
-    converged = res.status == GRADIENT and tol > 0 and res.nit < steps
-    if res.status == DIVERGED or (res.status == GRADIENT and not converged):
-        return None  # non-finite: replayed to say where; tol=0 or the last step never stops the Python loop
-    history = [v * scale for _, _, v, _ in res.history]
-    if any(abs(v) > GROWTH_LIMIT * max(abs(history[0]), 1.0) for v in history):
+    rows = [(k, x, v * scale, gn) for k, x, v, gn in res.history]
+    if (res.status == GRADIENT and not (tol > 0 and res.nit < steps)) or not rows \
+            or (res.status == DIVERGED and res.nit + 1 >= steps):
         return None
-    theta = np.array(res.x, dtype=float)
-    if converged:
-        return _stop(theta, res.nit, history, True, f"the gradient norm is below tol={tol:g}")
-    history[-1] = obj.loss(theta)  # as the Python loop measures its end point
-    return _stop(theta, steps, history, False if tol > 0 else True,
-                 f"ran the {steps} steps asked for" + (f" (the gradient norm stayed above tol={tol:g})"
-                                                        if tol > 0 else ""))
+    seen = {"first": rows[0][2], "grew": None}
+    grew = [row for row in rows if row[0] < steps and abs(row[2]) > GROWTH_LIMIT * max(abs(rows[0][2]), 1.0)]
+    if grew:  # the Python loop stops on the first step whose loss grew, keeping that iterate
+        k, x, seen["grew"], gn = grew[0]
+        return _descent_outcome(Outcome(x, seen["grew"], gn, k, DIVERGED, rows[:k + 1]), steps, tol, seen)
+    if res.status == BUDGET:  # as the Python loop measures its end point
+        rows[-1] = (*rows[-1][:2], obj.loss(np.array(res.x, dtype=float)), rows[-1][3])
+    return _descent_outcome(Outcome(res.x, res.value, res.grad_norm, res.nit, res.status, rows), steps, tol, seen)
 
 
 def descend(obj: Objective, theta0, optimizer, steps: int, tol: float = 0.0, box=None,

@@ -114,15 +114,17 @@ def check_block(xs: list[str], gn2: str, finite: str, keep: list[str], value: st
     squared gradient norm, code 1 (diverged) unless ``finite`` (and, where a history row is due every
     ``rec`` steps, its ``value``: a raise or a NaN there is caught before ``keep``), the last finite
     iterate kept by ``keep``, the row (step, value, grad norm, x...), code 0 (gradient) below ``tol2``;
-    the rule is stated once in ``loops.outcome``."""
+    the rule is stated once in ``loops.outcome``. The test is written out twice (with and without the
+    row) so that a check without a row costs what it did before the value was tested."""
     ind = "    "
-    return [f"_gn2 = {gn2}", f"_row = {rec} > 0 and _k % {rec} == 0", "_v = 0.0", "if _row:", f"{ind}_v = {value}",
-            f"if not ({finite} and _v - _v == 0.0):", f"{ind}_status = 1", f"{ind}break",
-            *keep, "_lk = _k", "_lgn2 = _gn2",
-            "if _row:",
+    fail = [f"{ind*2}_status = 1", f"{ind*2}break"]
+    kept = [ind + line for line in (*keep, "_lk = _k", "_lgn2 = _gn2")]
+    return [f"_gn2 = {gn2}", f"if {rec} > 0 and _k % {rec} == 0:", f"{ind}_v = {value}",
+            f"{ind}if not ({finite} and _v - _v == 0.0):", *fail, *kept,
             f"{ind}{hist}[_rows, 0] = _k", f"{ind}{hist}[_rows, 1] = _v",
             f"{ind}{hist}[_rows, 2] = math.sqrt(_gn2)",
             *(f"{ind}{hist}[_rows, {3 + i}] = {x}" for i, x in enumerate(xs)), f"{ind}_rows += 1",
+            "else:", f"{ind}if not ({finite}):", *fail, *kept,
             f"if _gn2 <= {tol2}:", f"{ind}_status = 0", f"{ind}break"]
 
 
