@@ -5,14 +5,13 @@ import functools
 
 
 @functools.cache
-def jax_printer_class():
-    """The jax code printer class: ``_Common`` (products for small powers, float literals, branch-safe
-    Piecewise) over sympy's ``JaxPrinter`` (jax.numpy calls)."""
+def jax_printer_class(common: type) -> type:
+    """The jax code printer class: ``common``, the house rules every printer shares (printers._Common:
+    products for small powers, float literals, branch-safe Piecewise; passed in, so this module does
+    not import printers back), over sympy's ``JaxPrinter`` (jax.numpy calls)."""
     from sympy.printing.numpy import JaxPrinter
 
-    from symgd.codegen.printers import _Common
-
-    class JaxCodePrinter(_Common, JaxPrinter):
+    class JaxCodePrinter(common, JaxPrinter):
         """jax.numpy code; numbers stay Python floats (weakly typed, so float32 inputs stay float32)."""
 
         def _print_erf(self, expr):

@@ -296,7 +296,7 @@ def printer_for(backend: str, int_literals: bool = False):
         printer = _torch_printer_class()(settings)
     elif backend == "jax":
         from symgd.codegen.jax_printer import jax_printer_class
-        printer = jax_printer_class()(settings)
+        printer = jax_printer_class(_Common)(settings)
     else:
         raise CompileError(f"no printer for backend {backend!r}")
     printer._float_ints = not int_literals
