@@ -17,7 +17,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 import symgd
 from symgd.calculus.stable import stabilize
 
-BACKENDS = ["python", "numpy", "torch", "numba"]
+BACKENDS = ["python", "numpy", "torch", "numba", "jax"]
 
 WIDE = [-1e300, -800.0, -709.8, -30.0, -1.0, 0.0, 1e-20, 1.0, 30.0, 709.8, 800.0, 1e300]
 
@@ -70,9 +70,22 @@ def _agree(got: float, want, what: str) -> None:
         assert math.isclose(float(got), want_f, rel_tol=1e-12), f"{what}: got {got!r}, true {want_f!r}"
 
 
+@pytest.fixture
+def x64(backend):
+    """jax's 64-bit mode for the jax backend (float32 by default), restored after the test."""
+    if backend != "jax":
+        yield
+        return
+    jax = pytest.importorskip("jax")
+    before = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", before)
+
+
 def _compiled(text: str, backend: str):
-    if backend == "torch":
-        pytest.importorskip("torch")
+    if backend in ("torch", "jax"):
+        pytest.importorskip(backend)
     if backend == "numba":
         pytest.importorskip("numba")
     return symgd.compile(text, backend=backend)
@@ -80,7 +93,7 @@ def _compiled(text: str, backend: str):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_stable_value_and_gradient_against_mpmath(name, backend):
+def test_stable_value_and_gradient_against_mpmath(name, backend, x64):
     text, points, _ = CASES[name]
     expr = symgd.parse(text)
     c = _compiled(text, backend)
@@ -160,19 +173,30 @@ def test_minimize_starts_from_the_sigmoid_tail():
     assert math.isclose(r.x["x"], want, rel_tol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_sigmoid", "logsumexp2", "expm1", "log1p"])
-def test_stable_forms_hold_in_float32(name):
-    torch = pytest.importorskip("torch")
+def _float32(backend: str):
+    """(compiled-function keyword arguments, float -> float32 scalar of the backend, its dtype)."""
+    if backend == "torch":
+        torch = pytest.importorskip("torch")
+        return {"dtype": torch.float32}, lambda v: torch.tensor(v, dtype=torch.float32), torch.float32
+    jnp = pytest.importorskip("jax.numpy")
+    return {}, lambda v: jnp.float32(v), jnp.float32  # jax computes in float32 by default
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+@pytest.mark.parametrize("name", ["sigmoid", "softplus", "log_sigmoid", "logsumexp2", "expm1", "log1p",
+                                  "cross_entropy"])
+def test_stable_forms_hold_in_float32(name, backend):
+    kwargs, f32, dtype = _float32(backend)
     text, points, _ = CASES[name]
-    c = symgd.compile(text, backend="torch", dtype=torch.float32)
+    c = symgd.compile(text, backend=backend, **kwargs)
     expr = symgd.parse(text)
     variables = sorted(expr.free_symbols, key=lambda s: s.name)
     for point in points:
         point = point if isinstance(point, tuple) else (point,)
         if any(abs(v) > 3e38 for v in point):
             continue  # not a float32
-        value, grad = c.value_and_grad(*(torch.tensor(v, dtype=torch.float32) for v in point))
-        assert value.dtype == torch.float32
+        value, grad = c.value_and_grad(*(f32(v) for v in point))
+        assert value.dtype == dtype
         as32 = tuple(float(np.float32(v)) for v in point)  # the point float32 can hold
         want_value, want_grad = _mp(expr, variables, as32)
         for got, want in [(value, want_value), *zip(grad, want_grad)]:
