@@ -242,3 +242,22 @@ def test_module_survives_torch_save_and_load(tmp_path):
     x = torch.linspace(0, 1, 5, dtype=F64, requires_grad=True)
     torch.testing.assert_close(back(x), 2 * torch.sin(x) - 0.5)
     assert back.values() == m.values() and back.names == m.names
+
+
+# torch's own forward-mode decompositions (torch/_decomp) call the deprecated torch.jit.script
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_torch_func_transforms():
+    expr = EXPRS["textbook"]
+    fn = sgt.function(expr)
+    point = torch.tensor([POINT[v] for v in fn.variables], dtype=F64)
+    syms = sympy.symbols(fn.variables)
+    at = dict(zip(syms, point.tolist()))
+    grad = torch.func.grad(lambda v: fn.apply(*v.unbind()))(point)
+    np.testing.assert_allclose(grad.numpy(), [float(sympy.diff(expr, s).subs(at)) for s in syms], rtol=1e-13)
+    hess = torch.func.hessian(lambda v: fn.apply(*v.unbind()))(point)  # forward over reverse: jvp
+    exact = np.array(sympy.hessian(expr, syms).subs(at).evalf(30), dtype=float)
+    np.testing.assert_allclose(hess.numpy(), exact, rtol=1e-12)
+    batch = point + 0.01 * torch.arange(6, dtype=F64).reshape(6, 1)
+    per_row = torch.func.vmap(torch.func.grad(lambda v: fn.apply(*v.unbind())))(batch)
+    for row, g in zip(batch, per_row):
+        torch.testing.assert_close(g, torch.func.grad(lambda v: fn.apply(*v.unbind()))(row))

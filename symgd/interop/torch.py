@@ -60,27 +60,35 @@ def _reduce(grad: Any, like: Any) -> Any:
     return grad.to(dtype=like.dtype)
 
 
-def _forward(compiled: Compiled, args: tuple, with_grad: bool) -> tuple[Any, tuple]:
-    """The value (shaped like the broadcast inputs) and, when ``with_grad``, the partial derivatives from
-    the same sweep (kept for a first-order backward, which then needs no second forward)."""
-    out, partials = compiled.value_and_grad(*args) if with_grad else (compiled.value(*args), ())
+def _forward(compiled: Compiled, args: tuple) -> Any:
+    """The value, shaped like the broadcast inputs."""
+    out = compiled.value(*args)
     shape = torch.broadcast_shapes(*(a.shape for a in args))
     if not isinstance(out, torch.Tensor) or out.shape != shape:  # a value that ignores some argument
         ref = torch.broadcast_tensors(*args)[0]
         out = torch.as_tensor(out, dtype=ref.dtype, device=ref.device).expand(shape).clone()
-    return out, partials
+    return out
 
 
-def _backward(compiled: Compiled, inputs: tuple, partials: tuple, needs: tuple, out_grad: Any) -> tuple:
+def _backward(compiled: Compiled, inputs: tuple, needs: tuple, out_grad: Any) -> tuple:
     """Each input's gradient: ``out_grad`` times symgd's partial derivative, summed over broadcasting.
 
-    Grad mode is on here exactly when the caller asked for ``create_graph``: then the gradient code runs
-    again on the saved inputs, autograd records it (plain torch operations) and a second backward
-    differentiates it. Otherwise the partials saved by the forward sweep serve.
+    Grad mode is on here exactly when the caller asked for ``create_graph``: then autograd records the
+    generated gradient code (plain torch operations) and a second backward differentiates it.
     """
-    if torch.is_grad_enabled() or not partials:
-        partials = compiled.grad(*inputs)
+    partials = compiled.grad(*inputs)
     return tuple(_reduce(out_grad * p, a) if need else None for p, a, need in zip(partials, inputs, needs))
+
+
+def _jvp(compiled: Compiled, inputs: tuple, tangents: tuple) -> Any:
+    """Forward mode: the sum of each tangent times symgd's partial derivative (``torch.func.jacfwd``,
+    ``hessian``)."""
+    shape = torch.broadcast_shapes(*(a.shape for a in inputs))
+    out = torch.zeros(shape, dtype=inputs[0].dtype, device=inputs[0].device)
+    for t, p in zip(tangents, compiled.grad(*inputs)):
+        if t is not None:
+            out = out + t * p
+    return out
 
 
 def function(expr: str | sympy.Expr, name: str | None = None) -> type:
@@ -88,27 +96,34 @@ def function(expr: str | sympy.Expr, name: str | None = None) -> type:
 
     Its arguments are the expression's free symbols in ``.variables`` order (sorted by name: see
     ``symgd.ordered_variables``), tensors of any floating dtype and device that broadcast together.
-    Forward is symgd's compiled torch value, backward symgd's symbolic gradient (double backward works).
+    Forward is symgd's compiled torch value, backward symgd's symbolic gradient (double backward works);
+    it also has a ``jvp`` and a generated vmap rule, so ``torch.func`` transforms apply.
     """
     compiled = symgd_compile(parse(expr), backend="torch")
     if not compiled.variables:
         raise CompileError(f"{compiled.graph.expr} has no variables: a torch Function needs an argument")
     label = ", ".join(v.name for v in compiled.variables)
 
-    def forward(ctx: Any, *args: Any) -> Any:
+    def forward(*args: Any) -> Any:
         _check_args(name or "this symgd function", compiled, args)
-        args = tuple(_floating(a) for a in args)
-        out, partials = _forward(compiled, args, any(ctx.needs_input_grad))
-        ctx.partials = partials  # not tensors autograd must track: the inputs are saved for that
+        return _forward(compiled, tuple(_floating(a) for a in args))
+
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
+        args = tuple(_floating(a) for a in inputs)
         ctx.save_for_backward(*args)
-        return out
+        ctx.save_for_forward(*args)
 
     def backward(ctx: Any, out_grad: Any) -> tuple:
-        return _backward(compiled, ctx.saved_tensors, ctx.partials, ctx.needs_input_grad, out_grad)
+        return _backward(compiled, ctx.saved_tensors, ctx.needs_input_grad, out_grad)
+
+    def jvp(ctx: Any, *tangents: Any) -> Any:
+        return _jvp(compiled, ctx.saved_tensors, tangents)
 
     return type(name or "SymgdFunction", (torch.autograd.Function,), {
-        "forward": staticmethod(forward), "backward": staticmethod(backward), "compiled": compiled,
-        "variables": tuple(v.name for v in compiled.variables), "expr": compiled.graph.expr,
+        "forward": staticmethod(forward), "setup_context": staticmethod(setup_context),
+        "backward": staticmethod(backward), "jvp": staticmethod(jvp), "generate_vmap_rule": True,
+        "compiled": compiled, "variables": tuple(v.name for v in compiled.variables),
+        "expr": compiled.graph.expr,
         "__doc__": f"torch.autograd.Function of {compiled.graph.expr} (symgd); apply({label})"})
 
 
