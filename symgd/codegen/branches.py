@@ -16,8 +16,11 @@ class BranchPrinting:
         if getattr(self, "_module", None) != "numpy":
             return text
         # numpy.errstate is a ContextDecorator: the branches are computed, and selected, with their
-        # floating-point warnings off (1/x, log(x), sqrt(x) where the condition excludes them)
-        return f'numpy.errstate(all="ignore")(lambda: {text})()'
+        # floating-point warnings off (1/x, log(x), sqrt(x) where the condition excludes them); the
+        # operands enter as arrays, so a Python float 0.0 divides into inf, not a ZeroDivisionError
+        names = sorted({self._print(s) for s in expr.free_symbols})
+        return (f'numpy.errstate(all="ignore")(lambda {", ".join(names)}: {text})'
+                f'({", ".join(f"numpy.asarray({n})" for n in names)})')
 
     def _print_DiracDelta(self, expr):
         """DiracDelta(u), the derivative of a step, compiles to 0: its value almost everywhere, as torch
