@@ -8,6 +8,7 @@ where float64 itself keeps fewer digits).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath
@@ -22,7 +23,8 @@ FLOOR = 1e-306
 #: float32: stable forms hold to float32 precision (a few ulps of 6e-8), floor near its normal range
 REL32, FLOOR32 = 2e-6, 1e-36
 
-_EDGE = [1e-300, 1e-154, 1e-8, 0.5, 1 - 1e-6, 1 - 1e-12, 1.0, 1 + 1e-12, 1 + 1e-6, 2.0, 20.0, 709.8, 710.0, 1e154, 1e300]
+_EDGE = [1e-300, 1e-154, 1e-8, 0.5, 1 - 1e-6, 1 - 1e-12, 1.0, 1 + 1e-12, 1 + 1e-6, 2.0, 20.0, 709.8, 710.0,
+         1e154, 1e300]
 POINTS = sorted({s * p for p in _EDGE for s in (1, -1)} | {0.0})
 
 #: (name, expression as a user writes it); variables x (and y for two-argument functions)
@@ -30,9 +32,13 @@ UNARY = [
     *((f, f"{f}(x)") for f in ("sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech",
                              "csch", "coth", "asin", "acos", "atan", "asec", "acsc", "acot", "asinh",
                              "acosh", "atanh", "asech", "acsch", "acoth", "exp", "log", "log10", "log2",
-                             "sqrt", "cbrt", "abs", "sign", "erf", "sigmoid", "softplus", "relu")),
+                             "sqrt", "cbrt", "abs", "sign", "erf", "sigmoid", "softplus", "relu", "Heaviside")),
+    ("where", "where(x > 0, 1/x, 0)"),
 ]
-BINARY = [("atan2", "atan2(y, x)"), ("min", "min(x, y)"), ("max", "max(x, y)"), ("pow", "x^y")]
+BINARY = [("atan2", "atan2(y, x)"), ("min", "min(x, y)"), ("max", "max(x, y)"), ("pow", "x^y"),
+          ("logsumexp", "logsumexp(x, y)")]
+#: language functions that are structure rather than a numeric function (sums, conditions, distributions)
+STRUCTURAL = {"sum", "Piecewise", "Eq", "Ne", "DiracDelta"}
 #: points for the two-argument functions (x^y at a base of 0 included: its y-derivative's limit is 0)
 PAIRS = [(x, y) for x in (1e-300, 1e-200, 1e-8, 0.5, 1.0, 3.0, 1e200, 1e300, -2.0, -1e-200, -1e300, 0.0)
          for y in (1e-300, 1e-200, 0.5, 2.0, 1e200, -1e-200, -0.5, -1e200, 0.0)]
@@ -52,7 +58,45 @@ def _finite(v) -> float | None:
     return float(v)
 
 
+#: digits mpmath works with: 60 and 120, and 700 where those two disagree or the result is below 1e-20.
+#: Sums absorb (log(exp(1e-300) + exp(-1e200)) = 1e-300 holds 1 + 1e-300 exactly only at some 330 digits)
+#: and lambdify's forms cancel (acsch(x) as log(sqrt(1 + x**-2) + 1/x) loses 600 digits at x = -1e-300).
+_DPS, _DPS_CHECK, _DPS_SMALL = 60, 120, 700
+
+
 def _mp_eval(expr: sympy.Expr, syms, point) -> float | None:
+    """expr at point by mpmath (lambdify), else by sympy's evalf; None where not a finite real."""
+    f = _lambdified(expr, tuple(syms))
+    if f is None:  # a function mpmath's printer does not know
+        return _evalf(expr, syms, point)
+    v, check = _mp_call(f, point, _DPS), _mp_call(f, point, _DPS_CHECK)
+    if v is None or check is None:
+        return None if v is None and check is None else _mp_call(f, point, _DPS_SMALL)
+    if abs(v) < 1e-20 or abs(v - check) > 1e-20 * abs(check):
+        return _mp_call(f, point, _DPS_SMALL)
+    return check
+
+
+@functools.cache
+def _lambdified(expr: sympy.Expr, syms: tuple):
+    try:
+        return sympy.lambdify(syms, expr, modules="mpmath")
+    except Exception:  # sympy raises several kinds for an unprintable function
+        return None
+
+
+def _mp_call(f, point, dps: int) -> float | None:
+    with mpmath.workdps(dps):
+        try:
+            v = f(*(mpmath.mpf(p) for p in point))
+        except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+            return None
+        if isinstance(v, mpmath.mpc):
+            return None if v.imag != 0 else _finite(v.real)
+        return _finite(mpmath.mpf(v)) if isinstance(v, (mpmath.mpf, int, float)) else None
+
+
+def _evalf(expr: sympy.Expr, syms, point) -> float | None:
     subs = {s: sympy.Float(mpmath.mpf(p), _PREC + 10) for s, p in zip(syms, point)}
     with mpmath.workdps(_PREC + 10):
         try:

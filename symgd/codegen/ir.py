@@ -87,7 +87,7 @@ def _reuse(node: Node, partial: sympy.Expr, wrt: sympy.Symbol) -> sympy.Expr:
     """The local partial written, where exact, through the node's own value f (saves a call), or in a
     form that neither cancels nor overflows over the float64 range (``_stable_partial``)."""
     f, e = node.symbol, node.expr
-    stable = _stable_partial(e, f, wrt)
+    stable = _stable_partial(e, f, wrt, partial)
     if stable is not None:
         return stable
     if e.is_Pow and e.exp.is_Number and e.exp in (-1, _HALF, -_HALF):
@@ -125,7 +125,7 @@ _STABLE = {
 }
 
 
-def _stable_partial(e: sympy.Expr, f: sympy.Symbol, wrt: sympy.Symbol) -> sympy.Expr | None:
+def _stable_partial(e: sympy.Expr, f: sympy.Symbol, wrt: sympy.Symbol, partial: sympy.Expr) -> sympy.Expr | None:
     """The code form of ∂e/∂wrt where sympy's form loses digits or overflows; None elsewhere."""
     rule = _STABLE.get(e.func)
     if rule is not None:
@@ -135,11 +135,18 @@ def _stable_partial(e: sympy.Expr, f: sympy.Symbol, wrt: sympy.Symbol) -> sympy.
         h = hypot(x, y)  # UnevaluatedExpr keeps (x/h)/h from becoming x/h**2 (which overflows again)
         return sympy.UnevaluatedExpr(x / h) / h * sympy.diff(y, wrt) \
             - sympy.UnevaluatedExpr(y / h) / h * sympy.diff(x, wrt)
+    if isinstance(e, sympy.Piecewise):  # branches stay in their node: 1/u**k as (1/u)**k, so that at
+        # u = 1e-154 no subnormal u*u is divided by (XLA flushes it to 0: an inf where the truth is finite)
+        return partial.replace(_inverse_power, lambda p: sympy.UnevaluatedExpr(1 / p.base) ** -p.exp)
     if e.is_Pow and not e.exp.is_number and e.exp.has(wrt) and not e.base.has(wrt):
         # x^y's y-derivative f·log(x) is 0·(-inf) at x = 0: its limit there is 0 (as torch defines it)
         base = sympy.Piecewise((e.base, sympy.Ne(e.base, 0)), (1, True))
         return f * sympy.log(base) * sympy.diff(e.exp, wrt)
     return None
+
+
+def _inverse_power(p: sympy.Expr) -> bool:
+    return p.is_Pow and p.exp.is_Integer and p.exp < -1 and not p.base.is_number
 
 
 def program_from_graph(graph: Graph) -> tuple[Program, sympy.Expr, tuple[sympy.Expr, ...]]:
