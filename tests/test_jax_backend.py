@@ -144,3 +144,43 @@ def test_stable_forms_hold_in_float32(expr):
         assert np.isfinite(float(v)) and np.isfinite(float(g))
         np.testing.assert_allclose(float(v), want_v, rtol=1e-6, atol=1e-30)
         np.testing.assert_allclose(float(g), want_g, rtol=1e-5, atol=1e-30)
+
+
+#: Unary and binary pieces of the language, smooth for every real argument (as tests/test_interop_torch.py
+#: draws them; repeated here so this module does not need torch).
+_UNARY = ("sin({})", "cos({})", "tanh({})", "atan({})", "asinh({})", "erf({})", "exp(-({})^2)",
+          "log(1 + ({})^2)", "sqrt(1 + ({})^2)", "sigmoid({})", "softplus({})", "({})^3", "cosh({}/3)")
+_BINARY = ("({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (2 + sin({}))", "sqrt(1 + ({})^2 + ({})^2)")
+
+
+def _random_expr(rng, depth, top=True):
+    if depth == 0 or not top and rng.random() < 0.2:
+        return rng.choice(["x", "y", "z", "0.5*x", "y*z"])
+    if rng.random() < 0.5:
+        return rng.choice(_UNARY).format(_random_expr(rng, depth - 1, False))
+    return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
+
+
+#: softplus(exp(-z^2)): the stable softplus rewrite (calculus/stable.py) gives a wrong gradient on every
+#: backend (numpy too: 0.1045 at z = -0.0524, sympy: 0.0763); the same seed as test_interop_torch's.
+_KNOWN_BAD = {12}
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason="stable softplus bug"))
+                                  if s in _KNOWN_BAD else s for s in range(30)])
+def test_grad_of_jit_on_random_expressions(seed, x64):
+    import random
+    rng = random.Random(seed)
+    text = _random_expr(rng, 4)
+    c = symgd.compile(text, backend="jax")
+    names = [v.name for v in c.variables]
+    point = {n: rng.uniform(-1.5, 1.5) for n in names}
+    args = [jnp.float64(point[n]) for n in names]
+    via_jax = jax.grad(jax.jit(c.value), argnums=tuple(range(len(names))))(*args)
+    np.testing.assert_allclose(np.array(via_jax, dtype=float), np.array(c.grad(*args), dtype=float), rtol=1e-14,
+                               err_msg=text)
+    expr = symgd.parse(text)
+    syms = {s.name: s for s in expr.free_symbols}
+    at = {syms[n]: sympy.Float(point[n], 30) for n in names}
+    exact = [float(sympy.diff(expr, syms[n]).subs(at).evalf(30)) for n in names]
+    np.testing.assert_allclose(np.array(via_jax, dtype=float), exact, rtol=1e-12, atol=1e-14, err_msg=text)
