@@ -1,4 +1,5 @@
-"""Indexed logsumexp (``logsumexp(u, i, a, b)``): the maximum shifted out in the vector code.
+"""Indexed logsumexp (``logsumexp(u, i, a, b)``): the maximum shifted out in the vector
+code (numpy, torch) and the scalar loops (numba).
 
 Oracles: mpmath at 60 digits (no overflow) for the value and the softmax gradient, and torch.logsumexp
 under autograd for compound expressions.
@@ -27,12 +28,12 @@ def _mp_logsumexp(xs):
 
 
 def _compiled(text: str, backend: str):
-    if backend == "torch":
-        pytest.importorskip("torch")
+    if backend in ("torch", "numba"):
+        pytest.importorskip(backend)
     return symgd.compile(text, backend=backend)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("backend", ["numpy", "torch", "numba"])
 @pytest.mark.parametrize("xs", VECTORS, ids=str)
 def test_indexed_logsumexp_against_mpmath(xs, backend):
     c = _compiled("logsumexp(x[i], i, 0, n-1)", backend)
@@ -45,7 +46,7 @@ def test_indexed_logsumexp_against_mpmath(xs, backend):
         assert math.isclose(g, float(w), rel_tol=1e-12, abs_tol=1e-300)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("backend", ["numpy", "torch", "numba"])
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
 def test_compound_indexed_logsumexp_against_torch_autograd(backend, scale):
     torch = pytest.importorskip("torch")
@@ -63,8 +64,9 @@ def test_compound_indexed_logsumexp_against_torch_autograd(backend, scale):
     np.testing.assert_allclose(np.asarray(gx, dtype=float), x.grad.numpy(), rtol=1e-11, atol=1e-300)
 
 
-def test_empty_indexed_logsumexp_is_minus_infinity():
-    c = symgd.compile("logsumexp(x[i], i, 0, n-1)", backend="numpy", sizes={"n": 0})
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_empty_indexed_logsumexp_is_minus_infinity(backend):
+    c = _compiled("logsumexp(x[i], i, 0, n-1)", backend)
     with np.errstate(divide="ignore"):
         assert float(c.value(np.array([]))) == -math.inf  # log of an empty sum, as numpy's own
 

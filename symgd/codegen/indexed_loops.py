@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symgd.calculus.indexed import IndexedProblem
+from symgd.calculus.indexed import IndexedProblem, shift_logsumexp
 from symgd.errors import CompileError
 from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
@@ -44,6 +44,18 @@ def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | Non
     w.lines += element_loop(f"{w.index(t.lower)}, {w.index(t.upper + 1)}", reads, body, sums, ind)
 
 
+def _shift_loop(t, w: _Writer) -> None:
+    """An indexed logsumexp's shift (``shift_logsumexp``): the largest exponent, 0 for an empty sum."""
+    i, m = sympy.Symbol("_i"), t.shift.name
+    u = t.body.args[0].xreplace({t.shift: 0, t.index: i})
+    reads = [f"{x.symbol.name} = {x.base.name}[{w.index(x.step * i + x.offset)}]" for x in t.windows
+             if x.symbol in u.free_symbols]
+    w.lines.append(f"{m} = -_np.inf")
+    w.lines += element_loop(f"{w.index(t.lower)}, {w.index(t.upper + 1)}", reads,
+                            [f"_u = {w.expr(u)}", f"if _u > {m}: {m} = _u"], [])
+    w.lines.append(f"if {m} == -_np.inf: {m} = 0.0")
+
+
 def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kind: str) -> str:
     """Source of one scalar-loop function (``kind``: value, grad or value_and_grad)."""
     want_value, want_grad = kind != "grad", kind != "value"
@@ -65,6 +77,8 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
             w.lines.append(f"_g_{v.name} = 0.0")
     for t in problem.sums:
         w.lines.append(f"{t.symbol.name} = 0.0")
+        if t.shift is not None:
+            _shift_loop(t, w)
     for sym, base, idx in problem.elements:
         w.lines.append(f"{sym.name} = {base.name}[{w.index(idx)}]")
     if want_grad and one_pass:
@@ -97,6 +111,7 @@ def compile_indexed_numba(problem: IndexedProblem, variables: tuple, sizes: Mapp
     """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once); ``problem`` is
     over mangled names (``indexed.mangled_problem``), ``variables`` are the user's, in the same order."""
     numba = runtime.require_numba()
+    problem = shift_logsumexp(problem)
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
     runtime.check_numba_size(source)
     fns = runtime.load(source, "python", extra={"_np": np})
