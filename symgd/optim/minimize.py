@@ -34,12 +34,10 @@ DEFAULT_START = 1.0
 
 
 def _expression(f: str | sympy.Expr) -> sympy.Expr:
-    if isinstance(f, str):
-        from symgd.parse import parse
-        return parse(f)
-    if not isinstance(f, sympy.Basic):
+    if not isinstance(f, (str, sympy.Basic)):
         raise VariableError(f"expected a string or a sympy expression, got {type(f).__name__}")
-    return f
+    from symgd.parse import parse
+    return parse(f)
 
 
 def start_point(x0: Mapping[str, float] | Sequence[float] | None, names: Sequence[str]) -> np.ndarray:
