@@ -42,7 +42,7 @@ STRUCTURAL = {"sum", "Piecewise", "Eq", "Ne", "DiracDelta"}
 #: points for the two-argument functions (x^y at a base of 0 included: its y-derivative's limit is 0)
 PAIRS = [(x, y) for x in (1e-300, 1e-200, 1e-8, 0.5, 1.0, 3.0, 1e200, 1e300, -2.0, -1e-200, -1e300, 0.0)
          for y in (1e-300, 1e-200, 0.5, 2.0, 1e200, -1e-200, -0.5, -1e200, 0.0)]
-POW_PAIRS = [(x, y) for x in (0.0, 1e-300, 1e-8, 0.5, 1.0, 2.0, 1e10, 1e300)
+POW_PAIRS = [(x, y) for x in (0.0, 1e-300, 1e-8, 0.5, 1.0, 2.0, 1e10, 1e300, -0.5, -2.0)
              for y in (0.5, 1.0, 2.0, 3.0, -0.5, 1e-8, 10.0)]
 
 _PREC = 30
