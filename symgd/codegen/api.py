@@ -87,9 +87,13 @@ def generate(graph: Graph, backend: str, parameters: tuple[sympy.Symbol, ...] = 
 def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None,
             backend: str = "auto", device: Any = None, dtype: Any = None,
             sizes: Mapping[str, int] | None = None) -> Compiled:
-    """Compile ``f`` and its gradient for ``backend``: "numpy", "python", "torch", "numba" or "auto".
+    """Compile ``f`` and its gradient for ``backend``: "numpy", "python", "torch", "numba", "jax" or "auto".
 
-    "auto" gives floats to the python code and arrays to the numpy code (chosen per call).
+    The functions take every free symbol: the ``wrt`` variables first (in wrt's order, default: all,
+    sorted by name), then the others, the parameters, sorted by name (``Compiled.arguments``), also by
+    keyword; the gradient is over wrt only (docs/compile.md). "auto" gives floats to the python code and
+    arrays to the numpy code (chosen per call); "jax" is jax.numpy code whose value is a jax.custom_vjp
+    carrying symgd's gradient (docs/jax.md).
     Indexed sums (``sum(..., i, 0, n-2)`` over vectors ``x[i]``) compile to vectorised numpy/torch code
     taking each vector as one array; ``sizes`` fixes sizes such as n (otherwise read from the length).
 
