@@ -158,3 +158,17 @@ def test_indexed_sums_take_wrt_too(backend):
     np.testing.assert_allclose(np.asarray(c.grad(xs, b=-0.7, a=1.5)[0], dtype=float), np.asarray(gx, dtype=float))
     with pytest.raises(CompileError, match="no variable"):
         symgd.compile("sum(a*x[i]^2, i, 0, n-1)", wrt="n", backend=backend)
+
+
+def test_cli_compile_prints_parameters_as_arguments(capsys):
+    from symgd.cli import main
+    assert main(["compile", "A*exp(-lambda*x)", "--wrt", "x", "--backend", "python"]) == 0
+    out = capsys.readouterr().out
+    head = next(line for line in out.splitlines() if line.startswith("def value("))
+    assert head.startswith("def value(x, A, lambda_")  # wrt first, then by name; lambda mangled
+
+
+def test_minimize_does_not_take_jax():
+    """jax is a compile backend only: symgd's loops run on python, numpy, torch or numba."""
+    with pytest.raises(CompileError, match="unknown backend 'jax'"):
+        symgd.minimize("x^2", {"x": 1.0}, backend="jax")
