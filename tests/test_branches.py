@@ -199,3 +199,14 @@ def test_misused_comparisons_are_parse_errors_with_a_caret(text, fragment):
     with pytest.raises(ParseError) as info:
         parse(text)
     assert fragment in str(info.value) and "^" in str(info.value)
+
+
+def test_graph_values_at_a_point_skip_the_untaken_branch():
+    """symgd graph --at x=0 (Graph.evaluate): the node's value is the taken branch, not 'undefined'."""
+    text = "where(x > 0, 1/x, x^2) + where(x < 2, log(2 - x), 0)"
+    graph = build_graph(parse(text))
+    for p in (0.0, 2.0, 3.0):
+        values = graph.evaluate({"x": p})
+        want_v, want_g = _oracle(text, p)
+        assert values[graph.output].value == pytest.approx(want_v, rel=1e-12, abs=1e-300)
+        assert values["x"].adjoint == pytest.approx(want_g, rel=1e-12, abs=1e-300)

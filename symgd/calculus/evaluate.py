@@ -121,6 +121,8 @@ def value_of(expr: sympy.Basic, point: Mapping[sympy.Symbol, float], where: str,
              memo: dict | None = None) -> sympy.Basic:
     """The value of ``expr`` at ``point`` (``where`` says it in words: "at (x=0)", "there"), a post-order walk
     with each term checked as it is computed; ``memo`` carries values between calls."""
+    expr = _taken(expr, point)
+
     def combine(node: sympy.Basic, args: tuple) -> sympy.Basic:
         value = _term_value(node, args) if node.args else _leaf(node, point)
         found = problem(value) if isinstance(node, sympy.Expr) else None
@@ -128,6 +130,24 @@ def value_of(expr: sympy.Basic, point: Mapping[sympy.Symbol, float], where: str,
             raise _undefined(expr, node, args, found, where, label)
         return value
     return fold(expr, combine, memo)
+
+
+def _taken(expr: sympy.Basic, point: Mapping[sympy.Symbol, float]) -> sympy.Basic:
+    """``expr`` with each Piecewise replaced by the branch it takes at ``point``, so an untaken branch is
+    never evaluated: where(x > 0, 1/x, 0) is 0 at x = 0, not "undefined"."""
+    if not expr.has(sympy.Piecewise):
+        return expr
+    at = {s: _leaf(s, point) for s in expr.free_symbols if s in point}
+
+    def pick(pw: sympy.Piecewise) -> sympy.Basic:
+        for value, cond in pw.args:
+            truth = cond.xreplace(at)
+            if truth is sympy.true:
+                return value
+            if truth is not sympy.false:
+                return pw  # undecided (a symbol without a value): evaluated whole, as before
+        return sympy.nan
+    return expr.replace(lambda e: isinstance(e, sympy.Piecewise), pick)
 
 
 def _undefined(expr: sympy.Basic, node: sympy.Basic, args: tuple, found: str, where: str,
