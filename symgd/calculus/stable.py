@@ -6,6 +6,7 @@ PyTensor's ``local_log1p``, softplus and log-sum-exp rewrites are the model. The
 top-down on the user's form (so ``exp(x)/(1 + exp(x))`` is seen whole, not after its parts changed):
 
 - ``1/(1 + exp(-u))``, ``exp(u)/(1 + exp(u))``   -> sigmoid(u) = exp(min(u, 0) - log1p(exp(-|u|)))
+- ``exp(u)/(1 + exp(u))^2`` (sigmoid' as written) -> sech(u/2)^2/4 (the code printers' stable sech)
 - ``log(1 + exp(u))``                            -> softplus(u) = max(u, 0) + log1p(exp(-|u|))
 - ``1 - sigmoid(u)``                             -> sigmoid(-u) (no cancellation for large u)
 - ``log(1/(1 + exp(u)))``, ``log(1 - sigmoid(u))``  -> -softplus(u) (log-sigmoid)
@@ -127,7 +128,7 @@ class _Rewriter:
             return -softplus(self.rewrite(_one_plus_exp(arg.base)))  # log-sigmoid
         if arg.is_Mul:
             s = self._sigmoid_of_mul(arg)
-            if s is not None and s[1] == 1:  # log(e^u/(1 + e^u)) = -softplus(-u)
+            if s is not None and s[1] == 0 and s[2] == 1:  # log(e^u/(1 + e^u)) = -softplus(-u)
                 return -softplus(-self.rewrite(s[0]))
         one_minus = _one_minus_sigmoid(arg)
         if one_minus is not None and not one_minus[1]:  # log(1 - sigmoid(-v)) = log(sigmoid(v))
@@ -148,15 +149,17 @@ class _Rewriter:
                 return s if e.exp == -1 else s ** (-e.exp)
         return None
 
-    def _sigmoid_of_mul(self, e: sympy.Mul) -> tuple[sympy.Expr, sympy.Expr] | None:
-        """(u, rest) when the product ``e`` is e^u/(1 + e^u) * rest."""
+    def _sigmoid_of_mul(self, e: sympy.Mul) -> tuple[sympy.Expr, sympy.Expr, sympy.Expr] | None:
+        """(u, k, rest) when the product ``e`` is e^u/(1 + e^u)^(1 + k) * rest, k >= 0 (k = 1: sigmoid'),
+        which is sigmoid(u) * sigmoid(-u)^k * rest."""
         exp_factor = next((f for f in e.args if isinstance(f, sympy.exp)), None)
         if exp_factor is None:
             return None
         for f in e.args:
-            if f.is_Pow and f.exp == -1 and _one_plus_exp(f.base) == exp_factor.args[0]:
+            if (f.is_Pow and f.exp.is_Number and f.exp <= -1
+                    and _one_plus_exp(f.base) == exp_factor.args[0]):
                 rest = [g for g in e.args if g is not f and g is not exp_factor]
-                return exp_factor.args[0], sympy.Mul(*rest)
+                return exp_factor.args[0], -f.exp - 1, sympy.Mul(*rest)
         return None
 
     def _mul(self, e: sympy.Basic) -> sympy.Expr | None:
@@ -165,7 +168,10 @@ class _Rewriter:
         s = self._sigmoid_of_mul(e)
         if s is None:
             return None
-        return sigmoid(self.rewrite(s[0])) * self.rewrite(s[1])
+        u, k, rest = self.rewrite(s[0]), s[1], self.rewrite(s[2])
+        if k == 1:  # sigmoid(u) sigmoid(-u) = sech(u/2)^2/4: its derivative does not cancel near 0
+            return sympy.sech(u / 2) ** 2 / 4 * rest
+        return sigmoid(u) * (sigmoid(-u) ** k if k != 0 else 1) * rest
 
     def _add(self, e: sympy.Basic) -> sympy.Expr | None:
         """1 - 1/(1 + exp(v)) + rest -> sigmoid(v) + rest; exp(u) - 1 + rest -> expm1(u) + rest."""
