@@ -210,3 +210,24 @@ def test_graph_values_at_a_point_skip_the_untaken_branch():
         want_v, want_g = _oracle(text, p)
         assert values[graph.output].value == pytest.approx(want_v, rel=1e-12, abs=1e-300)
         assert values["x"].adjoint == pytest.approx(want_g, rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("method,options", [("lm", {}), ("gauss-newton", {}), ("linear", {}),
+                                            ("adam", dict(steps=3000, lr=0.05)), ("lm", dict(chunk_size=9))])
+def test_fit_of_a_where_model(method, options, tmp_path):
+    """A hinge and a guarded log fit on every method (the condition is never hoisted into a float column),
+    against numpy's least squares on the same design."""
+    xs = np.linspace(-2.0, 2.0, 81)
+    hinge = np.where(xs > 0.5, xs - 0.5, 0.0)
+    ys = 1.3 * hinge + 0.2 + 0.01 * np.cos(5 * xs)
+    want = np.linalg.lstsq(np.c_[hinge, np.ones_like(xs)], ys, rcond=None)[0]
+    data = {"x": xs, "y": ys}
+    if "chunk_size" in options:
+        data = str(tmp_path / "d.csv")
+        np.savetxt(data, np.c_[xs, ys], delimiter=",", header="x,y", comments="")
+    res = symgd.fit("where(x > 0.5, a*(x - 0.5), 0) + b", data, method=method, **options)
+    tol = 1e-8 if method != "adam" else 1e-4
+    assert [res.params["a"], res.params["b"]] == pytest.approx(list(want), abs=tol)
+    logs = np.log(np.where(xs > 0, xs, 1.0)) * (xs > 0)
+    res = symgd.fit("where(x > 0, a*log(x), 0) + b", {"x": xs, "y": 0.5 * logs + 1}, method="lm")
+    assert [res.params["a"], res.params["b"]] == pytest.approx([0.5, 1.0], abs=1e-8)

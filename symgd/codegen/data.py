@@ -186,7 +186,8 @@ def _hoist(expr, params, data, hoisted: dict) -> sympy.Expr:
     walk = sympy.preorder_traversal(expr)
     for sub in walk:
         free = sub.free_symbols
-        if free and free <= data:
+        if free and free <= data and not isinstance(sub, sympy.logic.boolalg.Boolean):  # a where's
+            # condition stays a comparison (a hoisted feature is a float column); its sides may hoist
             if not sub.is_Atom:
                 found[sub] = hoisted.setdefault(sub, sympy.Symbol(f"h{len(hoisted)}"))
             walk.skip()
