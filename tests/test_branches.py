@@ -194,6 +194,7 @@ def test_where_parses_and_its_printed_form_parses_back(text, printed):
     ("x > 0", "only the condition of where"), ("sin(x < 1)", "not a comparison"),
     ("where(x, 1, 2)", "must be a comparison"), ("where(x > 0, 1)", "takes 3 arguments"),
     ("where(x > 0, y < 1, 2)", "must be a comparison"), ("Piecewise(x, 1)", "pairs"),
+    ("Eq(x, 0)", "only the condition of where"), ("u = Ne(x, 1); u", "only the condition of where"),
 ])
 def test_misused_comparisons_are_parse_errors_with_a_caret(text, fragment):
     with pytest.raises(ParseError) as info:
@@ -231,3 +232,15 @@ def test_fit_of_a_where_model(method, options, tmp_path):
     logs = np.log(np.where(xs > 0, xs, 1.0)) * (xs > 0)
     res = symgd.fit("where(x > 0, a*log(x), 0) + b", {"x": xs, "y": 0.5 * logs + 1}, method="lm")
     assert [res.params["a"], res.params["b"]] == pytest.approx([0.5, 1.0], abs=1e-8)
+
+
+@pytest.mark.parametrize("text", GUARDED[:5])
+def test_torch_autograd_through_the_generated_code_gets_no_nan(text):
+    """The plain torch functions keep autograd: .backward() through where(x > 0, 1/x, 0) at x = 0 gives the
+    sympy derivative, not 0·inf = nan (each branch reads its operands through a double where)."""
+    torch = pytest.importorskip("torch")
+    c = symgd.compile(text, backend="torch")
+    xs = [p for p in _points(text) if all(map(math.isfinite, _oracle(text, p)))]
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    c.value(t).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), [_oracle(text, p)[1] for p in xs], rtol=1e-12, atol=0)

@@ -7,11 +7,15 @@ the selection, and NumPy's RuntimeWarnings from it are silenced for that computa
 """
 from __future__ import annotations
 
+import sympy
+
 
 class BranchPrinting:
     """Printing rules that keep an untaken branch from reaching the user as a nan, inf or warning."""
 
     def _print_Piecewise(self, expr):
+        if getattr(self, "_module", None) == "torch":
+            return self._torch_piecewise(expr)
         text = super()._print_Piecewise(expr)
         if getattr(self, "_module", None) != "numpy":
             return text
@@ -21,6 +25,34 @@ class BranchPrinting:
         names = sorted({self._print(s) for s in expr.free_symbols})
         return (f'numpy.errstate(all="ignore")(lambda {", ".join(names)}: {text})'
                 f'({", ".join(f"numpy.asarray({n})" for n in names)})')
+
+    def _torch_piecewise(self, expr) -> str:
+        """Nested torch.where, each branch computed from its operands as ``torch.where(taken, s,
+        s.detach())`` (the "double where"): the same values, but torch's own autograd through the code
+        (``.backward()``) sends an untaken branch's inf·0 = nan into the detached copy, not the input."""
+        taken_before: list[str] = []
+        pieces = []
+        for value, cond in expr.args:
+            c = None if cond is sympy.true else f"({self._print(cond)})"
+            mask = " & ".join([f"~{t}" for t in taken_before] + ([c] if c else []))
+            pieces.append((c, self._guarded(value, mask)))
+            if c is None:
+                break
+            taken_before.append(c)
+        out = pieces[-1][1]
+        if pieces[-1][0] is not None:  # no otherwise branch: nan, as sympy's Piecewise leaves it undefined
+            out = f"torch.where({pieces[-1][0]}, {out}, float('nan'))"
+        for c, text in reversed(pieces[:-1]):
+            out = f"torch.where({c}, {text}, {out})"
+        return out
+
+    def _guarded(self, value, mask: str) -> str:
+        names = sorted({self._print(s) for s in value.free_symbols})
+        if not names or not mask or value.has(sympy.Indexed):  # indices are ints: computed as written
+            return self._print(value)
+        inner = f"(lambda {', '.join(names)}: {self._print(value)})"
+        args = ", ".join(f"torch.where(_m, {n}, {n}.detach())" for n in names)
+        return f"(lambda _m: {inner}({args}))({mask})"
 
     def _print_DiracDelta(self, expr):
         """DiracDelta(u), the derivative of a step, compiles to 0: its value almost everywhere, as torch

@@ -150,6 +150,9 @@ class _Builder:
         if isinstance(value, tuple) or not isinstance(value, sympy.Basic):
             raise error_at(self.text, tree.meta.start_pos, "a list in parentheses (a, b, ...) is "
                            "only allowed as the bounds of sum")
+        if isinstance(value, sympy.logic.boolalg.Boolean) and not isinstance(value, sympy.Symbol):
+            raise error_at(self.text, tree.meta.start_pos, "a comparison is only the condition of where",
+                           hint="write where(x > 0, a, b)")
         return value
 
     def _visit_error(self, exc: VisitError) -> SymgdError:
