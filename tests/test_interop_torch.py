@@ -54,14 +54,7 @@ def _random_expr(rng, depth, top=True):
     return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
 
 
-#: softplus(exp(-z^2)): the stable softplus rewrite (calculus/stable.py) prints Abs of a symbol without a
-#: real assumption as re/im (torch.imag fails on real tensors) and its gradient is wrong on numpy too
-#: (-0.5484 at z = 0.3, sympy: -0.3914). Reported; not this module's bug.
-_KNOWN_BAD = {12}
-
-
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason="stable softplus bug"))
-                                  if s in _KNOWN_BAD else s for s in range(30)])
+@pytest.mark.parametrize("seed", range(30))
 def test_gradcheck_on_random_expressions(seed):
     import random
     rng = random.Random(seed)

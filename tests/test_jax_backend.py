@@ -161,13 +161,7 @@ def _random_expr(rng, depth, top=True):
     return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
 
 
-#: softplus(exp(-z^2)): the stable softplus rewrite (calculus/stable.py) gives a wrong gradient on every
-#: backend (numpy too: 0.1045 at z = -0.0524, sympy: 0.0763); the same seed as test_interop_torch's.
-_KNOWN_BAD = {12}
-
-
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason="stable softplus bug"))
-                                  if s in _KNOWN_BAD else s for s in range(30)])
+@pytest.mark.parametrize("seed", range(30))
 def test_grad_of_jit_on_random_expressions(seed, x64):
     import random
     rng = random.Random(seed)

@@ -25,6 +25,12 @@ import sympy
 from sympy.codegen.cfunctions import expm1, log1p
 
 
+
+def _abs(u: sympy.Expr) -> sympy.Expr:
+    """|u| kept as written: SymPy evaluates Abs(exp(-z**2)) of a complex-capable z into re/im parts,
+    whose derivatives the graph does not know (a wrong gradient, found by the torch interop tests)."""
+    return sympy.Abs(u, evaluate=False)
+
 def stabilize(expr: sympy.Expr) -> sympy.Expr:
     """``expr`` with forms that overflow or cancel in floating point replaced by stable ones."""
     return _Rewriter().rewrite(sympy.sympify(expr))
@@ -32,12 +38,12 @@ def stabilize(expr: sympy.Expr) -> sympy.Expr:
 
 def softplus(u: sympy.Expr) -> sympy.Expr:
     """log(1 + e^u) without overflow: max(u, 0) + log1p(e^-|u|)."""
-    return sympy.Max(u, 0) + log1p(sympy.exp(-sympy.Abs(u)))
+    return sympy.Max(u, 0) + log1p(sympy.exp(-_abs(u)))
 
 
 def sigmoid(u: sympy.Expr) -> sympy.Expr:
     """1/(1 + e^-u) without overflow: exp(min(u, 0) - log1p(e^-|u|)); relative accuracy on both tails."""
-    return sympy.exp(sympy.Min(u, 0) - log1p(sympy.exp(-sympy.Abs(u))))
+    return sympy.exp(sympy.Min(u, 0) - log1p(sympy.exp(-_abs(u))))
 
 
 def logsumexp(args: list[sympy.Expr]) -> sympy.Expr:
@@ -46,7 +52,7 @@ def logsumexp(args: list[sympy.Expr]) -> sympy.Expr:
         return args[0]
     if len(args) == 2:
         a, b = args
-        return sympy.Max(a, b) + log1p(sympy.exp(-sympy.Abs(a - b)))
+        return sympy.Max(a, b) + log1p(sympy.exp(-_abs(a - b)))
     m = sympy.Max(*args)
     return m + sympy.log(sympy.Add(*(sympy.exp(a - m) for a in args)))
 
