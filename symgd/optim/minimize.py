@@ -17,6 +17,7 @@ from symgd.codegen.backends import BACKENDS
 from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError, VariableError
+from symgd.loops.outcome import DIVERGED, DOMAIN
 from symgd.optim import preflight
 from symgd.optim.base import Optimizer, check_positive
 from symgd.optim.build import build_fused_result, build_multistart, build_result
@@ -161,6 +162,8 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
             fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
         if fused is not None:
             result = build_fused_result(expr, variables, fused, {**settings, "backend": fused[0]})
+            if result.nit == 0 and result.status in (DIVERGED, DOMAIN):  # failed at the start: the
+                preflight.check_start(expr, variables, x_start[0], gradient=True)  # caller's point, named
             if progress is not None:
                 progress(result.nit, np.array(list(result.x.values())), result.fun, result.grad_norm)
             return result
