@@ -16,6 +16,9 @@ class BranchPrinting:
     def _print_Piecewise(self, expr):
         if getattr(self, "_module", None) == "torch":
             return self._torch_piecewise(expr)
+        if getattr(self, "_module", None) is None and getattr(self, "_float_ints", False):
+            # python/numba: a conditional expression; integer values as floats (0.0, not the int 0)
+            expr = sympy.Piecewise(*((sympy.Float(v) if v.is_Integer else v, c) for v, c in expr.args))
         text = super()._print_Piecewise(expr)
         if getattr(self, "_module", None) != "numpy":
             return text
