@@ -25,7 +25,7 @@ class BranchPrinting:
         # numpy.errstate is a ContextDecorator: the branches are computed, and selected, with their
         # floating-point warnings off (1/x, log(x), sqrt(x) where the condition excludes them); the
         # operands enter as arrays, so a Python float 0.0 divides into inf, not a ZeroDivisionError
-        names = sorted({self._print(s) for s in expr.free_symbols})
+        names = _operand_names(self, expr)
         return (f'numpy.errstate(all="ignore")(lambda {", ".join(names)}: {text})'
                 f'({", ".join(f"numpy.asarray({n})" for n in names)})')
 
@@ -50,7 +50,7 @@ class BranchPrinting:
         return out
 
     def _guarded(self, value, mask: str) -> str:
-        names = sorted({self._print(s) for s in value.free_symbols})
+        names = _operand_names(self, value)
         if not names or not mask or value.has(sympy.Indexed):  # indices are ints: computed as written
             return self._print(value)
         inner = f"(lambda {', '.join(names)}: {self._print(value)})"
@@ -64,3 +64,9 @@ class BranchPrinting:
         if module is None or expr.args[0].is_number:
             return "0.0"
         return f"{self._module_format(module + '.zeros_like')}({self._print(expr.args[0])})"
+
+
+def _operand_names(printer, expr) -> list[str]:
+    """The printed names of ``expr``'s plain symbols (not x[i] or its index), to rebind in a lambda."""
+    names = {printer._print(s) for s in expr.free_symbols if s.is_Symbol and not isinstance(s, sympy.Idx)}
+    return sorted(n for n in names if n.isidentifier())
