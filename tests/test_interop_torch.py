@@ -13,6 +13,7 @@ import symgd  # noqa: E402
 from symgd.errors import ParseError, SymgdError, VariableError  # noqa: E402
 from symgd.interop import torch as sgt  # noqa: E402
 from tests.oracle_exprs import EXPRS, POINT  # noqa: E402
+from tests.random_exprs import random_expr  # noqa: E402
 
 F64 = torch.float64
 #: gradcheck's finite differences (step 1e-6) in float64 are good to about 1e-9: tighter than its defaults
@@ -39,26 +40,11 @@ def test_gradcheck_and_gradgradcheck(name):
     np.testing.assert_allclose(fn.apply(*args).detach().numpy(), np.broadcast_to(ref, shape), rtol=1e-13)
 
 
-#: Unary pieces of the language, each defined (and smooth) for every real argument.
-_UNARY = ("sin({})", "cos({})", "tanh({})", "atan({})", "asinh({})", "erf({})", "exp(-({})^2)",
-          "log(1 + ({})^2)", "sqrt(1 + ({})^2)", "sigmoid({})", "softplus({})", "({})^3", "cosh({}/3)")
-_BINARY = ("({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (2 + sin({}))", "sqrt(1 + ({})^2 + ({})^2)")
-
-
-def _random_expr(rng, depth, top=True):
-    """A seeded random expression in x, y, z over the language's smooth functions (never a bare leaf)."""
-    if depth == 0 or not top and rng.random() < 0.2:
-        return rng.choice(["x", "y", "z", "0.5*x", "y*z"])
-    if rng.random() < 0.5:
-        return rng.choice(_UNARY).format(_random_expr(rng, depth - 1, False))
-    return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
-
-
 @pytest.mark.parametrize("seed", range(30))
 def test_gradcheck_on_random_expressions(seed):
     import random
     rng = random.Random(seed)
-    text = _random_expr(rng, 4)
+    text = random_expr(rng)
     fn = sgt.function(text)
     args = _inputs(fn.variables, torch.Generator().manual_seed(seed))
     assert torch.autograd.gradcheck(fn.apply, args, **TOL), text

@@ -11,6 +11,7 @@ jnp = jax.numpy
 import symgd  # noqa: E402
 from symgd.errors import CompileError  # noqa: E402
 from tests.oracle_exprs import EXPRS, POINT  # noqa: E402
+from tests.random_exprs import random_expr  # noqa: E402
 
 
 @pytest.fixture
@@ -146,26 +147,11 @@ def test_stable_forms_hold_in_float32(expr):
         np.testing.assert_allclose(float(g), want_g, rtol=1e-5, atol=1e-30)
 
 
-#: Unary and binary pieces of the language, smooth for every real argument (as tests/test_interop_torch.py
-#: draws them; repeated here so this module does not need torch).
-_UNARY = ("sin({})", "cos({})", "tanh({})", "atan({})", "asinh({})", "erf({})", "exp(-({})^2)",
-          "log(1 + ({})^2)", "sqrt(1 + ({})^2)", "sigmoid({})", "softplus({})", "({})^3", "cosh({}/3)")
-_BINARY = ("({}) + ({})", "({}) - ({})", "({}) * ({})", "({}) / (2 + sin({}))", "sqrt(1 + ({})^2 + ({})^2)")
-
-
-def _random_expr(rng, depth, top=True):
-    if depth == 0 or not top and rng.random() < 0.2:
-        return rng.choice(["x", "y", "z", "0.5*x", "y*z"])
-    if rng.random() < 0.5:
-        return rng.choice(_UNARY).format(_random_expr(rng, depth - 1, False))
-    return rng.choice(_BINARY).format(_random_expr(rng, depth - 1, False), _random_expr(rng, depth - 1, False))
-
-
 @pytest.mark.parametrize("seed", range(30))
 def test_grad_of_jit_on_random_expressions(seed, x64):
     import random
     rng = random.Random(seed)
-    text = _random_expr(rng, 4)
+    text = random_expr(rng)
     c = symgd.compile(text, backend="jax")
     names = [v.name for v in c.variables]
     point = {n: rng.uniform(-1.5, 1.5) for n in names}
