@@ -56,6 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and the contour plot with the "
                    "descent path for two variables) as an image (needs matplotlib)")
     add_format_argument(p, ("text", "json", "markdown", "latex"))
+    p.add_argument("--full-table", action="store_true",
+                   help="show every recorded step in the descent table (default: first, every k-th, last)")
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that compiles alone (the default)")
     p.set_defaults(run=run)
 
 
@@ -192,7 +196,8 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
         if typed:
             problem = dataclasses.replace(problem, source=typed)
         view = None if args.no_graph else graph(program.expr, at=x0)
-        return render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format)
+        return render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format,
+                            full_table=args.full_table)
     return _text(args, program, x0, result)
 
 
@@ -209,7 +214,8 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
     elif not args.no_graph:
         from symgd.report.writeup import solve_explanation
         parts.append(solve_explanation(args.expr, x0, fmt="text"))
-    parts.append(format_descent_table(result.history, list(result.x)))
+    parts.append(format_descent_table(result.history, list(result.x),
+                                      **({"max_rows": None} if args.full_table else {})))
     if result.minima:
         parts.append(format_minima(result))
     parts.append(format_result(result))

@@ -15,6 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wrt", help="the variable (default: every variable, then the gradient)")
     p.add_argument("--no-simplify", action="store_true", help="stop at the result the rules assemble")
     add_format_argument(p, ("text", "markdown", "latex", "json"))
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that compiles alone (pdflatex)")
     p.set_defaults(run=run)
 
 
@@ -24,5 +26,9 @@ def run(args: argparse.Namespace) -> int:
     from symgd.report.derivation import render_derivation, render_gradient
     result = steps(args.expr, args.wrt, simplify=not args.no_simplify)
     render = render_derivation if isinstance(result, Derivation) else render_gradient
-    print(render(result, args.format).rstrip("\n"))
+    text = render(result, args.format)
+    if args.standalone and args.format == "latex":
+        from symgd.report.writeup import latex_document
+        text = latex_document(text)
+    print(text.rstrip("\n"))
     return 0

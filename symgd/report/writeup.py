@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import re
+
 import sympy
 
 from symgd.parse.echo import term_order
+from symgd.report.descent import SUMMARY_ROWS, Gap, summary_indices, tex_number
 from symgd.report.derivation import render_gradient, tex_escape
 from symgd.report.graph import render_graph
 
@@ -60,8 +63,45 @@ def _n(value: float, precision: int = 8) -> str:
     return f"{value:.{precision}g}"
 
 
-def _point_text(variables, point) -> str:
-    return ", ".join(f"{v.name} = {_n(p)}" for v, p in zip(variables, point))
+def _t(value: float, precision: int = 8) -> str:
+    """A number for math mode ($…$ in Markdown and LaTeX): 3.67 \\times 10^{-8}."""
+    return tex_number(value, precision)
+
+
+def _point_text(variables, point, num=_n) -> str:
+    return ", ".join(f"{v.name} = {num(p)}" for v, p in zip(variables, point))
+
+
+def _point_tex(variables, point) -> str:
+    return ", ".join(f"{sympy.latex(v)} = {_t(p)}" for v, p in zip(variables, point))
+
+
+_CODE = re.compile(r"`([^`]*)`")
+_MATHLIKE = re.compile(r"[\w\s*+\-/^().]+")
+
+
+def _code_tex(span: str) -> str:
+    """A `code` span of a reading note as LaTeX math when it reads as an expression (x**2 -> x^{2}),
+    else as typewriter text."""
+    if _MATHLIKE.fullmatch(span) and not span.strip().isidentifier():
+        try:
+            from sympy.parsing.sympy_parser import parse_expr
+            return f"${sympy.latex(parse_expr(span.replace('^', '**'), evaluate=False))}$"
+        except Exception:  # noqa: BLE001 - any span sympy cannot read stays typewriter text
+            pass
+    return f"\\texttt{{{tex_escape(span)}}}"
+
+
+def note_tex(note: str) -> str:
+    """A reading note for LaTeX: prose escaped, `code` spans as math (no backticks, no x**2)."""
+    parts = _CODE.split(note)
+    return "".join(_code_tex(p) if i % 2 else tex_escape(p) for i, p in enumerate(parts))
+
+
+def note_markdown(note: str) -> str:
+    """A reading note for Markdown: `code` spans that read as expressions become $math$."""
+    return _CODE.sub(lambda m: _code_tex(m.group(1)) if _code_tex(m.group(1)).startswith("$")
+                     else m.group(0), note)
 
 
 def _result_point(problem: Problem, result) -> tuple[float, ...]:
@@ -79,7 +119,8 @@ def _text(problem, derivations, view, rows, result) -> str:
     out += ["", "Derivatives", _derivatives(problem, derivations, "text"), "", "Graph at the start point",
             render_graph(view, "text") if view is not None else "(not shown)", "", "Descent",
             f"{'step':>8}  {'point':<40}  {'f':>16}  {'|grad f|':>12}"]
-    out += [f"{r.step:>8}  {_point_text(vs, r.point):<40}  {_n(r.value, 10):>16}  {_n(r.grad_norm, 4):>12}"
+    out += [f"{'…':>8}  {r.label()}" if isinstance(r, Gap) else
+            f"{r.step:>8}  {_point_text(vs, r.point):<40}  {_n(r.value, 10):>16}  {_n(r.grad_norm, 4):>12}"
             for r in rows]
     out += ["", f"Result: {_point_text(vs, _result_point(problem, result))}, f = {_n(result.fun, 12)}, "
                 f"|grad f| = {_n(result.grad_norm, 4)} after {result.nit} steps", f"  {result.message}"]
@@ -91,15 +132,16 @@ def _markdown(problem, derivations, view, rows, result) -> str:
     names = ", ".join(v.name for v in vs)
     out = ["# Minimizing $f(" + names + ") = " + lat(problem.expr) + "$", "", "## Problem", "",
            f"- as typed: `{problem.source}`", f"- read as: $f({names}) = {lat(problem.expr)}$"]
-    out += [f"- note: {n}" for n in problem.notes]
-    out += [f"- start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$"]
+    out += [f"- note: {note_markdown(n)}" for n in problem.notes]
+    out += [f"- start: ${_point_tex(vs, [problem.start[v.name] for v in vs])}$"]
     out += [f"- {k}: {v}" for k, v in problem.settings.items()]
     out += ["", "## Derivatives", "", _derivatives(problem, derivations, "markdown"), "## Graph at the start point", "",
             render_graph(view, "markdown") if view is not None else "(not shown)", "", "## Descent", "",
             "| step | point | $f$ | $\\lVert\\nabla f\\rVert$ |", "|---:|---|---:|---:|"]
-    out += [f"| {r.step} | ${_point_text(vs, r.point)}$ | {_n(r.value, 10)} | {_n(r.grad_norm, 4)} |" for r in rows]
-    out += ["", "## Result", "", f"- point: ${_point_text(vs, _result_point(problem, result))}$",
-            f"- $f = {_n(result.fun, 12)}$, $\\lVert\\nabla f\\rVert = {_n(result.grad_norm, 4)}$ after "
+    out += [f"| … | {r.label()} | | |" if isinstance(r, Gap) else
+            f"| {r.step} | ${_point_tex(vs, r.point)}$ | ${_t(r.value, 10)}$ | ${_t(r.grad_norm, 4)}$ |" for r in rows]
+    out += ["", "## Result", "", f"- point: ${_point_tex(vs, _result_point(problem, result))}$",
+            f"- $f = {_t(result.fun, 12)}$, $\\lVert\\nabla f\\rVert = {_t(result.grad_norm, 4)}$ after "
             f"{result.nit} steps", f"- {result.message}"]
     return "\n".join(out) + "\n"
 
@@ -108,10 +150,21 @@ _PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[T1]{fontenc}
 \usepackage[utf8]{inputenc}
 \usepackage{amsmath,amssymb}
+\usepackage{longtable}
 \usepackage[margin=2cm,landscape]{geometry}
 \setlength{\parindent}{0pt}
 \begin{document}
 """
+
+
+def latex_document(body: str) -> str:
+    """``body`` (a LaTeX fragment, e.g. ``steps --format latex``) as a document that compiles alone."""
+    return _PREAMBLE + body.rstrip("\n") + "\n\\end{document}\n"
+
+
+#: A descent table that breaks across pages, its header repeated on each.
+_LONGTABLE_HEAD = ("\\begin{longtable}{rlrr}\n\\hline\nstep & point & $f$ & $\\lVert\\nabla f\\rVert$ \\\\\n"
+                   "\\hline\n\\endhead")
 
 
 def _latex(problem, derivations, view, rows, result) -> str:
@@ -120,19 +173,19 @@ def _latex(problem, derivations, view, rows, result) -> str:
     out = [_PREAMBLE, f"\\section*{{Minimizing $f({names}) = {lat(problem.expr)}$}}", "\\subsection*{Problem}",
            f"As typed: \\texttt{{{tex_escape(problem.source)}}}\\\\",
            f"Read as: $f({names}) = {lat(problem.expr)}$\\\\"]
-    out += [f"Note: {tex_escape(n)}\\\\" for n in problem.notes]
-    out += [f"Start: ${_point_text(vs, [problem.start[v.name] for v in vs])}$\\\\"]
+    out += [f"Note: {note_tex(n)}\\\\" for n in problem.notes]
+    out += [f"Start: ${_point_tex(vs, [problem.start[v.name] for v in vs])}$\\\\"]
     out += [f"{tex_escape(str(k))}: {tex_escape(str(v))}\\\\" for k, v in problem.settings.items()]
     out += ["\\subsection*{Derivatives}", _derivatives(problem, derivations, "latex"),
             "\\subsection*{Graph at the start point}",
             ("{\\small\n" + render_graph(view, "latex") + "}") if view is not None else "(not shown)",
-            "\\subsection*{Descent}", "\\begin{tabular}{rlrr}", "\\hline",
-            "step & point & $f$ & $\\lVert\\nabla f\\rVert$ \\\\", "\\hline"]
-    out += [f"{r.step} & ${_point_text(vs, r.point)}$ & ${_n(r.value, 10)}$ & ${_n(r.grad_norm, 4)}$ \\\\"
+            "\\subsection*{Descent}", _LONGTABLE_HEAD]
+    out += [f"\\multicolumn{{4}}{{l}}{{\\dots\\ {tex_escape(r.label().lstrip('… '))}}} \\\\" if isinstance(r, Gap)
+            else f"{r.step} & ${_point_tex(vs, r.point)}$ & ${_t(r.value, 10)}$ & ${_t(r.grad_norm, 4)}$ \\\\"
             for r in rows]
-    out += ["\\hline", "\\end{tabular}", "\\subsection*{Result}",
-            f"${_point_text(vs, _result_point(problem, result))}$, $f = {_n(result.fun, 12)}$, "
-            f"$\\lVert\\nabla f\\rVert = {_n(result.grad_norm, 4)}$ after {result.nit} steps. "
+    out += ["\\hline", "\\end{longtable}", "\\subsection*{Result}",
+            f"${_point_tex(vs, _result_point(problem, result))}$, $f = {_t(result.fun, 12)}$, "
+            f"$\\lVert\\nabla f\\rVert = {_t(result.grad_norm, 4)}$ after {result.nit} steps. "
             f"{tex_escape(result.message)}", "\\end{document}"]
     return "\n".join(out) + "\n"
 
@@ -152,15 +205,19 @@ def _derivatives(problem: Problem, derivations, fmt: str) -> str:
     return f"{why}\n\n" + (f"$${math}$$\n" if fmt == "markdown" else f"\\[ {math} \\]\n")
 
 
-def render_solve(problem: Problem, derivations, graph_view, history, result, fmt: str = "markdown") -> str:
+def render_solve(problem: Problem, derivations, graph_view, history, result, fmt: str = "markdown", *,
+                 full_table: bool = False) -> str:
     """The complete write-up of a solve in ``fmt`` ("text", "markdown" or "latex": a full document).
 
     ``derivations``: ``symgd.steps(expr)`` (a GradientDerivation), or None where it is too large to
     explain (``explained_steps``: the gradient is shown alone); ``graph_view``: ``symgd.graph(expr,
     at=start)`` or None; ``history``: the minimize history (see ``history_rows``); ``result``: anything
-    with ``.x``, ``.fun``, ``.grad_norm``, ``.nit``, ``.message`` (a MinimizeResult).
+    with ``.x``, ``.fun``, ``.grad_norm``, ``.nit``, ``.message`` (a MinimizeResult). The descent
+    table is summarised (first rows, every k-th, last rows) unless ``full_table``.
     """
-    rows = history_rows(history, problem.variables)
+    every = history_rows(history, problem.variables)
+    rows = [item if isinstance(item, Gap) else every[item]
+            for item in summary_indices(len(every), None if full_table else SUMMARY_ROWS)]
     render = {"text": _text, "markdown": _markdown, "latex": _latex}.get(fmt)
     if render is None:
         raise ValueError(f"unknown write-up format {fmt!r}; choose one of {', '.join(FORMATS)}")
