@@ -25,7 +25,7 @@ class Gap:
     total: int = 0
 
     def label(self) -> str:
-        text = f"… {self.left_out} rows left out"
+        text = f"… {self.left_out} row{'' if self.left_out == 1 else 's'} left out"
         if self.every > 1:
             text += f", then one row in {self.every}"
         if self.total:

@@ -78,30 +78,43 @@ def _point_tex(variables, point) -> str:
 
 _CODE = re.compile(r"`([^`]*)`")
 _MATHLIKE = re.compile(r"[\w\s*+\-/^().]+")
+#: The reading after "read as" in a parser note: a sympy string (x**2*sin(x)), not prose.
+_READ_AS = re.compile(r"(?<=read as )([\w*+\-/().^ ]+?)(?=$|[:;,]\s)")
 
 
-def _code_tex(span: str) -> str:
-    """A `code` span of a reading note as LaTeX math when it reads as an expression (x**2 -> x^{2}),
-    else as typewriter text."""
-    if _MATHLIKE.fullmatch(span) and not span.strip().isidentifier():
-        try:
-            from sympy.parsing.sympy_parser import parse_expr
-            return f"${sympy.latex(parse_expr(span.replace('^', '**'), evaluate=False))}$"
-        except Exception:  # noqa: BLE001 - any span sympy cannot read stays typewriter text
-            pass
-    return f"\\texttt{{{tex_escape(span)}}}"
+def _math_span(span: str) -> str | None:
+    """A reading (``2*x**2*sin(x)``) as $math$, or None when it is prose (two words side by side) or
+    not an expression sympy reads."""
+    if not _MATHLIKE.fullmatch(span) or re.search(r"\w\s+\w", span) or span.strip().isidentifier():
+        return None
+    from sympy.parsing.sympy_parser import parse_expr
+    try:
+        return f"${sympy.latex(parse_expr(span, evaluate=False))}$"
+    except Exception:  # noqa: BLE001 - anything sympy cannot read stays prose
+        return None
+
+
+def _typed_tex(span: str) -> str:
+    """What the user typed (a `code` span) as typewriter text, Python's ** shown as ^."""
+    return f"\\texttt{{{tex_escape(span.replace('**', '^'))}}}"
+
+
+def _prose(text: str, escape) -> str:
+    """Prose of a note with its "read as EXPR" reading as math."""
+    parts = _READ_AS.split(text)
+    return "".join((_math_span(p) or escape(p)) if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
 def note_tex(note: str) -> str:
-    """A reading note for LaTeX: prose escaped, `code` spans as math (no backticks, no x**2)."""
+    """A reading note for LaTeX: what was typed in typewriter (no backticks), the reading as math (no x**2)."""
     parts = _CODE.split(note)
-    return "".join(_code_tex(p) if i % 2 else tex_escape(p) for i, p in enumerate(parts))
+    return "".join(_typed_tex(p) if i % 2 else _prose(p, tex_escape) for i, p in enumerate(parts))
 
 
 def note_markdown(note: str) -> str:
-    """A reading note for Markdown: `code` spans that read as expressions become $math$."""
-    return _CODE.sub(lambda m: _code_tex(m.group(1)) if _code_tex(m.group(1)).startswith("$")
-                     else m.group(0), note)
+    """A reading note for Markdown: `what was typed` stays code, the reading becomes $math$."""
+    parts = _CODE.split(note)
+    return "".join(f"`{p}`" if i % 2 else _prose(p, str) for i, p in enumerate(parts))
 
 
 def _result_point(problem: Problem, result) -> tuple[float, ...]:
