@@ -27,6 +27,13 @@ class FHead:
     exponent: sympy.Expr | None = None
 
 
+@dataclass(frozen=True)
+class HeadArg:
+    """A function's whole argument, written in parentheses (``sinh^5 (x)``): the argument ends there."""
+
+    value: sympy.Expr
+
+
 class Juxtaposition:
     """Mixin of the Transformer: the ``juxtapose`` rule (uses ``power``, ``build``, ``note``)."""
 
@@ -42,7 +49,11 @@ class Juxtaposition:
             if not isinstance(item, FHead):
                 plain.append(item)
                 continue
-            if plain:
+            if plain and isinstance(plain[-1], HeadArg):  # sinh^5 (x) cosh(x): the argument ends at ')'
+                argument = plain.pop().value
+                values.extend(plain)
+                plain = []
+            elif plain:
                 argument = self.product(plain[::-1], meta.start_pos)
                 plain = []
             elif values:
@@ -55,6 +66,9 @@ class Juxtaposition:
         result = self.product(values[::-1], meta.start_pos)
         self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}` read as {sympy.sstr(result)}")
         return result
+
+    def head_arg(self, children: list) -> HeadArg:
+        return HeadArg(children[0])
 
     def check_chain(self, items: list) -> None:
         """Refuse ``sin sin sin ... x`` nested past the budget before SymPy recurses into it."""

@@ -21,6 +21,7 @@ from symgd.parse._postlex import _Fail
 from symgd.parse.latex import is_latex, strip_dollars
 from symgd.parse.messages import bad_constant, error_at, from_lark, shown
 from symgd.parse.names import clean_name
+from symgd.parse.textbook import textbook_reading
 from symgd.parse.transformer import ToSympy
 
 
@@ -222,6 +223,7 @@ def parse_program(text: str | sympy.Expr) -> Program:
     builder = _Builder(source, latex)
     if latex:
         builder.notes["read as LaTeX"] = None
+    builder.notes.update(dict.fromkeys(textbook_reading(tree, source)))
     *defs, last = tree.children
     for stmt in defs:
         if not (isinstance(stmt, Tree) and stmt.data == "assign"):

@@ -1,0 +1,93 @@
+"""Textbook readings decided on the parse tree, before any SymPy (docs/language.md, "Textbook readings").
+
+- a function applied to a parenthesised argument ends there: ``sinh^5 (x) cosh (x)`` = sinh(x)^5 cosh(x);
+- a bare one-letter argument followed by a bracket is a product: ``cos x(x + 1)`` = cos(x)(x + 1);
+- a power binds tighter than a one-letter name glued to a bracket: ``x(3x^2 + 1)^2`` = x (3x^2 + 1)^2,
+  and ``E**x(1 + x)`` = e^x (1 + x).
+The rewrites mark a function's argument with a ``head_arg`` node (apply.HeadArg) or reshape the tree;
+user-defined functions (``f(x) = ...``) are never touched.
+"""
+from __future__ import annotations
+
+from lark import Token, Tree
+from lark.tree import Meta
+
+
+def _start(node) -> int:
+    return node.meta.start_pos if isinstance(node, Tree) else node.start_pos
+
+
+def _meta(start: int, end: int) -> Meta:
+    meta = Meta()
+    meta.start_pos, meta.end_pos, meta.empty = start, end, False
+    return meta
+
+
+def _user_functions(tree: Tree) -> set[str]:
+    """Names defined as functions in this input (``f(t) = ...``)."""
+    return {stmt.children[0].children[0].value for stmt in tree.children
+            if isinstance(stmt, Tree) and stmt.data == "assign" and isinstance(stmt.children[0], Tree)
+            and stmt.children[0].data == "name_call"}
+
+
+def _letter_call(node, functions: set[str]) -> bool:
+    """``x(...)`` with one argument, x a one-letter name that is not a defined function."""
+    return isinstance(node, Tree) and node.data == "name_call" and len(node.children) == 2 \
+        and len(node.children[0].value) == 1 and node.children[0].value not in functions
+
+
+def _symbol(tok: Token) -> Tree:
+    return Tree("symbol", [Token.new_borrow_pos("NAME", tok.value, tok)])
+
+
+def textbook_reading(tree: Tree, source: str) -> list[str]:
+    """Rewrite ``tree`` in place to the textbook readings; returns the notes of the rewrites."""
+    functions, notes = _user_functions(tree), []
+    for node in list(tree.iter_subtrees()):
+        if node.data == "pow":
+            _power(node, functions, source, notes)
+        elif node.data == "juxtapose":
+            _arguments(node, functions, source)
+    return notes
+
+
+def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> None:
+    base, op, exponent = node.children
+    text = source[node.meta.start_pos:node.meta.end_pos]
+    if _letter_call(base, functions):  # x(3x^2 + 1)^2 = x * (3x^2 + 1)^2
+        tok, inner = base.children
+        node.children = [_symbol(tok), Tree("pow", [inner, op, exponent],
+                                            _meta(tok.end_pos, node.meta.end_pos))]
+        node.data = "juxtapose"
+        notes.append(f"`{text}` read as {tok.value}·(…)^…: the power binds tighter than the product")
+    elif _letter_call(exponent, functions):  # E**x(1 + x) = e^x * (1 + x)
+        tok, inner = exponent.children
+        node.children = [Tree("pow", [base, op, _symbol(tok)], _meta(node.meta.start_pos, tok.end_pos)),
+                         inner]
+        node.data = "juxtapose"
+        notes.append(f"`{text}` read as ({source[node.meta.start_pos:tok.end_pos]})·(…): "
+                     "the exponent is the one letter")
+
+
+def _arguments(node: Tree, functions: set[str], source: str) -> None:
+    """Mark where a function's argument ends: at a parenthesised group or before a letter's bracket."""
+    children: list = []
+    items = node.children
+    for k, item in enumerate(items):
+        head = children[-1] if children else None
+        after_head = isinstance(head, Tree) and head.data == "fhead" and k > 0
+        if after_head and _letter_call(item, functions):
+            tok, inner = item.children
+            children += [Tree("head_arg", [_symbol(tok)]), inner]
+            continue
+        if after_head and _parenthesised(items[k - 1], item, source):
+            item = Tree("head_arg", [item])
+        children.append(item)
+    node.children = children
+
+
+def _parenthesised(head: Tree, item, source: str) -> bool:
+    """True when ``item`` is written as ``( ... )`` right after the function ``head``."""
+    start = _start(item)
+    gap = source[head.meta.end_pos:start].strip()
+    return gap == "(" or (not gap and source[start:start + 1] == "(")
