@@ -99,9 +99,13 @@ def format_descent_table(history: Sequence[Any], names: Sequence[str], *, max_ro
         table.add_column(name, justify="right")
     table.add_column("f", justify="right")
     table.add_column("|∇f|", justify="right")
-    for record in _rows(history, max_rows):
+    rows = _rows(history, max_rows)
+    gaps = [r for r in rows if isinstance(r, Gap)]
+    if gaps:  # the words go under the table, so the "…" rows stay as narrow as the numbers
+        table.caption, table.caption_justify = gaps[0].label().lstrip("… "), "left"
+    for record in rows:
         if isinstance(record, Gap):
-            table.add_row("…", record.label(), *[""] * (len(names) + 1))
+            table.add_row("…", f"{record.left_out} rows", *[""] * (len(names) + 1))
             continue
         table.add_row(str(record.step), *(format_value(record.x[n], precision) for n in names),
                       f"{record.value:.{precision}g}", f"{record.grad_norm:.3g}")

@@ -180,6 +180,12 @@ _LONGTABLE_HEAD = ("\\begin{longtable}{rlrr}\n\\hline\nstep & point & $f$ & $\\l
                    "\\hline\n\\endhead")
 
 
+def _gap_tex(gap: Gap) -> str:
+    """A "…" row's words for LaTeX: the option in typewriter, so -- stays two hyphens."""
+    words = tex_escape(gap.label().lstrip("… "))
+    return words.replace("--full-table", "\\texttt{-{}-full-table}")
+
+
 def _latex(problem, derivations, view, rows, result) -> str:
     vs, lat = problem.variables, sympy.latex
     names = ", ".join(v.name for v in vs)
@@ -193,7 +199,7 @@ def _latex(problem, derivations, view, rows, result) -> str:
             "\\subsection*{Graph at the start point}",
             ("{\\small\n" + render_graph(view, "latex") + "}") if view is not None else "(not shown)",
             "\\subsection*{Descent}", _LONGTABLE_HEAD]
-    out += [f"\\multicolumn{{4}}{{l}}{{\\dots\\ {tex_escape(r.label().lstrip('… '))}}} \\\\" if isinstance(r, Gap)
+    out += [f"\\multicolumn{{4}}{{l}}{{\\dots\\ {_gap_tex(r)}}} \\\\" if isinstance(r, Gap)
             else f"{r.step} & ${_point_tex(vs, r.point)}$ & ${_t(r.value, 10)}$ & ${_t(r.grad_norm, 4)}$ \\\\"
             for r in rows]
     out += ["\\hline", "\\end{longtable}", "\\subsection*{Result}",
