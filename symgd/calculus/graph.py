@@ -7,7 +7,8 @@ The same graph serves the chain-rule printout (``symgd.explain``), ``gradient``/
 generators in ``symgd.codegen`` — one implementation, not three.
 
 Decomposition rules (chosen so the textbook example tanh(ln(1 + z·2x/sin(y))) reads a = 2x, b = sin(y),
-c = a/b, d = z·c, e = ln(1 + d), f = tanh(e); the output is always f, see ``build_graph``):
+c = a/b, d = z·c, g = ln(1 + d), f = tanh(g); the output is always f, and ``e`` is never a node name:
+it is Euler's number in the language, see ``build_graph``):
 - constants are never nodes; an additive constant folds into a function's or power's operand (ln(1 + d)),
   as does a numeric factor of a single term (sin(2x), (1 - x)**2);
 - a sum is one node, with its terms' numeric coefficients folded in (x - 2*y);
@@ -32,7 +33,7 @@ from symgd.calculus.variables import ordered_variables
 from symgd.errors import CompileError, DomainError
 from symgd.parse.construct import power, product, scaled, total
 
-_RESERVED = {"E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
+_RESERVED = {"e", "E", "I", "N", "O", "Q", "S", "pi", "oo", "nan", "zoo", "exp", "log", "ln", "sin", "cos", "tan",
              "sec", "csc", "cot", "abs", "max", "min", "erf", "sum", "sqrt", "sign", "int", "float"}
 
 _BUILTINS = set(dir(builtins))  # node names never shadow Python builtins in generated code (abs, min, ...)
@@ -126,7 +127,7 @@ class Graph:
 
 def node_names(count: int | None, taken: set[str]):
     """Yield ``count`` (None: unlimited) names a, b, ..., z, aa, ab, ... skipping ``taken``, keywords,
-    builtins and reserved words."""
+    builtins and reserved words (the constants e, E, I, pi among them)."""
     produced, k = 0, 0
     while count is None or produced < count:
         k += 1
@@ -263,7 +264,8 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
 
     ``names`` maps a user's definition name to the subexpression it stands for; a node computing that
     subexpression takes the name. The output node is ``f`` (``out`` when a variable or definition is
-    called f), the others a, b, c, d, e, g, h, ... in evaluation order (f and taken names skipped).
+    called f), the others a, b, c, d, g, h, ... in evaluation order (f, taken names and the language's
+    constants e, E, I, pi skipped, so ``1/(e + 1)`` never shows a node where Euler's number is meant).
     Other variables of ``expr`` (outside ``wrt``) are constants. ``stable``: build the graph of the
     numerically stable form (``symgd.calculus.stable``), as every code generator does.
 
