@@ -173,3 +173,22 @@ def test_a_page_renders_to_a_non_empty_png(capsys, tmp_path):
     png = next(tmp_path.glob("page*.png"))
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+
+
+def test_full_latex_table_breaks_across_pages(capsys, tmp_path):
+    """A 1,000-row table ran 13,141pt off page 2 as one tabular; a longtable breaks across pages."""
+    main(["solve", "x^2 + y^2", "--lr", "0.01", "--steps", "1000", "--record-every", "1", "--tol", "0",
+          "--format", "latex", "--full-table"])
+    out = capsys.readouterr().out
+    assert out.count("\\\\\n") >= 1000 and "\\begin{longtable}" in out
+    _compile_clean(out, tmp_path / "full")
+    pages = re.search(r"Output written on w\.pdf \((\d+) pages?", (tmp_path / "full" / "w.log").read_text())
+    assert pages and int(pages.group(1)) > 10
+
+
+@pytest.mark.parametrize("argv", [["steps", "x^2", "--standalone"], ["solve", "x^2", "--standalone"],
+                                  ["solve", "x^2", "--format", "json", "--full-table"]])
+def test_options_that_would_be_ignored_are_refused(argv, capsys):
+    assert main(argv) != 0
+    err = capsys.readouterr().err
+    assert "error:" in err and ("--standalone" in err or "--full-table" in err) and "Traceback" not in err

@@ -92,6 +92,10 @@ def _check_options(args: argparse.Namespace) -> None:
     """Refuse options that contradict each other (one would be silently ignored), and check the
     device and the plot file before the run rather than after it."""
     from symgd.errors import VariableError
+    if args.standalone and args.format != "latex":
+        raise VariableError("--standalone makes a LaTeX document: add --format latex")
+    if args.full_table and args.format == "json":
+        raise VariableError("--full-table shows every row of the descent table; JSON always holds every row")
     if args.device is not None and args.backend != "torch":
         raise VariableError(f"--device {args.device} places torch tensors: add --backend torch "
                             f"(--backend {args.backend} does not use torch)")

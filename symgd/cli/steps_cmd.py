@@ -21,6 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.standalone and args.format != "latex":
+        from symgd.errors import VariableError
+        raise VariableError("--standalone makes a LaTeX document: add --format latex")
     from symgd.explain.model import Derivation
     from symgd.explain.steps import steps
     from symgd.report.derivation import render_derivation, render_gradient
