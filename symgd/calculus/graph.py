@@ -152,35 +152,39 @@ class _Builder:
     subexpressions are hash-consed on their sympy form, so shared subexpressions become one node.
     """
 
-    def __init__(self, inputs: Sequence[sympy.Symbol], namer) -> None:
+    def __init__(self, inputs: Sequence[sympy.Symbol], namer, keep: frozenset = frozenset()) -> None:
         self.inputs = set(inputs)
         self.namer = namer  # definition -> node name, called in evaluation order
+        self.keep = keep  # the user's definitions: always a node of their own, never folded into a parent
         self.memo: dict[sympy.Expr, sympy.Symbol] = {}
         self.protos: list[tuple[sympy.Symbol, sympy.Expr, sympy.Expr]] = []  # (symbol, expr, definition)
 
     def node(self, e: sympy.Expr) -> sympy.Expr:
         """The symbol standing for ``e`` (an input symbol, a constant, or a new or shared op node)."""
+        if e.is_Symbol and e in self.keep:  # u = x is an identity node, so u stays in the picture
+            return self.make(e, e)
         if e.is_number or (e.is_Symbol and e not in self.inputs) or e in self.inputs:
             return e
         hit = self.memo.get(e)
         if hit is not None:
             return hit
+        if e.is_Mul:
+            return self._mul(e)
+        return self.make(e, self._body(e))
+
+    def _body(self, e: sympy.Expr) -> sympy.Expr:
+        """The node expression of ``e`` (not a product) in its operands' symbols."""
         if e.is_Add:
             terms = [self._term(t) for t in e.args]
-            expr = e if all(t is a for t, a in zip(terms, e.args)) else total(terms)
-        elif e.is_Mul:
-            return self._mul(e)
-        elif isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
-            expr = sympy.Piecewise(*((self._branch(v), self._condition(c)) for v, c in e.args))
-        elif isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
+            return e if all(t is a for t, a in zip(terms, e.args)) else total(terms)
+        if isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
+            return sympy.Piecewise(*((self._branch(v), self._condition(c)) for v, c in e.args))
+        if isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
                                hint="indexed sums compile through symgd.codegen.indexed (give sizes=)")
-        else:
-            ops = tuple(self.operand(a) for a in e.args)
-            # unchanged operands (x0 in (1 - x0)**2) keep e itself: no rebuild, no new assumptions
-            expr = e if all(o is a for o, a in zip(ops, e.args)) else \
-                power(*ops) if e.is_Pow else e.func(*ops)
-        return self.make(e, expr)
+        ops = tuple(self.operand(a) for a in e.args)
+        # unchanged operands (x0 in (1 - x0)**2) keep e itself: no rebuild, no new assumptions
+        return e if all(o is a for o, a in zip(ops, e.args)) else power(*ops) if e.is_Pow else e.func(*ops)
 
     def make(self, definition: sympy.Expr, expr: sympy.Expr) -> sympy.Symbol:
         hit = self.memo.get(definition)
@@ -197,7 +201,11 @@ class _Builder:
         coefficient as its own first node (2x in 2x/sin(y))."""
         if arg.is_number:
             return arg
+        if arg in self.keep:
+            return self.node(arg)
         c0, rest = arg.as_coeff_Add()
+        if rest in self.keep:
+            return c0 + self.node(rest)
         c1, u = rest.as_coeff_Mul()
         if u.is_Mul:
             return c0 + self.node(rest) if c0 != 0 else self.node(rest)
@@ -223,8 +231,8 @@ class _Builder:
         return cond
 
     def _term(self, term: sympy.Expr) -> sympy.Expr:
-        if term.is_number:
-            return term
+        if term.is_number or term in self.keep:
+            return self.node(term)
         coeff, rest = term.as_coeff_Mul()
         return self.node(rest) if coeff == 1 else scaled(coeff, self.node(rest))
 
@@ -291,7 +299,7 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
         if user is not None:
             return user
         return out_name if definition == expr else next(auto)
-    builder = _Builder(inputs, namer)
+    builder = _Builder(inputs, namer, frozenset(by_definition))
     out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
     return _assemble(inputs, builder.protos, out_sym, expr)
 
