@@ -100,7 +100,7 @@ ACCEPTED = [
     ("-2x", -2 * x),
     ("2x/3", 2 * x / 3),
     ("1/2x", 1 / (2 * x)),
-    ("1/2 x", 1 / (2 * x)),
+    ("1/2 x", x / 2),  # issue 15: a numeric fraction then a space is ½·x (docs/language.md)
     ("(1/2)x", x / 2),
     ("x/2y", x / (2 * y)),
     ("a b/c d", a * b / (c * d)),

@@ -48,7 +48,34 @@ def textbook_reading(tree: Tree, source: str) -> list[str]:
             _power(node, functions, source, notes)
         elif node.data == "juxtapose":
             _arguments(node, functions, source)
+        elif node.data == "mul":
+            _numeric_fraction(node, source, notes)
     return notes
+
+
+def _is_number(node) -> bool:
+    return isinstance(node, Tree) and node.data == "number"
+
+
+def _numeric_fraction(node: Tree, source: str, notes: list[str]) -> None:
+    """``1/2 x^2`` = (1/2)·x^2: a number over a number followed by a space ends the divisor there
+    (``1/2x`` stays 1/(2x): no space)."""
+    children = list(node.children[:1])
+    for op, factor in zip(node.children[1::2], node.children[2::2]):
+        if op.value in "/÷" and _is_number(children[-1]) and isinstance(factor, Tree) \
+                and factor.data == "juxtapose" and _is_number(factor.children[0]) \
+                and source[factor.children[0].meta.end_pos:][:1].isspace():
+            number, *rest = factor.children
+            tail = rest[0] if len(rest) == 1 else Tree("juxtapose", rest, _meta(_start(rest[0]),
+                                                                                factor.meta.end_pos))
+            children += [op, number, Token.new_borrow_pos("MUL_OP", "*", op), tail]
+            notes.append(f"`{source[_start(children[-5]):factor.meta.end_pos]}` read as "
+                         f"({source[_start(children[-5]):number.meta.end_pos]})·"
+                         f"{source[number.meta.end_pos:factor.meta.end_pos].strip()}: a number over a number, "
+                         "then a space, is a fraction times what follows")
+        else:
+            children += [op, factor]
+    node.children = children
 
 
 def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> None:
