@@ -192,3 +192,12 @@ def test_options_that_would_be_ignored_are_refused(argv, capsys):
     assert main(argv) != 0
     err = capsys.readouterr().err
     assert "error:" in err and ("--standalone" in err or "--full-table" in err) and "Traceback" not in err
+
+
+def test_check_markdown_message_is_written_math(capsys):
+    main(["check", "x^2 sin x", "--wrt", "x", "--answer", "2x cos x", "--format", "markdown"])
+    out = capsys.readouterr().out
+    assert "**not correct**" in out and "**" not in out.replace("**not correct**", "")
+    shown = re.search(r"\] = (.+)$", out.strip()).group(1)
+    back = sympy.sympify(shown.replace("^", "**").replace("·", "*"))
+    assert sympy.simplify(back - sympy.diff(X**2 * sympy.sin(X), X)) == 0

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import sympy
+
+
+def _readable(message: str) -> str:
+    """The message's Python syntax (x**2*sin(x)) as written math (x^2·sin(x)): in Markdown ** and *
+    would also turn into bold and italics."""
+    return re.sub(r"(?<=[\w)])\*(?=[\w(])", "·", message.replace("**", "^"))
 
 
 def check_data(result) -> dict:
@@ -28,5 +35,5 @@ def render_check(result, fmt: str = "text") -> str:
     if fmt == "markdown":
         return (f"**{verdict}**: your answer ${lat(result.answer)}$; "
                 f"$\\frac{{d}}{{d{x}}}\\left[{lat(result.f)}\\right] = {lat(result.expected)}$\n\n"
-                f"{result.message}\n")
+                f"{_readable(result.message)}\n")
     raise ValueError(f"unknown format {fmt!r}")
