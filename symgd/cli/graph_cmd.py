@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wrt", help="input variables (default: all); the others are constants")
     p.add_argument("--depth", type=whole_number(1), default=12,
                    help="text: fold subtrees deeper than this (default 12)")
+    p.add_argument("--rankdir", type=str.upper, choices=("TB", "LR", "BT", "RL"), default="TB",
+                   help="dot/svg/png: the inputs at the top (TB, default), left (LR), bottom or right")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     add_format_argument(p, FORMATS)
     p.set_defaults(run=run)
@@ -35,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     view = graph(args.expr, at=parse_point(args.at), wrt=args.wrt)
     check_point_names(view.point, sorted(s.name for s in view.f.free_symbols))
     if args.format in ("svg", "png"):
-        data = render_image(view, args.format)
+        data = render_image(view, args.format, rankdir=args.rankdir)
+    elif args.format == "dot":
+        data = render_graph(view, "dot", rankdir=args.rankdir)
     elif args.format == "text":
         data = render_graph(view, "text", max_depth=args.depth)
     else:

@@ -87,15 +87,35 @@ def _dot_escape(text: str) -> str:
         .replace("<", "\\<").replace(">", "\\>").replace("|", "\\|")
 
 
-def render_dot(view, *, precision: int = 6) -> str:
+#: Graphviz ``rankdir`` values: the inputs at the top (TB, the default), left (LR), bottom or right.
+RANKDIRS = ("TB", "LR", "BT", "RL")
+
+#: The largest drawing, in inches: a 16:9 slide (13.33 × 7.5 in). Graphviz only shrinks to it, keeping the
+#: aspect ratio, so small graphs keep their natural size.
+SLIDE_SIZE = "13.33,7.5"
+
+
+def _check_rankdir(rankdir: str) -> str:
+    upper = str(rankdir).upper()
+    if upper not in RANKDIRS:
+        raise ValueError(f"unknown graph layout {rankdir!r}: use one of {', '.join(RANKDIRS)}")
+    return upper
+
+
+def render_dot(view, *, precision: int = 6, rankdir: str = "TB", size: str | None = SLIDE_SIZE) -> str:
     """Graphviz DOT, in the manner of micrograd's draw_dot: one record per node (name = definition |
-    value | adjoint), one edge per input labelled with its local partial."""
-    out = ["digraph symgd {", '  rankdir="LR";', '  node [shape=record, fontname="Helvetica"];',
-           '  edge [fontname="Helvetica", fontsize=10];']
+    value | adjoint, stacked), one edge per input labelled with its local partial. ``rankdir``: TB
+    (inputs on top, the default: a tall-ish picture that fits a slide), LR, BT or RL; ``size``: the
+    largest drawing in inches (None: unbounded)."""
+    rankdir = _check_rankdir(rankdir)
+    out = ["digraph symgd {", f'  rankdir="{rankdir}";'] + ([f'  size="{size}";'] if size else []) + [
+        '  node [shape=record, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];']
+    # a record's fields run across the rank direction; braces turn them, so the fields stack in both
+    stack = ("{ ", " }") if rankdir in ("TB", "BT") else ("", "")
     for n in view.nodes:
         head = n.name if n.is_input else f"{n.name} = {_s(n.expr)}"
-        label = (f"{{ {_dot_escape(head)} | value {_num(n.value, precision)} | "
-                 f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)} }}")
+        label = (f"{stack[0]}{_dot_escape(head)} | value {_num(n.value, precision)} | "
+                 f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)}{stack[1]}")
         style = ', style=filled, fillcolor="#e8f0fe"' if n.is_input else (
             ', style=filled, fillcolor="#fde8e8"' if n.name == view.output else "")
         out.append(f'  "{n.name}" [label="{label}"{style}];')
@@ -107,12 +127,15 @@ def render_dot(view, *, precision: int = 6) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_image(view, fmt: str, *, precision: int = 6) -> bytes:
-    """SVG or PNG through Graphviz's ``dot`` program; a clear error when it is not installed."""
+def render_image(view, fmt: str, *, precision: int = 6, rankdir: str = "TB",
+                 size: str | None = SLIDE_SIZE) -> bytes:
+    """SVG or PNG through Graphviz's ``dot`` program (layout and size as in ``render_dot``); a clear
+    error when it is not installed."""
+    source = render_dot(view, precision=precision, rankdir=rankdir, size=size)
     dot = shutil.which("dot")
     if dot is None:
         raise BackendUnavailableError(GRAPHVIZ_HINT)
-    done = subprocess.run([dot, f"-T{fmt}"], input=render_dot(view, precision=precision).encode(),
+    done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(),
                           capture_output=True, check=False, timeout=60)
     if done.returncode != 0:
         raise BackendUnavailableError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
