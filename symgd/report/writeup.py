@@ -79,17 +79,18 @@ def _point_tex(variables, point) -> str:
 _CODE = re.compile(r"`([^`]*)`")
 _MATHLIKE = re.compile(r"[\w\s*+\-/^().]+")
 #: The reading after "read as" in a parser note: a sympy string (x**2*sin(x)), not prose.
-_READ_AS = re.compile(r"(?<=read as )([\w*+\-/().^ ]+?)(?=$|[:;,]\s)")
+_READ_AS = re.compile(r"(?<=read as )([\w*·+\-/().^ ]+?)(?=$|[:;,]\s)")
 
 
 def _math_span(span: str) -> str | None:
     """A reading (``2*x**2*sin(x)``) as $math$, or None when it is prose (two words side by side) or
     not an expression sympy reads."""
+    span = span.replace("·", "*").replace("^", "**")
     if not _MATHLIKE.fullmatch(span) or re.search(r"\w\s+\w", span) or span.strip().isidentifier():
         return None
     from sympy.parsing.sympy_parser import parse_expr
     try:
-        return f"${sympy.latex(parse_expr(span, evaluate=False))}$"
+        return f"${sympy.latex(parse_expr(span))}$"
     except Exception:  # noqa: BLE001 - anything sympy cannot read stays prose
         return None
 
