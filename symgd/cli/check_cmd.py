@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
 
 EXIT_WRONG = 1
@@ -24,5 +25,6 @@ def run(args: argparse.Namespace) -> int:
     from symgd.explain.check import check
     from symgd.report.check import render_check
     result = check(args.expr, args.wrt, args.answer)
-    print(render_check(result, args.format).rstrip("\n"))
+    notes = reading_notes(args.expr, args.answer, labels=("", "answer: "), context=True)
+    print(with_notes(render_check(result, args.format), notes, args.format).rstrip("\n"))
     return 0 if result.correct else EXIT_WRONG

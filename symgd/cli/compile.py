@@ -17,5 +17,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from symgd import compile as compile_expr
     compiled = compile_expr(args.expr, wrt=args.wrt, backend=args.backend)
-    print(compiled.source.rstrip("\n"))
+    from symgd.cli._notes import format_notes, reading_notes
+    print(format_notes(reading_notes(args.expr), "code") + compiled.source.rstrip("\n"))
     return 0

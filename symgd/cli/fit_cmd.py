@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
 from symgd.parse.points import parse_box, parse_point
 from symgd.cli._progress import progress_bar
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
                      if args.bounds else None, columns=columns, huber_delta=args.huber_delta,
                      engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
                      callback=callback, **hyper)
-    print(result.report(args.format))
+    print(with_notes(result.report(args.format), reading_notes(args.model), args.format))
     if args.plot:
         path = _plot(result, args.data, columns, args.plot)
         if args.format != "json":

@@ -5,6 +5,7 @@ import argparse
 
 import sympy
 
+from symgd.cli._notes import format_notes, reading_notes
 from symgd.cli._options import add_format_argument, dump_json
 from symgd.parse.points import check_point_names, parse_point
 from symgd.parse.echo import check_display, term_order
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         check_display(*hess, what="the Hessian", weight=10)
     order = term_order(expr, *grad)  # a sum of 10,000 terms prints unsorted: sorting costs its square
     if args.format == "json":
-        out = {"expression": sympy.sstr(expr, order=order), "variables": names,
+        out = {"notes": reading_notes(args.expr), "expression": sympy.sstr(expr, order=order), "variables": names,
                "gradient": [sympy.sstr(g, order=order) for g in grad]}
         if hess is not None:
             out["hessian"] = [[sympy.sstr(h, order=order) for h in hess.row(i)] for i in range(hess.rows)]
@@ -64,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                 out["hessian_value"] = [hess_value[i * k:(i + 1) * k] for i in range(k)]
         print(dump_json(out))
         return 0
+    notes = format_notes(reading_notes(args.expr), "text")
+    if notes:
+        print(notes)
     print(f"f({', '.join(names)}) = {sympy.sstr(expr, order=order)}")
     for name, g in zip(names, grad):
         print(f"∂f/∂{name} = {sympy.sstr(g, order=order)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument, whole_number
 from symgd.parse.points import check_point_names, parse_point
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
         data = render_graph(view, "text", max_depth=args.depth)
     else:
         data = render_graph(view, args.format)
+    if isinstance(data, str) and args.format in ("text", "markdown", "json"):
+        data = with_notes(data, reading_notes(args.expr), args.format)
     if args.output is not None:
         write_output(args.output, data)
         print(f"wrote {args.output}", file=sys.stderr)

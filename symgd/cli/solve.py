@@ -7,6 +7,7 @@ from typing import Any
 
 import sympy
 
+from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument, dump_json, real_number, real_pair, whole_number
 from symgd.parse.points import check_point_names, parse_box, parse_point, parse_sizes
 from symgd.cli._progress import progress_bar
@@ -191,7 +192,7 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
     """The output in args.format; ``source``: the problem of the write-up (default: the text typed),
     ``typed``: what the write-up says was typed when that is not ``source``."""
     if args.format == "json":
-        return dump_json(_json(program, x0, result))
+        return with_notes(dump_json(_json(program, x0, result)), reading_notes(args.expr), "json")
     if args.format in ("markdown", "latex"):
         from symgd import graph
         from symgd.report.writeup import explained_steps, problem_from, render_solve
@@ -200,8 +201,9 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
         if typed:
             problem = dataclasses.replace(problem, source=typed)
         view = None if args.no_graph else graph(program.expr, at=x0)
-        return render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format,
+        text = render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format,
                             full_table=args.full_table)
+        return with_notes(text, reading_notes(args.expr), args.format)
     return _text(args, program, x0, result)
 
 

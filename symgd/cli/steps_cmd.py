@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
 
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from symgd.report.derivation import render_derivation, render_gradient
     result = steps(args.expr, args.wrt, simplify=not args.no_simplify)
     render = render_derivation if isinstance(result, Derivation) else render_gradient
-    text = render(result, args.format)
+    text = with_notes(render(result, args.format), reading_notes(args.expr), args.format)
     if args.standalone and args.format == "latex":
         from symgd.report.writeup import latex_document
         text = latex_document(text)
