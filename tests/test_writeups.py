@@ -201,3 +201,13 @@ def test_check_markdown_message_is_written_math(capsys):
     shown = re.search(r"\] = (.+)$", out.strip()).group(1)
     back = sympy.sympify(shown.replace("^", "**").replace("·", "*"))
     assert sympy.simplify(back - sympy.diff(X**2 * sympy.sin(X), X)) == 0
+
+
+@pytest.mark.parametrize("expr", ["2x^2 sin x", "1/2 x^2 + 3x", "sin^-1 x + x^2"])
+def test_standalone_with_reading_notes_compiles(expr, capsys, tmp_path):
+    assert main(["steps", expr, "--format", "latex", "--standalone"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("\\documentclass")
+    _compile_clean(out, tmp_path / "steps")
+    main(["solve", expr, "--steps", "50", "--at", "x=0.5", "--format", "latex", "--standalone"])
+    _compile_clean(capsys.readouterr().out, tmp_path / "solve")
