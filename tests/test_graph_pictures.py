@@ -58,6 +58,9 @@ def test_node_definitions_read_back_as_themselves(text):
     ("u = 2*x; sin(u) + u", {"u": "2*x"}, "sin(2*x) + 2*x"),                   # folded into sin's operand
     ("u = x^2; v = u + 1; sin(v)*u", {"u": "x^2", "v": "x^2 + 1"}, "sin(x^2 + 1)*x^2"),  # additive constant
     ("u = x*y; cos(u + 3) - u", {"u": "x*y"}, "cos(x*y + 3) - x*y"),            # a sum term and an operand
+    ("u = 2*x; 3*u*y", {"u": "2*x"}, "6*x*y"),                                  # flattened into a product
+    ("u = x + y; u + sin(x)", {"u": "x + y"}, "x + y + sin(x)"),               # flattened into a sum
+    ("u = x + y; v = x + y + 1; u*v", {"u": "x + y", "v": "x + y + 1"}, "(x + y)*(x + y + 1)"),
 ])
 def test_user_definitions_stay_named_nodes(program, kept, expanded):
     point = {"x": 0.7, "y": -1.3}

@@ -152,7 +152,7 @@ class _Builder:
     subexpressions are hash-consed on their sympy form, so shared subexpressions become one node.
     """
 
-    def __init__(self, inputs: Sequence[sympy.Symbol], namer, keep: frozenset = frozenset()) -> None:
+    def __init__(self, inputs: Sequence[sympy.Symbol], namer, keep: tuple = ()) -> None:
         self.inputs = set(inputs)
         self.namer = namer  # definition -> node name, called in evaluation order
         self.keep = keep  # the user's definitions: always a node of their own, never folded into a parent
@@ -168,9 +168,32 @@ class _Builder:
         hit = self.memo.get(e)
         if hit is not None:
             return hit
+        merged = self._merged(e) if self.keep and (e.is_Add or e.is_Mul) else None
+        if merged is not None:
+            return self.make(e, merged)
         if e.is_Mul:
             return self._mul(e)
         return self.make(e, self._body(e))
+
+    def _merged(self, e: sympy.Expr) -> sympy.Expr | None:
+        """``e`` over the node of a user's definition that sympy flattened into it (u = x + y; u + z is
+        x + y + z; u = 2x; 3uy is 6xy), largest definition first; None when none is inside."""
+        split = (lambda a: a.as_coeff_add()) if e.is_Add else (lambda a: a.as_coeff_mul())
+        unit = 0 if e.is_Add else 1
+        c, args = split(e)
+        for d in self.keep:
+            if d == e or d.func is not e.func:
+                continue
+            cd, rest = split(d)
+            if len(rest) + (cd != unit) >= len(args) + (c != unit):  # strictly smaller: the recursion ends
+                continue
+            left = list(args)
+            if not all(a in left and left.remove(a) is None for a in rest):
+                continue
+            if e.is_Add:
+                return total([c - cd, self.node(d)] + [self._term(t) for t in left])
+            return scaled(c / cd, product([self.node(d)] + [self.node(f) for f in left]))
+        return None
 
     def _body(self, e: sympy.Expr) -> sympy.Expr:
         """The node expression of ``e`` (not a product) in its operands' symbols."""
@@ -299,7 +322,8 @@ def build_graph(expr: sympy.Expr, wrt=None, names: Mapping[str, sympy.Expr] | No
         if user is not None:
             return user
         return out_name if definition == expr else next(auto)
-    builder = _Builder(inputs, namer, frozenset(by_definition))
+    kept = tuple(sorted(by_definition, key=lambda d: (-len(d.args), sympy.default_sort_key(d))))
+    builder = _Builder(inputs, namer, kept)
     out_sym = builder.node(expr)  # a number (constant f: no nodes) or the input itself (f = x) stay so
     return _assemble(inputs, builder.protos, out_sym, expr)
 
