@@ -67,6 +67,8 @@ class GraphView:
         return tuple(self.node(v.name).adjoint if self.output else 0.0 for v in self.variables)
 
     def render(self, fmt: str = "text", **options) -> str:
+        """The graph in ``fmt`` (see ``symgd.report.graph.render_graph``); dot and svg take
+        ``rankdir="LR"`` (default "TB", inputs on top) and ``size`` (default: at most a 16:9 slide)."""
         from symgd.report.graph import render_graph
         return render_graph(self, fmt, **options)
 
