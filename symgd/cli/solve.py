@@ -201,9 +201,9 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
         if typed:
             problem = dataclasses.replace(problem, source=typed)
         view = None if args.no_graph else graph(program.expr, at=x0)
-        text = render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format,
+        # the write-up's Problem section already lists the notes, before the answer
+        return render_solve(problem, explained_steps(program.expr), view, result.history, result, args.format,
                             full_table=args.full_table)
-        return with_notes(text, reading_notes(args.expr), args.format)
     return _text(args, program, x0, result)
 
 
