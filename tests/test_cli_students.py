@@ -184,3 +184,15 @@ def test_no_notes_no_block(capsys):
     assert code == 0 and json.loads(out)["notes"] == []  # the oracle: nothing was read implicitly
     code, out, _ = _run(capsys, "grad", "sin(x)")
     assert code == 0 and out.startswith("f(x) =")
+
+
+def test_graph_dot_notes_are_comments_graphviz_still_reads(capsys):
+    import shutil
+    import subprocess
+    notes = _notes(capsys, "sinx")
+    code, out, _ = _run(capsys, "graph", "sinx", "--at", "x=1", "--format", "dot")
+    assert code == 0
+    _before(out, f"// note: {notes[0]}", "digraph")
+    if shutil.which("dot"):
+        done = subprocess.run(["dot", "-Tsvg"], input=out, capture_output=True, text=True)
+        assert done.returncode == 0 and "<svg" in done.stdout, done.stderr

@@ -51,8 +51,9 @@ def format_notes(notes: list[str], fmt: str) -> str:
     if fmt == "latex":
         items = "\n".join(rf"  \item {_latex_text(note)}" for note in notes)
         return "\\paragraph{Read as}\n\\begin{itemize}\n" + items + "\n\\end{itemize}\n"
-    if fmt == "code":  # generated Python source: comments
-        return "\n".join(f"# note: {note}" for note in notes) + "\n"
+    if fmt in ("code", "dot"):  # generated Python source, a Graphviz file: comments
+        mark = "#" if fmt == "code" else "//"
+        return "\n".join(f"{mark} note: {note}" for note in notes) + "\n"
     return "\n".join(["notes:", *(f"  - {note}" for note in notes)]) + "\n"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from symgd.cli._notes import reading_notes, with_notes
+from symgd.cli._notes import format_notes, reading_notes, with_notes
 from symgd.cli._options import add_format_argument, whole_number
 from symgd.parse.points import check_point_names, parse_point
 
@@ -45,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
         data = render_graph(view, "text", max_depth=args.depth)
     else:
         data = render_graph(view, args.format)
-    if isinstance(data, str) and args.format in ("text", "markdown", "json"):
+    if isinstance(data, str):  # text, markdown, json; dot as comments
         data = with_notes(data, reading_notes(args.expr), args.format)
+    elif notes := format_notes(reading_notes(args.expr), "text"):  # an image: the notes go to stderr
+        print(notes, file=sys.stderr)
     if args.output is not None:
         write_output(args.output, data)
         print(f"wrote {args.output}", file=sys.stderr)
