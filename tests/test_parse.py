@@ -43,7 +43,7 @@ ACCEPTED = [
     ("w_{0}", w_0),
     ("x1", x1),
     ("xy", xy),
-    ("sinx", sinx),
+    ("sinx", sp.sin(x)),  # issue 15: the function, noted (docs/language.md)
     ("lambda", lam),
     # --- constants
     ("pi", pi),
@@ -316,7 +316,7 @@ def test_variables_sorted_by_name_and_include_arrays():
 
 NOTES = [
     ("xy", "`xy` is one name; write `x*y` or `x y` for a product"),
-    ("sinx", "`sinx` is one name"),
+    ("sinx", "`sinx` read as sin(x), the function sin"),
     ("2x", "`2x` read as 2*x"),
     ("sin 2x", "`sin 2x` read as sin(2*x)"),
     ("sin x cos x", "read as sin(x)*cos(x)"),

@@ -139,7 +139,8 @@ def check(f: str | sympy.Expr, wrt: str | sympy.Symbol, answer: str | sympy.Expr
         raise VariableError(f"check takes one variable to differentiate by, not {len(variables)} "
                             f"({', '.join(v.name for v in variables[:5])}{', ...' * (len(variables) > 5)})")
     (x,) = variables
-    given = program_parts(answer)[0] if isinstance(answer, str) else sympy.sympify(answer)
+    known = frozenset(s.name for s in expr.free_symbols | {x} if len(s.name) == 1)  # "2xy" = 2·x·y
+    given = program_parts(answer, known)[0] if isinstance(answer, str) else sympy.sympify(answer)
     derivation = derive(expr, x, definitions, simplify=False)
     expected = derivation.result
     method = _same(given, expected)

@@ -204,8 +204,11 @@ class _Builder:
         raise bad
 
 
-def parse_program(text: str | sympy.Expr) -> Program:
-    """Parse ``text`` (or wrap a SymPy expression) into a Program; raise ParseError on bad input."""
+def parse_program(text: str | sympy.Expr, known: frozenset[str] = frozenset()) -> Program:
+    """Parse ``text`` (or wrap a SymPy expression) into a Program; raise ParseError on bad input.
+
+    ``known``: one-letter variables from outside the text (an answer's expression), so ``2xy`` reads
+    as 2·x·y there too."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = sympy.Integer(text) if isinstance(text, int) else sympy.Float(text)  # a number, no text
     if isinstance(text, sympy.Basic):
@@ -223,7 +226,7 @@ def parse_program(text: str | sympy.Expr) -> Program:
     builder = _Builder(source, latex)
     if latex:
         builder.notes["read as LaTeX"] = None
-    builder.notes.update(dict.fromkeys(textbook_reading(tree, source)))
+    builder.notes.update(dict.fromkeys(textbook_reading(tree, source, frozenset(known), latex)))
     *defs, last = tree.children
     for stmt in defs:
         if not (isinstance(stmt, Tree) and stmt.data == "assign"):
@@ -257,12 +260,12 @@ def _last(builder: _Builder, stmt, source: str) -> sympy.Expr:
     return builder.transform(stmt)
 
 
-def program_parts(text: str | sympy.Expr) -> tuple[sympy.Expr, dict]:
+def program_parts(text: str | sympy.Expr, known: frozenset[str] = frozenset()) -> tuple[sympy.Expr, dict]:
     """(expression, definitions) of ``text`` or of a SymPy expression (which has none): the one way the
     library's entry points (steps, check, graph) read what they are given."""
     if isinstance(text, sympy.Basic):
         return text, {}  # nothing to read (and no source text to print: 20 ms for a 300-term sum)
-    program = parse_program(text)
+    program = parse_program(text, known)
     return program.expr, dict(program.definitions)
 
 

@@ -9,8 +9,18 @@ user-defined functions (``f(x) = ...``) are never touched.
 """
 from __future__ import annotations
 
+import keyword
+
 from lark import Token, Tree
 from lark.tree import Meta
+
+from symgd.parse.latex import GREEK_WORDS
+
+#: Names never split into letters: constants, Greek letters and function names spelled out.
+_KEEP = frozenset({"pi", "inf", "oo", "nan"}) | GREEK_WORDS
+#: ``sinx``: a function name glued to one of these letters is that function applied (noted).
+_FUNC_NAMES = ("sinh", "cosh", "tanh", "sin", "cos", "tan", "sec", "csc", "cot", "exp", "ln", "log")
+_FUNC_ARGS = frozenset("xyz")
 
 
 def _start(node) -> int:
@@ -40,17 +50,58 @@ def _symbol(tok: Token) -> Tree:
     return Tree("symbol", [Token.new_borrow_pos("NAME", tok.value, tok)])
 
 
-def textbook_reading(tree: Tree, source: str) -> list[str]:
-    """Rewrite ``tree`` in place to the textbook readings; returns the notes of the rewrites."""
+def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(),
+                     latex: bool = False) -> list[str]:
+    """Rewrite ``tree`` in place to the textbook readings; returns the notes of the rewrites.
+
+    ``known`` are one-letter variables from elsewhere (check's answer knows the expression's)."""
     functions, notes = _user_functions(tree), []
+    letters, defined = known | _letters(tree), _defined(tree)
     for node in list(tree.iter_subtrees()):
-        if node.data == "pow":
+        if node.data == "symbol" and not latex:
+            _letter_run(node, letters, defined, notes)
+        elif node.data == "pow":
             _power(node, functions, source, notes)
         elif node.data == "juxtapose":
             _arguments(node, functions, source)
         elif node.data == "mul":
             _numeric_fraction(node, source, notes)
     return notes
+
+
+def _letters(tree: Tree) -> frozenset[str]:
+    """The one-letter names written anywhere in the input (as variables or parameters)."""
+    return frozenset(tok.value for node in tree.iter_subtrees() if node.data in ("symbol", "name_call")
+                     for tok in node.children[:1] if isinstance(tok, Token) and len(tok.value) == 1
+                     and tok.value.isalpha())
+
+
+def _defined(tree: Tree) -> set[str]:
+    """Names on the left of a definition (never split: ``ab = 2; ab x``)."""
+    return {stmt.children[0].children[0].value for stmt in tree.children
+            if isinstance(stmt, Tree) and stmt.data == "assign" and isinstance(stmt.children[0], Tree)
+            and stmt.children[0].children and isinstance(stmt.children[0].children[0], Token)}
+
+
+def _letter_run(node: Tree, letters: frozenset[str], defined: set[str], notes: list[str]) -> None:
+    """``xy`` = x·y when x and y are variables elsewhere; ``sinx`` = sin(x) (the function, noted)."""
+    (tok,) = node.children
+    name = tok.value
+    if not (name.isascii() and name.isalpha() and len(name) > 1) or name in _KEEP or name in defined \
+            or keyword.iskeyword(name):
+        return
+    parts = [Tree("symbol", [Token("NAME", c, tok.start_pos + k, tok.line, tok.column + k, tok.end_line,
+                                   tok.column + k + 1, tok.start_pos + k + 1)]) for k, c in enumerate(name)]
+    func = next((f for f in _FUNC_NAMES if name.startswith(f) and name[len(f):] in _FUNC_ARGS), None)
+    if func is not None:
+        head = Tree("fhead", [Token.new_borrow_pos("FUNC", func, tok)], _meta(tok.start_pos, tok.start_pos + len(func)))
+        node.data, node.children = "juxtapose", [head, parts[-1]]
+        notes.append(f"`{name}` read as {func}({name[len(func):]}), the function {func}; "
+                     f"write {func}({name[len(func):]}) to say so")
+    elif set(name) <= letters:
+        node.data, node.children = "juxtapose", parts
+        notes.append(f"`{name}` read as the product {'·'.join(name)}: each letter is a variable "
+                     "of this input")
 
 
 def _is_number(node) -> bool:
