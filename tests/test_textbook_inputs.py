@@ -1,0 +1,103 @@
+"""Issue 15: inputs typed as OpenStax-style textbooks and students write them, read as the textbook
+means. The oracle is the SymPy expression written by hand for each input (docs/language.md,
+"Textbook readings")."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+from sympy import E, cos, cosh, cot, csc, exp, log, sec, sin, sinh, sqrt, tan
+
+from symgd.explain.check import check
+from symgd.parse import parse, parse_program
+
+x, y, z, t, a, b = sp.symbols("x y z t a b")
+half = sp.Rational(1, 2)
+
+TEXTBOOK = [
+    # a function applied to a parenthesised argument ends there
+    ("6 sinh^5 (x) cosh (x)", 6 * sinh(x) ** 5 * cosh(x)),
+    ("cosh^2 (x) sinh (x)", cosh(x) ** 2 * sinh(x)),
+    ("sin^2 (x) cos (x)", sin(x) ** 2 * cos(x)),
+    ("3 tan^2 (x) sec^2 (x)", 3 * tan(x) ** 2 * sec(x) ** 2),
+    ("sec^3 (2x) tan (2x)", sec(2 * x) ** 3 * tan(2 * x)),
+    ("5 cos^4 (x) sin (x)", 5 * cos(x) ** 4 * sin(x)),
+    ("sin^2 (x+1) x", sin(x + 1) ** 2 * x),
+    ("ln sin (x)", log(sin(x))),
+    # a bare one-letter argument followed by a bracket is a product
+    ("cos x(x + cos x)", cos(x) * (x + cos(x))),
+    ("2 csc x( csc^2 x + cot^2 x)", 2 * csc(x) * (csc(x) ** 2 + cot(x) ** 2)),
+    ("sin x(1 + cos x)", sin(x) * (1 + cos(x))),
+    ("E**x(1+x)", exp(x) * (1 + x)),
+    ("e^x(x^2 + 2x)", exp(x) * (x**2 + 2 * x)),
+    ("e^x(sin x + cos x)", exp(x) * (sin(x) + cos(x))),
+    ("2^x(1 + x ln 2)", 2**x * (1 + x * log(2))),
+    # powers bind tighter than implicit products
+    ("18x(3x^2 + 1)^(2)", 18 * x * (3 * x**2 + 1) ** 2),
+    ("x(3x^2+1)^2", x * (3 * x**2 + 1) ** 2),
+    ("4x(x^2 + 1)^3", 4 * x * (x**2 + 1) ** 3),
+    ("2x(x^2 - 1)^(-2)", 2 * x * (x**2 - 1) ** -2),
+    ("3t(t^2+4)^5", 3 * t * (t**2 + 4) ** 5),
+    ("(x^2+1)^5 (2x-3)^4", (x**2 + 1) ** 5 * (2 * x - 3) ** 4),
+    # a numeric fraction followed by a space
+    ("1/2 x^2 + 3x", x**2 / 2 + 3 * x),
+    ("1/2 x^2", half * x**2),
+    ("1/3 x^3 - x", x**3 / 3 - x),
+    ("3/4 sin x cos x", sp.Rational(3, 4) * sin(x) * cos(x)),
+    ("1/2 (x + 1)^2", half * (x + 1) ** 2),
+    ("2/3 x^(3/2)", sp.Rational(2, 3) * x ** sp.Rational(3, 2)),
+    ("1/2x", 1 / (2 * x)),
+    ("1/(2x)", 1 / (2 * x)),
+    # letters that are this input's variables
+    ("2xy + y^2 sin x", 2 * x * y + y**2 * sin(x)),
+    ("3xy^2 - 2y + x", 3 * x * y**2 - 2 * y + x),
+    ("x^2 + xy + y^2", x**2 + x * y + y**2),
+    ("ab + a + b", a * b + a + b),
+    ("xyz + x + y + z", x * y * z + x + y + z),
+    # a function name glued to x, y or z
+    ("sinx", sin(x)),
+    ("cosx", cos(x)),
+    ("lnx", log(x)),
+    ("x^2 + sinx", x**2 + sin(x)),
+    ("tanx + secx", tan(x) + sec(x)),
+    ("expx", exp(x)),
+    # readings that stay as they were
+    ("sin (x) cos (x)", sin(x) * cos(x)),
+    ("2x sin^2 x", 2 * x * sin(x) ** 2),
+    ("x^2 sin x", x**2 * sin(x)),
+    ("sqrt(x) + 1/sqrt(x)", sqrt(x) + 1 / sqrt(x)),
+    ("e^(2x) cos(3x)", exp(2 * x) * cos(3 * x)),
+    ("ln(x^2 + 1)", log(x**2 + 1)),
+    ("(x+1)(x-1)", (x + 1) * (x - 1)),
+    ("x e^x", x * E**x),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), TEXTBOOK, ids=[t for t, _ in TEXTBOOK])
+def test_textbook_input_reads_as_the_textbook_means(text, expected):
+    assert sp.simplify(parse(text) - expected) == 0
+
+
+def test_there_are_at_least_forty_textbook_inputs():
+    assert len(TEXTBOOK) >= 40
+
+
+@pytest.mark.parametrize("text", ["6 sinh^5 (x) cosh (x)", "cos x(x + cos x)", "E**x(1+x)",
+                                  "18x(3x^2 + 1)^(2)", "1/2 x^2", "2xy + y^2 sin x", "sinx"])
+def test_every_new_reading_is_noted(text):
+    assert parse_program(text).notes
+
+
+def test_single_names_stay_names_without_their_letters_elsewhere():
+    assert parse("xy") == sp.Symbol("xy")
+    assert parse("cost") == sp.Symbol("cost")  # t is not x, y or z: a name, not cos(t)
+
+
+def test_user_functions_keep_their_call():
+    f = sp.Lambda(t, t**2)
+    assert parse("f(t) = t^2; 3 f(x)^2") == 3 * f(x) ** 2
+
+
+def test_check_reads_the_answer_with_the_expression_letters():
+    result = check("x^2 y", "x", "2xy")
+    assert result.correct
+    assert sp.simplify(result.answer - sp.diff(x**2 * y, x)) == 0
