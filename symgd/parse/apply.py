@@ -67,6 +67,10 @@ class Juxtaposition:
         self.note(f"`{self.snippet(meta.start_pos, meta.end_pos)}` read as {sympy.sstr(result)}")
         return result
 
+    def letters(self, items: list) -> sympy.Expr:
+        """``xy`` split into its letters (textbook.py): their product."""
+        return self.product(items, 0)
+
     def head_arg(self, children: list) -> HeadArg:
         return HeadArg(children[0])
 

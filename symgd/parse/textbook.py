@@ -24,7 +24,9 @@ _FUNC_ARGS = frozenset("xyz")
 
 
 def _start(node) -> int:
-    return node.meta.start_pos if isinstance(node, Tree) else node.start_pos
+    if isinstance(node, Tree):
+        return node.meta.start_pos if not node.meta.empty else _start(node.children[0])
+    return node.start_pos
 
 
 def _meta(start: int, end: int) -> Meta:
@@ -57,11 +59,14 @@ def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(
     ``known`` are one-letter variables from elsewhere (check's answer knows the expression's)."""
     functions, notes = _user_functions(tree), []
     letters, defined = known | _letters(tree), _defined(tree)
-    for node in list(tree.iter_subtrees()):
+    nodes = list(tree.iter_subtrees())
+    for node in nodes:  # letter runs first: a power then takes only the last letter
         if node.data == "symbol" and not latex:
             _letter_run(node, letters, defined, notes)
-        elif node.data == "pow":
+    for node in nodes:
+        if node.data == "pow":
             _power(node, functions, source, notes)
+            _power_of_run(node)
         elif node.data == "juxtapose":
             _arguments(node, functions, source)
         elif node.data == "mul":
@@ -99,9 +104,18 @@ def _letter_run(node: Tree, letters: frozenset[str], defined: set[str], notes: l
         notes.append(f"`{name}` read as {func}({name[len(func):]}), the function {func}; "
                      f"write {func}({name[len(func):]}) to say so")
     elif set(name) <= letters:
-        node.data, node.children = "juxtapose", parts
+        node.data, node.children = "letters", parts
         notes.append(f"`{name}` read as the product {'·'.join(name)}: each letter is a variable "
                      "of this input")
+
+
+def _power_of_run(node: Tree) -> None:
+    """``xy^2`` (a run split into letters) = x·y^2: the power takes the last letter only."""
+    if node.data != "pow" or not (isinstance(node.children[0], Tree) and node.children[0].data == "letters"):
+        return
+    (run, op, exponent), node.data = node.children, "juxtapose"
+    *first, last = run.children
+    node.children = [*first, Tree("pow", [last, op, exponent], _meta(_start(last), node.meta.end_pos))]
 
 
 def _is_number(node) -> bool:
