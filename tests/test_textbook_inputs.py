@@ -101,3 +101,11 @@ def test_check_reads_the_answer_with_the_expression_letters():
     result = check("x^2 y", "x", "2xy")
     assert result.correct
     assert sp.simplify(result.answer - sp.diff(x**2 * y, x)) == 0
+
+
+def test_a_lone_constant_definition_is_an_error_with_a_hint():
+    from symgd.errors import ParseError
+    with pytest.raises(ParseError, match="only defines x") as info:
+        parse("x = 1")
+    assert info.value.hint
+    assert parse("u = x^2") == x**2  # a definition with variables stays its value (noted)
