@@ -84,14 +84,15 @@ _READ_AS = re.compile(r"(?<=read as )([\w*·+\-/().^ ]+?)(?=$|[:;,]\s)")
 
 def _math_span(span: str) -> str | None:
     """A reading (``2*x**2*sin(x)``) as $math$, or None when it is prose (two words side by side) or
-    not an expression sympy reads."""
+    not an expression the language reads."""
     span = span.replace("·", "*").replace("^", "**")
     if not _MATHLIKE.fullmatch(span) or re.search(r"\w\s+\w", span) or span.strip().isidentifier():
         return None
-    from sympy.parsing.sympy_parser import parse_expr
+    from symgd.errors import SymgdError
+    from symgd.parse import parse  # symgd's own grammar: a note holds user text, never handed to eval
     try:
-        return f"${sympy.latex(parse_expr(span))}$"
-    except Exception:  # noqa: BLE001 - anything sympy cannot read stays prose
+        return f"${sympy.latex(parse(span))}$"
+    except SymgdError:  # anything the language cannot read stays prose
         return None
 
 
