@@ -1,6 +1,6 @@
 """minimize(backend="torch"): one start runs as a device loop (gradient and rule on the device, the host
-reads only at check points); its iterates are the NumPy array loop's, and failures replay there."""
-import numpy as np
+reads only at check points); its iterates are the NumPy array loop's, and a failure reports its own
+diagnosis (tests/test_fused_diagnosis.py)."""
 import pytest
 
 torch = pytest.importorskip("torch")
