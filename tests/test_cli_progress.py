@@ -35,4 +35,23 @@ def test_terminal_gets_a_bar_that_counts(monkeypatch):
     monkeypatch.setattr(_progress.sys, "stdout", _Terminal())
     with progress_bar("descent", 10) as update:
         update(7, 0.25)
-    assert seen == {"completed": 7, "value": 0.25}
+    assert seen == {"total": 10, "completed": 7, "status": "7/10 loss 0.25"}
+
+
+def test_bar_pulses_until_the_first_update(monkeypatch):
+    """A fused loop reports only at its end: until then the bar has no total (rich pulses it) and says the
+    run is going, instead of a frozen "0/200000 loss nan"."""
+    from rich import progress as rich_progress
+    tasks = []
+    real = rich_progress.Progress
+
+    class Recording(real):
+        def add_task(self, description, **fields):
+            tasks.append(fields)
+            return super().add_task(description, **fields)
+
+    monkeypatch.setattr(rich_progress, "Progress", Recording)
+    monkeypatch.setattr(_progress.sys, "stdout", _Terminal())
+    with progress_bar("descent", 200000):
+        pass
+    assert tasks == [{"total": None, "status": "running 200000 steps…"}]
