@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from typing import Any
 
 import sympy
@@ -146,6 +147,9 @@ def run(args: argparse.Namespace) -> int:
     if args.plot is not None:
         from symgd.report.plot import plot_minimize
         plot_minimize(result, args.plot)
+        print(f"plot written to {args.plot}", file=sys.stderr)  # stderr: stdout may be JSON or LaTeX
+    if args.starts:  # no start point of its own: show the gradient and graph where the best run ended
+        x0 = {name: float(value) for name, value in result.x.items()}
     print(_render(args, program, x0, result))
     return 0 if result.converged else 1
 
@@ -219,6 +223,8 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
         parts.append(_indexed_explanation(args, program, x0))
     elif not args.no_graph:
         from symgd.report.writeup import solve_explanation
+        if args.starts:
+            parts.append(f"gradient and graph at the best minimum found by the {args.starts} starts:")
         parts.append(solve_explanation(args.expr, x0, fmt="text"))
     parts.append(format_descent_table(result.history, list(result.x),
                                       **({"max_rows": None} if args.full_table else {})))
