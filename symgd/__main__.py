@@ -1,4 +1,5 @@
 """``python -m symgd``: the same as the ``symgd`` command."""
 from symgd.cli import entrypoint
 
-entrypoint()
+if __name__ == "__main__":  # a worker process of `symgd serve` imports this module again: run nothing then
+    entrypoint()

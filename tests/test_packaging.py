@@ -24,6 +24,8 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contains_the_grammar(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "symgd/grammar/symgd.lark" in names
+    # the web page's templates and script travel in the wheel (symgd serve works from an install)
+    assert {"symgd/web/templates/page.html", "symgd/web/static/page.js", "symgd/web/static/page.css"} <= set(names)
     assert "symgd/cli/__init__.py" in names
 
 

@@ -26,7 +26,8 @@ from symgd import __version__
 from symgd.errors import DivergenceError, SymgdError
 
 # Module names under symgd.cli, in the order `symgd --help` lists the commands.
-COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd")
+COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd",
+            "serve_cmd")
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
