@@ -105,3 +105,13 @@ def test_a_failed_fused_fit_words_its_own_diagnosis_as_the_python_loop(fused_cal
     assert (fused.message, fused.nit, fused.converged) == (array.message, array.nit, array.converged)
     np.testing.assert_allclose(fused.x, array.x, rtol=1e-9)
     np.testing.assert_allclose(fused.history, array.history, rtol=1e-9)
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_a_diverging_fit_says_so_once_without_numpy_overflow_warnings():
+    """exp(b x) overflows on the way out: the message says "diverged"; NumPy's warnings would only
+    repeat that as noise on the terminal (any RuntimeWarning fails this test)."""
+    data = {"x": np.linspace(0, 10, 200), "y": np.full(200, 1e3)}
+    for callback in (None, _never):  # the fused loop and the Python loop
+        res = fit("exp(b*x)", data, x0=[0.1], method="gd", lr=1e-2, steps=50, callback=callback)
+        assert not res.converged and "diverged" in res.message

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+import numpy as np
+
 from symgd.loops.outcome import BUDGET, DIVERGED, GRADIENT, Outcome
 
 
@@ -31,6 +33,17 @@ def run_steps(state: Any, *, grad: Callable[[Any], Any], update: Callable[[Any, 
     ``stop(k, snapshot, g)``, where given, adds a caller's own tests after the finiteness test: a status
     it returns ends the run there, keeping this iterate.
     """
+    # A diverging run overflows on its way out of the finite numbers; the finiteness test below turns
+    # that into the "diverged" status and message, so NumPy's own overflow warnings would only repeat it
+    # as noise on the user's terminal.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _run(state, grad, update, norm2, snapshot, finite, value, steps, tol, check_every, record_every,
+                    stop)
+
+
+def _run(state, grad, update, norm2, snapshot, finite, value, steps, tol, check_every, record_every, stop
+         ) -> Outcome:
+    """``run_steps``'s loop (its arguments, in order)."""
     history: list = []
     status, k = BUDGET, 0
     last = None  # (snapshot, step, squared grad norm, grad) of the last finite check
