@@ -14,13 +14,17 @@ from collections.abc import Callable
 import sympy
 from sympy.polys.polyerrors import PolynomialError
 
-from symgd.explain.budget import MAX_SIMPLIFY_NODES, SimplifyBudget, tree_size
+from symgd.explain.budget import (MAX_SIMPLIFY_NODES, MAX_SIMPLIFY_TERMS, SimplifyBudget, expanded_terms,
+                                  tree_size)
 from symgd.explain.model import Step
 from symgd.explain.readability import readability
 from symgd.explain.verify import equal
 
 _MAX_OPS = 60
 _ROUNDS = 3
+#: Rewrites that never multiply out, tried even on results whose expansion is over the budget: they
+#: take the common powers out of (x²+3)⁴/(2x−1)³'s derivative, after which the rest fits.
+_CHEAP = ("factor out common powers", "combine into one fraction")
 
 
 def _pythagorean(expr: sympy.Expr) -> sympy.Expr:
@@ -40,49 +44,52 @@ def _pythagorean(expr: sympy.Expr) -> sympy.Expr:
     return sympy.factor_terms(sympy.expand(swapped)) if swapped != expr else expr
 
 
-def _textbook_product(expr: sympy.Expr) -> sympy.Expr:
-    """``expr`` with, in each product, its first-power polynomial factors multiplied out: textbooks
-    factor out common powers, 2(x²+1)⁴(2x−3)³(14x²−15x+4), and leave the remaining factor as one
-    polynomial where sympy.factor splits it into (2x−1)(7x−4)."""
-    if not expr.args:
-        return expr
-    args = [_textbook_product(a) for a in expr.args]
-    if expr.is_Mul:
-        linear = [a for a in args if a.is_Add and a.is_polynomial()]
-        if len(linear) > 1:
-            rest = [a for a in args if not (a.is_Add and a.is_polynomial())]
-            return sympy.Mul(*rest, sympy.expand(sympy.Mul(*linear)))
-    return expr.func(*args)
+def _half_expanded(node: sympy.Basic) -> bool:
+    return bool(node.is_Add and node.is_polynomial() and any(
+        term.is_Mul and any(a.is_Add for a in term.args) for term in node.args))
+
+
+def _common_powers(expr: sympy.Expr) -> sympy.Expr:
+    """Common powers factored out, and the factor left multiplied out (its common number out too): as
+    textbooks write 2(x²+1)⁴(2x−3)³(14x²−15x+4), where factor_terms leaves (4x² + 5x(2x−3) + 4) and
+    sympy.factor splits the last factor into (2x−1)(7x−4)."""
+    return sympy.factor_terms(expr).replace(
+        _half_expanded, lambda node: sympy.factor_terms(sympy.expand(node)))
 
 
 def _rewrites(wrt: sympy.Symbol) -> tuple[tuple[str, Callable[[sympy.Expr], sympy.Expr]], ...]:
     """The candidate rewrites, by the name each step is shown with."""
     return (
-        ("factor out common factors", sympy.factor_terms),
-        ("factor", lambda e: _textbook_product(sympy.factor(e))),
+        ("factor out common powers", _common_powers),
+        ("factor", sympy.factor),
         ("cancel common factors", sympy.cancel),
         ("combine into one fraction", sympy.together),
         ("multiply out", sympy.expand),
         (f"collect powers of {wrt}", lambda e: sympy.collect(e, wrt)),
         ("trigonometric and hyperbolic identities", sympy.trigsimp),
         ("Pythagorean identities", _pythagorean),
-        ("simplify", lambda e: _textbook_product(sympy.simplify(e))),
+        ("simplify", sympy.simplify),
     )
 
 
-def _best_rewrite(expr: sympy.Expr, wrt: sympy.Symbol) -> tuple[str, sympy.Expr] | None:
-    """The most readable verified rewrite of ``expr`` that beats it and has no more operations."""
+def _best_rewrite(expr: sympy.Expr, wrt: sympy.Symbol, cheap: bool = False) -> tuple[str, sympy.Expr] | None:
+    """The most readable verified rewrite of ``expr`` that beats it and has no more operations (among
+    the _CHEAP ones only when ``cheap``)."""
     score, ops = readability(expr), sympy.count_ops(expr)
     ranked = []
     for order, (name, rewrite) in enumerate(_rewrites(wrt)):
+        if cheap and name not in _CHEAP:
+            continue
         try:
             candidate = rewrite(expr)
         except PolynomialError:  # factor/cancel refuse some non-polynomial generators: not a candidate
             continue
         better = readability(candidate)
-        if better < score and sympy.count_ops(candidate) <= ops:
+        if better[0] < score[0] and sympy.count_ops(candidate) <= ops:
             ranked.append((better, order, name, candidate))
-    for _, _, name, candidate in sorted(ranked, key=lambda r: r[:2]):
+    # Equal scores go to the earlier rewrite (common powers first), not to the shorter text:
+    # x²(x²+1)(7x²+3) rather than 7x⁶ + 10x⁴ + 3x², as textbooks factor out common powers.
+    for _, _, name, candidate in sorted(ranked, key=lambda r: (r[0][0], r[1])):
         if equal(candidate, expr):
             return name, candidate
     return None
@@ -99,9 +106,10 @@ def simplification_steps(expr: sympy.Expr, wrt: sympy.Symbol,
         if tree_size(current, MAX_SIMPLIFY_NODES) > MAX_SIMPLIFY_NODES or sympy.count_ops(current) > _MAX_OPS:
             break  # large results are left as assembled (count_ops on a huge tree is itself slow)
         why = budget.allows(current)
-        if why is not None:
+        cheap = why is not None and expanded_terms(current, MAX_SIMPLIFY_TERMS) > MAX_SIMPLIFY_TERMS
+        best = _best_rewrite(current, wrt, cheap) if why is None or cheap else None
+        if why is not None and best is None:
             return tuple(found), f"not simplified{' further' if found else ''}: {why}"
-        best = _best_rewrite(current, wrt)
         if best is None:
             break
         name, candidate = best
