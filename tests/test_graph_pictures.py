@@ -61,6 +61,12 @@ def test_node_definitions_read_back_as_themselves(text):
     ("u = 2*x; 3*u*y", {"u": "2*x"}, "6*x*y"),                                  # flattened into a product
     ("u = x + y; u + sin(x)", {"u": "x + y"}, "x + y + sin(x)"),               # flattened into a sum
     ("u = x + y; v = x + y + 1; u*v", {"u": "x + y", "v": "x + y + 1"}, "(x + y)*(x + y + 1)"),
+    # merged into like terms: u + x + y is 2x + 2y
+    ("u = x + y; u + x + y", {"u": "x + y"}, "2*x + 2*y"),
+    ("u = x + y; f = u + x + y", {"u": "x + y", "f": "2*x + 2*y"}, "2*x + 2*y"),  # the output named f too
+    ("u = x + y; u + x + y + sin(x)", {"u": "x + y"}, "2*x + 2*y + sin(x)"),
+    ("u = x - 2*y; 2*x - 4*y + x*y", {"u": "x - 2*y"}, "2*x - 4*y + x*y"),
+    ("u = x + y; v = 2*x + 2*y + 1; u*v", {"u": "x + y", "v": "2*x + 2*y + 1"}, "(x + y)*(2*x + 2*y + 1)"),
 ])
 def test_user_definitions_stay_named_nodes(program, kept, expanded):
     point = {"x": 0.7, "y": -1.3}
@@ -73,6 +79,12 @@ def test_user_definitions_stay_named_nodes(program, kept, expanded):
     assert list(view.gradient) == pytest.approx(_gradient_oracle(expr, point), rel=1e-13)
     assert view.value == pytest.approx(float(expr.subs({sympy.Symbol(k): v for k, v in point.items()})),
                                        rel=1e-14)
+
+
+def test_like_term_definition_is_an_operand_of_its_user():
+    """u = x + y; f = u + x + y: the output is computed from u (f = 2u), not from x and y again."""
+    view = graph("u = x + y; u + x + y", at={"x": 0.5, "y": 2.0})
+    assert view.node(view.output).inputs == ("u",)
 
 
 def _plain_positions(dot_source: str) -> dict[str, tuple[float, float]]:

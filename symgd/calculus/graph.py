@@ -193,6 +193,23 @@ class _Builder:
             if e.is_Add:
                 return total([c - cd, self.node(d)] + [self._term(t) for t in left])
             return scaled(c / cd, product([self.node(d)] + [self.node(f) for f in left]))
+        return self._like_terms(e) if e.is_Add else None
+
+    def _like_terms(self, e: sympy.Add) -> sympy.Expr | None:
+        """``e`` as k·u + the rest when sympy merged a definition's terms into like terms of ``e``
+        (u = x + y; u + x + y is 2x + 2y = 2u); None when no definition fits with fewer terms left."""
+        for d in self.keep:
+            if not d.is_Add or sympy.count_ops(d) >= sympy.count_ops(e):  # smaller only: recursion ends
+                continue
+            coeff, first = d.args[0].as_coeff_Mul()
+            mine = next((t.as_coeff_Mul()[0] for t in e.args if t.as_coeff_Mul()[1] == first), None)
+            if mine is None:
+                continue
+            k = mine / coeff
+            rest = sympy.Add(e, *(-k * t for t in d.args))
+            if len(sympy.Add.make_args(rest)) < len(e.args):
+                return total([scaled(k, self.node(d))] + [self._term(t) for t in sympy.Add.make_args(rest)
+                                                         if t != 0])
         return None
 
     def _body(self, e: sympy.Expr) -> sympy.Expr:
