@@ -6,6 +6,7 @@ Euler's number), sympy.diff for the gradients, and Graphviz's own layout (``dot 
 PNG headers) for the picture."""
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import struct
@@ -16,9 +17,10 @@ import sympy
 
 from symgd.calculus.graph import node_names
 from symgd.cli import main
+from symgd.errors import BackendUnavailableError
 from symgd.explain.graphview import graph
 from symgd.parse import parse
-from symgd.report.graph import render_dot, render_image
+from symgd.report.graph import LAYOUTS, SLIDE_ASPECT, Layout, aspect, choose_layout, render_dot, render_image
 
 CONSTANTS = {"e", "E", "I", "pi"}
 #: 22 nodes: the textbook example plus four more terms
@@ -139,3 +141,66 @@ def test_cli_rankdir(tmp_path, capsys):
     capsys.readouterr()
     assert main(["graph", "x", "--at", "x=1", "--rankdir", "up"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+#: Graphs of at most 20 nodes that one fixed layout draws as strips: deep chains (tall in TB), sums of
+#: products and of many inputs (wide in TB).
+STRIPS = [
+    ("sin(cos(tan(exp(log(x^2+1)))))", {"x": 0.3}),
+    ("sin(cos(tan(exp(log(sqrt(x^2+1)+1)))))*x+y", {"x": 0.3, "y": 1.0}),
+    ("log(1+exp(sin(cos(tan(sqrt(x+1))))))", {"x": 1.0}),
+    ("x1*x2+x3*x4+x5*x6+x7*x8+x9*x10+x11*x12", {f"x{i}": 1.0 for i in range(1, 13)}),
+    ("+".join(f"x{i}" for i in range(1, 20)), {f"x{i}": 1.0 for i in range(1, 20)}),
+]
+
+
+def _png_aspect(png: bytes) -> float:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    return width / height
+
+
+@needs_dot
+@pytest.mark.parametrize("text, point", STRIPS, ids=[t[:30] for t, _ in STRIPS])
+def test_auto_layout_fits_a_slide(text, point):
+    """Each of these is a strip in plain TB (taller than 1:2 or wider than 3:1, measured by Graphviz);
+    the default layout keeps the picture between 1:2 and 3:1, and its gradient is still sympy's."""
+    view = graph(text, at=point)
+    assert len(view.nodes) <= 20
+    tb = _png_aspect(render_image(view, "png", rankdir="TB"))
+    assert not 1 / 2 <= tb <= 3, tb
+    auto = _png_aspect(render_image(view, "png"))
+    assert 1 / 2 <= auto <= 3, auto
+    expr = parse(text)
+    assert list(view.gradient) == pytest.approx(_gradient_oracle(expr, point), rel=1e-12)
+
+
+@needs_dot
+def test_auto_picks_the_layout_closest_to_sixteen_by_nine():
+    from symgd.report.graph import _dot_source
+    view = graph(STRIPS[0][0], at=STRIPS[0][1])
+    chosen = choose_layout(view)
+    off = {layout: abs(math.log(aspect(_dot_source(view, 6, layout, None)) / SLIDE_ASPECT)) for layout in LAYOUTS}
+    assert off[chosen] == min(off.values())
+    assert render_dot(view, rankdir="auto") == render_dot(view)  # the default, in any case
+
+
+def test_auto_without_graphviz_is_top_to_bottom(monkeypatch):
+    import symgd.report.graph as report
+    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    view = graph(STRIPS[0][0], at=STRIPS[0][1])
+    assert choose_layout(view) == Layout()
+    assert 'rankdir="TB"' in render_dot(view)
+    with pytest.raises(BackendUnavailableError):
+        render_image(view, "png")
+
+
+@needs_dot
+def test_cli_default_layout_fits_a_slide(tmp_path, capsys):
+    target = tmp_path / "chain.png"
+    text, _ = STRIPS[1]
+    assert main(["graph", text, "--at", "x=0.3,y=1", "--format", "png", "-o", str(target)]) == 0
+    assert 1 / 2 <= _png_aspect(target.read_bytes()) <= 3
+    assert main(["graph", text, "--at", "x=0.3,y=1", "--format", "png", "--rankdir", "tb", "-o", str(target)]) == 0
+    assert _png_aspect(target.read_bytes()) < 1 / 2
+    capsys.readouterr()

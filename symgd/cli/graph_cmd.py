@@ -22,8 +22,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wrt", help="input variables (default: all); the others are constants")
     p.add_argument("--depth", type=whole_number(1), default=12,
                    help="text: fold subtrees deeper than this (default 12)")
-    p.add_argument("--rankdir", type=str.upper, choices=("TB", "LR", "BT", "RL"), default="TB",
-                   help="dot/svg/png: the inputs at the top (TB, default), left (LR), bottom or right")
+    p.add_argument("--rankdir", type=str.upper, choices=("AUTO", "TB", "LR", "BT", "RL"), default="AUTO",
+                   help="dot/svg/png: the inputs at the top (TB), left (LR), bottom or right; AUTO (default): "
+                        "the layout closest to a 16:9 slide")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     add_format_argument(p, FORMATS)
     p.set_defaults(run=run)

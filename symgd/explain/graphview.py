@@ -68,7 +68,8 @@ class GraphView:
 
     def render(self, fmt: str = "text", **options) -> str:
         """The graph in ``fmt`` (see ``symgd.report.graph.render_graph``); dot and svg take
-        ``rankdir="LR"`` (default "TB", inputs on top) and ``size`` (default: at most a 16:9 slide)."""
+        ``rankdir="LR"`` (default "AUTO": the layout closest to a 16:9 slide) and ``size`` (default: at
+        most a 16:9 slide)."""
         from symgd.report.graph import render_graph
         return render_graph(self, fmt, **options)
 

@@ -7,8 +7,10 @@ drawn is shown again only by name, and subtrees below ``max_depth`` are folded i
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 import sympy
 
@@ -87,12 +89,34 @@ def _dot_escape(text: str) -> str:
         .replace("<", "\\<").replace(">", "\\>").replace("|", "\\|")
 
 
-#: Graphviz ``rankdir`` values: the inputs at the top (TB, the default), left (LR), bottom or right.
-RANKDIRS = ("TB", "LR", "BT", "RL")
+#: Graphviz ``rankdir`` values: the inputs at the top (TB), left (LR), bottom or right; AUTO (the default)
+#: picks among the layouts of ``LAYOUTS`` the one whose picture is closest to a 16:9 slide.
+RANKDIRS = ("AUTO", "TB", "LR", "BT", "RL")
 
 #: The largest drawing, in inches: a 16:9 slide (13.33 × 7.5 in). Graphviz only shrinks to it, keeping the
 #: aspect ratio, so small graphs keep their natural size.
 SLIDE_SIZE = "13.33,7.5"
+SLIDE_ASPECT = 16 / 9
+#: Past this many nodes AUTO is TB without trying the others (each try is a Graphviz layout).
+AUTO_MAX_NODES = 60
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the picture is laid out: Graphviz's ``rankdir``; whether a node's fields (definition, value,
+    adjoint) are stacked (else side by side: a deep chain of TB ranks stays wide enough); whether the
+    leaves are staggered over ``unflatten`` ranks by Graphviz's ``unflatten`` (0: not; a wide sum of
+    many inputs)."""
+
+    rankdir: str = "TB"
+    stacked: bool = True
+    unflatten: int = 0
+
+
+#: Tried by AUTO in this order (the first wins a tie): TB; TB with fields side by side (deep chains: 1:2.2
+#: stacked, 1:1 side by side); LR, stacked or side by side (shallow, wide graphs: a sum of six products is
+#: 4:1 in TB, 3:2 in LR side by side); TB with leaves staggered over 5 ranks (a sum of 19 inputs, 9.5:1 in TB).
+LAYOUTS = (Layout(), Layout(stacked=False), Layout("LR"), Layout("LR", stacked=False), Layout(unflatten=5))
 
 
 def _check_rankdir(rankdir: str) -> str:
@@ -102,20 +126,16 @@ def _check_rankdir(rankdir: str) -> str:
     return upper
 
 
-def render_dot(view, *, precision: int = 6, rankdir: str = "TB", size: str | None = SLIDE_SIZE) -> str:
-    """Graphviz DOT, in the manner of micrograd's draw_dot: one record per node (name = definition |
-    value | adjoint, stacked), one edge per input labelled with its local partial. ``rankdir``: TB
-    (inputs on top, the default: a tall-ish picture that fits a slide), LR, BT or RL; ``size``: the
-    largest drawing in inches (None: unbounded)."""
-    rankdir = _check_rankdir(rankdir)
-    out = ["digraph symgd {", f'  rankdir="{rankdir}";'] + ([f'  size="{size}";'] if size else []) + [
+def _dot_source(view, precision: int, layout: Layout, size: str | None) -> str:
+    out = ["digraph symgd {", f'  rankdir="{layout.rankdir}";'] + ([f'  size="{size}";'] if size else []) + [
         '  node [shape=record, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];']
-    # a record's fields run across the rank direction; braces turn them, so the fields stack in both
-    stack = ("{ ", " }") if rankdir in ("TB", "BT") else ("", "")
+    # a record's fields run across the rank direction; braces turn them (stacked in TB, across in LR)
+    turn = (layout.rankdir in ("TB", "BT")) == layout.stacked
+    brace = ("{ ", " }") if turn else ("", "")
     for n in view.nodes:
         head = n.name if n.is_input else f"{n.name} = {_s(n.expr)}"
-        label = (f"{stack[0]}{_dot_escape(head)} | value {_num(n.value, precision)} | "
-                 f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)}{stack[1]}")
+        label = (f"{brace[0]}{_dot_escape(head)} | value {_num(n.value, precision)} | "
+                 f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)}{brace[1]}")
         style = ', style=filled, fillcolor="#e8f0fe"' if n.is_input else (
             ', style=filled, fillcolor="#fde8e8"' if n.name == view.output else "")
         out.append(f'  "{n.name}" [label="{label}"{style}];')
@@ -124,22 +144,56 @@ def render_dot(view, *, precision: int = 6, rankdir: str = "TB", size: str | Non
             text = _dot_escape(_edge(n.name, kid, partial, value, precision))
             out.append(f'  "{kid}" -> "{n.name}" [label="{text}"];')
     out.append("}")
-    return "\n".join(out) + "\n"
+    source = "\n".join(out) + "\n"
+    if not layout.unflatten:
+        return source
+    return _graphviz("unflatten", ["-l", str(layout.unflatten), "-f"], source).decode()
 
 
-def render_image(view, fmt: str, *, precision: int = 6, rankdir: str = "TB",
-                 size: str | None = SLIDE_SIZE) -> bytes:
-    """SVG or PNG through Graphviz's ``dot`` program (layout and size as in ``render_dot``); a clear
-    error when it is not installed."""
-    source = render_dot(view, precision=precision, rankdir=rankdir, size=size)
-    dot = shutil.which("dot")
-    if dot is None:
+def _graphviz(program: str, options: list[str], source: str) -> bytes:
+    """Run a Graphviz program on DOT ``source``; a clear error when it is missing or fails."""
+    path = shutil.which(program)
+    if path is None:
         raise BackendUnavailableError(GRAPHVIZ_HINT)
-    done = subprocess.run([dot, f"-T{fmt}"], input=source.encode(),
-                          capture_output=True, check=False, timeout=60)
+    done = subprocess.run([path, *options], input=source.encode(), capture_output=True, check=False, timeout=60)
     if done.returncode != 0:
         raise BackendUnavailableError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
+
+
+def aspect(source: str) -> float:
+    """Width / height of Graphviz's layout of DOT ``source`` (its ``-Tplain`` header)."""
+    header = _graphviz("dot", ["-Tplain"], source).decode().split("\n", 1)[0].split()
+    return float(header[2]) / max(float(header[3]), 1e-9)
+
+
+def choose_layout(view, precision: int = 6) -> Layout:
+    """The layout of ``LAYOUTS`` whose picture is closest to 16:9 (in ratio, so 8:9 and 32:9 are as
+    far); TB when Graphviz is missing, or for graphs past AUTO_MAX_NODES."""
+    if shutil.which("dot") is None or len(view.nodes) > AUTO_MAX_NODES:
+        return Layout()
+    tries = [t for t in LAYOUTS if not t.unflatten or shutil.which("unflatten")]
+    off = [abs(math.log(aspect(_dot_source(view, precision, t, None)) / SLIDE_ASPECT)) for t in tries]
+    return tries[off.index(min(off))]
+
+
+def render_dot(view, *, precision: int = 6, rankdir: str = "AUTO", size: str | None = SLIDE_SIZE) -> str:
+    """Graphviz DOT, in the manner of micrograd's draw_dot: one record per node (name = definition |
+    value | adjoint), one edge per input labelled with its local partial. ``rankdir``: AUTO (the
+    default: the layout closest to a 16:9 slide, see ``choose_layout``), TB (inputs on top), LR, BT or
+    RL; ``size``: the largest drawing in inches (None: unbounded)."""
+    rankdir = _check_rankdir(rankdir)
+    layout = choose_layout(view, precision) if rankdir == "AUTO" else Layout(rankdir)
+    return _dot_source(view, precision, layout, size)
+
+
+def render_image(view, fmt: str, *, precision: int = 6, rankdir: str = "AUTO",
+                 size: str | None = SLIDE_SIZE) -> bytes:
+    """SVG or PNG through Graphviz's ``dot`` program (layout and size as in ``render_dot``); a clear
+    error when it is not installed."""
+    if shutil.which("dot") is None:
+        raise BackendUnavailableError(GRAPHVIZ_HINT)
+    return _graphviz("dot", [f"-T{fmt}"], render_dot(view, precision=precision, rankdir=rankdir, size=size))
 
 
 def _lat_value(partial: sympy.Expr, value: float, precision: int) -> str:
