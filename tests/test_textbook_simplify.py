@@ -142,3 +142,23 @@ def test_large_expansion_still_factors_common_powers():
 def test_simplify_off_keeps_the_assembled_form():
     d = steps((x**2 + 1)**5 * (2*x - 3)**4, "x", simplify=False)
     assert len(d.steps) == 1 and d.result == d.assembled
+
+
+@pytest.mark.parametrize("expr, extra", [
+    ((-x*sin(x) - cos(x)/2)/x**Rational(3, 2), 3),      # a fraction in the numerator of a fraction
+    ((-1 + 2/cos(x)**2)*sec(x), 2),                     # 1/cos²x
+    ((-1 + 2/cos(x)**2)/cos(x), 3 + 2 + 2),             # nested, and two negative powers of cos
+    (x*(8*x**2 + 10*x*(2*x - 3) + 8), 2 + 2),           # half multiplied out, and a common 2 left in
+    (x*(28*x**2 - 30*x + 8), 2),                        # a common 2 left in
+])
+def test_readability_penalties(expr, extra):
+    assert penalty(expr) == extra
+    assert readability(expr)[0] == sympy.count_ops(expr) + extra
+
+
+@pytest.mark.parametrize("expr", [
+    -(2*x*sin(x) + cos(x))/(2*x**Rational(3, 2)), (2*tan(x)**2 + 1)*sec(x),
+    2*(x**2 + 1)**4*(2*x - 3)**3*(14*x**2 - 15*x + 4), x/2 + 1, cos(x)/2, (x + 1)/(x - 1),
+])
+def test_textbook_forms_have_no_penalty(expr):
+    assert penalty(expr) == 0
