@@ -57,11 +57,21 @@ def _common_powers(expr: sympy.Expr) -> sympy.Expr:
         _half_expanded, lambda node: sympy.factor_terms(sympy.expand(node)))
 
 
+def _factor(expr: sympy.Expr) -> sympy.Expr:
+    """sympy.factor, leaving whole each polynomial factor of a product that is already clean (fully
+    multiplied out, no common number): textbooks keep 2(x²+3)³(5x²−4x−9)/(2x−1)⁴ rather than split
+    the last factor into (x+1)(5x−9)."""
+    clean = {} if not expr.is_Mul else {
+        f: sympy.Dummy() for f in expr.args
+        if f.is_Add and f.is_polynomial() and not _half_expanded(f) and f.as_content_primitive()[0] == 1}
+    return sympy.factor(expr.xreplace(clean)).xreplace({d: f for f, d in clean.items()})
+
+
 def _rewrites(wrt: sympy.Symbol) -> tuple[tuple[str, Callable[[sympy.Expr], sympy.Expr]], ...]:
     """The candidate rewrites, by the name each step is shown with."""
     return (
         ("factor out common powers", _common_powers),
-        ("factor", sympy.factor),
+        ("factor", _factor),
         ("cancel common factors", sympy.cancel),
         ("combine into one fraction", sympy.together),
         ("multiply out", sympy.expand),
