@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 _API = {
     "Program": "symgd.parse:Program",
     "format_echo": "symgd.parse:format_echo",
+    "derivative_request": "symgd.parse:derivative_request",
     "ordered_variables": "symgd.calculus.variables:ordered_variables",
     "gradient": "symgd.calculus.gradient:gradient",
     "hessian": "symgd.calculus.gradient:hessian",

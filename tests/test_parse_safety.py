@@ -124,8 +124,11 @@ def test_hostile_inputs_are_refused_as_bad_input(text, evaluated_strings):
 
 
 def test_python_keywords_are_only_names():
-    assert parse("import os") == sympy.Symbol("import") * sympy.Symbol("os")
+    """Keywords are names inside math; a Python statement at the start is refused (issue 15)."""
+    assert parse("import*os") == sympy.Symbol("import") * sympy.Symbol("os")
     assert parse("x if y else z") == sympy.Mul(*sympy.symbols("x if y else z"))
+    with pytest.raises(ParseError, match="this is Python, not math"):
+        parse("import os")
 
 
 def test_import_is_refused_by_the_cli_with_exit_2(capsys):

@@ -109,3 +109,47 @@ def test_a_lone_constant_definition_is_an_error_with_a_hint():
         parse("x = 1")
     assert info.value.hint
     assert parse("u = x^2") == x**2  # a definition with variables stays its value (noted)
+
+
+# Leibniz and partial notation: the operand is what is differentiated, the request is the variables in the
+# order they are differentiated (∂²f/∂x∂y = ∂/∂x(∂f/∂y): the rightmost first).
+LEIBNIZ = [
+    ("d/dx (x^3)", x**3, ("x",)),
+    ("d/dx x^2", x**2, ("x",)),
+    ("d/dx x^2 + 3x", x**2 + 3 * x, ("x",)),
+    (r"\frac{d}{dx} x^2", x**2, ("x",)),
+    (r"\frac{d}{dx}(x^2 \sin x)", x**2 * sin(x), ("x",)),
+    ("∂/∂x (x^2 y)", x**2 * y, ("x",)),
+    (r"\frac{\partial}{\partial y} x y^2", x * y**2, ("y",)),
+    ("d^2/dx^2 (x^3)", x**3, ("x", "x")),
+    ("d²/dx² (sin x)", sin(x), ("x", "x")),
+    ("∂²/∂x∂y (x^2 y^3)", x**2 * y**3, ("y", "x")),
+    (r"\frac{\partial^2}{\partial x \partial y} x^2 y", x**2 * y, ("y", "x")),
+    (r"\frac{d^2}{dx^2} e^{2x}", exp(2 * x), ("x", "x")),
+    ("d/dt (3t(t^2+4)^5)", 3 * t * (t**2 + 4) ** 5, ("t",)),
+    ("d/dx (2xy + y^2 sin x)", 2 * x * y + y**2 * sin(x), ("x",)),
+    ("d/dx(x^2)", x**2, ("x",)),
+]
+
+
+@pytest.mark.parametrize("text,expected,request_", LEIBNIZ, ids=[t for t, *_ in LEIBNIZ])
+def test_leibniz_operator_sets_what_is_differentiated(text, expected, request_):
+    from symgd.parse import derivative_request
+    program = parse_program(text)
+    assert sp.simplify(program.expr - expected) == 0
+    assert program.derivative == request_ == derivative_request(text)
+    assert any("differentiating" in note for note in program.notes)
+
+
+@pytest.mark.parametrize("text", ["x^2", "dy/dx", r"\frac{d}{c}", "lambda*x", "a + d/dx"])
+def test_no_operator_no_request(text):
+    from symgd.parse import derivative_request
+    assert derivative_request(text) is None
+
+
+def test_mixed_request_order_matches_the_convention():
+    """∂²/∂x∂y f = ∂/∂x(∂f/∂y): differentiating in the request's order gives sympy's mixed partial."""
+    from symgd.parse import derivative_request
+    f = x**2 * sp.sin(x * y) + y**3 * x
+    req = derivative_request("∂²/∂x∂y (x^2 sin(x y) + y^3 x)")
+    assert sp.simplify(sp.diff(f, *[sp.Symbol(v) for v in req]) - sp.diff(sp.diff(f, y), x)) == 0

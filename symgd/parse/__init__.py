@@ -7,6 +7,7 @@ sin(x**2 + y**2)
 2*x*sin(x)**2
 """
 from symgd.parse.echo import echo_dict, format_echo
-from symgd.parse.program import Program, parse, parse_program, program_parts, sorted_variables
+from symgd.parse.program import (Program, derivative_request, parse, parse_program, program_parts,
+                                 sorted_variables)
 
-__all__ = ["Program", "echo_dict", "format_echo", "parse", "parse_program", "program_parts", "sorted_variables"]
+__all__ = ["Program", "derivative_request", "echo_dict", "format_echo", "parse", "parse_program", "program_parts", "sorted_variables"]

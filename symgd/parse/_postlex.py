@@ -19,20 +19,13 @@ from symgd.errors import BudgetError, ParseError, UnknownFunctionError
 from symgd.parse import budget
 from symgd.parse.functions import suggest
 from symgd.parse.latex import COMMANDS, NAMED, SIZING, SPACING, greek_name
+from symgd.parse.starts import Fail as _Fail
+from symgd.parse.starts import statement_starts
 
 _OPEN = {"LPAR": "RPAR", "LBRACE": "RBRACE", "LSQB": "RSQB", "BAR_OPEN": "BAR_CLOSE"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 # Tokens after which an operand has just ended (so `|` closes, if a bar is open).
 _ENDS_OPERAND = {"NUMBER", "NAME", "GREEK", "RPAR", "RBRACE", "RSQB", "BAR_CLOSE", "SUPERSCRIPT"}
-
-
-class _Fail(Exception):
-    """Raised inside the token stream; carries the offending token so the caller can place a caret."""
-
-    def __init__(self, token: Token, message: str, hint: str | None = None,
-                 cls: type[ParseError] = ParseError) -> None:
-        super().__init__(message)
-        self.token, self.message, self.hint, self.cls = token, message, hint, cls
 
 
 def _retype(tok: Token, type_: str, value: str | None = None) -> Token:
@@ -106,10 +99,10 @@ def _named(tok: Token, stream: Iterator[Token]) -> Token:
 class Postlexer:
     """Lark postlexer (``Lark(..., postlex=Postlexer())``); stateless between calls."""
 
-    always_accept = ("BAR", "LATEX_CMD", "SEMICOLON", "NEWLINE", "GREEK")
+    always_accept = ("BAR", "LATEX_CMD", "SEMICOLON", "NEWLINE", "GREEK", "PARTIAL")
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        tokens = _latex(stream)
+        tokens = statement_starts(_latex(stream))
         state = _State()
         pending = next(tokens, None)
         for nxt in tokens:

@@ -104,6 +104,8 @@ def echo_dict(program: Program) -> dict:
     }
     if sizes:
         out["sizes"] = sorted(s.name for s in sizes)
+    if program.derivative is not None:  # d/dx (...) typed first: the variables, in differentiation order
+        out["derivative"] = list(program.derivative)
     return out
 
 

@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "arcsin", "arccos", "arctan", "arcsec", "arccsc", "arccot", "exp", "log", "ln",
         "max", "min", "sgn", "erf")},
     "frac": ("FRAC", "\\frac"), "dfrac": ("FRAC", "\\frac"), "tfrac": ("FRAC", "\\frac"),
-    "sqrt": ("SQRT", "\\sqrt"),
+    "sqrt": ("SQRT", "\\sqrt"), "partial": ("PARTIAL", "∂"),
     "cdot": ("MUL_OP", "*"), "times": ("MUL_OP", "*"), "div": ("MUL_OP", "/"),
     "lvert": ("BAR_OPEN", "|"), "rvert": ("BAR_CLOSE", "|"),
     **{g: ("NAME", g) for g in GREEK_WORDS if g not in ("omicron", "Omicron")},

@@ -21,6 +21,7 @@ from symgd.parse._postlex import _Fail
 from symgd.parse.latex import is_latex, strip_dollars
 from symgd.parse.messages import bad_constant, error_at, from_lark, shown
 from symgd.parse.names import clean_name
+from symgd.parse.leibniz import check_request, operand
 from symgd.parse.textbook import textbook_reading
 from symgd.parse.transformer import ToSympy
 
@@ -35,6 +36,9 @@ class Program:
         default_factory=lambda: MappingProxyType({}), hash=False)
     notes: list[str] = field(default_factory=list, hash=False)
     source: str = ""
+    #: The variables of a derivative operator written first (``d²/dx²`` -> ("x", "x")), in the order they
+    #: are differentiated; None without one. ``expr`` is then what it differentiates.
+    derivative: tuple[str, ...] | None = None
 
 
 def sorted_variables(expr: sympy.Expr) -> tuple[sympy.Symbol, ...]:
@@ -226,21 +230,23 @@ def parse_program(text: str | sympy.Expr, known: frozenset[str] = frozenset()) -
     builder = _Builder(source, latex)
     if latex:
         builder.notes["read as LaTeX"] = None
-    builder.notes.update(dict.fromkeys(textbook_reading(tree, source, frozenset(known), latex)))
     *defs, last = tree.children
+    request, last = operand(last, source, builder.notes)
+    builder.notes.update(dict.fromkeys(textbook_reading(tree, source, frozenset(known), latex)))
     for stmt in defs:
         if not (isinstance(stmt, Tree) and stmt.data == "assign"):
             raise error_at(source, _start(stmt), "only the last statement can be an expression; "
                            "the ones before it must be definitions", hint="write u = ...; sin(u)")
         builder.define(stmt)
     expr = _last(builder, last, source)
+    check_request(source, request, tree.children[-1], builder.definitions)
     _check_result(source, expr)
     for name, (params, value) in builder.definitions.items():
         if not params:
             builder.notes.setdefault(f"{name} = {sympy.sstr(value)} is substituted into the "
                                      "expression", None)
     return Program(expr, sorted_variables(expr), MappingProxyType(dict(builder.definitions)),
-                   list(builder.notes), text)
+                   list(builder.notes), text, request)
 
 
 def _start(stmt) -> int:
@@ -271,6 +277,18 @@ def program_parts(text: str | sympy.Expr, known: frozenset[str] = frozenset()) -
         return text, {}  # nothing to read (and no source text to print: 20 ms for a 300-term sum)
     program = parse_program(text, known)
     return program.expr, dict(program.definitions)
+
+
+def derivative_request(text: str | sympy.Expr) -> tuple[str, ...] | None:
+    """The variables of the derivative operator ``text`` starts with, in differentiation order, or None.
+
+    ``d/dx (x^3)`` -> ("x",); ``d^2/dx^2 …`` -> ("x", "x"); ``∂²/∂x∂y f`` -> ("y", "x"), since
+    ∂²f/∂x∂y = ∂/∂x(∂f/∂y). Raises ParseError where ``text`` does not parse.
+
+    >>> derivative_request("d/dx (x^2 y)")
+    ('x',)
+    """
+    return None if isinstance(text, sympy.Basic) else parse_program(text).derivative
 
 
 def parse(text: str | sympy.Expr) -> sympy.Expr:

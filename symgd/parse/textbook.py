@@ -75,10 +75,12 @@ def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(
 
 
 def _letters(tree: Tree) -> frozenset[str]:
-    """The one-letter names written anywhere in the input (as variables or parameters)."""
-    return frozenset(tok.value for node in tree.iter_subtrees() if node.data in ("symbol", "name_call")
-                     for tok in node.children[:1] if isinstance(tok, Token) and len(tok.value) == 1
-                     and tok.value.isalpha())
+    """The one-letter names written anywhere in the input (as variables, parameters or in ``d/dx``)."""
+    named = {tok.value for node in tree.iter_subtrees() if node.data in ("symbol", "name_call")
+             for tok in node.children[:1] if isinstance(tok, Token)}
+    named.update(v for node in tree.iter_subtrees() if node.data == "derivative"
+                 for v in node.children[0].value.split(","))
+    return frozenset(n for n in named if len(n) == 1 and n.isalpha())
 
 
 def _defined(tree: Tree) -> set[str]:
