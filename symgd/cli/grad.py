@@ -5,6 +5,7 @@ import argparse
 
 import sympy
 
+from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import format_notes, reading_notes
 from symgd.cli._options import add_format_argument, dump_json
 from symgd.parse.points import check_point_names, parse_point
@@ -35,6 +36,7 @@ def _where(point: dict[str, float]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from symgd import gradient, hessian, ordered_variables, parse
+    args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
     expr = parse(args.expr)
     variables = ordered_variables(expr, args.wrt)
     grad = list(gradient(expr, variables))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import format_notes, reading_notes, with_notes
 from symgd.cli._options import add_format_argument, whole_number
 from symgd.parse.points import check_point_names, parse_point
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from symgd.report.graph import render_graph, render_image
     if args.output is not None:
         check_writable(args.output)  # before the work: a missing folder is found at once
+    args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
     view = graph(args.expr, at=parse_point(args.at), wrt=args.wrt)
     check_point_names(view.point, sorted(s.name for s in view.f.free_symbols))
     if args.format in ("svg", "png"):

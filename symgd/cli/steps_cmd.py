@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
 
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from symgd.explain.model import Derivation
     from symgd.explain.steps import steps
     from symgd.report.derivation import render_derivation, render_gradient
+    args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
     result = steps(args.expr, args.wrt, simplify=not args.no_simplify)
     render = render_derivation if isinstance(result, Derivation) else render_gradient
     text = with_notes(render(result, args.format), reading_notes(args.expr), args.format)
