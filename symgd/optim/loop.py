@@ -41,9 +41,13 @@ class Trace:
         self.grad_norms.append(grad_norm.copy())
 
 
-def _evaluate(problem: Any, x: Any) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+def _evaluate(problem: Any, x: Any, box: Any = None) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """f, its gradient, and both on the host; the norm is the projected gradient's within a box (at a
+    minimum on the box edge the gradient itself is not 0)."""
     with np.errstate(all="ignore"):
         value, grad = problem.value_and_grad(x)
+        if box is not None:
+            return value, grad, arrays.to_numpy(value), np.linalg.norm(box.projected_gradient(x, grad), axis=1)
         return value, grad, arrays.to_numpy(value), arrays.to_numpy(arrays.row_norms(grad))
 
 
@@ -76,11 +80,14 @@ def _masked_state(active: Any, new: OptState, old: OptState) -> OptState:
 
 
 def descend(problem: Any, optimizer: Optimizer, x0: Any, *, steps: int, tol: float, ftol: float = 0.0,
-            record_every: int = 1, callback: Callback | None = None, callback_every: int = 1) -> Outcome:
+            record_every: int = 1, callback: Callback | None = None, callback_every: int = 1,
+            box: Any = None) -> Outcome:
     """Run ``optimizer`` on ``problem`` from the rows of ``x0`` (shape ``(starts, n)``): an Outcome with
-    one entry per start, its ``history`` the run's Trace."""
+    one entry per start, its ``history`` the run's Trace. With a ``box`` (symgd.optim.bounds.Box) every
+    update is projected onto it: projected gradient descent for the per-coordinate optimizers, the one
+    place bounds act on them."""
     x, state = x0, optimizer.init(x0)
-    f, g, f_np, gn = _evaluate(problem, x)
+    f, g, f_np, gn = _evaluate(problem, x, box)
     starts = x0.shape[0]
     ok = np.isfinite(f_np) & np.isfinite(gn)
     run = _Run(ok.copy(), np.where(ok, "", DOMAIN).astype(object), np.zeros(starts, int),
@@ -99,18 +106,20 @@ def descend(problem: Any, optimizer: Optimizer, x0: Any, *, steps: int, tol: flo
         if k == steps:
             run.stop(run.active.copy(), BUDGET)
             break
-        x, state, f, g, f_np, gn = _step(problem, optimizer, run, x, state, f, g, f_np, gn, f_start)
+        x, state, f, g, f_np, gn = _step(problem, optimizer, run, x, state, f, g, f_np, gn, f_start, box)
     if trace.steps[-1] != k:
         trace.add(k, x, f_np, gn)
     return Outcome(arrays.to_numpy(x), f_np, gn, run.nit, run.status, trace, run.bad_x)
 
 
 def _step(problem: Any, optimizer: Optimizer, run: _Run, x: Any, state: OptState, f: Any, g: Any,
-          f_np: np.ndarray, gn: np.ndarray, f_start: np.ndarray) -> tuple:
+          f_np: np.ndarray, gn: np.ndarray, f_start: np.ndarray, box: Any = None) -> tuple:
     """One update of every active start; starts that diverge keep their last finite iterate."""
     with np.errstate(all="ignore"):
         new_x, new_state = optimizer.update(g, state, x, problem, value=f)
-    new_f, new_g, new_f_np, new_gn = _evaluate(problem, new_x)
+        if box is not None:
+            new_x = box.project(new_x)
+    new_f, new_g, new_f_np, new_gn = _evaluate(problem, new_x, box)
     new_x_np = arrays.to_numpy(new_x) if arrays.is_torch(new_x) else new_x
     finite = np.isfinite(new_f_np) & np.isfinite(new_gn) & np.isfinite(new_x_np).all(axis=1)
     bad = run.active & ~finite
