@@ -8,10 +8,8 @@ where it is not downhill); and the step backtracks along the projected path ``P(
 is 1, or ``1/|d|`` while there is no memory (L-BFGS-B's first step). The correction pair ``(s, y)`` of
 a step is added at the next step (its gradient is then known), when ``s.y > eps y.y``.
 
->>> from symgd.optim.minimize import minimize
->>> r = minimize("(x-3)^2 + (y+1)^2", {"x": 0, "y": 0}, optimizer="lbfgsb", bounds={"x": (-1, 2)})
->>> round(r.x["x"], 9), round(r.x["y"], 9), r.status
-(2.0, -1.0, 'gradient')
+Not yet registered with ``minimize`` (issue 16 work in progress): build it with ``lbfgsb(lower, upper)``
+and run it through ``symgd.optim.loop.descend(..., box=Box(lower, upper))``.
 """
 from __future__ import annotations
 
