@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "symgd"
 #: The stages in data-flow order; a module may import from its own stage or an earlier one.
-STAGES = ("errors", "parse", "calculus", "explain", "codegen", "loops", "optim", "fit", "interop", "report", "cli")
+STAGES = ("errors", "parse", "calculus", "explain", "codegen", "loops", "optim", "fit", "interop", "report", "cli",
+          "web")
 
 
 def _module(path: Path) -> str:

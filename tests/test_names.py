@@ -204,3 +204,13 @@ def test_a_crafted_sympy_symbol_name_never_runs(backend, capsys):
     assert p.parameters == (evil,) and "print(" not in p.source
     assert float(p.value(2.0, 3.0)) == 6.0 and [float(g) for g in p.grad(2.0, 3.0)] == [3.0]
     assert "PWNED" not in capsys.readouterr().out
+
+
+def test_a_long_name_whose_cut_ends_on_an_underscore_gets_a_safe_name():
+    """Regression: the stem was stripped before it was cut to length, so a cut ending on "_" left only
+    candidates holding "__" and mangle searched forever (a path in a crafted symbol's name did it)."""
+    from symgd.codegen.names import is_safe, mangle
+    for cut in range(20, 45):
+        sym = sympy.Symbol("a" * cut + "_(" + "b" * 30 + ")")
+        name = mangle([sym])[sym].name
+        assert is_safe(name) and len(name) <= 40

@@ -25,9 +25,10 @@ from typing import Any, NoReturn
 from symgd import __version__
 from symgd.errors import DivergenceError, SymgdError
 
-# Module names under symgd.cli, in the order `symgd --help` lists the commands.
+# Module names under symgd.cli (or a full module name: `serve` lives with the web page, the stage after
+# this one), in the order `symgd --help` lists the commands.
 COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd",
-            "serve_cmd")
+            "symgd.web.serve")
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the traceback of an error (for a bug report)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        import_module(f"symgd.cli.{name}").add_parser(sub)
+        import_module(name if "." in name else f"symgd.cli.{name}").add_parser(sub)
     for command in sub.choices.values():  # also after the command; SUPPRESS keeps a --debug given before
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="print the traceback of an error (for a bug report)")

@@ -47,7 +47,9 @@ def is_safe(name: str, reserved: Iterable[str] = ()) -> bool:
 def _stem(name: str) -> str:
     """The ASCII letters, digits and underscores of ``name`` (accents dropped), as an identifier stem."""
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    stem = re.sub(r"_+", "_", re.sub(r"\W", "", ascii_text)).strip("_")[:_LONGEST - 8]
+    # cut, then strip: a cut that ends on "_" would make every candidate "<stem>_<k>" hold "__", which is
+    # never safe, and the search for a free name would not end
+    stem = re.sub(r"_+", "_", re.sub(r"\W", "", ascii_text))[:_LONGEST - 8].strip("_")
     return stem if stem and not stem[0].isdigit() else f"v{stem}"
 
 

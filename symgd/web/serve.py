@@ -1,9 +1,10 @@
-"""``symgd serve``: the local web page (needs the ``web`` extra)."""
+"""``symgd serve``: the local web page (needs the ``web`` extra); a command registered by ``symgd.cli``."""
 from __future__ import annotations
 
 import argparse
 
 from symgd.cli._options import real_number, whole_number
+from symgd.web import WEB_HINT
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +23,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from symgd.errors import BackendUnavailableError
-    from symgd.web import WEB_HINT
     if args.port > 65535:
         from symgd.errors import VariableError
         raise VariableError(f"--port must be at most 65535, not {args.port}")
