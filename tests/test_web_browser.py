@@ -64,6 +64,17 @@ def _tab(browser, name):
     return browser.find_element(By.CSS_SELECTOR, f'form[data-job="{name}"]')
 
 
+def _submit(browser, tab, **fields):
+    """Open ``tab``, type each field (cleared first) and press its button."""
+    form = _tab(browser, tab)
+    for name, text in fields.items():
+        box = form.find_element(By.NAME, name)
+        if box.get_attribute("type") != "file":
+            box.clear()
+        box.send_keys(text)
+    form.find_element(By.CSS_SELECTOR, "button").click()
+
+
 def test_typing_shows_the_reading_then_the_gradient_and_steps(page):
     page.get(page.base_url + "/")
     _type(page, "2xy + y^2 sinx")
@@ -93,10 +104,7 @@ def test_an_invalid_input_shows_the_caret(page):
 def test_a_wrong_answer_is_checked_and_the_term_named(page):
     page.get(page.base_url + "/?tab=check")
     _type(page, "x^2 sin(x)")
-    form = _tab(page, "check")
-    form.find_element(By.NAME, "wrt").send_keys("x")
-    form.find_element(By.NAME, "answer").send_keys("2x cos(x)")
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(page, "check", wrt="x", answer="2x cos(x)")
     verdict = _wait(page, "#result .check", "not correct")
     assert "product rule" in verdict.text
     _shot(page, "4-check-wrong-answer")
@@ -105,12 +113,7 @@ def test_a_wrong_answer_is_checked_and_the_term_named(page):
 def test_a_descent_shows_its_plot_and_minimum(page):
     page.get(page.base_url + "/")
     _type(page, "(x-1)^2 + 10*(y-x^2)^2")
-    form = _tab(page, "descent")
-    form.find_element(By.NAME, "at").send_keys("x=-1,y=1")
-    form.find_element(By.NAME, "lr").send_keys("0.01")
-    form.find_element(By.NAME, "steps").clear()
-    form.find_element(By.NAME, "steps").send_keys("20000")
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(page, "descent", at="x=-1,y=1", lr="0.01", steps="20000")
     _wait(page, "#result .descent svg")
     cells = {row.find_element(By.TAG_NAME, "th").text: row.find_element(By.TAG_NAME, "td").text
              for row in page.find_elements(By.CSS_SELECTOR, "#result table.result tr")}
@@ -124,10 +127,7 @@ def test_an_uploaded_csv_is_fitted(page, tmp_path):
     csv = tmp_path / "decay.csv"
     csv.write_text("t,y\n" + "\n".join(f"{a},{b!r}" for a, b in rows) + "\n")
     page.get(page.base_url + "/?tab=fit")
-    form = _tab(page, "fit")
-    form.find_element(By.NAME, "model").send_keys("a*exp(-b*t) + c")
-    form.find_element(By.NAME, "file").send_keys(str(csv))
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(page, "fit", model="a*exp(-b*t) + c", file=str(csv))
     _wait(page, "#result .fit table.params")
     params = {row.find_elements(By.TAG_NAME, "td")[0].text: float(row.find_elements(By.TAG_NAME, "td")[1].text)
               for row in page.find_elements(By.CSS_SELECTOR, "#result table.params tr")[1:]}
@@ -139,9 +139,7 @@ def test_the_graph_at_a_point_highlights_a_path_on_hover(page):
     from selenium.webdriver.common.action_chains import ActionChains
     page.get(page.base_url + "/?tab=graph")
     _type(page, "tanh(ln(1 + z*2x/sin(y)))")
-    form = _tab(page, "graph")
-    form.find_element(By.NAME, "at").send_keys("x=1,y=2,z=3")
-    form.find_element(By.CSS_SELECTOR, "button").click()
+    _submit(page, "graph", at="x=1,y=2,z=3")
     svg = _wait(page, "#result .graph svg")
     nodes = svg.find_elements(By.CSS_SELECTOR, "g.node")
     assert len(nodes) >= 6
