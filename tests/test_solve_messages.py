@@ -1,5 +1,6 @@
 """What `symgd solve` tells the user around the descent: the plot file it wrote, and where a multi-start
 run's gradient and graph are drawn."""
+import json
 import re
 
 import pytest
@@ -32,3 +33,11 @@ def test_multistart_graph_is_drawn_at_the_best_minimum(capsys):
     x, y = (float(v) for v in re.search(r"at x = (\S+), y = (\S+)", out).groups())
     assert _himmelblau(x, y) < 1e-8  # a minimum (f = 0 at all four), not the default start (1, 1)
     assert _himmelblau(1, 1) > 100
+
+
+def test_json_holds_the_reading_notes_once(capsys):
+    assert main(["solve", "2x^2", "--steps", "10", "--format", "json"]) in (0, 1)
+    out = capsys.readouterr().out
+    payload = json.loads(out)
+    assert payload["notes"] == ["`2x^2` read as 2*x**2"]
+    assert out.count("read as 2*x**2") == 1

@@ -268,7 +268,8 @@ def _json(program: Any, x0: dict[str, float], result: Any) -> dict[str, Any]:
     variables = indexed.variables if indexed else program.variables
     out = {
         "expression": str(program.expr), "variables": [v.name for v in variables],
-        "echo": echo_dict(program),
+        # the notes stand once, at the top, as in every command's JSON
+        "echo": {key: value for key, value in echo_dict(program).items() if key != "notes"},
         "gradient": [str(g) for g in (gradient(program.expr) if indexed else gradient(program.expr, variables))],
         "start": x0, "x": result.x, "value": result.fun, "grad_norm": result.grad_norm,
         "steps": result.nit, "converged": result.converged, "message": result.message,
