@@ -40,3 +40,13 @@ def test_python_statement_is_one_error_line(capsys):
     assert main(["grad", "import os"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: 'import' starts a Python statement") and "this is Python, not math" in err
+
+
+def test_check_takes_the_variable_from_d_dx(capsys):
+    """`check "d/dx (x^2 sin(x))" --answer ...` needs no --wrt; without either it says what to add."""
+    from symgd.cli import main
+    assert main(["check", "d/dx (x^2 sin(x))", "--answer", "2x sin(x) + x^2 cos(x)", "--format", "json"]) == 0
+    assert main(["check", "d/dx (x^2 sin(x))", "--answer", "2x cos(x)"]) == 1
+    capsys.readouterr()
+    assert main(["check", "x^2 sin(x)", "--answer", "2x sin(x)"]) == 2
+    assert capsys.readouterr().err.startswith("error: check needs the variable")

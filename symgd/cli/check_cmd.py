@@ -15,16 +15,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "points); when it is wrong, say which rule's term differs. Exit status 0 "
                                    "when correct, 1 when not.")
     p.add_argument("expr", metavar="EXPR", help='the function, e.g. "x^2 sin(x)"')
-    p.add_argument("--wrt", required=True, help="the variable, e.g. x")
+    p.add_argument("--wrt", help="the variable, e.g. x (may be left out when EXPR starts with d/dx)")
     p.add_argument("--answer", required=True, help='your derivative, e.g. "2x sin(x)"')
     add_format_argument(p, ("text", "markdown", "json"))
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from symgd.cli._leibniz import request_wrt
+    from symgd.errors import VariableError
     from symgd.explain.check import check
     from symgd.report.check import render_check
-    result = check(args.expr, args.wrt, args.answer)
+    wrt = request_wrt(args.expr, args.wrt)
+    if wrt is None:
+        raise VariableError("check needs the variable: add --wrt x, or start EXPR with d/dx",
+                            hint='symgd check "x^2 sin(x)" --wrt x --answer "..."')
+    result = check(args.expr, wrt, args.answer)
     notes = reading_notes(args.expr, args.answer, labels=("", "answer: "), context=True)
     print(with_notes(render_check(result, args.format), notes, args.format).rstrip("\n"))
     return 0 if result.correct else EXIT_WRONG
