@@ -153,3 +153,12 @@ def test_mixed_request_order_matches_the_convention():
     f = x**2 * sp.sin(x * y) + y**3 * x
     req = derivative_request("∂²/∂x∂y (x^2 sin(x y) + y^3 x)")
     assert sp.simplify(sp.diff(f, *[sp.Symbol(v) for v in req]) - sp.diff(sp.diff(f, y), x)) == 0
+
+
+@pytest.mark.parametrize("text, span", [("sinx", "`sinx`"), ("x(3x^2+1)^2", "`x(3x^2+1)^2`"),
+                                        ("2xy + y^2 sinx", "`sinx`")])
+def test_each_reading_is_echoed_once(text, span):
+    """The textbook note and the generic "read as" note of the same span used to both print."""
+    from symgd import parse_program
+    notes = parse_program(text).notes
+    assert sum(note.startswith(span) for note in notes) == 1, notes

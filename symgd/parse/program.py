@@ -6,7 +6,7 @@ the explanations.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -246,7 +246,18 @@ def parse_program(text: str | sympy.Expr, known: frozenset[str] = frozenset()) -
             builder.notes.setdefault(f"{name} = {sympy.sstr(value)} is substituted into the "
                                      "expression", None)
     return Program(expr, sorted_variables(expr), MappingProxyType(dict(builder.definitions)),
-                   list(builder.notes), text, request)
+                   one_note_per_span(builder.notes), text, request)
+
+
+def one_note_per_span(notes: Iterable[str]) -> list[str]:
+    """The notes, one per quoted piece of input: the textbook reading and the generic "read as" of the
+    same `span` said the same thing twice (`sinx`), so the fuller one is kept, where the first stood."""
+    kept: dict[str, str] = {}
+    for note in notes:
+        span = note[:note.index("`", 1) + 1] if note.startswith("`") and "`" in note[1:] else note
+        if len(note) > len(kept.get(span, "")):
+            kept[span] = note
+    return list(kept.values())
 
 
 def _start(stmt) -> int:
