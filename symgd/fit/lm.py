@@ -52,17 +52,22 @@ def damping_for_radius(pieces: LstsqPieces, scale: np.ndarray, radius: float, la
     for _ in range(10):
         if not lo < lam < hi:
             lam = max(1e-3 * hi, np.sqrt(lo * hi))
-        step = lm_step(pieces, lam, scale)
+        used, step = lam, lm_step(pieces, lam, scale)
         q = scale * step
         qn = float(np.linalg.norm(q))
         phi = qn - radius
         if abs(phi) <= 0.1 * radius:
             break
         lo, hi = (lam, hi) if phi > 0 else (lo, lam)
-        # φ'(λ) = -qᵀ D (JᵀJ + λD²)⁻¹ D q / ‖q‖ (a p x p solve; only steers λ, the step itself uses QR)
-        w = np.linalg.solve(jtj + lam * np.diag(scale ** 2), scale * q)
-        lam -= (phi + radius) / radius * phi / (-float(q @ (scale * w)) / qn)
-    return step, lam
+        # φ'(λ) = -qᵀ D (JᵀJ + λD²)⁻¹ D q / ‖q‖ (a p x p solve; only steers λ, the step itself uses QR).
+        # lstsq, not solve: near convergence λ can be too small to lift a singular JᵀJ (a dependent
+        # column, Extended Powell singular), and solve raised LinAlgError there.
+        w = np.linalg.lstsq(jtj + lam * np.diag(scale ** 2), scale * q, rcond=None)[0]
+        slope = -float(q @ (scale * w)) / qn if qn > 0 else 0.0
+        if not slope < 0:  # no Newton direction for λ: keep the bracket's step
+            break
+        lam -= (phi + radius) / radius * phi / slope
+    return step, used  # the damping of the step returned (the Newton update may have moved lam on)
 
 
 def levenberg_marquardt(obj: Objective, theta0, tol: Tolerances = Tolerances(), box=None,
