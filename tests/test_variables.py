@@ -28,3 +28,12 @@ def test_indexed_base_is_a_variable():
     i = sympy.Idx("i")
     expr = sympy.Sum(xs[i] ** 2, (i, 0, 3))
     assert [v.name for v in ordered_variables(expr)] == ["x"]
+
+
+def test_one_symbol_is_a_wrt_too():
+    """Regression: steps(expr, Symbol("x")) raised TypeError ('Symbol' object is not iterable)."""
+    import sympy
+    import symgd
+    x = sympy.Symbol("x")
+    assert symgd.steps("x^2*y", x).result == sympy.diff(x**2 * sympy.Symbol("y"), x)
+    assert symgd.gradient("x^2*y", x) == (2 * x * sympy.Symbol("y"),)

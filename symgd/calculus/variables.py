@@ -12,17 +12,19 @@ def _name(item: sympy.Symbol | str) -> str:
     return item if isinstance(item, str) else item.name
 
 
-def ordered_variables(expr: sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None = None
+def ordered_variables(expr: sympy.Expr, wrt: Iterable[sympy.Symbol | str] | sympy.Symbol | str | None = None
                       ) -> tuple[sympy.Symbol, ...]:
     """Return the variables of ``expr``: its free symbols sorted by name, or ``wrt`` in the caller's order.
 
-    ``wrt`` may be a comma-separated string ("x,y"), names or symbols; each must occur in ``expr``.
+    ``wrt`` may be a comma-separated string ("x,y"), one symbol, names or symbols; each must occur in ``expr``.
     Sorting once here means gradient component i always belongs to argument i downstream.
     """
     free = {s.name: s for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
     free.update({b.label.name: b.label for b in expr.atoms(sympy.IndexedBase)})
     if wrt is None:
         return tuple(free[name] for name in sorted(free))
+    if isinstance(wrt, sympy.Symbol):
+        wrt = [wrt]
     names = [n.strip() for n in wrt.split(",")] if isinstance(wrt, str) else [_name(w) for w in wrt]
     names = [n for n in names if n]
     if not names:
