@@ -33,3 +33,13 @@ def test_rosenbrock_is_solved_to_its_minimum(optimizer):
     result = symgd.minimize(ROSENBROCK[0], {"x": -1.2, "y": 1.0}, optimizer=optimizer, steps=500)
     assert result.converged, result.message
     assert result.x["x"] == pytest.approx(1, abs=1e-6) and result.x["y"] == pytest.approx(1, abs=1e-6)
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_solve_offers_them(optimizer, capsys):
+    import json
+
+    from symgd.cli import main
+    assert main(["solve", ROSENBROCK[0], "--at", "x=-1.2,y=1", "--optimizer", optimizer, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["x"] == pytest.approx({"x": 1, "y": 1}, abs=1e-6) and out["optimizer"] == optimizer

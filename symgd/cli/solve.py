@@ -16,7 +16,7 @@ from symgd.cli._progress import progress_bar
 DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
 DEFAULT_START = 1.0
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "bfgs", "lbfgs")
 #: The hyper-parameters passed on to minimize (under the same name) only when given.
 HYPER = ("momentum", "dampening", "betas", "alpha", "eps", "weight_decay", "lr_decay", "centered", "amsgrad",
          "damping", "linesearch")
