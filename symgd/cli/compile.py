@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import argparse
 
+from symgd.codegen.backends import COMPILE_BACKENDS
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("compile", help="print the generated value-and-gradient code",
                        description="Compile EXPR and its gradient and print the generated source.")
     p.add_argument("expr", metavar="EXPR", help='the expression, e.g. "sin(x**2+y**2)"')
     p.add_argument("--wrt", help="variables, comma-separated (default: all, sorted by name)")
-    p.add_argument("--backend", default="numpy", choices=("numpy", "python", "torch", "numba", "jax"),
+    p.add_argument("--backend", default="numpy", choices=COMPILE_BACKENDS[1:],
                    help="the code to print (default: numpy)")
     p.set_defaults(run=run)
 

@@ -9,6 +9,7 @@ from typing import Any
 import sympy
 
 from symgd.cli._notes import reading_notes, with_notes
+from symgd.codegen.backends import BACKENDS
 from symgd.cli._options import add_format_argument, dump_json, real_number, real_pair, whole_number
 from symgd.parse.points import check_point_names, parse_box, parse_point, parse_sizes
 from symgd.cli._progress import progress_bar
@@ -49,7 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run N starts at once, drawn from --box, and list the minima")
     p.add_argument("--box", help="where multi-start points are drawn, e.g. x=-5:5,y=-5:5 (default -5:5)")
     p.add_argument("--seed", type=whole_number(0), help="seed for the multi-start points (default: 0)")
-    p.add_argument("--backend", default="auto", choices=("auto", "python", "numpy", "torch", "numba"),
+    p.add_argument("--backend", default="auto", choices=BACKENDS,
                    help="auto (default: a fused loop in Python or numba for one start, NumPy arrays for many)")
     p.add_argument("--device", help="torch device, e.g. cpu or cuda (with --backend torch)")
     p.add_argument("--no-graph", action="store_true", help="hide the gradient and the graph at the start point")

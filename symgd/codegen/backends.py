@@ -1,4 +1,7 @@
-"""Every backend name and every ``auto`` choice, in one table.
+"""Every backend name, every ``auto`` choice and every "which loop runs this" decision, in one module.
+
+Callers ask here (``array_library``, ``fused_loop``, ``vector_loop``, ``data_loop``) and only dispatch on
+the answer, so a new backend or a changed threshold is one edit.
 
 | where ``auto`` is decided      | it picks                                                              |
 | ------------------------------ | --------------------------------------------------------------------- |
@@ -17,10 +20,14 @@ import importlib.util
 
 import numpy as np
 
+from symgd.errors import CompileError
+
 #: The backends a user may name.
 BACKENDS = ("auto", "numpy", "python", "torch", "numba")
 #: The backends ``compile`` also takes: jax code composes with jax.jit/vmap/grad (no symgd loop runs it).
 COMPILE_BACKENDS = BACKENDS + ("jax",)
+#: The backends whose scalar descent loops are generated code (the fused loops).
+FUSED_LOOP_BACKENDS = ("python", "numba")
 #: Seconds of pure-Python loop work above which numba's compile time repays itself.
 NUMBA_REPAYS_S = 1.0
 #: Seconds of Python work per graph node and step in a fused loop (measured order of magnitude).
@@ -59,3 +66,41 @@ def for_data_loop(samples: int, steps: int, functions_of_params: bool) -> str:
     if steps * samples < NUMBA_DATA_WORK or functions_of_params or not has_numba():
         return "numpy"
     return "numba"
+
+
+def check(backend: str, allowed: tuple[str, ...] = BACKENDS) -> str:
+    """``backend`` itself, or a CompileError naming the choices."""
+    if backend not in allowed:
+        raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(allowed)}")
+    return backend
+
+
+def array_library(backend: str) -> str:
+    """The array library of the array loops (and of lambdified Hessians): torch when asked, else NumPy."""
+    return "torch" if check(backend) == "torch" else "numpy"
+
+
+def fused_loop(backend: str, nodes: int, steps: int) -> str | None:
+    """The generated scalar loop's backend, or None where the caller asked for an array loop."""
+    if backend == "auto":
+        return for_fused_loop(nodes, steps)
+    return backend if backend in FUSED_LOOP_BACKENDS else None
+
+
+def vector_loop(backend: str, steps: int) -> str:
+    """The backend of an indexed-sum descent: numpy or numba as asked, else ``for_vector_loop``."""
+    return backend if backend in ("numpy", "numba") else for_vector_loop(steps)
+
+
+def data_loop(backend: str, *, on_torch: bool, quadratic: bool, numba_pays: bool) -> str:
+    """Which data descent runs: "torch", "numba" (per-sample loop), "numpy" (array loop) or "fused"
+    (a least-squares loss reduced to its Gram quadratic, run by the generated scalar loop).
+    ``on_torch``: the data is bound as tensors; ``quadratic``: the Gram form exists;
+    ``numba_pays``: ``for_data_loop`` said numba for this data and step count."""
+    if backend == "torch" or on_torch:
+        return "torch"
+    if not quadratic and (backend == "numba" or (backend == "auto" and numba_pays)):
+        return "numba"
+    if not quadratic or backend == "numpy":
+        return "numpy"
+    return "fused"

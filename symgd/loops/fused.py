@@ -219,10 +219,10 @@ def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: floa
                    check_every: int = 1, record_every: int = 0, backend: str = "auto") -> Outcome:
     """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop."""
     graph = _graph_of(target)
-    if backend == "auto":  # numba where its compile time repays (``codegen.backends``' table)
-        backend = backends.for_fused_loop(len(graph.nodes), steps)
-    if backend not in ("python", "numba"):
+    chosen = backends.fused_loop(backend, len(graph.nodes), steps)  # auto: numba where it repays
+    if chosen is None:
         raise CompileError(f"fused scalar loops run on 'python' or 'numba', not {backend!r}")
+    backend = chosen
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
     _, value, loop = compile_loop(graph, rule, backend)

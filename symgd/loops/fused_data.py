@@ -57,13 +57,17 @@ def fused_data_minimize(bound: BoundData, rule: ElementwiseRule, theta0, steps: 
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
     loop = dict(steps=steps, tol=tol, check_every=check_every, record_every=record_every)
-    if backend == "torch" or isinstance(bound, TorchBoundData):
+    on_torch = isinstance(bound, TorchBoundData)
+    gram = None if backend == "torch" or on_torch else bound.gram()
+    chosen = backends.data_loop(backend, on_torch=on_torch, quadratic=gram is not None,
+                                numba_pays=backend == "auto" and gram is None and not on_torch
+                                and numba_pays(bound, steps))
+    if chosen == "torch":
         return _torch_loop(bound, rule, theta0, device, dtype, loop)
-    gram = bound.gram()
-    if gram is None and (backend == "numba" or (backend == "auto" and numba_pays(bound, steps))):
+    if chosen == "numba":
         from symgd.loops.data_numba import numba_data_minimize
         return numba_data_minimize(bound, rule, theta0, steps, tol, check_every, record_every)
-    if gram is None or backend == "numpy":
+    if chosen == "numpy":
         return _array_loop(bound, rule, theta0, loop)
     h, b, c0 = gram
     expr, theta = quadratic_expr(h, b)

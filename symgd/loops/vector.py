@@ -88,8 +88,7 @@ def minimize_indexed(expr: sympy.Expr, rule: ElementwiseRule, x0: Any, steps: in
     from symgd.codegen.api import compile as compile_expr
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
-    if backend == "auto":
-        backend = backends.for_vector_loop(steps)
+    backend = backends.vector_loop(backend, steps)
     compiled = compile_expr(expr, backend=backend, sizes=sizes)
     vectors = analyse(expr).vectors
     names = [v.name for v in compiled.variables]

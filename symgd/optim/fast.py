@@ -26,8 +26,6 @@ from symgd.loops.outcome import DIVERGED, Outcome
 from symgd.optim.base import Optimizer
 from symgd.optim.loop import GROWTH
 
-#: Backends that ask for (or allow) the fused loop.
-FUSED_BACKENDS = ("auto", "python", "numba")
 #: The most steps between two gradient-norm tests of the fused loop.
 MAX_CHECK_EVERY = 100
 
@@ -40,13 +38,13 @@ def check_interval(record_every: int) -> int:
 def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray,
               backend: str, steps: int, tol: float, record_every: int) -> tuple[str, Any] | None:
     """(backend used, Outcome), or None where the fused loop does not apply."""
-    if opt.rule is None or backend not in FUSED_BACKENDS:
+    if opt.rule is None or backends.fused_loop(backend, 1, 1) is None:
         return None
     from symgd.calculus.graph import build_graph
     from symgd.loops import fused
     try:
         graph = build_graph(expr, variables, stable=True)
-        chosen = backends.for_fused_loop(len(graph.nodes), steps) if backend == "auto" else backend
+        chosen = backends.fused_loop(backend, len(graph.nodes), steps)
         result = fused.fused_minimize(graph, opt.rule, list(x0), steps, tol, check_every=check_interval(record_every),
                                       record_every=record_every, backend=chosen)
     except CompileError:

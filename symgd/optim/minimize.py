@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symgd.codegen.backends import BACKENDS
+from symgd.codegen import backends
 from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
-from symgd.errors import CompileError, DomainError, VariableError
+from symgd.errors import DomainError, VariableError
 from symgd.loops.outcome import DIVERGED, DOMAIN
 from symgd.optim import preflight
 from symgd.optim.base import Optimizer, check_positive
@@ -72,13 +72,6 @@ def _optimizer(optimizer: str | Optimizer, lr: float | None, hyper: dict[str, An
     if lr is not None:
         hyper = {"lr": lr, **hyper}
     return get_optimizer(optimizer, **hyper)
-
-
-def _array_backend(backend: str) -> str:
-    """The backend of the array loop: torch when asked for, NumPy otherwise."""
-    if backend not in BACKENDS:
-        raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    return "torch" if backend == "torch" else "numpy"
 
 
 def _starts_array(x0: Any, starts: Any, bounds: Any, seed: int | None, names: Sequence[str]) -> np.ndarray:
@@ -147,7 +140,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     names = [v.name for v in variables]
     _check_budget(steps, tol, ftol)
     opt = _optimizer(optimizer, lr, hyper)
-    array_backend = _array_backend(backend)
+    array_backend = backends.array_library(backend)
     record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
     preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every), opt)
     x_start = _starts_array(x0, starts, bounds, seed, names)
@@ -185,7 +178,7 @@ def _minimize_vector(expr: sympy.Expr, x0: Any, optimizer: str | Optimizer, lr: 
     """minimize on an expression with vector variables (indexed sums)."""
     _check_budget(steps, tol, unsupported.get("ftol", 0.0))
     opt = _optimizer(optimizer, lr, hyper)
-    _array_backend(backend)
+    backends.check(backend)
     check_vector_options(opt, x0, **unsupported)
     every = check_positive("record_every", record_every) if record_every else None
     every = preflight.check_vector_memory(expr, x0, sizes, int(steps), every, opt)

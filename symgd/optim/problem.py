@@ -10,6 +10,7 @@ from typing import Any
 
 import sympy
 
+from symgd.codegen import backends
 from symgd.optim import arrays
 
 
@@ -49,8 +50,8 @@ class Problem:
 
     @functools.cached_property
     def _hessian_fn(self) -> Any:
-        module = "torch" if self.backend == "torch" else "numpy"
-        return sympy.lambdify(self.variables, list(self.hessian_expr), modules=module, cse=True)
+        return sympy.lambdify(self.variables, list(self.hessian_expr), modules=backends.array_library(self.backend),
+                              cse=True)
 
     def hessian(self, x: Any) -> Any:
         """The Hessian of each row, shape ``(starts, n, n)``."""

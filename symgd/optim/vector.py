@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symgd.codegen import backends
 from symgd.errors import VariableError
 from symgd.loops.outcome import DIVERGED, GRADIENT
 from symgd.optim import messages
@@ -90,7 +91,7 @@ def minimize_vector(expr: sympy.Expr, opt: Optimizer, x0: Any, *, steps: int, to
                     record_every: int, sizes: Mapping[str, int] | None, backend: str) -> MinimizeResult:
     """Descend on ``expr`` (with indexed sums) from ``x0`` (the vector itself, or a dict by name)."""
     from symgd.loops.vector import minimize_indexed
-    chosen = backend if backend in ("numpy", "numba") else "auto"
+    chosen = backends.vector_loop(backend, int(steps))
     x0 = broadcast_start(expr, x0, sizes)
     res = minimize_indexed(expr, opt.rule, x0, int(steps), tol, check_every=CHECK_EVERY,
                            record_every=int(record_every), sizes=sizes, backend=chosen)
