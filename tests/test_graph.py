@@ -159,7 +159,7 @@ def test_output_is_named_f_and_intermediates_skip_f():
 def test_wide_products_split_so_the_backward_sweep_stays_linear():
     """A product of n names as one node costs n² in its partials (each the product of the n - 1 others):
     200 names gave 367 kB of code. Split in halves past MUL_FANIN factors, the code grows ~n log n."""
-    from symgd.calculus.graph import MUL_FANIN
+    from symgd.calculus.decompose import MUL_FANIN
     from symgd.codegen.api import compile as symgd_compile
     sizes = {n: len(symgd_compile("*".join(f"x{k}" for k in range(n)), backend="python").source)
              for n in (50, 200)}

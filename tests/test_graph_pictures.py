@@ -15,7 +15,7 @@ import subprocess
 import pytest
 import sympy
 
-from symgd.calculus.graph import node_names
+from symgd.calculus.decompose import node_names
 from symgd.cli import main
 from symgd.errors import BackendUnavailableError
 from symgd.explain.graphview import graph
