@@ -60,7 +60,8 @@ def _failure(expr: Any, variables: Any, hessian: Any, value: float, bad: np.ndar
 
 def _message(status: str, nit: int, grad_norm: float, settings: dict, detail: str = "") -> str:
     return messages.stop_message(status, nit=nit, grad_norm=grad_norm, tol=settings["tol"], ftol=settings["ftol"],
-                                 steps=settings["steps"], detail=detail)
+                                 steps=settings["steps"], detail=detail,
+                                 optimizer=getattr(settings["optimizer"], "name", ""))
 
 
 def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: int = 1) -> MinimizeResult:

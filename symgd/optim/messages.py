@@ -23,8 +23,13 @@ def domain_problem(expr: sympy.Expr, variables: Sequence[sympy.Symbol], x: Seque
 
 
 def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: float, steps: int,
-                 detail: str = "") -> str:
+                 detail: str = "", optimizer: str = "") -> str:
     """One sentence per way of stopping; ``detail`` adds what went wrong where it did."""
+    if status == "stalled" and optimizer == "newton":  # the trust region's scale-invariant stop (H5)
+        return (f"stopped at step {nit}: no step within Newton's trust region lowered f by more than its "
+                f"rounding error (the region shrank to 1e-15 of |x|), so the gradient norm {grad_norm:.3g} "
+                f"cannot get below tol={tol:g} here: that is as close as float64 gets if f is smooth there "
+                f"(pass a larger tol to call it converged); otherwise f is not differentiable there")
     if status == "gradient":
         return f"converged: gradient norm {grad_norm:.3g} is below tol={tol:g} after {nit} steps"
     if status == "value change":

@@ -1,6 +1,13 @@
-"""Newton's method with the exact symbolic Hessian, made safe where the Hessian is not positive definite.
+"""Newton's method with the exact symbolic Hessian: a trust region by default, a line search on request.
 
-Direction d = -V diag(1/|lam|~) V^T g from the eigendecomposition H = V diag(lam) V^T, with each |lam|
+The default (``linesearch=None``) is trust-region Newton (``symgd.optim.trust_region``): each step
+minimises the quadratic model within a radius that adapts to how well the model predicted f, so badly
+scaled problems (Brown's, Powell's) take full Newton steps and saddles are left along negative
+curvature. Its stopping is scale-invariant: a start stops ("stalled", with its own message) once no step
+of relative size above ``xtol`` lowers f, or the model's predicted decrease is below f's rounding error,
+i.e. where float64 cannot do better, instead of chasing a gradient tolerance it cannot reach.
+
+With ``linesearch="armijo"`` (the earlier method): direction d = -V diag(1/|lam|~) V^T g from the eigendecomposition H = V diag(lam) V^T, with each |lam|
 floored at ``damping * max(1, max |lam|)``: on a positive definite Hessian this is the exact Newton step;
 at a saddle or a maximum it still points downhill (d.g < 0), scaled by the curvature's magnitude, which
 a plain Levenberg shift H + mu I cannot do without choosing mu. By default each step is then
@@ -15,6 +22,7 @@ import numpy as np
 from symgd.optim import arrays
 from symgd.optim.base import HyperParameterError, Optimizer, OptState, check_positive
 from symgd.optim.gd import armijo
+from symgd.optim.trust_region import Settings, trust_step
 
 
 def newton_direction(hess: Any, grad: Any, damping: float) -> Any:
@@ -35,14 +43,22 @@ def newton_direction(hess: Any, grad: Any, damping: float) -> Any:
     return -(vec @ coef[..., None])[..., 0]
 
 
-def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | bool | None = "armijo", c: float = 1e-4,
-           shrink: float = 0.5, max_backtracks: int = 60) -> Optimizer:
-    """Newton's method (exact Hessian, eigenvalue-floored), Armijo-backtracked from ``lr`` by default."""
+def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | bool | None = None, c: float = 1e-4,
+           shrink: float = 0.5, max_backtracks: int = 60, radius: float | None = None, xtol: float = 1e-15
+           ) -> Optimizer:
+    """Newton's method with the exact Hessian: trust region (``radius``: the first one, default
+    max(1, ‖x0‖); ``xtol``: the relative step below which a start stops) unless ``linesearch="armijo"``
+    asks for the eigenvalue-floored (``damping``) direction backtracked from ``lr``."""
     lr = check_positive("lr", lr)
     damping = check_positive("damping", damping)
     if linesearch not in (None, False, True, "armijo"):
         raise HyperParameterError(f"unknown line search {linesearch!r}; use 'armijo' (True) or None")
-    search = armijo(c, shrink, max_backtracks) if linesearch else None
+    if not linesearch:
+        if lr != 1.0:
+            raise HyperParameterError("newton's trust region takes no lr (its step is the model's minimiser "
+                                      "within the region); pass linesearch='armijo' to scale a line search")
+        return trust_newton(radius, xtol)
+    search = armijo(c, shrink, max_backtracks)
 
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
         if problem is None:
@@ -51,6 +67,29 @@ def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | bool | None
         new_x = search(problem, x, grad, direction, lr, value)[0] if search else x + lr * direction
         return new_x, OptState(state.step + 1)
 
-    hyper = {"lr": lr, "damping": damping, "linesearch": "armijo" if linesearch else None}
-    needs = frozenset({"hessian", "value"} if search else {"hessian"})
-    return Optimizer("newton", lambda x: OptState(0), update, hyper, None, needs)
+    hyper = {"lr": lr, "damping": damping, "linesearch": "armijo"}
+    return Optimizer("newton", lambda x: OptState(0), update, hyper, None, frozenset({"hessian", "value"}))
+
+
+def trust_newton(radius: float | None = None, xtol: float = 1e-15) -> Optimizer:
+    """Trust-region Newton (``symgd.optim.trust_region``); its state is each start's radius."""
+    if radius is not None:
+        radius = check_positive("radius", radius)
+    settings = Settings(xtol=check_positive("xtol", xtol))
+
+    def init(x: Any) -> OptState:
+        rows = arrays.to_numpy(x)
+        start = radius if radius is not None else np.maximum(1.0, np.sqrt((rows * rows).sum(axis=1)))
+        return OptState(0, (arrays.like(np.broadcast_to(start, rows.shape[:1]).copy(), x[:, 0]),))
+
+    def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
+        if problem is None or value is None:
+            raise HyperParameterError("newton needs the problem's Hessian and values: call it through minimize")
+        x_np, g = arrays.to_numpy(x), arrays.to_numpy(grad)
+        hess = arrays.to_numpy(problem.hessian(x))
+        new_x, new_radius = trust_step(problem, x_np, arrays.to_numpy(value), g, hess,
+                                       arrays.to_numpy(state.slots[0]), settings, like=x)
+        return arrays.like(new_x, x), OptState(state.step + 1, (arrays.like(new_radius, x[:, 0]),))
+
+    hyper = {"lr": 1.0, "radius": radius, "xtol": settings.xtol, "linesearch": None}
+    return Optimizer("newton", init, update, hyper, None, frozenset({"hessian", "value"}))
