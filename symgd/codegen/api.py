@@ -13,6 +13,7 @@ import sympy
 
 from symgd.calculus.graph import Graph, build_graph
 from symgd.calculus.indexed import has_indexed
+from symgd.calculus.reduce_tree import needs_tree
 from symgd.calculus.variables import ordered_variables
 from symgd.codegen import runtime
 from symgd.codegen.backends import COMPILE_BACKENDS
@@ -107,6 +108,11 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     if backend not in COMPILE_BACKENDS:
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(COMPILE_BACKENDS)}")
     expr = parse(f)
+    if has_indexed(expr) and needs_tree(expr):  # several-index arrays, nested or non-sum reductions
+        from symgd.codegen.reduce_compile import compile_reductions
+        if backend in ("jax", "torch"):
+            raise CompileError(f"reductions over several indices compile for numba or python, not {backend!r}")
+        return _indexed_wrt(compile_reductions(expr, backend, sizes), expr, wrt)
     if has_indexed(expr):
         from symgd.codegen.indexed import compile_indexed, mangled_problem
         if backend == "jax":

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sympy
 
+from symgd.parse import reductions
+
 
 @dataclass(frozen=True)
 class Function:
@@ -78,8 +80,9 @@ FUNCTIONS: dict[str, Function] = {
     "sigmoid": _one(lambda x: 1 / (1 + sympy.exp(-x))),
     "softplus": _one(lambda x: sympy.log(1 + sympy.exp(x))),
     "relu": _one(lambda x: sympy.Max(0, x)),
-    "min": Function(sympy.Min, 2, 1000, "min(a, b, ...)"),
-    "max": Function(sympy.Max, 2, 1000, "max(a, b, ...)"),
+    "min": Function(reductions.minimum, 2, 1000, "min(a, b, ...) or min(x[j], j, a, b)"),
+    "max": Function(reductions.maximum, 2, 1000, "max(a, b, ...) or max(x[j], j, a, b)"),
+    "prod": Function(reductions.product, 2, 4, "prod(x[j], j, a, b)"),
     "erf": _one(sympy.erf),
     "Heaviside": Function(_evaluated_on_numbers(sympy.Heaviside), 1, 2, "Heaviside(x)"),
     "DiracDelta": Function(_evaluated_on_numbers(sympy.DiracDelta), 1, 2, "DiracDelta(x)"),
@@ -92,7 +95,7 @@ FUNCTIONS: dict[str, Function] = {
 }
 
 ALIASES = {
-    "ln": "log", "Abs": "abs", "sgn": "sign", "Min": "min", "Max": "max", "Sum": "sum",
+    "ln": "log", "Abs": "abs", "sgn": "sign", "Min": "min", "Max": "max", "Sum": "sum", "Product": "prod",
     **{"arc" + name: "a" + name for name in _TRIG + _HYP},
     **{"ar" + name: "a" + name for name in _HYP},
 }

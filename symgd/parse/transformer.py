@@ -9,7 +9,7 @@ import sympy
 from lark import Token, Transformer, v_args
 
 from symgd.errors import BudgetError, ParseError
-from symgd.parse import budget, construct
+from symgd.parse import budget, construct, reductions
 from symgd.parse.apply import FHead, Juxtaposition
 from symgd.parse.functions import FUNCTIONS, canonical
 from symgd.parse.messages import bad_constant, constant_message, error_at, plain, shown
@@ -92,6 +92,8 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
                             f"write {spec.usage or name + '(x)'}")
         if key == "sum":
             return self.summation(args, pos)
+        if key == "prod":
+            return self.product_over(args, pos)
         if key in ("where", "Piecewise"):
             return self.branches(key, args, pos)
         if key in ("Eq", "Ne"):
@@ -136,6 +138,13 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
             raise self.fail(pos, f"the index of sum must be a name, not {index}",
                             "write sum(x[i]^2, i, 1, n)")
         return sympy.Sum(body, (index, low, high))
+
+    def product_over(self, args: list, pos: int) -> sympy.Expr:
+        """``prod(body, j, a, b)`` or SymPy's printed ``Product(body, (j, a, b))``: bounds inclusive."""
+        try:
+            return reductions.product(*args)
+        except ValueError as exc:
+            raise self.fail(pos, str(exc), "write prod(x[j], j, 0, n-1)") from None
 
     def branches(self, key: str, args: list, pos: int) -> sympy.Expr:
         """``where(cond, a, b)`` or SymPy's printed ``Piecewise((a, cond), ..., (b, True))``."""

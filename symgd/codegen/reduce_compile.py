@@ -1,0 +1,146 @@
+"""Compile a reduction tree (several-index arrays, nested sums, prod/min/max/logsumexp over an index).
+
+The loops of ``reduce_loops`` run under numba (backend "numba", and "numpy"/"auto" where numba is
+installed) or as plain Python ("python", or where numba is missing: correct but slow, for small
+sizes). Arrays are passed as float64 arrays (any number of axes), scalars as floats. Sizes are fixed
+by ``sizes`` or read from an array's shape where an index runs 0..S-1 over one of its axes. Before
+the loops run, a check (once per shape) proves every read lies inside its array: numba does not
+check bounds, and a negative index would silently wrap.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symgd.calculus.reduce_tree import Tree, analyse_tree
+from symgd.codegen import runtime
+from symgd.codegen.compiled import Compiled
+from symgd.codegen.names import mangle_expr, rename_keys
+from symgd.codegen.reduce_loops import check_source, function_source, reads_in_scope
+from symgd.errors import BackendUnavailableError, CompileError
+from symgd.parse import budget
+
+BACKENDS = ("numba", "numpy", "auto", "python")
+_CHECKED_SHAPES = 64  # shape keys remembered per function (each proven in bounds once)
+
+
+def _size_plan(tree: Tree, known: Mapping[str, int]) -> list[tuple]:
+    """Per size: ("given", n) or ("shape", argument position, axis), from a read whose index at that
+    axis is an index running 0..S-1."""
+    position = {v: k for k, v in enumerate(tree.variables)}
+    plan = []
+    for size in tree.sizes:
+        if size.name in known:
+            plan.append(("given", known[size.name]))
+            continue
+        for read, chain in reads_in_scope(tree):
+            hit = next(((axis, node) for node in chain for axis, idx in enumerate(read.indices)
+                        if idx == node.index and node.lower == 0 and node.upper == size - 1), None)
+            if hit is not None:
+                plan.append(("shape", position[read.base], hit[0]))
+                break
+        else:
+            raise CompileError(f"cannot tell the size {size.name} from the arrays' shapes; give "
+                               f"sizes={{'{size.name}': ...}}")
+    return plan
+
+
+def compile_reductions(expr: sympy.Expr, backend: str = "auto",
+                       sizes: Mapping[str, int] | None = None) -> Compiled:
+    """A ``Compiled`` for ``expr`` with reductions; arguments are the arrays and scalars sorted by
+    name, and the gradient has one entry per argument (an array's is an array of its shape)."""
+    if backend not in BACKENDS:
+        raise CompileError(f"reductions over indices compile to loops (numba, or python), not {backend!r}")
+    user = analyse_tree(expr).variables
+    mexpr, rename = mangle_expr(expr, runtime.RESERVED)
+    tree = analyse_tree(mexpr)
+    order = {rename.get(u, u): k for k, u in enumerate(user)}
+    from dataclasses import replace
+    tree = replace(tree, variables=tuple(sorted(tree.variables, key=order.__getitem__)))
+    known = budget.check_sizes(rename_keys(sizes, rename))
+    plan = _size_plan(tree, known)
+    source = "\n".join([*(function_source(tree, kind) for kind in ("value_and_grad", "value", "grad")),
+                        check_source(tree)])
+    fns = runtime.load(source, "python", extra={"_np": np})
+    use_numba = backend == "numba" or (backend != "python" and _has_numba())
+    if use_numba:
+        runtime.check_numba_size(source)
+        fns = _jit(fns)
+    users = {v: u for u, v in rename.items()}
+    call = _Caller(tree, plan, fns["_check"], {v: users.get(v, v).name for v in tree.variables})
+    return Compiled(user, "numba" if use_numba else "python", source,
+                    call.wrap(fns["_value_and_grad"], "value_and_grad"), call.wrap(fns["_value"], "value"),
+                    call.wrap(fns["_grad"], "grad"), None)
+
+
+def _has_numba() -> bool:
+    try:
+        runtime.require_numba()
+    except BackendUnavailableError:
+        return False
+    return True
+
+
+def _jit(fns: dict) -> dict:
+    numba = runtime.require_numba()
+    try:
+        return {name: numba.njit(fastmath=False, error_model="numpy")(fn) for name, fn in fns.items()}
+    except Exception as exc:  # numba's errors come in several classes
+        raise CompileError(f"numba could not compile the reduction loops: {exc}") from exc
+
+
+class _Caller:
+    """Converts and checks the arguments of every call, then runs one generated function."""
+
+    def __init__(self, tree: Tree, plan: list, check: Any, names: dict) -> None:
+        ndim = dict(tree.ndim)
+        self.tree, self.plan, self.check, self.names = tree, plan, check, names
+        self.ndims = [ndim.get(v) for v in tree.variables]
+        by_name = sorted(ndim, key=lambda s: s.name)
+        self.array_order = [tree.variables.index(a) for a in by_name]  # argument order of _g_ arrays
+        self.checked: set = set()
+        self.reads = [r for r, _ in reads_in_scope(tree)]
+
+    def convert(self, args: tuple) -> tuple[list, tuple]:
+        if len(args) != len(self.ndims):
+            raise CompileError(f"{len(args)} arguments given; the function takes {len(self.ndims)}")
+        out = []
+        for a, nd, v in zip(args, self.ndims, self.tree.variables):
+            if nd is None:
+                out.append(float(a))
+                continue
+            arr = np.ascontiguousarray(a, dtype=np.float64)
+            if arr.ndim != nd:
+                raise CompileError(f"{self.names[v]} is read with {nd} ind{'ex' if nd == 1 else 'ices'}; "
+                                   f"the array given has shape {arr.shape}")
+            out.append(arr)
+        sizes = tuple(int(p[1]) if p[0] == "given" else out[p[1]].shape[p[2]] for p in self.plan)
+        key = (tuple(a.shape for a in out if isinstance(a, np.ndarray)), sizes)
+        if key not in self.checked:
+            bad = self.check(*(out[k] for k in self.array_order), *sizes)
+            if bad >= 0:
+                r = self.reads[bad]
+                shape = out[self.tree.variables.index(r.base)].shape
+                raise CompileError(f"{self.names[r.base]}[{', '.join(map(str, r.indices))}] reads outside "
+                                   f"the array (shape {shape}) or at a fractional index for these sizes")
+            if len(self.checked) >= _CHECKED_SHAPES:
+                self.checked.clear()
+            self.checked.add(key)
+        return out, sizes
+
+    def wrap(self, fn: Any, kind: str):
+        def call(*args):
+            conv, sizes = self.convert(args)
+            if kind == "value":
+                return fn(*conv, *sizes)
+            bufs = [np.zeros_like(conv[k]) for k in self.array_order]
+            out = fn(*conv, *sizes, *bufs)
+            value, scal = out if kind == "value_and_grad" else (None, out)
+            scal = iter(scal if isinstance(scal, tuple) else ())
+            arrays = dict(zip(self.array_order, bufs))
+            grads = tuple(arrays[k] if k in arrays else next(scal) for k in range(len(conv)))
+            return grads if kind == "grad" else (value, grads)
+        return call

@@ -1,0 +1,232 @@
+"""Loops for reduction trees (``calculus.reduce_tree``): value and reverse sweep as nested scalar loops.
+
+Each reduction is one ``for`` loop; its body's program (from the one graph) runs per index. The
+value pass accumulates (sum, prod, min, max; logsumexp with a running maximum: one exp per element,
+never an overflow). The gradient pass walks the tree again from the top with each node's adjoint:
+
+- sum: the body's adjoint is the node's;
+- logsumexp: the node's times exp(u - lse), the softmax weight (lse recomputed first);
+- min/max: the node's, at the first index that attains the minimum/maximum (ties go to the first;
+  a subgradient), found by a search loop;
+- prod: the node's times the product of the other factors, from prefix and suffix products
+  (no division by the element, so zeros are exact).
+
+A body's adjoint goes to its reads (``_g_x[i, l] += ...``), its scalars and, recursively, its child
+reductions, whose values are recomputed where a partial needs them (no per-index storage). Child
+values the partials do not need (the body of ``sum(min(...))``) are not computed. The same source
+runs under numba (compiled once) or, without numba, as plain Python (slow: for small sizes).
+"""
+from __future__ import annotations
+
+from itertools import count
+
+import sympy
+
+from symgd.calculus.reduce_tree import Level, Reduction, Tree, walk
+from symgd.codegen.indexed import _Writer
+from symgd.codegen.names import prefixed
+from symgd.codegen.scalar_loop import element_program
+
+_INIT = {"sum": "0.0", "prod": "1.0", "min": "_inf", "max": "-_inf"}
+
+
+def int_text(e: sympy.Expr, w: _Writer) -> str:
+    """An index or bound as whole-number Python: a rational polynomial P/q printed as (P)//q."""
+    num, den = sympy.fraction(sympy.together(sympy.sympify(e)))
+    if den == 1:
+        return w.index(sympy.expand(num))
+    return f"({w.index(sympy.expand(num))})//{int(den)}"
+
+
+class _Gen:
+    """Writes the lines of one function; ``ind`` is the current indentation depth."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.tree, self.w, self.lines, self.ids = tree, _Writer("python"), [], count()
+
+    def put(self, ind: int, line: str) -> None:
+        self.lines.append("    " * ind + line)
+
+    def loop(self, node: Reduction, ind: int) -> None:
+        lo, hi = int_text(node.lower, self.w), int_text(node.upper + 1, self.w)
+        self.put(ind, f"for {node.index.name} in range({lo}, {hi}):")
+
+    def program(self, level: Level, value: bool, grads: bool, ind: int) -> tuple[str | None, dict]:
+        """The body's children values and reads that its program needs, then the program; returns
+        (value text, {input symbol: adjoint text})."""
+        inputs = tuple(r.symbol for r in level.reads) + tuple(c.symbol for c in level.children) + \
+            tuple(s for s in self.tree.scalars if s in level.body.free_symbols)
+        pruned = element_program(level.body, inputs, value, grads)
+        tag = next(self.ids)
+        rename = {sym: sympy.Symbol(prefixed(f"_p{tag}_", sym.name)) for sym, _ in pruned.lines}
+        used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
+        for child in level.children:
+            if child.symbol in used:
+                self.value(child, ind)
+        for r in level.reads:
+            if r.symbol in used:
+                self.put(ind, f"{r.symbol.name} = {self.slot(r)}")
+        for sym, e in pruned.lines:
+            self.put(ind, f"{rename[sym].name} = {self.w.expr(e.xreplace(rename))}")
+        outs = [self.w.expr(o.xreplace(rename)) for o in pruned.outputs]
+        val = outs.pop(0) if value else None
+        return val, dict(zip(inputs, outs)) if grads else {}
+
+    def slot(self, r) -> str:
+        return f"{r.base.name}[{', '.join(int_text(i, self.w) for i in r.indices)}]"
+
+    def value(self, node: Reduction, ind: int) -> None:
+        """Lines that set ``node.symbol`` to the reduction's value."""
+        acc = node.symbol.name
+        if node.kind == "lse":
+            m, s = f"{acc}_m", f"{acc}_s"
+            self.put(ind, f"{m} = -_inf")
+            self.put(ind, f"{s} = 0.0")
+        else:
+            self.put(ind, f"{acc} = {_INIT[node.kind]}")
+        self.loop(node, ind)
+        b, _ = self.program(node.level, True, False, ind + 1)
+        self.put(ind + 1, f"_v = {b}")
+        if node.kind == "sum":
+            self.put(ind + 1, f"{acc} += _v")
+        elif node.kind == "prod":
+            self.put(ind + 1, f"{acc} *= _v")
+        elif node.kind in ("min", "max"):
+            self.put(ind + 1, f"if _v {'<' if node.kind == 'min' else '>'} {acc}: {acc} = _v")
+        else:  # a running maximum m; s holds sum(exp(u - m))
+            self.put(ind + 1, f"if _v > {m}:")
+            self.put(ind + 2, f"{s} = {s} * math.exp({m} - _v) + 1.0")
+            self.put(ind + 2, f"{m} = _v")
+            self.put(ind + 1, "else:")
+            self.put(ind + 2, f"{s} += math.exp(_v - {m})")
+            self.put(ind, f"{acc} = {m} + math.log({s}) if {s} > 0.0 else -_inf")
+
+    def scatter(self, level: Level, adj: str, ind: int) -> None:
+        """The body's adjoint ``adj`` into its reads, scalars and children."""
+        _, grads = self.program(level, False, True, ind)
+        self.spread(level, grads, adj, ind)
+
+    def spread(self, level: Level, grads: dict, adj: str, ind: int) -> None:
+        children = {c.symbol: c for c in level.children}
+        slots = {r.symbol: r for r in level.reads}
+        for sym, partial in grads.items():
+            if sym in slots:
+                self.put(ind, f"_g_{self.slot(slots[sym])} += {adj} * ({partial})")
+            elif sym in children:
+                name = f"_d{children[sym].symbol.name}"
+                self.put(ind, f"{name} = {adj} * ({partial})")
+                self.backward(children[sym], name, ind)
+            else:
+                self.put(ind, f"_g_{sym.name} += {adj} * ({partial})")
+
+    def backward(self, node: Reduction, adj: str, ind: int) -> None:
+        """Lines that add the gradient of ``adj * node`` (every index of the enclosing loops set)."""
+        getattr(self, f"_back_{node.kind}")(node, adj, ind)
+
+    def _back_sum(self, node, adj, ind):
+        self.loop(node, ind)
+        self.scatter(node.level, adj, ind + 1)
+
+    def _back_lse(self, node, adj, ind):
+        self.value(node, ind)
+        self.loop(node, ind)
+        val, grads = self.program(node.level, True, True, ind + 1)  # the softmax weight needs u
+        weight = f"_wt{next(self.ids)}"
+        self.put(ind + 1, f"{weight} = {adj} * math.exp(({val}) - {node.symbol.name})")
+        self.spread(node.level, grads, weight, ind + 1)
+
+    def _back_min(self, node, adj, ind):
+        best, arg, op = f"{node.symbol.name}_b", node.index.name + "_at", "<" if node.kind == "min" else ">"
+        lo = int_text(node.lower, self.w)
+        self.put(ind, f"{best} = {'_inf' if node.kind == 'min' else '-_inf'}")
+        self.put(ind, f"{arg} = ({lo}) - 1")
+        self.loop(node, ind)
+        b, _ = self.program(node.level, True, False, ind + 1)
+        self.put(ind + 1, f"_v = {b}")
+        self.put(ind + 1, f"if _v {op} {best}:")
+        self.put(ind + 2, f"{best} = _v")
+        self.put(ind + 2, f"{arg} = {node.index.name}")
+        self.put(ind, f"if {arg} >= {lo}:")
+        self.put(ind + 1, f"{node.index.name} = {arg}")
+        self.scatter(node.level, adj, ind + 1)
+
+    _back_max = _back_min
+
+    def _back_prod(self, node, adj, ind):
+        """Prefix and suffix products: d/d(b_t) of b_lo*...*b_hi is (b_lo...b_{t-1})(b_{t+1}...b_hi)."""
+        name, lo = node.symbol.name, int_text(node.lower, self.w)
+        n, buf, suf, pre = f"{name}_n", f"{name}_f", f"{name}_suf", f"{name}_pre"
+        self.put(ind, f"{n} = max(({int_text(node.upper + 1, self.w)}) - ({lo}), 0)")
+        self.put(ind, f"{buf} = _np.empty({n})")
+        self.loop(node, ind)
+        b, _ = self.program(node.level, True, False, ind + 1)
+        self.put(ind + 1, f"{buf}[{node.index.name} - ({lo})] = {b}")
+        self.put(ind, f"{suf} = _np.empty({n} + 1)")
+        self.put(ind, f"{suf}[{n}] = 1.0")
+        self.put(ind, f"for _t in range({n} - 1, -1, -1):")
+        self.put(ind + 1, f"{suf}[_t] = {suf}[_t + 1] * {buf}[_t]")
+        self.put(ind, f"{pre} = 1.0")
+        self.loop(node, ind)
+        self.put(ind + 1, f"_w{name} = {adj} * {pre} * {suf}[{node.index.name} - ({lo}) + 1]")
+        self.scatter(node.level, f"_w{name}", ind + 1)
+        self.put(ind + 1, f"{pre} *= {buf}[{node.index.name} - ({lo})]")
+
+
+def function_source(tree: Tree, kind: str) -> str:
+    """``def _<kind>(variables..., sizes..., [_g_<array>...])``: kind is value, grad or value_and_grad.
+    Arrays' gradients are written into the zeroed ``_g_`` arrays; scalars' are returned."""
+    g = _Gen(tree)
+    arrays = [a for a, _ in tree.ndim]
+    args = [v.name for v in tree.variables] + [s.name for s in tree.sizes]
+    if kind != "value":
+        args += [f"_g_{a.name}" for a in sorted(arrays, key=lambda s: s.name)]
+        for s in tree.scalars:
+            g.put(1, f"_g_{s.name} = 0.0")
+    val = g.program(tree.top, True, False, 1)[0] if kind != "grad" else None
+    if kind != "value":
+        g.scatter(tree.top, "1.0", 1)
+    grads = f"({''.join(f'_g_{s.name}, ' for s in tree.scalars)})" if tree.scalars else "0.0"
+    ret = {"value": val, "grad": grads, "value_and_grad": f"{val}, {grads}"}[kind]
+    return "\n".join([f"def _{kind}({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"
+
+
+def reads_in_scope(tree: Tree) -> list[tuple]:
+    """Every read with the chain of reductions around it: [(read, (node, ...)), ...]."""
+    found = [(r, ()) for r in tree.top.reads]
+
+    def visit(node: Reduction, chain: tuple) -> None:
+        chain = chain + (node,)
+        found.extend((r, chain) for r in node.level.reads)
+        for child in node.level.children:
+            visit(child, chain)
+    for node in tree.top.children:
+        visit(node, ())
+    return found
+
+
+def check_source(tree: Tree) -> str:
+    """``def _check(arrays..., sizes...)``: the number of the first read that would fall outside its
+    array (or divide unevenly), -1 when none does. It loops only over the indices a read's position
+    depends on (and those their bounds depend on), so it costs far less than the function."""
+    w = _Writer("python")
+    arrays = sorted((a for a, _ in tree.ndim), key=lambda s: s.name)
+    lines = [f"def _check({', '.join([a.name for a in arrays] + [s.name for s in tree.sizes])}):"]
+    for k, (read, chain) in enumerate(reads_in_scope(tree)):
+        need = set().union(*(sympy.sympify(i).free_symbols for i in read.indices))
+        for node in reversed(chain):  # inner bounds may name outer indices
+            if node.index in need:
+                need |= node.lower.free_symbols | node.upper.free_symbols
+        ind = 1
+        for node in chain:
+            if node.index in need:
+                lo, hi = int_text(node.lower, w), int_text(node.upper + 1, w)
+                lines.append("    " * ind + f"for {node.index.name} in range({lo}, {hi}):")
+                ind += 1
+        for axis, idx in enumerate(read.indices):
+            num, den = sympy.fraction(sympy.together(sympy.sympify(idx)))
+            if den != 1:
+                lines.append("    " * ind + f"if ({w.index(sympy.expand(num))}) % {int(den)} != 0: return {k}")
+            lines.append("    " * ind + f"_t = {int_text(idx, w)}")
+            lines.append("    " * ind + f"if _t < 0 or _t >= {read.base.name}.shape[{axis}]: return {k}")
+    lines.append("    return -1")
+    return "\n".join(lines) + "\n"
