@@ -1,0 +1,165 @@
+"""Taylor polynomials of one or several variables at a point, to a chosen order, with the remainder's order.
+
+T_n(x) = Σ_{|α| ≤ n} D^α f(a) / α! · (x − a)^α. Each needed partial derivative is taken from the one of
+one lower order, evaluated exactly at a, and divided by α!. The whole polynomial is then checked by a
+computation that shares none of that: ``sympy.series`` in one variable; in several, the series in t of
+g(t) = f(a + t·(x − a)) to order n, at t = 1 (the same polynomial, by the chain rule).
+
+>>> taylor("exp(x)", "x=0", 3).polynomial
+x**3/6 + x**2/2 + x + 1
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import combinations_with_replacement
+
+import sympy
+
+from symgd.calculus.variables import ordered_variables
+from symgd.errors import BudgetError, VariableError
+from symgd.explain.atpoint import Line, exact_point, tidy, value_at
+from symgd.explain.steps import StepError
+from symgd.explain.verify import equal
+from symgd.parse import program_parts
+
+#: The highest order, and the most terms (multi-indices) a Taylor polynomial may have.
+MAX_ORDER = 20
+MAX_TERMS = 300
+
+
+@dataclass(frozen=True)
+class TaylorTerm:
+    """One multi-index α: the derivative D^α f, its value at a, the coefficient D^α f(a)/α!, the term."""
+
+    powers: tuple[int, ...]
+    derivative: sympy.Expr
+    value: sympy.Expr
+    coefficient: sympy.Expr
+    term: sympy.Expr
+
+
+@dataclass(frozen=True)
+class TaylorPolynomial:
+    """T_n of ``f`` at ``point``; the remainder is O(|x − a|^(order + 1)). ``check`` names the oracle."""
+
+    f: sympy.Expr
+    variables: tuple[sympy.Symbol, ...]
+    point: tuple[sympy.Expr, ...]
+    order: int
+    terms: tuple[TaylorTerm, ...]
+    polynomial: sympy.Expr
+    check: str
+    lines: tuple[Line, ...]
+
+    @property
+    def result(self) -> sympy.Expr:
+        return self.polynomial
+
+    @property
+    def expanded(self) -> sympy.Expr:
+        return sympy.expand(self.polynomial)
+
+    @property
+    def remainder_order(self) -> int:
+        return self.order + 1
+
+
+def _indices(k: int, order: int):
+    """Multi-indices α of k variables with |α| ≤ order, by total degree, then in variable order."""
+    for degree in range(order + 1):
+        for combo in combinations_with_replacement(range(k), degree):
+            yield tuple(combo.count(i) for i in range(k))
+
+
+def _oracle(expr, variables, point, order) -> tuple[sympy.Expr, str]:
+    """The polynomial from sympy.series (1 variable) or the series of f(a + t(x − a)) in t at t = 1."""
+    if len(variables) == 1:
+        (x,), (a,) = variables, point
+        return sympy.series(expr, x, a, order + 1).removeO(), "sympy.series"
+    t = sympy.Dummy("t")
+    line = expr.xreplace({v: a + t * (v - a) for v, a in zip(variables, point)})
+    series = sympy.series(line, t, 0, order + 1).removeO()
+    return series.xreplace({t: sympy.S.One}), "sympy.series of f(a + t(x - a)) in t, at t = 1"
+
+
+def _count(k: int, order: int) -> int:
+    return math.comb(order + k, k)
+
+
+def taylor(f: str | sympy.Expr, at: str | Mapping[str, object] | None = None, order: int = 2, *,
+           wrt: str | None = None) -> TaylorPolynomial:
+    """The Taylor polynomial of ``f`` of degree ``order`` at ``at`` (default: 0 for every variable),
+    each term's derivative shown, the polynomial checked against sympy's series."""
+    expr, _ = program_parts(f)
+    variables = ordered_variables(expr, wrt)
+    if not variables:
+        raise VariableError("the expression has no variables")
+    if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
+        raise VariableError(f"the order must be a whole number from 1 to {MAX_ORDER}, got {order!r}")
+    if _count(len(variables), order) > MAX_TERMS:
+        raise BudgetError(f"a Taylor polynomial of order {order} in {len(variables)} variables has "
+                          f"{_count(len(variables), order):,} terms; symgd gives at most {MAX_TERMS}",
+                          hint="lower --order")
+    at = at if at is not None else {v.name: 0 for v in variables}
+    point = exact_point(at, variables)
+    derivatives = {(0,) * len(variables): expr}
+    terms = []
+    for powers in _indices(len(variables), order):
+        derivative = derivatives.get(powers)
+        if derivative is None:  # one more derivative of a lower one: by the first variable it raises
+            i = next(i for i, p in enumerate(powers) if p)
+            lower = powers[:i] + (powers[i] - 1,) + powers[i + 1:]
+            derivative = derivatives[powers] = sympy.diff(derivatives[lower], variables[i])
+        value = value_at(derivative, variables, point, _name(powers, variables))
+        coefficient = tidy(value / math.prod(math.factorial(p) for p in powers))
+        monomial = sympy.Mul(*((v - a) ** p for v, a, p in zip(variables, point, powers)))
+        terms.append(TaylorTerm(powers, derivative, value, coefficient, coefficient * monomial))
+    # unevaluated: SymPy would merge the term (x - 1) with the constant, losing the powers of (x - a)
+    polynomial = sympy.Add(*(t.term for t in terms if t.term != 0), evaluate=False) if any(point) else \
+        sympy.Add(*(t.term for t in terms))
+    truth, how = _oracle(expr, variables, point, order)
+    if not equal(polynomial, truth):
+        raise StepError("a bug in symgd: the Taylor polynomial disagrees with " + how,
+                        hint="please report it to the symgd maintainers with the expression")
+    lines = _lines(variables, point, order, tuple(terms), polynomial, how)
+    return TaylorPolynomial(expr, variables, point, order, tuple(terms), polynomial, how, lines)
+
+
+def _name(powers: tuple[int, ...], variables) -> str:
+    """"∂³f/∂x²∂y" for powers (2, 1); "f" for the zero index."""
+    degree = sum(powers)
+    if degree == 0:
+        return "f"
+    sup = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+    parts = "".join(f"∂{v.name}" + (str(p).translate(sup) if p > 1 else "")
+                    for v, p in zip(variables, powers) if p)
+    head = "∂" + (str(degree).translate(sup) if degree > 1 else "")
+    return f"{head}f/{parts}"
+
+
+def _tex_name(powers: tuple[int, ...], variables) -> str:
+    degree = sum(powers)
+    if degree == 0:
+        return "f"
+    parts = " ".join(f"\\partial {sympy.latex(v)}" + (f"^{{{p}}}" if p > 1 else "")
+                     for v, p in zip(variables, powers) if p)
+    return f"\\frac{{\\partial{'^{%d}' % degree if degree > 1 else ''} f}}{{{parts}}}"
+
+
+def _lines(variables, point, order, terms, polynomial, how) -> tuple[Line, ...]:
+    lines = [Line("the point", sympy.Tuple(*point) if len(point) > 1 else point[0], symbol="a")]
+    for t in terms:
+        name, tex = _name(t.powers, variables), _tex_name(t.powers, variables)
+        factorial = math.prod(math.factorial(p) for p in t.powers)
+        if sum(t.powers):
+            lines.append(Line(f"order {sum(t.powers)}", t.derivative, "from the one of order "
+                              f"{sum(t.powers) - 1} by sympy.diff", symbol=name, tex=tex))
+        lines.append(Line("its value at a", t.value, symbol=f"{name}(a)", tex=f"{tex}(a)"))
+        lines.append(Line(f"the term: the value / {factorial} times the power of (x - a)" if factorial > 1
+                          else "the term: the value times the power of (x - a)", t.term))
+    lines.append(Line(f"the Taylor polynomial of order {order}", polynomial, "equals " + how,
+                      symbol=f"T{order}".translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")),
+                      tex=f"T_{{{order}}}"))
+    return tuple(lines)
