@@ -18,14 +18,27 @@ _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def leibniz(order, text: bool = True) -> str:
-    """∂²f/∂y∂x for the order (x, y): the variables of the denominator, last differentiated first."""
+    """∂³f/∂y∂x² for the order (x, x, y): the denominator lists the last variable differentiated first,
+    runs of one variable as a power."""
+    from itertools import groupby
+    runs = [(name, len(list(group))) for name, group in groupby(v.name for v in reversed(order))]
     n = len(order)
-    names = [v.name for v in reversed(order)]
     if text:
         head = "∂" + (str(n).translate(_SUP) if n > 1 else "")
-        return f"{head}f/" + "".join(f"∂{name}" for name in names)
+        return f"{head}f/" + "".join(f"∂{name}" + (str(k).translate(_SUP) if k > 1 else "") for name, k in runs)
     head = "\\partial" + (f"^{{{n}}}" if n > 1 else "")
-    return f"\\frac{{{head} f}}{{" + " ".join(f"\\partial {sympy.latex(sympy.Symbol(n_))}" for n_ in names) + "}"
+    below = " ".join(f"\\partial {sympy.latex(sympy.Symbol(name))}" + (f"^{{{k}}}" if k > 1 else "")
+                     for name, k in runs)
+    return f"\\frac{{{head} f}}{{{below}}}"
+
+
+def _stage_result(text: str, fmt: str, wrt, name: str, tex: str) -> str:
+    """A stage's derivation with its closing "∂f/∂x =" renamed to the derivative it has reached (the
+    derivation renderer names a first partial; stage 2 of ∂²f/∂y∂x ends at ∂²f/∂y∂x, not ∂f/∂y)."""
+    old = {"text": f"∂f/∂{wrt.name} = ", "markdown": f"\\frac{{\\partial f}}{{\\partial {sympy.latex(wrt)}}} = ",
+           "latex": f"\\frac{{\\partial f}}{{\\partial {sympy.latex(wrt)}}} = "}[fmt]
+    head, found, tail = text.rpartition(old)
+    return f"{head}{name if fmt == 'text' else tex} = {tail}" if found else text
 
 
 def _eq(p: _Printer, value: sympy.Basic, tex: bool) -> str:
@@ -52,7 +65,9 @@ def render_higher(h, fmt: str = "text") -> str:
     for k, (v, stage) in enumerate(zip(h.order, h.stages), 1):
         head = f"stage {k} of {len(h.order)}: differentiate by {v.name}"
         parts.append({"text": head, "markdown": f"**{head}**\n", "latex": f"\\paragraph{{{head}}}"}[fmt])
-        parts.append(render_derivation(stage, fmt, p).rstrip("\n"))
+        reached = h.order[:k]
+        parts.append(_stage_result(render_derivation(stage, fmt, p).rstrip("\n"), fmt, v,
+                                   leibniz(reached), leibniz(reached, text=False)))
     final = {"text": f"{name} = {p.s(h.result)}   ({_check_sentence(h.order)})",
              "markdown": f"$${tex} = {p.tex(h.result)}$$\n\n*{_check_sentence(h.order)}*\n",
              "latex": f"\\[ {tex} = {p.tex(h.result)} \\]\n\\emph{{{tex_escape(_check_sentence(h.order))}}}\n"}[fmt]
