@@ -1,0 +1,192 @@
+"""Indexed reductions (issue 18): several-index arrays, nested sums, min/max/prod/logsumexp over an
+index, triangular indexing. Every value and gradient is checked against torch autograd or an
+independent NumPy formula, on both the numba loops and the plain-Python loops."""
+import numpy as np
+import pytest
+import sympy
+
+import symgd
+from symgd.errors import CompileError, ParseError
+from symgd.parse.reductions import IndexMax, IndexMin
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("numba")
+
+BACKENDS = ["numba", "python"]
+RNG = np.random.default_rng(18)
+
+
+def _torch_grads(fn, *arrays):
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    out.backward()
+    return out.item(), [t.grad.numpy() for t in ts]
+
+
+def _close(c, args, fn):
+    """c's value and gradient at ``args`` equal torch's for ``fn`` (same argument order)."""
+    value, grads = c.value_and_grad(*args)
+    want, want_grads = _torch_grads(fn, *args)
+    np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-12)
+    for g, w in zip(grads, want_grads):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-11)
+    np.testing.assert_allclose(c.value(*args), want, rtol=1e-12, atol=1e-12)
+    for g, w in zip(c.grad(*args), want_grads):
+        np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_index_array_in_nested_sums(backend):
+    c = symgd.compile("sum(sum(w[k]*p[i, k]^2 + sin(p[i, k]*w[k]), k, 0, K-1), i, 0, N-1)", backend=backend)
+    assert [v.name for v in c.variables] == ["p", "w"]
+    p, w = RNG.normal(size=(5, 3)), RNG.normal(size=3)
+    _close(c, (p, w), lambda p, w: (w * p**2 + torch.sin(p * w)).sum())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_cost_min_over_an_index(backend):
+    c = symgd.compile("sum(min(sum((x[i,l]-c[j,l])^2, l, 0, D-1), j, 0, K-1), i, 0, N-1)", backend=backend)
+    cs, x = RNG.normal(size=(4, 3)), RNG.normal(size=(20, 3))
+    _close(c, (cs, x), lambda c, x: ((x[:, None, :] - c[None]) ** 2).sum(-1).min(1).values.sum())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_max_and_scalar_parameters(backend):
+    c = symgd.compile("a*max(x[j]*b - x[j]^2, j, 0, n-1) + sum(x[j], j, 0, n-1)/n", backend=backend)
+    x = RNG.normal(size=7)
+    _close(c, (0.7, 1.3, x),
+           lambda a, b, x: a * (x * b - x**2).max() + x.sum() / 7)
+
+
+def test_min_tie_goes_to_the_first_index():
+    c = symgd.compile("min(x[j]^2, j, 0, n-1)", backend="numba")
+    value, (g,) = c.value_and_grad(np.array([2.0, -1.0, 1.0, 3.0]))
+    assert value == 1.0
+    np.testing.assert_array_equal(g, [0.0, -2.0, 0.0, 0.0])  # x[1] and x[2] tie; the first takes it
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("x", [[1.5, -2.0, 0.5, 3.0], [1.5, 0.0, 0.5, 3.0], [0.0, 2.0, 0.0, 3.0]])
+def test_prod_gradient_is_the_product_of_the_others_even_at_zeros(backend, x):
+    c = symgd.compile("prod(x[j], j, 0, n-1)", backend=backend)
+    x = np.array(x)
+    value, (g,) = c.value_and_grad(x)
+    assert value == np.prod(x)
+    np.testing.assert_allclose(g, [np.prod(np.delete(x, j)) for j in range(len(x))], rtol=1e-15)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_prod_of_a_body_inside_a_sum(backend):
+    c = symgd.compile("sum(prod(1 + a[i,j]^2*s, j, 0, M-1), i, 0, N-1)", backend=backend)
+    a = RNG.normal(size=(3, 4))
+    _close(c, (a, 0.3), lambda a, s: (1 + a**2 * s).prod(1).sum())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_logsumexp_over_an_index_inside_a_sum_is_stable(backend):
+    c = symgd.compile("sum(logsumexp(alpha[k] - (x[i] - mu[k])^2, k, 0, K-1), i, 0, N-1)", backend=backend)
+    alpha, mu, x = RNG.normal(size=4) + 800.0, RNG.normal(size=4), RNG.normal(size=6)
+    _close(c, (alpha, mu, x),
+           lambda a, m, x: torch.logsumexp(a[None] - (x[:, None] - m[None]) ** 2, dim=1).sum())
+
+
+def _gmm_torch(alpha, l, mu, q, x):
+    """GMM data term as the eval defines it: Q's diagonal exp(q), below it l filled column by column."""
+    k_, d = q.shape
+    rows, cols = np.tril_indices(d, -1)
+    order = np.lexsort((rows, cols))  # column by column
+    Q = torch.zeros(k_, d, d, dtype=torch.float64)
+    Q[:, rows[order], cols[order]] = l
+    Q = Q + torch.diag_embed(torch.exp(q))
+    diff = x[:, None, :] - mu[None]
+    qx = torch.einsum("kab,ikb->ika", Q, diff)
+    beta = alpha[None] + q.sum(1)[None] - 0.5 * (qx**2).sum(-1)
+    return torch.logsumexp(beta, dim=1).sum()
+
+
+GMM = ("sum(logsumexp(alpha[k] + sum(q[k,a], a, 0, D-1) - 0.5*sum((exp(q[k,a])*(x[i,a]-mu[k,a]) + "
+       "sum(l[k, b*(2*D-b-1)/2 + a-b-1]*(x[i,b]-mu[k,b]), b, 0, a-1))^2, a, 0, D-1), k, 0, K-1), i, 0, N-1)")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gmm_data_term_with_packed_triangular_l(backend):
+    c = symgd.compile(GMM, backend=backend)
+    assert [v.name for v in c.variables] == ["alpha", "l", "mu", "q", "x"]
+    n, k, d = 5, 3, 4
+    args = (RNG.normal(size=k), RNG.normal(size=(k, d * (d - 1) // 2)), RNG.normal(size=(k, d)),
+            0.3 * RNG.normal(size=(k, d)), RNG.normal(size=(n, d)))
+    _close(c, args, _gmm_torch)
+
+
+def test_central_difference_agrees_for_a_triangular_sum():
+    c = symgd.compile("sum(sum(A[a,b]*v[a]*v[b], b, 0, a), a, 0, n-1)", backend="numba")
+    A, v = RNG.normal(size=(4, 4)), RNG.normal(size=4)
+    (gA, gv) = c.grad(A, v)
+    h = 1e-6
+    for k in range(4):
+        e = np.eye(4)[k] * h
+        fd = (c.value(A, v + e) - c.value(A, v - e)) / (2 * h)
+        assert abs(gv[k] - fd) < 1e-7
+    np.testing.assert_allclose(gA, np.tril(np.outer(v, v)), rtol=1e-14)
+
+
+def test_given_sizes_and_sizes_from_shapes():
+    c = symgd.compile("sum(sum(p[i,k], k, 0, K-1), i, 0, N-2)", backend="numba", sizes={"N": 3})
+    p = np.arange(12.0).reshape(4, 3)
+    assert c.value(p) == p[:2].sum()
+
+
+def test_parse_keeps_two_argument_min_and_reads_the_index_form():
+    assert symgd.parse("min(x, y)") == sympy.Min(*sympy.symbols("x y"))
+    assert isinstance(symgd.parse("min(x[j], j, 0, n-1)"), IndexMin)
+    assert isinstance(symgd.parse("max(x[j], j, 0, n-1)"), IndexMax)
+    assert isinstance(symgd.parse("min(a, b, c, d)"), sympy.Min)  # no array read: plain min
+    assert isinstance(symgd.parse("prod(x[j], j, 0, 3)"), sympy.Product)
+
+
+@pytest.mark.parametrize("text, args, fragment", [
+    ("sum(sum(p[i,k], k, 0, K-1), i, 0, N-1)", (np.ones(3),), "2 indices"),
+    ("sum(sum(p[i,k+1], k, 0, K-1), i, 0, N-1)", (np.ones((2, 3)),), "outside"),
+    ("sum(sum(p[i,k-1], k, 0, K-1), i, 0, N-1)", (np.ones((2, 3)),), "outside"),
+    ("sum(sum(p[i,k/2], k, 0, K-1), i, 0, N-1)", (np.ones((2, 3)),), "fractional"),
+])
+def test_hostile_arrays_are_refused_before_the_loops_run(text, args, fragment):
+    c = symgd.compile(text, backend="numba", sizes={"K": 3})
+    with pytest.raises(CompileError, match=fragment):
+        c.value(*args)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("sum(sum(x[sin(i)], i, 0, 3), j, 0, 2)", "whole-number"),
+    ("sum(x[i] + x[i, j], i, 0, 3) + sum(x[j,j], j, 0, 1)", "same number"),
+    ("sum(sum(x[i,i], i, 0, 3), i, 0, 2)", "already the index"),
+    ("sum(sum(x[i,j], j, 0, j), i, 0, 2)", "depends on j itself"),
+    ("sum(sum(x[i,j], j, 0, 2.5), i, 0, 2)", "whole-number"),
+    ("sum(sum(x[i,j]*x, j, 0, 2), i, 0, 2)", "both as"),
+    ("sum(sum(x[i,j], j, 0, 2), i, 0, m + n)", "cannot tell the size"),
+])
+def test_hostile_expressions_are_compile_errors(text, fragment):
+    with pytest.raises(CompileError, match=fragment):
+        symgd.compile(text, backend="numba")
+
+
+def test_other_backends_refuse_with_a_clear_error():
+    for backend in ("torch", "jax"):
+        with pytest.raises(CompileError, match="numba or python"):
+            symgd.compile("sum(sum(p[i,k], k, 0, 2), i, 0, 2)", backend=backend)
+
+
+def test_prod_with_a_bad_index_is_a_parse_error():
+    with pytest.raises(ParseError):
+        symgd.parse("prod(x[j], 2, 0, 3)")
+
+
+def test_cli_compile_prints_loops_and_grad_gives_one_error_line(capsys):
+    from symgd.cli import main
+    assert main(["compile", "--backend", "numba", "sum(min(sum((x[i,l]-c[j,l])^2, l, 0, D-1), j, 0, K-1),"
+                 " i, 0, N-1)"]) == 0
+    assert "for j in range" in capsys.readouterr().out
+    assert main(["compile", "sum(sum(x[sin(i)], i, 0, 3), j, 0, 2)"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err
