@@ -5,6 +5,7 @@ import argparse
 
 import sympy
 
+from symgd.cli._geometry import add_geometry_options, geometry_text
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import format_notes, reading_notes
 from symgd.cli._options import add_format_argument, dump_json
@@ -19,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wrt", help="variables, comma-separated (default: all, sorted by name)")
     p.add_argument("--at", help="a point, e.g. x=1,y=2")
     p.add_argument("--hessian", action="store_true", help="also print the Hessian matrix")
-    add_format_argument(p, ("text", "json"))
+    add_geometry_options(p)  # --direction, --tangent, --linearize (issue 17)
+    add_format_argument(p, ("text", "json", "markdown", "latex"))  # markdown, latex: the geometry options
     p.set_defaults(run=run)
 
 
@@ -36,6 +38,10 @@ def _where(point: dict[str, float]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from symgd import gradient, hessian, ordered_variables, parse
+    geometry = geometry_text(args)  # --direction, --tangent, --linearize at --at (None: not asked)
+    if geometry is not None:
+        print(geometry.rstrip("\n"))
+        return 0
     args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
     expr = parse(args.expr)
     variables = ordered_variables(expr, args.wrt)
