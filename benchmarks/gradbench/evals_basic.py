@@ -41,7 +41,10 @@ def lse(backend: Backend) -> Eval:
         holder["c"].value(warm), holder["c"].grad(warm)  # numba compiles on the first call
 
     def pre(data: dict) -> tuple:
-        return (backend.array(data["x"], name),)
+        x = np.asarray(data["x"], dtype=np.float64)
+        if x.ndim != 1 or not len(x):
+            raise ValueError("lse takes x, a nonempty list of numbers")
+        return (backend.array(x, name),)
 
     primal = backend.timed(lambda x: holder["c"].value(x), name)
     gradient = backend.timed(lambda x: holder["c"].grad(x)[0], name)
@@ -76,8 +79,10 @@ def llsq(backend: Backend) -> Eval:
     ev = Eval({})
 
     def pre(data: dict) -> tuple:
-        x = np.asarray(data["x"], dtype=np.float64)
-        c, order = ev.cache.get((len(x), int(data["n"])), lambda: _compile_llsq(len(x), int(data["n"]), name))
+        x, n = np.asarray(data["x"], dtype=np.float64), data["n"]
+        if x.ndim != 1 or not len(x) or not isinstance(n, int) or n < 1:
+            raise ValueError("llsq takes x, a nonempty list of numbers, and n, a whole number >= 1")
+        c, order = ev.cache.get((len(x), n), lambda: _compile_llsq(len(x), n, name))
         return c, tuple(float(v) for v in x[order]), np.argsort(order)
 
     def primal(c, args, _back) -> Any:

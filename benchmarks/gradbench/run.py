@@ -31,6 +31,14 @@ def respond(message: dict, evals: dict, loaded: dict) -> dict:
     return {}
 
 
+def encode(ident: int, response: dict) -> str:
+    """One protocol line; an output JSON cannot carry (inf, nan) fails its message instead."""
+    try:
+        return json.dumps({"id": ident, **response}, allow_nan=False)
+    except ValueError:
+        return json.dumps({"id": ident, "success": False, "error": "the output is not finite"})
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="auto", choices=["auto", "numpy", "numba", "torch"],
@@ -44,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         if not line.strip():
             continue
         message = json.loads(line)
-        response = respond(message, evals, loaded)
-        print(json.dumps({"id": message["id"], **response}), flush=True)
+        print(encode(message["id"], respond(message, evals, loaded)), flush=True)
     return 0
 
 

@@ -1,0 +1,141 @@
+"""The GradBench tool (benchmarks/gradbench/run.py) driven over its protocol: JSON lines in, JSON lines out.
+
+Answers are checked against independent oracles (numpy/scipy closed forms, torch autograd), never
+against symgd's own output. One real ``run-eval`` (the offline harness validating against the C++
+golden implementation) runs where ../shared/gradbench and a Python with pydantic exist.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOL = ROOT / "benchmarks" / "gradbench" / "run.py"
+HARNESS = ROOT.parent / "shared" / "gradbench"
+
+
+def session(messages: list[dict], *args: str) -> list[dict]:
+    """Send ``messages`` (ids added) to one tool process; its responses, one per message."""
+    lines = "".join(json.dumps({"id": k, **m}) + "\n" for k, m in enumerate(messages))
+    done = subprocess.run([sys.executable, str(TOOL), *args], input=lines, capture_output=True, text=True,
+                          timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["id"] for r in out] == list(range(len(messages)))
+    return out
+
+
+def runs(**data) -> dict:
+    return {"min_runs": 2, "min_seconds": 0.0, **data}
+
+
+def evaluate(module: str, function: str, data) -> dict:
+    return {"kind": "evaluate", "module": module, "function": function, "input": data}
+
+
+def test_hello_and_protocol_answers():
+    out = session([{"kind": "start", "eval": "hello"}, {"kind": "define", "module": "hello"},
+                   evaluate("hello", "square", 3.5), evaluate("hello", "double", -1.25),
+                   {"kind": "analysis", "of": 2, "valid": True}, {"kind": "define", "module": "ba"},
+                   evaluate("hello", "cube", 2.0)])
+    assert out[0]["tool"] == "symgd"
+    assert out[1]["success"] is True
+    assert out[2]["output"] == pytest.approx(3.5 ** 2) and out[3]["output"] == pytest.approx(2 * -1.25)
+    assert [t["name"] for t in out[2]["timings"]] == ["evaluate"]
+    assert out[4] == {"id": 4}
+    assert out[5]["success"] is False and "ba" in out[5]["error"]
+    assert out[6]["success"] is False
+
+
+def _scipy_lse(x):
+    from scipy.special import logsumexp, softmax
+    return logsumexp(x), softmax(x)
+
+
+@pytest.mark.parametrize("scale", [1.0, 800.0])  # 800: exp overflows unless the maximum is shifted out
+def test_lse_against_scipy(scale):
+    x = np.random.default_rng(1).standard_normal(37) * scale
+    out = session([{"kind": "define", "module": "lse"}, evaluate("lse", "primal", runs(x=x.tolist())),
+                   evaluate("lse", "gradient", runs(x=x.tolist()))])
+    value, grad = _scipy_lse(x)
+    assert out[0]["success"] is True
+    assert out[1]["output"] == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(out[2]["output"], grad, rtol=1e-10, atol=1e-300)
+    evaluates = [t for t in out[1]["timings"] if t["name"] == "evaluate"]
+    assert len(evaluates) >= 2 and all(t["nanoseconds"] > 0 for t in evaluates)
+
+
+def _llsq_oracle(x: np.ndarray, n: int):
+    """½‖s − Vx‖² and −Vᵀ(s − Vx) with V the Vandermonde matrix of t (README of the eval)."""
+    t = -1 + 2 * np.arange(n) / (n - 1)
+    r = np.sign(t) - np.vander(t, len(x), increasing=True) @ x
+    return 0.5 * r @ r, -np.vander(t, len(x), increasing=True).T @ r
+
+
+@pytest.mark.parametrize("m,n", [(1, 5), (4, 9), (13, 40)])
+def test_llsq_against_numpy(m, n):
+    x = np.random.default_rng(m).standard_normal(m)
+    out = session([{"kind": "define", "module": "llsq"}, evaluate("llsq", "primal", runs(x=x.tolist(), n=n)),
+                   evaluate("llsq", "gradient", runs(x=x.tolist(), n=n))])
+    value, grad = _llsq_oracle(x, n)
+    assert out[1]["output"] == pytest.approx(value, rel=1e-11)
+    np.testing.assert_allclose(out[2]["output"], grad, rtol=1e-10, atol=1e-12)
+    # the shape was compiled for the primal: its prepare time is reported there, apart from evaluate
+    assert [t["name"] for t in out[1]["timings"]].count("prepare") == 1
+    assert "prepare" not in [t["name"] for t in out[2]["timings"]]
+
+
+def test_llsq_gradient_against_torch_autograd():
+    torch = pytest.importorskip("torch")
+    m, n = 6, 21
+    x = np.random.default_rng(7).standard_normal(m)
+    xt = torch.tensor(x, requires_grad=True)
+    t = -1 + 2 * torch.arange(n, dtype=torch.float64) / (n - 1)
+    ((torch.sign(t) - sum(xt[j] * t ** j for j in range(m))) ** 2).sum().div(2).backward()
+    out = session([{"kind": "define", "module": "llsq"}, evaluate("llsq", "gradient", runs(x=x.tolist(), n=n))])
+    np.testing.assert_allclose(out[1]["output"], xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("data", [{"min_runs": 1, "min_seconds": 0}, runs(x="abc"), runs(x=[[1.0], 2.0]),
+                                  runs(x=[1.0, 2.0], n=-3), runs(x=[], n=4), runs(x=[1.0], n=2.5), None])
+def test_bad_inputs_fail_the_message_not_the_tool(data):
+    out = session([{"kind": "define", "module": "lse"}, {"kind": "define", "module": "llsq"},
+                   evaluate("lse", "primal", data), evaluate("llsq", "primal", data),
+                   evaluate("lse", "primal", runs(x=[0.0, 0.0]))])
+    lse_ok = isinstance(data, dict) and data.get("x") in ([1.0, 2.0], [1.0])  # lse reads x only
+    assert out[2]["success"] is lse_ok and out[3]["success"] is False
+    assert "error" in out[3]
+    assert out[4]["output"] == pytest.approx(np.log(2.0))
+
+
+def _eval_python() -> str | None:
+    """A Python that can run the evals (numpy + pydantic): $GRADBENCH_EVAL_PYTHON or the one
+    benchmarks/gradbench.sh makes; None when neither exists."""
+    for python in (os.environ.get("GRADBENCH_EVAL_PYTHON"),
+                   str(Path.home() / ".cache" / "symgd-gradbench" / "venv" / "bin" / "python")):
+        if python and Path(python).is_file() and subprocess.run(
+                [python, "-c", "import numpy, pydantic"], capture_output=True).returncode == 0:
+            return python
+    return None
+
+
+@pytest.mark.skipif(not (HARNESS / "run-eval").is_file(), reason="../shared/gradbench is absent")
+@pytest.mark.parametrize("name,args", [("lse", "-n 2500"), ("llsq", "-n 16 64 -m 8")])
+def test_run_eval_validates_every_message(name, args, tmp_path):
+    python = _eval_python()
+    if python is None:
+        pytest.skip("no Python with numpy and pydantic for the evals (run benchmarks/gradbench.sh once)")
+    done = subprocess.run([str(HARNESS / "run-eval"), name, "--python", python, "--workdir", str(tmp_path),
+                           "--color", "never", "--eval-args", f"{args} --min-runs 1 --min-seconds 0",
+                           "-o", str(tmp_path / "log.jsonl"), "--", sys.executable, str(TOOL)],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    analyses = [json.loads(line)["message"] for line in (tmp_path / "log.jsonl").read_text().splitlines()
+                if '"analysis"' in line and '"message"' in line]
+    assert analyses and all(a["valid"] for a in analyses)
