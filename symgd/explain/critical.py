@@ -87,7 +87,8 @@ def classify(h: sympy.Matrix, names: tuple[str, ...]) -> tuple[str, str]:
     if n == 1:
         s = _sign(h[0, 0])
         kind = {1: "local minimum", -1: "local maximum", 0: "inconclusive"}[s]
-        return kind, f"f''({names[0]}) = {sympy.sstr(h[0, 0])} {'>' if s > 0 else '<' if s < 0 else '='} 0"
+        rest = {1: " > 0", -1: " < 0", 0: ": the second-derivative test says nothing"}[s]
+        return kind, f"f'' = {sympy.sstr(h[0, 0])}{rest}"
     if n == 2:
         d = sympy.nsimplify(h[0, 0] * h[1, 1] - h[0, 1] ** 2) if all(e.is_Rational for e in h) else \
             sympy.simplify(h[0, 0] * h[1, 1] - h[0, 1] ** 2)
@@ -96,7 +97,7 @@ def classify(h: sympy.Matrix, names: tuple[str, ...]) -> tuple[str, str]:
         if sd < 0:
             return "saddle point", f"{head} < 0"
         if sd == 0:
-            return "inconclusive", f"{head} = 0: the second-derivative test says nothing"
+            return "inconclusive", f"{head}: the second-derivative test says nothing"
         kind = "local minimum" if sa > 0 else "local maximum"
         return kind, f"{head} > 0 and f_{names[0]}{names[0]} = {sympy.sstr(h[0, 0])} {'>' if sa > 0 else '<'} 0"
     values = np.linalg.eigvalsh(np.array(h.evalf(30).tolist(), dtype=float))

@@ -166,7 +166,7 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
     singular = tuple(_singular(eqs[0], grads[0], variables)) if len(eqs) == 1 else ()
     values = [c.value for c in found]
     top, bottom = max(values, key=_num), min(values, key=_num)
-    steps.append(WorkStep("compare the values of f at the solutions", tuple(c.point for c in found),
+    steps.append(WorkStep("compare the values of f at the solutions", tuple(sympy.Function("f")(*c.point) for c in found),
                           tuple(values), "f evaluated at each"))
     notes.append("the largest and smallest values are the maximum and minimum when the constraint set is "
                  "closed and bounded (a circle, an ellipse, a sphere); otherwise only candidates")
