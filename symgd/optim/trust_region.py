@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 EPS = float(np.finfo(float).eps)
-#: Iterations of the safeguarded Newton search for μ (each row stops once ‖p‖ is within 1% of Δ).
+#: Iterations of the safeguarded Newton search for μ (each row stops once ‖p‖ is within 1e-6 of Δ).
 MU_ITERATIONS = 100
 
 
@@ -30,13 +30,13 @@ def _norms(a: np.ndarray, lam: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _root(a: np.ndarray, lam: np.ndarray, radius: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """μ > lo with ‖a/(λ+μ)‖ = Δ (to 1%): Newton on 1/Δ - 1/‖p(μ)‖ (nearly linear in μ), kept inside a
+    """μ > lo with ‖a/(λ+μ)‖ = Δ (to 1e-6): Newton on 1/Δ - 1/‖p(μ)‖ (nearly linear in μ), kept inside a
     shrinking bracket, falling back to bisection (geometric where the bracket spans decades)."""
     hi = lo + np.sqrt((a * a).sum(axis=1)) / radius  # there λ_i + μ ≥ ‖a‖/Δ, so ‖p‖ ≤ Δ
     left, mu = lo.copy(), hi.copy()
     for _ in range(MU_ITERATIONS):
         pn, q = _norms(a, lam, mu)
-        done = np.abs(pn - radius) <= 0.01 * radius
+        done = np.abs(pn - radius) <= 1e-6 * radius
         if done.all():
             break
         long = pn > radius
@@ -117,26 +117,53 @@ def _trial_values(problem: Any, x: np.ndarray, like: Any) -> np.ndarray:
         return np.asarray(arrays.to_numpy(problem.value(arrays.like(x, like))), dtype=float)
 
 
+def _gradient_judged(problem: Any, trial: np.ndarray, g: np.ndarray, like: Any) -> np.ndarray:
+    """Rows whose ``trial`` point has a smaller gradient norm than ``g``: Newton's own measure of progress,
+    exact far below f's rounding error (1e10·(eˣ - 2x) ends 1e-16 from ln 2; its values tell only 1e-13)."""
+    if len(trial) == 0 or not hasattr(problem, "value_and_grad"):
+        return np.zeros(len(trial), dtype=bool)
+    from symgd.optim import arrays
+    with np.errstate(all="ignore"):
+        g_new = np.asarray(arrays.to_numpy(problem.value_and_grad(arrays.like(trial, like))[1]), dtype=float)
+    return np.sqrt((g_new * g_new).sum(axis=1)) < np.sqrt((g * g).sum(axis=1))
+
+
+def _short_newton(problem: Any, lam: np.ndarray, vec: np.ndarray, a: np.ndarray, x: np.ndarray, g: np.ndarray,
+                  like: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Rows whose Newton step (H positive definite) is under 1e-8·(1 + ‖x‖): f's values cannot judge it (their
+    rounding is often far above eps·|f| — sums of squares of cancelling terms — and the change is ~‖g‖‖p‖),
+    so the gradient does. Returns (those rows, whether each step is taken)."""
+    with np.errstate(all="ignore"):
+        p = -np.einsum("rij,rj->ri", vec, a / lam)
+    length = np.sqrt((p * p).sum(axis=1))
+    rows = (lam[:, 0] > 0) & np.isfinite(length) & (length <= 1e-8 * (1 + np.sqrt((x * x).sum(axis=1))))
+    take = np.zeros(len(x), dtype=bool)
+    take[rows] = _gradient_judged(problem, x[rows] + p[rows], g[rows], like)
+    return rows, np.where(take[:, None], x + np.nan_to_num(p), x)
+
+
 def trust_step(problem: Any, x: np.ndarray, f: np.ndarray, g: np.ndarray, hess: np.ndarray,
                radius: np.ndarray, settings: Settings, like: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """One accepted trust-region step per row: the new x and radius. Rejected trials shrink the region and
-    are solved again on the same eigendecomposition (one value evaluation each). A row whose model predicts
-    no decrease above f's rounding error, or whose region shrinks below ``xtol`` relative, stays where it
-    is: the descent loop stops it as stalled (what float64 allows is reached, or f is not smooth there)."""
+    are solved again on the same eigendecomposition (one value evaluation each). A row stays where it is
+    (the descent loop stops it as stalled: what float64 allows is reached, or f is not smooth there) when
+    its model predicts no decrease above f's rounding error, its region shrinks below ``xtol`` relative,
+    or its Newton step is too short for values to judge and does not lower the gradient."""
+    like = x if like is None else like
     lam, vec, _ = eigen(hess)
     a = np.einsum("rji,rj->ri", vec, g)
-    new_x, radius = x.copy(), radius.copy()
-    pending = np.isfinite(f) & np.isfinite(g).all(axis=1)
+    radius = radius.copy()
+    short, new_x = _short_newton(problem, lam, vec, a, x, g, like)
+    pending = np.isfinite(f) & np.isfinite(g).all(axis=1) & ~short
     floor = settings.xtol * (settings.xtol + np.sqrt((x * x).sum(axis=1)))
     for _ in range(settings.max_trials):
         idx = np.flatnonzero(pending)
         if idx.size == 0:
             break
         step = solve_subproblem(lam[idx], vec[idx], a[idx], radius[idx])
-        noise = 4 * EPS * np.abs(f[idx]) + 1e-300
-        hopeless = ~(step.predicted > noise)
+        hopeless = ~(step.predicted > 4 * EPS * np.abs(f[idx]) + 1e-300)
         trial = x[idx] + step.p
-        f_new = _trial_values(problem, trial, like if like is not None else x)
+        f_new = _trial_values(problem, trial, like)
         with np.errstate(all="ignore"):
             rho = (f[idx] - f_new) / step.predicted
         good = ~hopeless & np.isfinite(f_new) & (rho > settings.eta)
