@@ -28,6 +28,7 @@ from symgd.errors import DivergenceError, SymgdError
 # Module names under symgd.cli (or a full module name: `serve` lives with the web page, the stage after
 # this one), in the order `symgd --help` lists the commands.
 COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd",
+            "taylor_cmd",
             "symgd.web.serve")
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
