@@ -16,7 +16,7 @@ from typing import Any, Callable
 import sympy
 
 from symgd.calculus.graph import build_graph
-from symgd.codegen import buffered, runtime
+from symgd.codegen import runtime, ufunc_code
 from symgd.codegen.buffered import Emitter
 from symgd.codegen.data_printer import _index
 from symgd.codegen.ir import Pool, code_names, program_from_graph
@@ -37,7 +37,7 @@ def _emitter(lines: list[str], arrays: dict, prefix: str, size: str, consts: dic
 
 
 def _head(em: Emitter, consts: dict) -> list[str]:
-    return em.pool.allocations() + buffered.constants(consts)
+    return em.pool.allocations() + ufunc_code.constants(consts)
 
 
 def grad_source(program, with_value: bool = False) -> str:
@@ -62,7 +62,7 @@ def grad_source(program, with_value: bool = False) -> str:
         prog, value, grads = program_from_graph(build_graph(program.reduced, inputs, stable=True))
         gp = prog.prune(((value,) if with_value else ()) + tuple(grads))
         rename = code_names(gp, runtime.RESERVED | {"theta", "n", "make", "grad", *args}, None)
-        lines, outs = buffered.inline(list(gp.lines), list(gp.outputs))
+        lines, outs = ufunc_code.inline(list(gp.lines), list(gp.outputs))
         arrays = {s: s.name for s in (*program.data, *(h for h, _ in program.hoisted))}
         arrays.update({b.symbol: f"_l{k}" for k, b in enumerate(blocks)})
         consts: dict = {}
@@ -119,7 +119,7 @@ def rule_source(rule: ElementwiseRule, p: int) -> str:
 
 
 def _load(source: str) -> Callable[..., Any]:
-    return runtime.load(source, "numpy", extra={**buffered.namespace(), "_index": _index})["make"]
+    return runtime.load(source, "numpy", extra={**ufunc_code.namespace(), "_index": _index})["make"]
 
 
 @functools.lru_cache(maxsize=64)  # keyed on the (frozen) program: one load per program and kind

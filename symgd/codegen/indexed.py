@@ -23,7 +23,7 @@ import sympy
 from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse, shift_logsumexp
 from symgd.errors import CompileError
-from symgd.codegen import buffered, runtime
+from symgd.codegen import runtime, ufunc_code
 from symgd.codegen.buffered import Emitter
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import Program, program_from_graph
@@ -40,7 +40,7 @@ def _namespace(backend: str, device: Any, dtype: Any) -> dict[str, Any]:
         ns = runtime._torch_namespace(device, dtype)
         return {**ns, "_asarray": ns["_as_tensor"], "_zeros_like": torch.zeros_like, "_dot": torch.dot,
                 "_arange": lambda a, b: torch.arange(a, b, dtype=ns["_as_tensor"](0.0).dtype, device=device)}
-    return {**buffered.namespace(), "_Scratch": Scratch, "_asarray": np.asarray,
+    return {**ufunc_code.namespace(), "_Scratch": Scratch, "_asarray": np.asarray,
             "_arange": lambda a, b: np.arange(a, b, dtype=float)}
 
 
@@ -157,7 +157,7 @@ def _body(t: IndexedSum, k: int, scalars, w: _Writer, want_value: bool, want_gra
     program, value, grads = program_from_graph(build_graph(t.body, inputs, stable=True))
     outs = ((value,) if want_value else ()) + (tuple(grads) if want_grad else ())
     pruned = program.prune(outs)
-    lines, outs = buffered.inline(list(pruned.lines), list(pruned.outputs))
+    lines, outs = ufunc_code.inline(list(pruned.lines), list(pruned.outputs))
     code.assign(lines, outs, lambda sym: prefixed(f"_b{k}_", sym.name))
     val = outs.pop(0) if want_value else None
     return val, dict(zip(inputs, outs)) if want_grad else {}
@@ -320,7 +320,7 @@ def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str
     consts: dict = {}
     source = "\n".join(generate(problem, backend, sizes, kind, consts) for kind in ("value_and_grad", "value", "grad"))
     if consts:
-        source = "".join(line + "\n" for line in buffered.constants(consts)) + "\n" + source
+        source = "".join(line + "\n" for line in ufunc_code.constants(consts)) + "\n" + source
     ns = _namespace(backend, device, dtype)
     fns = runtime.load(source, backend, device, dtype, extra=ns)
     return Compiled(user, backend, source, fns["value_and_grad"], fns["value"], fns["grad"], None)
