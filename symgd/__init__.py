@@ -45,6 +45,11 @@ _API = {
     "ParseError": "symgd.errors:ParseError",
     "torch_function": "symgd.interop.torch:function",  # needs torch (imported on first use)
     "TorchModule": "symgd.interop.torch:Module",
+    "implicit": "symgd.explain.implicit:implicit",  # calculus B (issue 17)
+    "check_implicit": "symgd.explain.implicit_check:check_implicit",
+    "critical_points": "symgd.explain.critical:critical_points",
+    "extremum": "symgd.explain.lagrange:extremum",
+    "parse_equation": "symgd.parse.equation:parse_equation",
 }
 
 __all__ = sorted([*_API, "parse", "parse_program", "fit"]) + ["__version__"]

@@ -29,6 +29,7 @@ from symgd.errors import DivergenceError, SymgdError
 # this one), in the order `symgd --help` lists the commands.
 COMMANDS = ("solve", "grad", "compile", "parse_cmd", "steps_cmd", "graph_cmd", "check_cmd", "fit_cmd",
             "taylor_cmd",
+            "critical_cmd", "extremum_cmd",  # calculus B (issue 17)
             "symgd.web.serve")
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130

@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._notes import reading_notes, with_notes
-from symgd.cli._options import add_format_argument
+from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_check
+from symgd.cli._options import add_format_argument, whole_number
 
 EXIT_WRONG = 1
 
@@ -17,11 +18,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("expr", metavar="EXPR", help='the function, e.g. "x^2 sin(x)"')
     p.add_argument("--wrt", help="the variable, e.g. x (may be left out when EXPR starts with d/dx)")
     p.add_argument("--answer", required=True, help='your derivative, e.g. "2x sin(x)"')
+    p.add_argument("--implicit", metavar="Y(X)", help=IMPLICIT_HELP + "; the answer is checked on the curve")
+    p.add_argument("--order", type=whole_number(1), metavar="N", help="with --implicit: 2 checks d²y/dx²")
     add_format_argument(p, ("text", "markdown", "json"))
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.implicit:  # an equation, y = y(x): the answer is checked on the curve (issue 17)
+        return print_implicit_check(args)
+    if args.order:
+        from symgd.errors import VariableError
+        raise VariableError("--order goes with --implicit (check one derivative at a time otherwise)")
     from symgd.cli._leibniz import request_wrt
     from symgd.errors import VariableError
     from symgd.explain.check import check

@@ -1,0 +1,53 @@
+"""``--implicit y(x)`` of ``symgd steps`` and ``symgd check`` (issue 17): EXPR is an equation and y a
+function of x; steps shows dy/dx (``--order 2``: d²y/dx² too), check compares an answer on the curve."""
+from __future__ import annotations
+
+import argparse
+
+from symgd.errors import VariableError
+
+IMPLICIT_HELP = ("EXPR is an equation (x^2 + x y + y^2 = 7) and this variable a function of the other: "
+                 "y(x), or y")
+
+
+def implicit_names(args: argparse.Namespace) -> tuple[str, str | None]:
+    """(dependent, independent or None) from --implicit, refusing options that do not go with it."""
+    from symgd.explain.implicit import dependent_name
+    for option in ("diff", "hessian", "entries", "wrt"):
+        if getattr(args, option, None):
+            raise VariableError(f"--implicit differentiates by the variable in {args.implicit}: drop --{option}")
+    dependent, independent = dependent_name(args.implicit)
+    if not dependent.isidentifier() or (independent is not None and not independent.isidentifier()):
+        raise VariableError(f"--implicit expects a name such as y(x) or y, not {args.implicit!r}")
+    return dependent, independent
+
+
+def _order(args: argparse.Namespace) -> int:
+    order = getattr(args, "order", None) or 1
+    if order > 2:
+        raise VariableError(f"--implicit gives the first or second derivative, not order {order}")
+    return order
+
+
+def print_implicit_steps(args: argparse.Namespace) -> int:
+    """``symgd steps EQUATION --implicit y(x) [--order 2]``: print the worked derivation."""
+    from symgd.explain.implicit import implicit
+    from symgd.report.calculus_b import render_implicit
+    dependent, independent = implicit_names(args)
+    result = implicit(args.expr, dependent, independent, _order(args))
+    text = render_implicit(result, args.format, full=getattr(args, "full", False))
+    if getattr(args, "standalone", False):
+        from symgd.report.writeup import latex_document
+        text = latex_document(text)
+    print(text.rstrip("\n"))
+    return 0
+
+
+def print_implicit_check(args: argparse.Namespace) -> int:
+    """``symgd check EQUATION --implicit y(x) --answer A``: exit 0 when right on the curve, 1 when not."""
+    from symgd.explain.implicit_check import check_implicit
+    from symgd.report.calculus_b import render_implicit_check
+    dependent, independent = implicit_names(args)
+    result = check_implicit(args.expr, args.answer, dependent, independent, _order(args))
+    print(render_implicit_check(result, args.format).rstrip("\n"))
+    return 0 if result.correct else 1

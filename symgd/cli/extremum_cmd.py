@@ -1,0 +1,36 @@
+"""``symgd extremum``: extreme values of f subject to one or two equations, by Lagrange multipliers (issue 17)."""
+from __future__ import annotations
+
+import argparse
+
+from symgd.cli._notes import reading_notes, with_notes
+from symgd.cli._options import add_format_argument
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("extremum", help="extreme values under constraints (Lagrange multipliers)",
+                       description="Solve ∇f = λ∇g (+ μ∇h) with the constraints, list the real solutions and "
+                                   "the values of f there, and name the largest and smallest.")
+    p.add_argument("expr", metavar="EXPR", help='the function, e.g. "x y"')
+    p.add_argument("--subject-to", dest="constraints", action="append", required=True, metavar="EQUATION",
+                   help='a constraint, e.g. "x^2 + y^2 = 8" (give it once or twice)')
+    p.add_argument("--full", action="store_true", help="each partial derivative's rule-by-rule steps too")
+    add_format_argument(p, ("text", "markdown", "latex", "json"))
+    p.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document that compiles alone (pdflatex)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from symgd.errors import VariableError
+    from symgd.explain.lagrange import extremum
+    from symgd.report.calculus_b import render_extremum
+    if args.standalone and args.format != "latex":
+        raise VariableError("--standalone makes a LaTeX document: add --format latex")
+    result = extremum(args.expr, args.constraints)
+    text = with_notes(render_extremum(result, args.format, full=args.full), reading_notes(args.expr), args.format)
+    if args.standalone:
+        from symgd.report.writeup import latex_document
+        text = latex_document(text)
+    print(text.rstrip("\n"))
+    return 0
