@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._higher import add_higher_options, higher_text
+from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_steps
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
@@ -18,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wrt", help="the variable (default: every variable, then the gradient)")
     p.add_argument("--no-simplify", action="store_true", help="stop at the result the rules assemble")
     add_higher_options(p)  # --diff, --order, --hessian, --entries (issue 17)
+    p.add_argument("--implicit", metavar="Y(X)", help=IMPLICIT_HELP)  # implicit differentiation (issue 17)
     add_format_argument(p, ("text", "markdown", "latex", "json"))
     p.add_argument("--standalone", action="store_true",
                    help="with --format latex: a complete document that compiles alone (pdflatex)")
@@ -31,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from symgd.explain.model import Derivation
     from symgd.explain.steps import steps
     from symgd.report.derivation import render_derivation, render_gradient
+    if args.implicit:  # an equation, y = y(x): dy/dx (issue 17)
+        return print_implicit_steps(args)
     text = higher_text(args)  # --diff, --order, --hessian or d²/dx² typed first; None: first order
     if text is None:
         args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
