@@ -24,7 +24,10 @@ from symgd.errors import BackendUnavailableError, CompileError
 from symgd.parse import budget
 
 BACKENDS = ("numba", "numpy", "auto", "python")
-_CHECKED_SHAPES = 64  # shape keys remembered per function (each proven in bounds once)
+_CHECKED_SHAPES = 64
+# Reassociation lets LLVM vectorise the sums (a sum's rounding may change in the last bits); no nnan/ninf,
+# so min/max starting from inf and logsumexp's -inf stay exact.
+_FASTMATH = {"reassoc", "contract"}  # shape keys remembered per function (each proven in bounds once)
 
 
 def _size_plan(tree: Tree, known: Mapping[str, int]) -> list[tuple]:
@@ -87,7 +90,7 @@ def _has_numba() -> bool:
 def _jit(fns: dict) -> dict:
     numba = runtime.require_numba()
     try:
-        return {name: numba.njit(fastmath=False, error_model="numpy")(fn) for name, fn in fns.items()}
+        return {name: numba.njit(fastmath=_FASTMATH, error_model="numpy")(fn) for name, fn in fns.items()}
     except Exception as exc:  # numba's errors come in several classes
         raise CompileError(f"numba could not compile the reduction loops: {exc}") from exc
 

@@ -86,19 +86,20 @@ class _Gen:
             self.put(ind, f"{acc} = {_INIT[node.kind]}")
         self.loop(node, ind)
         b, _ = self.program(node.level, True, False, ind + 1)
-        self.put(ind + 1, f"_v = {b}")
+        v = f"_v{acc}"  # one name per node: a temporary shared across loop levels slows numba's code
+        self.put(ind + 1, f"{v} = {b}")
         if node.kind == "sum":
-            self.put(ind + 1, f"{acc} += _v")
+            self.put(ind + 1, f"{acc} += {v}")
         elif node.kind == "prod":
-            self.put(ind + 1, f"{acc} *= _v")
+            self.put(ind + 1, f"{acc} *= {v}")
         elif node.kind in ("min", "max"):
-            self.put(ind + 1, f"if _v {'<' if node.kind == 'min' else '>'} {acc}: {acc} = _v")
+            self.put(ind + 1, f"if {v} {'<' if node.kind == 'min' else '>'} {acc}: {acc} = {v}")
         else:  # a running maximum m; s holds sum(exp(u - m))
-            self.put(ind + 1, f"if _v > {m}:")
-            self.put(ind + 2, f"{s} = {s} * math.exp({m} - _v) + 1.0")
-            self.put(ind + 2, f"{m} = _v")
+            self.put(ind + 1, f"if {v} > {m}:")
+            self.put(ind + 2, f"{s} = {s} * math.exp({m} - {v}) + 1.0")
+            self.put(ind + 2, f"{m} = {v}")
             self.put(ind + 1, "else:")
-            self.put(ind + 2, f"{s} += math.exp(_v - {m})")
+            self.put(ind + 2, f"{s} += math.exp({v} - {m})")
             self.put(ind, f"{acc} = {m} + math.log({s}) if {s} > 0.0 else -_inf")
 
     def scatter(self, level: Level, adj: str, ind: int) -> None:
@@ -142,9 +143,10 @@ class _Gen:
         self.put(ind, f"{arg} = ({lo}) - 1")
         self.loop(node, ind)
         b, _ = self.program(node.level, True, False, ind + 1)
-        self.put(ind + 1, f"_v = {b}")
-        self.put(ind + 1, f"if _v {op} {best}:")
-        self.put(ind + 2, f"{best} = _v")
+        v = f"_v{best}"
+        self.put(ind + 1, f"{v} = {b}")
+        self.put(ind + 1, f"if {v} {op} {best}:")
+        self.put(ind + 2, f"{best} = {v}")
         self.put(ind + 2, f"{arg} = {node.index.name}")
         self.put(ind, f"if {arg} >= {lo}:")
         self.put(ind + 1, f"{node.index.name} = {arg}")
