@@ -47,6 +47,8 @@ def exact_number(value: object, where: str) -> sympy.Expr:
         raise VariableError(f"{where}: {value!r} is not a number")
     if not isinstance(number, sympy.Expr) or number.free_symbols:
         raise VariableError(f"{where}: {value!r} is not a number")
+    # a decimal is exactly what was typed (0.5 is 1/2): exact points keep every later check exact
+    number = number.xreplace({f: sympy.Rational(str(f)) for f in number.atoms(sympy.Float)})
     approx = complex(sympy.N(number, _DIGITS))
     if not (math.isfinite(approx.real) and math.isfinite(approx.imag)):
         raise VariableError(f"{where}: {value!r} is not a finite number")
@@ -109,6 +111,8 @@ def value_at(expr: sympy.Expr, variables: Sequence[sympy.Symbol], point: Sequenc
 
 
 def same_number(a: sympy.Expr, b: sympy.Expr) -> bool:
-    """Whether two exact numbers agree to 25 significant digits (a check between two computations)."""
+    """Whether two numbers agree to 25 significant digits (a check between two computations), or to 12
+    where either holds a float (a decimal in the expression carries 15 digits)."""
     x, y = complex(sympy.N(a, _DIGITS)), complex(sympy.N(b, _DIGITS))
-    return abs(x - y) <= 1e-25 * max(1.0, abs(x), abs(y))
+    floats = sympy.sympify(a).has(sympy.Float) or sympy.sympify(b).has(sympy.Float)
+    return abs(x - y) <= (1e-12 if floats else 1e-25) * max(1.0, abs(x), abs(y))
