@@ -67,7 +67,7 @@ REJECTED = [
     ("d/dx", P, "a derivative operator needs an expression after it", 1),
     ("d^2/dx (x^3)", P, "orders do not match: 2 on top, 1 below", 1),
     ("∂²/∂x (x^3)", P, "orders do not match", 1),
-    ("x + ∂/∂x x", P, "'∂' is read only in a derivative operator at the start", 5),
+    ("x + ∂/∂x x", P, "differentiates the bracket right after it, and none follows", 5),
     ("d/de (x^2)", P, "cannot differentiate with respect to the constant e", 1),
     ("u = x^2; d/du (u)", P, "cannot differentiate with respect to u", 10),
     ("d/dx x; x", P, "only the last statement can be an expression", 1),

@@ -141,7 +141,8 @@ def test_leibniz_operator_sets_what_is_differentiated(text, expected, request_):
     assert any("differentiating" in note for note in program.notes)
 
 
-@pytest.mark.parametrize("text", ["x^2", "dy/dx", r"\frac{d}{c}", "lambda*x", "a + d/dx"])
+@pytest.mark.parametrize("text", ["x^2", "dy/dx", r"\frac{d}{c}", "lambda*x", "a + d/(dx)",
+                                  "3 + d/dx (x^2)"])
 def test_no_operator_no_request(text):
     from symgd.parse import derivative_request
     assert derivative_request(text) is None
@@ -156,7 +157,8 @@ def test_mixed_request_order_matches_the_convention():
 
 
 @pytest.mark.parametrize("text, span", [("sinx", "`sinx`"), ("x(3x^2+1)^2", "`x(3x^2+1)^2`"),
-                                        ("2xy + y^2 sinx", "`sinx`")])
+                                        ("2xy + y^2 sinx", "`sinx`"), ("E**x(1+x)", "`E**x("),
+                                        ("e^x(x^2 + 2x)", "`e^x(")])
 def test_each_reading_is_echoed_once(text, span):
     """The textbook note and the generic "read as" note of the same span used to both print."""
     from symgd import parse_program

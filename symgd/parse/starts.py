@@ -61,14 +61,16 @@ class _Tokens:
 
 
 def statement_starts(stream: Iterator[Token]) -> Iterator[Token]:
-    """``stream`` with derivative operators merged into DIFF tokens and Python statements refused."""
+    """``stream`` with derivative operators merged into DIFF tokens (DIFF_AT inside an expression) and
+    Python statements refused; the ``[ ]`` right after an operator become ``( )`` (``d/dx [x^2]``)."""
     tokens, depth, start = _Tokens(stream), 0, True
+    squares: list[int] = []  # depths at which a `[` after an operator was opened
     while True:
         if start:
             _python(tokens)
-            diff = _operator(tokens)
-            if diff is not None:
-                yield diff
+        diff = _operator(tokens) if start else _inline_operator(tokens)
+        if diff is not None:
+            yield diff
         tok = tokens.peek(0)
         if tok is None:
             if tokens.error is not None:
@@ -76,9 +78,16 @@ def statement_starts(stream: Iterator[Token]) -> Iterator[Token]:
             return
         tokens.take(1)
         if tok.type == "PARTIAL":
-            raise Fail(tok, "'∂' is read only in a derivative operator at the start, as in ∂/∂x (x^2 y)",
-                       "write the operator first: ∂/∂x (...), or use symgd grad --wrt x")
+            raise Fail(tok, "'∂' is read only in a derivative operator, as in ∂/∂x (x^2 y)",
+                       "write the operator before what it differentiates: ∂/∂x (...), "
+                       "or use symgd grad --wrt x")
+        if diff is not None and tok.type == "LSQB":
+            squares.append(depth)
+            tok = Token.new_borrow_pos("LPAR", tok.value, tok)
         depth += (tok.type in _OPENS) - (tok.type in _CLOSES)
+        if tok.type == "RSQB" and squares and squares[-1] == depth:
+            squares.pop()
+            tok = Token.new_borrow_pos("RPAR", tok.value, tok)
         start = tok.type in _ENDS and depth <= 0
         yield tok
 
@@ -130,6 +139,28 @@ def _operator(tokens: _Tokens) -> Token | None:
                    "write it before what it differentiates, as in d/dx (x^3)")
     toks = tokens.take(used)
     return Token("DIFF", ",".join(reversed(variables)), first.start_pos, first.line, first.column,
+                 toks[-1].end_line, toks[-1].end_column, toks[-1].end_pos)
+
+
+def _inline_operator(tokens: _Tokens) -> Token | None:
+    """A DIFF_AT token for a derivative operator inside an expression (``3 + d/dx (x^2)``), which must be
+    followed by a bracket: that bracket is what it differentiates (docs/language.md says why)."""
+    first = tokens.peek(0)
+    if first is None or not (first.type in ("FRAC", "PARTIAL") or
+                             (first.type == "NAME" and first.value == "d")):
+        return None
+    found = _latex_operator(tokens) if first.type == "FRAC" else _slash_operator(tokens)
+    if found is None:
+        return None
+    used, variables = found
+    after = tokens.peek(used)
+    if after is None or after.type not in _OPENS:
+        raise Fail(first, "a derivative operator inside an expression differentiates the bracket right "
+                          "after it, and none follows",
+                   "write 3 + d/dx (x^2), or put the operator first: d/dx x^2 + 3; to divide d by dx, "
+                   "write d/(dx)")
+    toks = tokens.take(used)
+    return Token("DIFF_AT", ",".join(reversed(variables)), first.start_pos, first.line, first.column,
                  toks[-1].end_line, toks[-1].end_column, toks[-1].end_pos)
 
 

@@ -23,6 +23,10 @@ _FUNC_NAMES = ("sinh", "cosh", "tanh", "sin", "cos", "tan", "sec", "csc", "cot",
 _FUNC_ARGS = frozenset("xyz")
 
 
+class NotedMeta(Meta):
+    """The position of a node this module rewrote and noted (the transformer adds no note of its own)."""
+
+
 def _start(node) -> int:
     if isinstance(node, Tree):
         return node.meta.start_pos if not node.meta.empty else _start(node.children[0])
@@ -78,7 +82,7 @@ def _letters(tree: Tree) -> frozenset[str]:
     """The one-letter names written anywhere in the input (as variables, parameters or in ``d/dx``)."""
     named = {tok.value for node in tree.iter_subtrees() if node.data in ("symbol", "name_call")
              for tok in node.children[:1] if isinstance(tok, Token)}
-    named.update(v for node in tree.iter_subtrees() if node.data == "derivative"
+    named.update(v for node in tree.iter_subtrees() if node.data in ("derivative", "derivative_at")
                  for v in node.children[0].value.split(","))
     return frozenset(n for n in named if len(n) == 1 and n.isalpha())
 
@@ -156,8 +160,9 @@ def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> No
         notes.append(f"`{text}` read as {tok.value}·(…)^…: the power binds tighter than the product")
     elif _letter_call(exponent, functions):  # E**x(1 + x) = e^x * (1 + x)
         tok, inner = exponent.children
-        node.children = [Tree("pow", [base, op, _symbol(tok)], _meta(node.meta.start_pos, tok.end_pos)),
-                         inner]
+        meta = NotedMeta()  # noted here, so the transformer's generic "the exponent is one factor" is not
+        meta.start_pos, meta.end_pos, meta.empty = node.meta.start_pos, tok.end_pos, False
+        node.children = [Tree("pow", [base, op, _symbol(tok)], meta), inner]
         node.data = "juxtapose"
         notes.append(f"`{text}` read as ({source[node.meta.start_pos:tok.end_pos]})·(…): "
                      "the exponent is the one letter")

@@ -9,11 +9,12 @@ import sympy
 from lark import Token, Transformer, v_args
 
 from symgd.errors import BudgetError, ParseError
-from symgd.parse import budget, construct, reductions
+from symgd.parse import budget, construct, leibniz, reductions
 from symgd.parse.apply import FHead, Juxtaposition
 from symgd.parse.functions import FUNCTIONS, canonical
 from symgd.parse.messages import bad_constant, constant_message, error_at, plain, shown
 from symgd.parse.names import NameReader
+from symgd.parse.textbook import NotedMeta
 
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻", "0123456789+-")
 _ROOTS = {"√": 2, "∛": 3, "∜": 4}
@@ -244,7 +245,8 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
         base, op, exponent = children
         after = self.text[meta.end_pos:meta.end_pos + 1]
         closed = self.text[meta.end_pos - 1:meta.end_pos] in ")}"
-        if after and (after.isalnum() or after in "(√") and not closed:
+        noted = isinstance(meta, NotedMeta)  # E**x(1+x): textbook.py has noted this reading
+        if after and (after.isalnum() or after in "(√") and not closed and not noted:
             self.note(f"`{self.snippet(meta.start_pos, meta.end_pos + 1)}` read as "
                       f"({self.snippet(meta.start_pos, meta.end_pos)})*{after}: the exponent is "
                       f"one factor; write ^( ) around a longer exponent")
@@ -300,6 +302,11 @@ class ToSympy(Transformer, NameReader, Juxtaposition):
     def _operand_start(self, op: Token) -> int:
         rest = self.text[op.end_pos:]
         return op.end_pos + len(rest) - len(rest.lstrip())
+
+    @v_args(meta=True)
+    def derivative_at(self, meta, children: list) -> sympy.Expr:
+        """``3 + d/dx (x^2)``: a derivative operator inside an expression, evaluated (leibniz.py)."""
+        return leibniz.evaluate(self, meta, *children)
 
     def fhead(self, children: list) -> FHead:
         tok, *rest = children
