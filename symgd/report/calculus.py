@@ -103,12 +103,16 @@ def render_hessian(h, fmt: str = "text", entries: bool = False) -> str:
     parts = []
     if entries:
         for i, row in enumerate(h.entries):
+            first = h.gradient.derivations[i].result
             for d in row:
-                head = f"entry f_{names[i]}{d.wrt.name}: differentiate ∂f/∂{names[i]} = " \
-                       f"{p.s(h.gradient.derivations[i].result)} by {d.wrt.name}"
-                parts.append({"text": head, "markdown": f"**{_md(head)}**\n",
-                              "latex": f"\\paragraph{{{tex_escape(head)}}}"}[fmt])
-                parts.append(render_derivation(d, fmt, p).rstrip("\n"))
+                label = f"{names[i]}{d.wrt.name}"
+                math = f"f_{{{label}}}$: differentiate $\\partial f/\\partial {names[i]} = {p.tex(first)}$ by ${d.wrt.name}"
+                parts.append({"text": f"entry f_{label}: differentiate ∂f/∂{names[i]} = {p.s(first)} by {d.wrt.name}",
+                              "markdown": f"**entry ${math}$**\n",
+                              "latex": f"\\paragraph{{entry ${math}$}}"}[fmt])
+                reached = (h.variables[i], d.wrt)
+                parts.append(_stage_result(render_derivation(d, fmt, p).rstrip("\n"), fmt, d.wrt,
+                                           leibniz(reached), leibniz(reached, text=False)))
     if fmt == "text":
         parts.append(f"∇f = ({', '.join(p.s(g) for g in h.gradient.gradient)})")
         parts.append("Hessian (row i, column j: ∂/∂column of ∂f/∂row):")
