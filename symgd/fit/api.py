@@ -21,6 +21,7 @@ from symgd.fit.outofcore import open_objective, streaming_minibatch
 from symgd.fit.reduce import Objective
 from symgd.fit.result import FitResult, summarize
 from symgd.fit.stopping import FitOutcome, Tolerances, bounds_arrays
+from symgd.fit.trf import trust_region_reflective
 
 DEFAULT_STEPS = 1000
 DEFAULT_BATCH = 32
@@ -38,13 +39,16 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
 
     ``data``: a dict of arrays, a DataFrame, a CSV path (header, or ``columns=``) or a formula such as
     ``"x=linspace(-pi,pi,2000); y=sin(x)"``. ``target`` is a column or a formula of columns (``"log(y)"``).
-    ``method``: "lm" (Levenberg–Marquardt, the default), "gauss-newton", "linear" (closed form; the model
+    ``method``: "lm" (Levenberg–Marquardt, the default), "trf" (trust-region reflective, as scipy's
+    least_squares; what "lm" becomes when ``bounds`` are given), "gauss-newton", "linear" (closed form; the model
     must be linear in its parameters), any optimizer of ``symgd.optim`` ("gd", "adam", "rmsprop", ...;
     full batch for ``steps``, or mini-batches when ``batch_size`` is given, for ``epochs``), or "sgd"
     (mini-batch gradient descent). ``loss``: "sse", "mse", "mae", "huber" or a formula in ``r`` (the residual
     target - model); the least-squares methods minimise the SSE. ``ftol``/``xtol``/``gtol``/``max_nfev`` stop
     the least-squares methods (MINPACK's meanings), ``tol`` (gradient norm) and ``steps``/``epochs`` the
-    optimizers; ``callback(step, theta, loss)`` returning True stops any method.
+    optimizers; ``callback(step, theta, loss)`` returning True stops any method. ``bounds``:
+    ``{"a": (lo, hi)}``, either side None (or ±inf) for open; the least-squares methods keep to them
+    (lm by switching to trf, the report says so), the gradient methods project every step onto them.
     Extra keyword arguments are the optimizer's hyper-parameters (``momentum``, ``betas``, ...).
     Options are checked before any data is read (``symgd.fit.options``: counts, seeds, tolerances, unknown
     hyper-parameters, options the method does not read); data is read strictly (``symgd.fit.columns``,
@@ -79,6 +83,10 @@ def _fit(fm, obj, theta0: np.ndarray, box, method: str, tolerances: Tolerances, 
         if fm.loss not in ("sse", "mse"):
             notes = (f"{kind} minimises the sum of squared residuals; the {fm.loss!r} loss is reported "
                      "but was not what was minimised",)
+        if kind == "lm" and box is not None:  # LM has no bounds; trust-region reflective keeps to them
+            kind = "trf"
+            notes += ("bounds given: fitted by trust-region reflective (trf, as scipy's least_squares) "
+                      "instead of Levenberg–Marquardt, which cannot keep to bounds",)
         outcome = _least_squares(kind, obj, theta0, closed, tolerances, box, callback)
         method = kind
     else:
@@ -91,6 +99,8 @@ def _least_squares(kind: str, obj: Objective, theta0: np.ndarray, closed, tol: T
                    ) -> FitOutcome:
     if kind == "lm":
         return levenberg_marquardt(obj, theta0, tol, box, callback=callback)
+    if kind == "trf":
+        return trust_region_reflective(obj, theta0, tol, box, callback=callback)
     if kind == "gauss-newton":
         return gauss_newton(obj, theta0, tol, box, callback=callback)
     if closed is None:

@@ -15,7 +15,7 @@ from symgd.errors import HyperParameterError
 from symgd.fit.columns import cut, listing, shown
 
 LEAST_SQUARES = {"lm": "lm", "levenberg-marquardt": "lm", "gauss-newton": "gauss-newton",
-                 "gn": "gauss-newton", "linear": "linear"}
+                 "gn": "gauss-newton", "linear": "linear", "trf": "trf", "trust-region-reflective": "trf"}
 ENGINES = ("local", "dask")
 COUNTS = ("steps", "epochs", "batch_size", "chunk_size", "max_nfev")
 TOLERANCES = ("tol", "ftol", "xtol", "gtol")

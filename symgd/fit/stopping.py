@@ -57,18 +57,38 @@ def small_step(step: np.ndarray, theta: np.ndarray, scale: np.ndarray, xtol: flo
     return float(np.linalg.norm(scale * step)) <= xtol * (float(np.linalg.norm(scale * theta)) + xtol)
 
 
-def bounds_arrays(names: Sequence[str], bounds: Mapping[str, tuple[float, float]] | None
+def _side(name: str, value, default: float) -> float:
+    """One side of a bound: a real number, ±inf, or None (open: ``default``); NaN and text are refused."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or value != value:
+        raise VariableError(f"the bound of {name} must be a number or None (open), got {value!r}")
+    return float(value)
+
+
+def bounds_arrays(names: Sequence[str], bounds: Mapping[str, tuple[float | None, float | None]] | None
                   ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Lower and upper bound vectors in parameter order (±inf where a parameter is free)."""
+    """Lower and upper bound vectors in parameter order (±inf where a parameter or a side is open), or
+    None when nothing is bounded. Each bound is a pair (low, high); None or ±inf leaves that side open."""
     if not bounds:
         return None
-    unknown = sorted(set(bounds) - set(names))
+    if not isinstance(bounds, Mapping):
+        raise VariableError(f"bounds must map parameter names to (low, high) pairs, got {type(bounds).__name__}")
+    unknown = sorted(set(map(str, bounds)) - set(names))
     if unknown:
         raise VariableError(f"bounds for {', '.join(unknown)}, which are not parameters ({', '.join(names)})")
-    lo = np.array([float(bounds.get(n, (-np.inf, np.inf))[0]) for n in names])
-    hi = np.array([float(bounds.get(n, (-np.inf, np.inf))[1]) for n in names])
+    pairs = {}
+    for name, pair in bounds.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise VariableError(f"the bounds of {name} must be a pair (low, high), got {pair!r}")
+        pairs[str(name)] = (_side(name, pair[0], -np.inf), _side(name, pair[1], np.inf))
+    lo = np.array([pairs.get(n, (-np.inf, np.inf))[0] for n in names])
+    hi = np.array([pairs.get(n, (-np.inf, np.inf))[1] for n in names])
     if np.any(lo >= hi):
-        raise VariableError("every bound needs low < high")
+        bad = next(n for n, a, b in zip(names, lo, hi) if a >= b)
+        raise VariableError(f"the bounds of {bad} need low < high, got {pairs[bad]}")
+    if np.isneginf(lo).all() and np.isposinf(hi).all():
+        return None
     return lo, hi
 
 

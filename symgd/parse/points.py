@@ -103,3 +103,20 @@ def parse_box(text: str, option: str = "--box") -> dict[str, tuple[float, float]
             raise VariableError(f"{option} {name}: the range {lo:g}:{hi:g} is too wide (its width overflows)")
         box[name] = (lo, hi)
     return box
+
+
+def parse_bounds(text: str, option: str = "--box") -> dict[str, tuple[float | None, float | None]]:
+    """``"a=0:,b=-1:1,c=:5"`` -> ``{"a": (0.0, None), "b": (-1.0, 1.0), "c": (None, 5.0)}``: box bounds with
+    either side optional (an empty side is open), for the bounded fits and descents."""
+    box: dict[str, tuple[float | None, float | None]] = {}
+    for name, value in _pairs(text, option):
+        low, sep, high = value.partition(":")
+        if not sep or not (low.strip() or high.strip()):
+            raise VariableError(f"{option} {name}: expected LOW:HIGH, LOW: or :HIGH, got {value!r}",
+                                hint=f"for example {option} {name}=0: (at least 0)")
+        lo = _number(low, f"{option} {name}") if low.strip() else None
+        hi = _number(high, f"{option} {name}") if high.strip() else None
+        if lo is not None and hi is not None and not lo < hi:
+            raise VariableError(f"{option} {name}: the low end {lo:g} is not below the high end {hi:g}")
+        box[name] = (lo, hi)
+    return box
