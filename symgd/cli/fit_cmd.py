@@ -6,11 +6,11 @@ from typing import Any
 
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument
-from symgd.parse.points import parse_box, parse_point
+from symgd.parse.points import parse_bounds, parse_point
 from symgd.cli._progress import progress_bar
 from symgd.errors import HyperParameterError
 
-METHODS = "lm, gauss-newton, linear, gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton, sgd"
+METHODS = "lm, trf, gauss-newton, linear, gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton, sgd"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--xtol", type=float, default=1e-14, help="LM/Gauss–Newton: relative step tolerance")
     p.add_argument("--gtol", type=float, default=1e-14, help="LM/Gauss–Newton: gradient orthogonality tolerance")
     p.add_argument("--max-nfev", type=int, help="LM/Gauss–Newton: evaluation budget (default 200*(p+1))")
-    p.add_argument("--bounds", help="box bounds, e.g. b1=0:1000,b2=0:1")
+    p.add_argument("--box", "--bounds", dest="bounds",
+                   help="bounds on parameters, either side optional, e.g. b1=0:1000,b2=0: (lm then fits by "
+                        "trust-region reflective, trf)")
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and data, fit, residuals) to FILE")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local (this process; Parquet/CSV files and globs are read chunk by chunk) or dask "
@@ -83,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         result = fit(args.model, args.data, target=args.target, x0=parse_point(args.at) if args.at else None,
                      method=args.method, loss=args.loss, batch_size=args.batch_size, epochs=args.epochs,
                      steps=args.steps, seed=args.seed, lr=args.lr, tol=args.tol, ftol=args.ftol, xtol=args.xtol,
-                     gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_box(args.bounds, "--bounds")
+                     gtol=args.gtol, max_nfev=args.max_nfev, bounds=parse_bounds(args.bounds, "--box")
                      if args.bounds else None, columns=columns, huber_delta=args.huber_delta,
                      engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
                      callback=callback, **hyper)
