@@ -14,9 +14,11 @@ import sys
 
 from backend import Backend
 import evals_basic
+import evals_tree
 import protocol
 
-EVALS = {"hello": evals_basic.hello, "lse": evals_basic.lse, "llsq": evals_basic.llsq}
+EVALS = {"hello": evals_basic.hello, "lse": evals_basic.lse, "llsq": evals_basic.llsq,
+         "kmeans": evals_tree.kmeans, "gmm": evals_tree.gmm}
 
 
 def respond(message: dict, evals: dict, loaded: dict) -> dict:
