@@ -36,7 +36,7 @@ def test_solve_quadratic_converges_to_its_minimum(capsys):
 def test_solve_text_shows_gradient_and_result(capsys):
     assert main(["solve", "(x-3)^2 + 2*(y+1)^2", "--at", "x=0,y=0"]) == 0
     text = capsys.readouterr().out
-    assert "2*x - 6" in text and "4*y + 4" in text
+    assert "2x − 6" in text and "4y + 4" in text  # Unicode math (issue 15)
     result_line = next(line for line in text.splitlines() if line.startswith("result:"))
     point = dict(part.split(" = ") for part in result_line[len("result: "):].split(", "))
     assert abs(float(point["x"]) - 3) < 1e-6 and abs(float(point["y"]) + 1) < 1e-6

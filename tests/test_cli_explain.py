@@ -21,7 +21,7 @@ def test_steps_formats(capsys, fmt, marker):
 
 def test_steps_without_wrt_prints_the_gradient(capsys):
     assert main(["steps", "x^2 y"]) == 0
-    assert "∇f(x, y) = (2*x*y, x**2)" in capsys.readouterr().out
+    assert "∇f(x, y) = (2x y, x²)" in capsys.readouterr().out
 
 
 def test_graph_text_json_dot_and_file(capsys, tmp_path):

@@ -153,7 +153,9 @@ def test_markdown_notes_come_before_the_answer(capsys, command):
     extra = {"check": ["--wrt", "x", "--answer", "cos(x)"], "graph": ["--at", "x=1"]}.get(command, [])
     code, out, _ = _run(capsys, command, "sinx", *extra, "--format", "markdown")
     assert code == 0
-    _before(out, notes[0], r"\cos" if command != "graph" else "| node")
+    assert notes[0].startswith("`sinx` read as sin(x)")
+    reading = f"`sinx` read as ${sympy.latex(sympy.sin(sympy.Symbol('x')))}$"  # issue 15: the reading as math
+    _before(out, reading, r"\cos" if command != "graph" else "| node")
 
 
 def test_latex_steps_notes_come_before_the_answer_also_standalone(capsys):
@@ -161,7 +163,7 @@ def test_latex_steps_notes_come_before_the_answer_also_standalone(capsys):
     assert code == 0
     body = out.split(r"\begin{document}")[1]
     _before(body, r"\paragraph{Read as}", r"\cos")
-    assert "sinx read as sin(x)" in body
+    assert r"\texttt{sinx} read as $" + sympy.latex(sympy.sin(sympy.Symbol("x"))) + "$" in body
 
 
 def test_fit_notes_come_before_the_report(capsys):

@@ -13,9 +13,9 @@ x, y, t = sp.symbols("x y t")
 def test_text_echo_shows_reading_variables_definitions_and_notes(capsys):
     assert main(["parse", "u = x^2 + y^2; 2xy sin(u)"]) == 0
     out = capsys.readouterr().out
-    assert "read as:     2*x*y*sin(x**2 + y**2)" in out  # issue 15: x, y are variables here
+    assert "read as:     2x y sin(x² + y²)" in out  # issue 15: x, y are variables here
     assert "variables:   x, y" in out
-    assert "  u = x**2 + y**2" in out
+    assert "  u = x² + y²" in out
     assert "`xy` read as the product x·y" in out
     assert sp.pretty(2 * x * y * sp.sin(x**2 + y**2)).splitlines()[-1] in out
 

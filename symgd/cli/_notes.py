@@ -8,10 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-#: LaTeX's special characters in text mode, and what stands for them.
-_LATEX_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-               "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "`": "", "*": r"\textasteriskcentered{}"}
-
 
 def reading_notes(*texts: str | None, labels: tuple[str, ...] = (), context: bool = False) -> list[str]:
     """The notes of each input in ``texts`` (each prefixed by its label, if given), as ``symgd parse``
@@ -38,34 +34,33 @@ def reading_notes(*texts: str | None, labels: tuple[str, ...] = (), context: boo
     return notes
 
 
-def _latex_text(note: str) -> str:
-    return "".join(_LATEX_TEXT.get(c, c) for c in note)
-
-
-def format_notes(notes: list[str], fmt: str) -> str:
-    """``notes`` as a block to print before the answer in ``fmt`` ("" when there are none)."""
+def format_notes(notes: list[str], fmt: str, plain: bool = False) -> str:
+    """``notes`` as a block to print before the answer in ``fmt`` ("" when there are none): each reading as
+    math (Unicode in text unless ``plain``, $…$ in Markdown, LaTeX math), what was typed as code."""
     if not notes:
         return ""
+    from symgd.report.writeup import note_markdown, note_tex, note_text
     if fmt == "markdown":
-        return "\n".join(["**Read as:**", "", *(f"- {note}" for note in notes)]) + "\n"
+        return "\n".join(["**Read as:**", "", *(f"- {note_markdown(note)}" for note in notes)]) + "\n"
     if fmt == "latex":
-        items = "\n".join(rf"  \item {_latex_text(note)}" for note in notes)
+        items = "\n".join(rf"  \item {note_tex(note)}" for note in notes)
         return "\\paragraph{Read as}\n\\begin{itemize}\n" + items + "\n\\end{itemize}\n"
     if fmt in ("code", "dot"):  # generated Python source, a Graphviz file: comments
         mark = "#" if fmt == "code" else "//"
         return "\n".join(f"{mark} note: {note}" for note in notes) + "\n"
-    return "\n".join(["notes:", *(f"  - {note}" for note in notes)]) + "\n"
+    return "\n".join(["notes:", *(f"  - {note if plain else note_text(note)}" for note in notes)]) + "\n"
 
 
-def with_notes(text: str, notes: list[str], fmt: str) -> str:
-    """``text`` (a command's output in ``fmt``) with ``notes`` before it; JSON gets a "notes" field first."""
+def with_notes(text: str, notes: list[str], fmt: str, plain: bool = False) -> str:
+    """``text`` (a command's output in ``fmt``) with ``notes`` before it; JSON gets a "notes" field first
+    (the notes as the parser wrote them: SymPy strings)."""
     if fmt == "json":
         data: Any = json.loads(text)
         if isinstance(data, dict):
             data = {"notes": notes, **{k: v for k, v in data.items() if k != "notes"}}
             return json.dumps(data, indent=2, default=str, ensure_ascii=False)
         return text
-    block = format_notes(notes, fmt)
+    block = format_notes(notes, fmt, plain)
     begin = "\\begin{document}\n"
     if block and fmt == "latex" and begin in text:  # a whole document: the notes open its body
         head, _, body = text.partition(begin)

@@ -59,3 +59,10 @@ def add_format_argument(parser: argparse.ArgumentParser, choices: tuple[str, ...
 def dump_json(obj: Any) -> str:
     """One JSON object, numbers as JSON numbers, everything else as strings."""
     return json.dumps(obj, indent=2, default=str, allow_nan=True)
+
+
+def add_plain_argument(parser: argparse.ArgumentParser) -> None:
+    """``--plain``: expressions in the text output as SymPy writes them (x**2*sin(x)), not as math (x² sin(x))."""
+    parser.add_argument("--plain", action="store_true",
+                        help="text output: expressions as SymPy/Python syntax (x**2*sin(x)) instead of "
+                             "Unicode math (x² sin(x)); JSON always uses SymPy syntax")

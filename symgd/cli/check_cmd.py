@@ -5,7 +5,7 @@ import argparse
 
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_check
-from symgd.cli._options import add_format_argument, whole_number
+from symgd.cli._options import add_format_argument, add_plain_argument, whole_number
 
 EXIT_WRONG = 1
 
@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--implicit", metavar="Y(X)", help=IMPLICIT_HELP + "; the answer is checked on the curve")
     p.add_argument("--order", type=whole_number(1), metavar="N", help="with --implicit: 2 checks d²y/dx²")
     add_format_argument(p, ("text", "markdown", "json"))
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -40,5 +41,6 @@ def run(args: argparse.Namespace) -> int:
                             hint='symgd check "x^2 sin(x)" --wrt x --answer "..."')
     result = check(args.expr, wrt, args.answer)
     notes = reading_notes(args.expr, args.answer, labels=("", "answer: "), context=True)
-    print(with_notes(render_check(result, args.format), notes, args.format).rstrip("\n"))
+    text = render_check(result, args.format, plain=args.plain)
+    print(with_notes(text, notes, args.format, args.plain).rstrip("\n"))
     return 0 if result.correct else EXIT_WRONG

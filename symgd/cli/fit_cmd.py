@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from symgd.cli._notes import reading_notes, with_notes
-from symgd.cli._options import add_format_argument
+from symgd.cli._options import add_format_argument, add_plain_argument
 from symgd.parse.points import parse_bounds, parse_point
 from symgd.cli._progress import progress_bar
 from symgd.errors import HyperParameterError
@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--chunk-size", type=int, help="rows per chunk when streaming files (default 1000000)")
     add_format_argument(p, ("text", "markdown", "json"))
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -89,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
                      if args.bounds else None, columns=columns, huber_delta=args.huber_delta,
                      engine=args.engine, scheduler=args.scheduler, chunk_size=args.chunk_size,
                      callback=callback, **hyper)
-    print(with_notes(result.report(args.format), reading_notes(args.model), args.format))
+    from symgd.report.fit import render
+    report = render(result, args.format, plain=args.plain)
+    print(with_notes(report, reading_notes(args.model), args.format, args.plain))
     if args.plot:
         path = _plot(result, args.data, columns, args.plot)
         if args.format != "json":

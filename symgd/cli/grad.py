@@ -8,7 +8,7 @@ import sympy
 from symgd.cli._geometry import add_geometry_options, geometry_text
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import format_notes, reading_notes
-from symgd.cli._options import add_format_argument, dump_json
+from symgd.cli._options import add_format_argument, add_plain_argument, dump_json
 from symgd.parse.points import check_point_names, parse_point
 from symgd.parse.echo import check_display, term_order
 
@@ -22,6 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hessian", action="store_true", help="also print the Hessian matrix")
     add_geometry_options(p)  # --direction, --tangent, --linearize (issue 17)
     add_format_argument(p, ("text", "json", "markdown", "latex"))  # markdown, latex: the geometry options
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -73,12 +74,14 @@ def run(args: argparse.Namespace) -> int:
                 out["hessian_value"] = [hess_value[i * k:(i + 1) * k] for i in range(k)]
         print(dump_json(out))
         return 0
-    notes = format_notes(reading_notes(args.expr), "text")
+    from symgd.report.mathtext import expression_printer
+    show = expression_printer(args.plain)  # x² sin(x), or x**2*sin(x) under --plain
+    notes = format_notes(reading_notes(args.expr), "text", args.plain)
     if notes:
         print(notes)
-    print(f"f({', '.join(names)}) = {sympy.sstr(expr, order=order)}")
+    print(f"f({', '.join(names)}) = {show(expr, order=order)}")
     for name, g in zip(names, grad):
-        print(f"∂f/∂{name} = {sympy.sstr(g, order=order)}")
+        print(f"∂f/∂{name} = {show(g, order=order)}")
     if point is not None:
         print(f"at {_where(point)}:")
         for name, value in zip(names, grad_value):

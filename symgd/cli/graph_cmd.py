@@ -6,7 +6,7 @@ import sys
 
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import format_notes, reading_notes, with_notes
-from symgd.cli._options import add_format_argument, whole_number
+from symgd.cli._options import add_format_argument, add_plain_argument, whole_number
 from symgd.parse.points import check_point_names, parse_point
 
 FORMATS = ("text", "dot", "svg", "png", "markdown", "json")
@@ -28,6 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "the layout closest to a 16:9 slide")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
     add_format_argument(p, FORMATS)
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -45,12 +46,12 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "dot":
         data = render_graph(view, "dot", rankdir=args.rankdir)
     elif args.format == "text":
-        data = render_graph(view, "text", max_depth=args.depth)
+        data = render_graph(view, "text", max_depth=args.depth, plain=args.plain)
     else:
         data = render_graph(view, args.format)
     if isinstance(data, str):  # text, markdown, json; dot as comments
-        data = with_notes(data, reading_notes(args.expr), args.format)
-    elif notes := format_notes(reading_notes(args.expr), "text"):  # an image: the notes go to stderr
+        data = with_notes(data, reading_notes(args.expr), args.format, args.plain)
+    elif notes := format_notes(reading_notes(args.expr), "text", args.plain):  # an image: the notes go to stderr
         print(notes, file=sys.stderr)
     if args.output is not None:
         write_output(args.output, data)

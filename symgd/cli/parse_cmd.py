@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from symgd.cli._options import add_format_argument
+from symgd.cli._options import add_format_argument, add_plain_argument
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,10 +14,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("expr", metavar="EXPR",
                    help='the expression, e.g. "2x sin^2 x" or "u = x^2+y^2; sin(u)"')
     add_format_argument(p, ("text", "latex", "json"))
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from symgd.parse import format_echo, parse_program
-    print(format_echo(parse_program(args.expr), args.format))
+    from symgd.report.mathtext import math_text
+    from symgd.report.writeup import note_text
+    math = {} if args.plain else {"show": math_text, "note": note_text}  # x² sin(x); --plain: x**2*sin(x)
+    print(format_echo(parse_program(args.expr), args.format, **math))
     return 0

@@ -10,7 +10,8 @@ import sympy
 
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.codegen.backends import BACKENDS
-from symgd.cli._options import add_format_argument, dump_json, real_number, real_pair, whole_number
+from symgd.cli._options import (add_format_argument, add_plain_argument, dump_json, real_number, real_pair,
+                                whole_number)
 from symgd.parse.points import check_point_names, parse_box, parse_point, parse_sizes
 from symgd.cli._progress import progress_bar
 
@@ -59,6 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plot", metavar="FILE", help="save the loss curve (and the contour plot with the "
                    "descent path for two variables) as an image (needs matplotlib)")
     add_format_argument(p, ("text", "json", "markdown", "latex"))
+    add_plain_argument(p)
     p.add_argument("--full-table", action="store_true",
                    help="show every recorded step in the descent table (default: first, every k-th, last)")
     p.add_argument("--standalone", action="store_true",
@@ -218,15 +220,17 @@ def result_lr(args: argparse.Namespace) -> str:
 
 def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any) -> str:
     from symgd.parse import format_echo
+    from symgd.report.mathtext import math_text
+    from symgd.report.writeup import note_text
     from symgd.report.descent import format_descent_table, format_minima, format_result
-    parts = [format_echo(program, "text")]
+    parts = [format_echo(program, "text", **({} if args.plain else {"show": math_text, "note": note_text}))]
     if not args.no_graph and _indexed(program):
         parts.append(_indexed_explanation(args, program, x0))
     elif not args.no_graph:
         from symgd.report.writeup import solve_explanation
         if args.starts:
             parts.append(f"gradient and graph at the best minimum found by the {args.starts} starts:")
-        parts.append(solve_explanation(args.expr, x0, fmt="text"))
+        parts.append(solve_explanation(args.expr, x0, fmt="text", plain=args.plain))
     parts.append(format_descent_table(result.history, list(result.x),
                                       **({"max_rows": None} if args.full_table else {})))
     if result.minima:
@@ -241,21 +245,23 @@ def _indexed_explanation(args: argparse.Namespace, program: Any, x0: dict[str, f
     from symgd import gradient
     from symgd.calculus.indexed import unroll
     from symgd.optim.vector import vector_lengths
+    from symgd.report.mathtext import expression_printer
     from symgd.report.writeup import solve_explanation
+    show = expression_printer(args.plain)
     problem = _indexed(program)
     lines = []
     for v, g in zip(problem.variables, gradient(program.expr)):
         if isinstance(g, sympy.Lambda):
-            lines.append(f"∂f/∂{v.name}[{g.variables[0]}] = {sympy.sstr(g.expr)}")
+            lines.append(f"∂f/∂{v.name}[{g.variables[0]}] = {show(g.expr)}")
         else:
-            lines.append(f"∂f/∂{v.name} = {sympy.sstr(g)}")
+            lines.append(f"∂f/∂{v.name} = {show(g)}")
     sizes = parse_sizes(args.size) if args.size else {}
     lengths = vector_lengths(program.expr, sizes)
     if len(lengths) == len(problem.vectors) and sum(lengths.values()) <= UNROLL_LIMIT:
         expr, variables = unroll(program.expr, sizes)
         start = _entries(x0, variables)
         lines += ["", "written out for " + ", ".join(f"{k} = {v}" for k, v in sizes.items()) + ":",
-                  solve_explanation(expr, start, fmt="text")]
+                  solve_explanation(expr, start, fmt="text", plain=args.plain)]
     else:
         lines.append(f"(the chain-rule graph is shown with the sums written out, for at most {UNROLL_LIMIT} "
                      f"vector entries: give e.g. --size n=4)")

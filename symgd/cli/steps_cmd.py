@@ -7,7 +7,7 @@ from symgd.cli._higher import add_higher_options, higher_text
 from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_steps
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import reading_notes, with_notes
-from symgd.cli._options import add_format_argument
+from symgd.cli._options import add_format_argument, add_plain_argument
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_higher_options(p)  # --diff, --order, --hessian, --entries (issue 17)
     p.add_argument("--implicit", metavar="Y(X)", help=IMPLICIT_HELP)  # implicit differentiation (issue 17)
     add_format_argument(p, ("text", "markdown", "latex", "json"))
+    add_plain_argument(p)
     p.add_argument("--standalone", action="store_true",
                    help="with --format latex: a complete document that compiles alone (pdflatex)")
     p.set_defaults(run=run)
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
         result = steps(args.expr, args.wrt, simplify=not args.no_simplify)
         render = render_derivation if isinstance(result, Derivation) else render_gradient
-        text = with_notes(render(result, args.format), reading_notes(args.expr), args.format)
+        text = with_notes(render(result, args.format, plain=args.plain), reading_notes(args.expr), args.format,
+                          args.plain)
     if args.standalone and args.format == "latex":
         from symgd.report.writeup import latex_document
         text = latex_document(text)

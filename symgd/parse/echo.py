@@ -9,6 +9,7 @@ import json
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 
 import sympy
 
@@ -130,8 +131,12 @@ def shown_notes(notes: list[str]) -> list[str]:
     return shown
 
 
-def _text(program: Program, width: int) -> str:
+def _text(program: Program, width: int, show: Callable | None = None, note: Callable | None = None) -> str:
     data = echo_dict(program)
+    if show is not None:  # the CLI's Unicode math (symgd.report.mathtext, a later stage)
+        data["expression"] = show(program.expr, order=_order(program))
+        for definition, (_, value) in zip(data["definitions"], program.definitions.values()):
+            definition["expression"] = show(value, order=_order(program))
     lines = [f"input:       {' '.join(program.source.split())}",
              f"read as:     {data['expression']}",
              "pretty:", textwrap.indent(data["pretty"], "  "),
@@ -145,8 +150,8 @@ def _text(program: Program, width: int) -> str:
             lines.append(f"  {_definition_head(name, program.definitions[name][0])} = {definition['expression']}")
     if data["notes"]:
         lines.append("notes:")
-        for note in shown_notes(data["notes"]):
-            lines.append(textwrap.fill(note, width, initial_indent="  - ",
+        for text in shown_notes(data["notes"]):
+            lines.append(textwrap.fill(note(text) if note else text, width, initial_indent="  - ",
                                        subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -165,10 +170,12 @@ def _latex(program: Program) -> str:
     return "\n".join(lines)
 
 
-def format_echo(program: Program, fmt: str = "text", width: int = 88) -> str:
-    """How ``program`` was read, in ``fmt`` ("text", "latex" or "json")."""
+def format_echo(program: Program, fmt: str = "text", width: int = 88, *, show: Callable | None = None,
+                note: Callable | None = None) -> str:
+    """How ``program`` was read, in ``fmt`` ("text", "latex" or "json"); in text, ``show(expr, order=)``
+    and ``note(text)`` (when given) write the expressions and the notes (default: SymPy's strings)."""
     if fmt == "text":
-        return _text(program, width)
+        return _text(program, width, show, note)
     if fmt == "latex":
         return _latex(program)
     if fmt == "json":

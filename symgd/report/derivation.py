@@ -14,27 +14,33 @@ import sympy
 
 from symgd.explain.table import FORMULAS
 from symgd.parse.echo import term_order
+from symgd.report.mathtext import expression_printer, tex as latex_ln
 
 FORMATS = ("text", "markdown", "latex", "json")
 
 
 @dataclass(frozen=True)
 class _Printer:
-    """sstr and latex with one term order (None: SymPy's usual one; "none": as stored)."""
+    """Text (Unicode math, or SymPy's string when ``plain``), JSON (always SymPy's string) and LaTeX, with one
+    term order (None: SymPy's usual one; "none": as stored)."""
 
     order: str | None = None
+    plain: bool = False
 
     def s(self, e: sympy.Expr) -> str:
+        return expression_printer(self.plain)(e, order=self.order)
+
+    def code(self, e: sympy.Expr) -> str:
         return sympy.sstr(e, order=self.order)
 
     def tex(self, e: sympy.Expr) -> str:
-        return sympy.latex(e, order=self.order)
+        return latex_ln(e, order=self.order)
 
 
-def _printer(*derivations) -> _Printer:
+def _printer(*derivations, plain: bool = False) -> _Printer:
     """The printer for ``derivations``: what they print most is each step's expression and result."""
     exprs = [x for d in derivations for step in d.walk() for x in (step.expr, step.result)]
-    return _Printer(term_order(*(d.f for d in derivations), *exprs))
+    return _Printer(term_order(*(d.f for d in derivations), *exprs), plain)
 
 
 def _formula(step, latex: bool) -> str:
@@ -130,7 +136,7 @@ def _tex_lines(p: _Printer, step, depth: int, level: int = 1, extra: int = 0) ->
 
 
 def tex_escape(text: str) -> str:
-    table = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
              "^": r"\^{}", "~": r"\~{}", "′": "'", "·": r"$\cdot$", "≠": r"$\neq$", "−": "-",
              "|": r"$|$", "<": r"$<$", ">": r"$>$", "²": r"$^2$", "ⁿ": r"$^n$"}
     return "".join(table.get(ch, ch) for ch in text)
@@ -159,17 +165,17 @@ def derivation_latex_inline(d, p: _Printer | None = None, note: bool = True) -> 
 
 
 def step_data(step, p: _Printer = _Printer()) -> dict:
-    return {"rule": step.rule, "key": step.key, "kind": step.kind, "wrt": p.s(step.wrt), "expr": p.s(step.expr),
-            "result": p.s(step.result), "note": step.formula,
-            "let": [{"name": p.s(n), "value": p.s(v)} for n, v in step.let],
-            "terms": [{"label": lab, "value": p.s(v)} for lab, v in step.terms],
+    return {"rule": step.rule, "key": step.key, "kind": step.kind, "wrt": p.code(step.wrt),
+            "expr": p.code(step.expr), "result": p.code(step.result), "note": step.formula,
+            "let": [{"name": p.code(n), "value": p.code(v)} for n, v in step.let],
+            "terms": [{"label": lab, "value": p.code(v)} for lab, v in step.terms],
             "substeps": [step_data(s, p) for s in step.substeps]}
 
 
 def derivation_data(d, p: _Printer | None = None) -> dict:
     p = p or _printer(d)
-    return {"expression": p.s(d.f), "wrt": p.s(d.wrt), "steps": [step_data(s, p) for s in d.steps],
-            "assembled": p.s(d.assembled), "result": p.s(d.result), "latex": p.tex(d.result),
+    return {"expression": p.code(d.f), "wrt": p.code(d.wrt), "steps": [step_data(s, p) for s in d.steps],
+            "assembled": p.code(d.assembled), "result": p.code(d.result), "latex": p.tex(d.result),
             "note": d.note}
 
 
@@ -178,19 +184,20 @@ _RENDERERS = {"text": derivation_text, "markdown": derivation_markdown, "latex":
               "json": lambda d, p=None, note=True: json.dumps(derivation_data(d, p), indent=2)}
 
 
-def render_derivation(d, fmt: str = "text", p: _Printer | None = None) -> str:
-    """One derivation in ``fmt``: text, markdown, latex (a fragment), latex-inline, or json."""
-    return _RENDERERS[fmt](d, p or _printer(d))
+def render_derivation(d, fmt: str = "text", p: _Printer | None = None, *, plain: bool = False) -> str:
+    """One derivation in ``fmt``: text, markdown, latex (a fragment), latex-inline, or json. Text writes
+    Unicode math (x² sin(x)), or SymPy's strings when ``plain``; JSON always SymPy's strings."""
+    return _RENDERERS[fmt](d, p or _printer(d, plain=plain))
 
 
-def render_gradient(g, fmt: str = "text") -> str:
-    """Every partial's derivation, then the gradient vector, in ``fmt``."""
-    p = _printer(*g.derivations)
+def render_gradient(g, fmt: str = "text", *, plain: bool = False) -> str:
+    """Every partial's derivation, then the gradient vector, in ``fmt`` (``plain`` as in render_derivation)."""
+    p = _printer(*g.derivations, plain=plain)
     names = ", ".join(v.name for v in g.variables)
     if fmt == "json":
-        return json.dumps({"expression": p.s(g.f), "variables": [v.name for v in g.variables],
+        return json.dumps({"expression": p.code(g.f), "variables": [v.name for v in g.variables],
                            "derivations": [derivation_data(d, p) for d in g.derivations],
-                           "gradient": [p.s(e) for e in g.gradient]}, indent=2)
+                           "gradient": [p.code(e) for e in g.gradient]}, indent=2)
     if fmt == "latex-inline":
         vector = ", ".join(p.tex(e) for e in g.gradient)
         return f"$$\\nabla f({names}) = \\left({vector}\\right)$$"

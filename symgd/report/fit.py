@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from symgd.errors import VariableError
+from symgd.report.mathtext import math_text, rewrite_expressions, tex
 
 if TYPE_CHECKING:
     from symgd.fit.result import FitResult
@@ -15,10 +16,12 @@ METHOD_NAMES = {"lm": "Levenberg–Marquardt", "gauss-newton": "Gauss–Newton",
                 "sgd": "mini-batch SGD"}
 
 
-def render(res: "FitResult", fmt: str = "text", precision: int = 8, min_correl: float = 0.1) -> str:
-    """The report of ``res`` in ``fmt`` ("text", "markdown" or "json")."""
+def render(res: "FitResult", fmt: str = "text", precision: int = 8, min_correl: float = 0.1, *,
+           plain: bool = False) -> str:
+    """The report of ``res`` in ``fmt`` ("text", "markdown" or "json"); text writes the model in Unicode
+    math (a x² + b), or as SymPy writes it when ``plain``; JSON always as SymPy writes it."""
     if fmt == "text":
-        return _text(res, precision, min_correl)
+        return _text(res, precision, min_correl, plain)
     if fmt == "markdown":
         return _markdown(res, precision, min_correl)
     if fmt == "json":
@@ -69,8 +72,9 @@ def _correlations(res: "FitResult", min_correl: float) -> list[tuple[str, str, f
     return sorted(pairs, key=lambda t: -abs(t[2]))
 
 
-def _text(res: "FitResult", precision: int, min_correl: float) -> str:
-    lines = [f"[[Model]]\n    {res.target} ~ {res.model}", "[[Fit Statistics]]"]
+def _text(res: "FitResult", precision: int, min_correl: float, plain: bool = False) -> str:
+    model = res.model if plain else rewrite_expressions(res.model, math_text)
+    lines = [f"[[Model]]\n    {res.target} ~ {model}", "[[Fit Statistics]]"]
     lines += [f"    # {k:<24}= {v}" if k in ("fitting method", "loss", "function evals", "iterations",
                                                 "Jacobian evals", "data points", "variables")
               else f"    {k:<26}= {v}" for k, v in _statistics(res, precision)]
@@ -97,7 +101,9 @@ def _text(res: "FitResult", precision: int, min_correl: float) -> str:
 
 
 def _markdown(res: "FitResult", precision: int, min_correl: float) -> str:
-    out = [f"**Model:** `{res.target} ~ {res.model}`", "", "| statistic | value |", "| --- | --- |"]
+    model = rewrite_expressions(res.model, lambda e: f"${tex(e)}$")
+    head = f"`{res.target} ~ {res.model}`" if model == res.model else f"{res.target} ~ {model}"
+    out = [f"**Model:** {head}", "", "| statistic | value |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in _statistics(res, precision)]
     out += [f"| converged | {res.converged} ({res.message}) |", ""]
     closed = res.closed_form is not None

@@ -38,22 +38,25 @@ def _children(view) -> dict[str, list[tuple[str, sympy.Expr, float]]]:
     return {n.name: list(zip(n.inputs, n.partials, n.partial_values)) for n in view.nodes}
 
 
-def _line(node, out: str, precision: int) -> str:
-    head = f"{node.name} (input)" if node.is_input else f"{node.name} = {_s(node.expr)}"
+def _line(node, out: str, precision: int, show=_s) -> str:
+    head = f"{node.name} (input)" if node.is_input else f"{node.name} = {show(node.expr)}"
     return f"{head}   value {_num(node.value, precision)}   ∂{out}/∂{node.name} {_num(node.adjoint, precision)}"
 
 
-def _edge(parent: str, kid: str, partial: sympy.Expr, value: float, precision: int) -> str:
+def _edge(parent: str, kid: str, partial: sympy.Expr, value: float, precision: int, show=_s) -> str:
     """∂parent/∂kid = partial = value (the value once when the partial is a number)."""
-    text = f"∂{parent}/∂{kid} = {_s(partial)}"
+    text = f"∂{parent}/∂{kid} = {show(partial)}"
     return text if partial.is_number else f"{text} = {_num(value, precision)}"
 
 
-def render_text(view, *, precision: int = 6, max_depth: int = 12) -> str:
+def render_text(view, *, precision: int = 6, max_depth: int = 12, plain: bool = False) -> str:
     """The graph as a tree from the output, each node with value and adjoint, each edge with its local
-    partial; repeated nodes by name only; then the gradient."""
+    partial; repeated nodes by name only; then the gradient. Expressions in Unicode math (x² sin(x)),
+    or as SymPy writes them when ``plain``."""
+    from symgd.report.mathtext import expression_printer
+    show = expression_printer(plain)
     variables = ", ".join(v.name for v in view.variables)
-    lines = [f"f({variables}) = {_s(view.f)}   at " + ", ".join(f"{k} = {_num(v, precision)}"
+    lines = [f"f({variables}) = {show(view.f)}   at " + ", ".join(f"{k} = {_num(v, precision)}"
                                                             for k, v in view.point.items())]
     if not view.output:
         return "\n".join(lines + [f"f is constant: {_num(view.value, precision)}; its gradient is 0"])
@@ -66,7 +69,7 @@ def render_text(view, *, precision: int = 6, max_depth: int = 12) -> str:
             lines.append(f"{prefix}{branch}{name} (shown above){edge}")
             return
         shown.add(name)
-        lines.append(f"{prefix}{branch}{_line(node, view.output, precision)}{edge}")
+        lines.append(f"{prefix}{branch}{_line(node, view.output, precision, show)}{edge}")
         kids = children[name]
         inner = prefix + ("" if not branch else ("   " if branch.startswith("└") else "│  "))
         if kids and depth >= max_depth:
@@ -74,7 +77,7 @@ def render_text(view, *, precision: int = 6, max_depth: int = 12) -> str:
             return
         for i, (kid, partial, value) in enumerate(kids):
             mark = "└─ " if i == len(kids) - 1 else "├─ "
-            draw(kid, inner, mark, f"   [{_edge(name, kid, partial, value, precision)}]", depth + 1)
+            draw(kid, inner, mark, f"   [{_edge(name, kid, partial, value, precision, show)}]", depth + 1)
 
     lines.append(f"each node shows its value and its adjoint ∂{view.output}/∂node (the output is {view.output})")
     draw(view.output, "", "", "", 0)

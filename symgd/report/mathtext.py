@@ -186,6 +186,39 @@ def _fraction(expr: sympy.Mul, order: str | None) -> tuple[list[sympy.Expr], lis
     return num, den
 
 
+#: A SymPy string inside a sentence: terms of name/number/operator characters joined by " + " or " - "
+#: (sstr's spacing), e.g. "2*x*sin(x) + x**2*cos(x)" in "correct: 2*x*sin(x) + x**2*cos(x) equals ...".
+_TERM = r"[\w.*/()\-]+"
+_SPAN = re.compile(rf"{_TERM}(?: [+-] {_TERM})*")
+#: What marks a span as Python syntax rather than prose or already-written math.
+_PYTHON = re.compile(r"\*|\b(?:log|sqrt|exp|Abs)\(")
+
+
+def rewrite_expressions(text: str, show: Callable[[sympy.Expr], str]) -> str:
+    """``text`` (a message the explain stage wrote with SymPy strings: ``the term x**2*log(x) is missing``)
+    with each SymPy string re-written by ``show`` (``math_text``, or LaTeX for Markdown). Hand-written
+    because the explain stage comes before this one and cannot print math itself; a span the language
+    does not read back (prose, unbalanced brackets) stays as it is."""
+    from symgd.errors import SymgdError
+    from symgd.parse import parse  # the grammar, never eval: messages repeat what the user typed
+
+    def convert(match: re.Match) -> str:
+        span = match.group(0)
+        core = span.rstrip(".")
+        if not _PYTHON.search(core) or core.count("(") != core.count(")"):
+            return span
+        try:
+            return show(parse(core)) + span[len(core):]
+        except SymgdError:
+            return span
+    return _SPAN.sub(convert, text)
+
+
+def tex(expr: sympy.Basic, order: str | None = None) -> str:
+    """``expr`` as LaTeX with ``\\ln`` for the natural log, as textbooks write it (SymPy writes ``\\log``)."""
+    return sympy.latex(expr, order=order, ln_notation=True)
+
+
 def math_text(expr: sympy.Basic, order: str | None = None) -> str:
     """``expr`` as one line of Unicode math that ``symgd.parse`` reads back to the same expression."""
     return MathTextPrinter({"order": order}).doprint(expr)

@@ -17,6 +17,7 @@ from symgd.parse.echo import term_order
 from symgd.report.descent import SUMMARY_ROWS, Gap, summary_indices, tex_number
 from symgd.report.derivation import render_gradient, tex_escape
 from symgd.report.graph import render_graph
+from symgd.report.mathtext import expression_printer, math_text, rewrite_expressions, tex
 
 FORMATS = ("text", "markdown", "latex")
 
@@ -91,7 +92,7 @@ def _math_span(span: str) -> str | None:
     from symgd.errors import SymgdError
     from symgd.parse import parse  # symgd's own grammar: a note holds user text, never handed to eval
     try:
-        return f"${sympy.latex(parse(span))}$"
+        return f"${tex(parse(span))}$"
     except SymgdError:  # anything the language cannot read stays prose
         return None
 
@@ -105,6 +106,13 @@ def _prose(text: str, escape) -> str:
     """Prose of a note with its "read as EXPR" reading as math."""
     parts = _READ_AS.split(text)
     return "".join((_math_span(p) or escape(p)) if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+def note_text(note: str) -> str:
+    """A reading note for the terminal: what was typed stays in `backticks`, the reading is Unicode math
+    (`2xy` read as 2x y, not 2*x*y)."""
+    parts = _CODE.split(note)
+    return "".join(f"`{p}`" if i % 2 else rewrite_expressions(p, math_text) for i, p in enumerate(parts))
 
 
 def note_tex(note: str) -> str:
@@ -124,15 +132,15 @@ def _result_point(problem: Problem, result) -> tuple[float, ...]:
     return tuple(float(x[v.name]) for v in problem.variables) if isinstance(x, Mapping) else tuple(x)
 
 
-def _text(problem, derivations, view, rows, result) -> str:
+def _text(problem, derivations, view, rows, result, plain: bool = False) -> str:
     vs = problem.variables
-    out = [f"Problem: minimize f({', '.join(v.name for v in vs)}) = {sympy.sstr(problem.expr)}",
+    out = [f"Problem: minimize f({', '.join(v.name for v in vs)}) = {expression_printer(plain)(problem.expr)}",
            f"  as typed: {problem.source}"]
-    out += [f"  note: {n}" for n in problem.notes]
+    out += [f"  note: {n if plain else note_text(n)}" for n in problem.notes]
     out += [f"  start: {_point_text(vs, [problem.start[v.name] for v in vs])}"]
     out += [f"  {k}: {v}" for k, v in problem.settings.items()]
-    out += ["", "Derivatives", _derivatives(problem, derivations, "text"), "", "Graph at the start point",
-            render_graph(view, "text") if view is not None else "(not shown)", "", "Descent",
+    out += ["", "Derivatives", _derivatives(problem, derivations, "text", plain), "", "Graph at the start point",
+            render_graph(view, "text", plain=plain) if view is not None else "(not shown)", "", "Descent",
             f"{'step':>8}  {'point':<40}  {'f':>16}  {'|grad f|':>12}"]
     out += [f"{'…':>8}  {r.label()}" if isinstance(r, Gap) else
             f"{r.step:>8}  {_point_text(vs, r.point):<40}  {_n(r.value, 10):>16}  {_n(r.grad_norm, 4):>12}"
@@ -143,7 +151,7 @@ def _text(problem, derivations, view, rows, result) -> str:
 
 
 def _markdown(problem, derivations, view, rows, result) -> str:
-    vs, lat = problem.variables, sympy.latex
+    vs, lat = problem.variables, tex
     names = ", ".join(v.name for v in vs)
     out = ["# Minimizing $f(" + names + ") = " + lat(problem.expr) + "$", "", "## Problem", "",
            f"- as typed: `{problem.source}`", f"- read as: $f({names}) = {lat(problem.expr)}$"]
@@ -189,7 +197,7 @@ def _gap_tex(gap: Gap) -> str:
 
 
 def _latex(problem, derivations, view, rows, result) -> str:
-    vs, lat = problem.variables, sympy.latex
+    vs, lat = problem.variables, tex
     names = ", ".join(v.name for v in vs)
     out = [_PREAMBLE, f"\\section*{{Minimizing $f({names}) = {lat(problem.expr)}$}}", "\\subsection*{Problem}",
            f"As typed: \\texttt{{{tex_escape(problem.source)}}}\\\\",
@@ -211,30 +219,32 @@ def _latex(problem, derivations, view, rows, result) -> str:
     return "\n".join(out) + "\n"
 
 
-def _derivatives(problem: Problem, derivations, fmt: str) -> str:
+def _derivatives(problem: Problem, derivations, fmt: str, plain: bool = False) -> str:
     """Every partial's derivation, or (``derivations`` None: too large to explain) the gradient alone."""
     if derivations is not None:
-        return render_gradient(derivations, fmt)
+        return render_gradient(derivations, fmt, plain=plain)
     variables, grad = _gradient_lines(problem.expr, None)
     order = term_order(*grad)
     why = "The derivation is too large to show step by step; the gradient by reverse mode:"
     if fmt == "text":
-        return "\n".join([why, *(f"∂f/∂{v.name} = {sympy.sstr(e, order=order)}" for v, e in zip(variables, grad))])
-    rows = " \\\\ ".join(f"\\frac{{\\partial f}}{{\\partial {sympy.latex(v)}}} &= {sympy.latex(e, order=order)}"
+        show = expression_printer(plain)
+        return "\n".join([why, *(f"∂f/∂{v.name} = {show(e, order=order)}" for v, e in zip(variables, grad))])
+    rows = " \\\\ ".join(f"\\frac{{\\partial f}}{{\\partial {sympy.latex(v)}}} &= {tex(e, order=order)}"
                         for v, e in zip(variables, grad))
     math = f"\\begin{{aligned}} {rows} \\end{{aligned}}"
     return f"{why}\n\n" + (f"$${math}$$\n" if fmt == "markdown" else f"\\[ {math} \\]\n")
 
 
 def render_solve(problem: Problem, derivations, graph_view, history, result, fmt: str = "markdown", *,
-                 full_table: bool = False) -> str:
+                 full_table: bool = False, plain: bool = False) -> str:
     """The complete write-up of a solve in ``fmt`` ("text", "markdown" or "latex": a full document).
 
     ``derivations``: ``symgd.steps(expr)`` (a GradientDerivation), or None where it is too large to
     explain (``explained_steps``: the gradient is shown alone); ``graph_view``: ``symgd.graph(expr,
     at=start)`` or None; ``history``: the minimize history (see ``history_rows``); ``result``: anything
     with ``.x``, ``.fun``, ``.grad_norm``, ``.nit``, ``.message`` (a MinimizeResult). The descent
-    table is summarised (first rows, every k-th, last rows) unless ``full_table``.
+    table is summarised (first rows, every k-th, last rows) unless ``full_table``. Text writes expressions
+    as Unicode math (x² sin(x)), or as SymPy writes them when ``plain``.
     """
     every = history_rows(history, problem.variables)
     rows = [item if isinstance(item, Gap) else every[item]
@@ -242,6 +252,8 @@ def render_solve(problem: Problem, derivations, graph_view, history, result, fmt
     render = {"text": _text, "markdown": _markdown, "latex": _latex}.get(fmt)
     if render is None:
         raise ValueError(f"unknown write-up format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "text":
+        return _text(problem, derivations, graph_view, rows, result, plain)
     return render(problem, derivations, graph_view, rows, result)
 
 
@@ -280,9 +292,10 @@ def _gradient_lines(expr: sympy.Expr, derivations) -> tuple[tuple[sympy.Symbol, 
     return variables, gradient(expr, variables)
 
 
-def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str = "text") -> str:
+def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str = "text", *,
+                      plain: bool = False) -> str:
     """What ``symgd solve`` shows before descending: the gradient vector and the chain-rule graph at
-    the start point, in "text" or "markdown"."""
+    the start point, in "text" (Unicode math, or SymPy's strings when ``plain``) or "markdown"."""
     from symgd.parse import parse
     from symgd.explain.graphview import graph
     expr = parse(f)
@@ -290,8 +303,10 @@ def solve_explanation(f: str | sympy.Expr, start: Mapping[str, float], fmt: str 
     order = term_order(*grad)  # long sums print unsorted: sorting costs their square
     names = ", ".join(v.name for v in variables)
     if fmt == "markdown":
-        vector = ", ".join(sympy.latex(e, order=order) for e in grad)
+        vector = ", ".join(tex(e, order=order) for e in grad)
         head = f"$\\nabla f({names}) = \\left({vector}\\right)$\n"
     else:
-        head = "\n".join(f"∂f/∂{v.name} = {sympy.sstr(e, order=order)}" for v, e in zip(variables, grad))
+        show = expression_printer(plain)
+        head = "\n".join(f"∂f/∂{v.name} = {show(e, order=order)}" for v, e in zip(variables, grad))
+        return head + "\n\n" + render_graph(graph(f, at=dict(start)), fmt, plain=plain)
     return head + "\n\n" + render_graph(graph(f, at=dict(start)), fmt)
