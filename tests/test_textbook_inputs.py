@@ -60,6 +60,23 @@ TEXTBOOK = [
     ("x^2 + sinx", x**2 + sin(x)),
     ("tanx + secx", tan(x) + sec(x)),
     ("expx", exp(x)),
+    # OpenStax Calculus Vol. 1, ch. 3 (derivatives), written as printed there
+    ("sec x tan x", sec(x) * tan(x)),
+    ("x sec x tan x", x * sec(x) * tan(x)),
+    ("cot x csc x", cot(x) * csc(x)),
+    ("-csc^2 x", -csc(x) ** 2),
+    ("3 sec^2 (3x)", 3 * sec(3 * x) ** 2),
+    ("e^(-x) (cos x - sin x)", exp(-x) * (cos(x) - sin(x))),
+    ("4x^3 e^(x^4)", 4 * x**3 * exp(x**4)),
+    ("(2x+1)^3 (x-2)^2", (2 * x + 1) ** 3 * (x - 2) ** 2),
+    ("x^(1/3) (x - 4)", sp.cbrt(x) * (x - 4)),
+    ("x^(-2/3)/3", x ** sp.Rational(-2, 3) / 3),
+    ("2^x ln 2", 2**x * log(2)),
+    ("1/2 sin^2 x", half * sin(x) ** 2),
+    ("tan^-1 x", sp.atan(x)),
+    ("log_2 x", log(x, 2)),
+    ("cos^2 x - sin^2 x", cos(x) ** 2 - sin(x) ** 2),
+    ("5e^(3x) sin(2x)", 5 * exp(3 * x) * sin(2 * x)),
     # readings that stay as they were
     ("sin (x) cos (x)", sin(x) * cos(x)),
     ("2x sin^2 x", 2 * x * sin(x) ** 2),
@@ -77,8 +94,10 @@ def test_textbook_input_reads_as_the_textbook_means(text, expected):
     assert sp.simplify(parse(text) - expected) == 0
 
 
-def test_there_are_at_least_forty_textbook_inputs():
-    assert len(TEXTBOOK) >= 40
+def test_there_are_at_least_sixty_textbook_inputs():
+    """Issue 15, "Done when": at least 60 textbook inputs with their expected reading (and the Leibniz ones)."""
+    assert len(TEXTBOOK) >= 60
+    assert len(TEXTBOOK) + len(LEIBNIZ) >= 75
 
 
 @pytest.mark.parametrize("text", ["6 sinh^5 (x) cosh (x)", "cos x(x + cos x)", "E**x(1+x)",
