@@ -10,6 +10,7 @@ import subprocess
 import pytest
 import sympy
 
+import symgd
 from symgd import minimize
 from symgd.cli import main
 from symgd.report.descent import Gap, summary_indices, tex_number
@@ -198,8 +199,8 @@ def test_check_markdown_message_is_written_math(capsys):
     main(["check", "x^2 sin x", "--wrt", "x", "--answer", "2x cos x", "--format", "markdown"])
     out = capsys.readouterr().out.partition("**not correct**")[2]  # the verdict (after any reading notes)
     assert out and "**" not in out
-    shown = re.search(r"\] = (.+)$", out.strip()).group(1)
-    back = sympy.sympify(shown.replace("^", "**").replace("·", "*"))
+    shown = re.search(r"\] = \$(.+)\$$", out.strip()).group(1)  # the message's expressions are $LaTeX$
+    back = symgd.parse(shown)
     assert sympy.simplify(back - sympy.diff(X**2 * sympy.sin(X), X)) == 0
 
 
