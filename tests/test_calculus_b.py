@@ -175,3 +175,11 @@ def test_huge_system_falls_back_to_numbers_and_says_so():
         at = dict(zip((x, y), p.point))
         assert all(abs(float(sympy.diff(f, v).subs(at))) < 1e-8 for v in (x, y))
     assert (0, 0) in [tuple(p.point) for p in result.points]
+
+
+def test_surface_answers_are_checked_on_the_surface():
+    """∂z/∂x on x² + y² + z² = 9: z² replaced by 9 − x² − y² is right on the surface only."""
+    right = check_implicit("x^2 + y^2 + z^2 = 9", "-x z/(9 - x^2 - y^2)", "z", "x")
+    assert right.correct and right.method == "on the curve"
+    wrong = check_implicit("x^2 + y^2 + z^2 = 9", "-x/(2z)", "z", "x")
+    assert not wrong.correct and wrong.rule == "power" and sympy.sstr(wrong.term) == "x**2"

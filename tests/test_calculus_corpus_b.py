@@ -132,6 +132,24 @@ def test_implicit_corpus(equation, order, hand):
     assert any("chain-rule factor" in step.title for step in result.steps)
 
 
+SURFACES = [  # (equation, dependent, independent, ∂z/∂x worked by hand as -F_x/F_z)
+    ("x^2 + y^2 + z^2 = 9", "z", "x", "-x/z"),
+    ("x^2 y + y z^2 + x z = 5", "z", "x", "-(2x y + z)/(2y z + x)"),
+    ("x^2 y - 3y z^2 + 2z = 4", "z", "y", "-(x^2 - 3z^2)/(2 - 6y z)"),
+]
+
+
+@pytest.mark.parametrize("equation, dependent, independent, hand", SURFACES)
+def test_implicit_surfaces(equation, dependent, independent, hand):
+    result = implicit(equation, dependent, independent)
+    zero = parse_equation(equation).zero_form
+    u, w = sympy.Symbol(dependent), sympy.Symbol(independent)
+    minus_fx_over_fz = -sympy.diff(zero, w) / sympy.diff(zero, u)
+    assert sympy.simplify(result.derivative - minus_fx_over_fz) == 0
+    assert sympy.simplify(result.derivative - parse(hand)) == 0
+    assert any("held constant" in n for n in result.notes)
+
+
 def _as_key(point) -> tuple:
     return tuple(sympy.nsimplify(sympy.N(v, 20), [pi], tolerance=1e-12) for v in point)
 
@@ -203,4 +221,4 @@ def test_lagrange_corpus(f, constraints, top, bottom):
 
 
 def test_corpus_size():
-    assert len(IMPLICIT) + len(CRITICAL) + len(LAGRANGE) >= 40
+    assert len(IMPLICIT) + len(SURFACES) + len(CRITICAL) + len(LAGRANGE) >= 40

@@ -18,7 +18,7 @@ import sympy
 from symgd.errors import VariableError
 from symgd.explain.budget import check_step_work, expandable
 from symgd.explain.model import Derivation
-from symgd.explain.oncurve import agree_on, curve_points
+from symgd.explain.oncurve import agree_on, curve_points, others
 from symgd.explain.steps import derive
 from symgd.explain.worked import WorkError, WorkStep, prime, shortest, verified
 from symgd.parse.equation import Equation, parse_equation
@@ -164,7 +164,7 @@ def second_derivative(eq: Equation, x: sympy.Symbol, y: sympy.Symbol, first: sym
     notes: list[str] = []
     shorter = _with_relation(plain, eq, x, y)
     if shorter is not None:
-        points = curve_points(eq.zero_form, y, [x])
+        points = curve_points(eq.zero_form, y, others(eq, y))
         verdict, _ = agree_on(shorter, plain, points)
         if verdict is False:
             raise WorkError("a bug in symgd: the rewrite with the relation failed its check on the curve")
@@ -193,4 +193,7 @@ def implicit(equation: str | Equation | sympy.Equality, dependent: str = "y", in
     if order == 2:
         second, more, notes = second_derivative(eq, x, y, first)
         steps += more
+    held = [s.name for s in others(eq, y) if s != x]
+    if held:  # a surface: the other variables stay fixed, as OpenStax's ∂z/∂x = -F_x/F_z
+        notes.append(f"{', '.join(held)} held constant: this is the partial derivative ∂{y}/∂{x}")
     return ImplicitResult(eq, y, x, order, first, second, tuple(steps), (*eq.notes, *notes))

@@ -17,7 +17,7 @@ from symgd.errors import DomainError, VariableError
 from symgd.explain.budget import expandable, simplifiable
 from symgd.explain.implicit import ImplicitResult, implicit
 from symgd.explain.mistakes import slips_for
-from symgd.explain.oncurve import agree_on, curve_points
+from symgd.explain.oncurve import agree_on, curve_points, others
 from symgd.explain.steps import Deriver
 from symgd.explain.worked import prime
 from symgd.parse import program_parts
@@ -137,7 +137,7 @@ def check_implicit(equation, answer: str | sympy.Expr, dependent: str = "y", ind
     if _same(given, res.result):
         return ImplicitCheck(True, f"correct: {sympy.sstr(given)} equals {truth} (symbolic check)",
                              res, given, "symbolic")
-    points = curve_points(res.equation.zero_form, y, [x])
+    points = curve_points(res.equation.zero_form, y, others(res.equation, y))
     verdict, where = agree_on(given, res.result, points)
     if verdict is None:
         raise DomainError(f"cannot check the answer: too few points of the curve {res.equation} were found "

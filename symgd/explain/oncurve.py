@@ -69,6 +69,12 @@ def curve_points(zero_form: sympy.Expr, dependent: sympy.Symbol, others: Sequenc
     return points
 
 
+def others(equation, dependent: sympy.Symbol) -> list[sympy.Symbol]:
+    """The variables of ``equation`` (an Equation) other than ``dependent``, sorted by name: those drawn
+    at random (x on a curve; x and y on a surface, where ∂z/∂x holds y fixed)."""
+    return sorted((s for s in equation.free_symbols if s != dependent), key=lambda s: s.name)
+
+
 def value_at(expr: sympy.Expr, point: dict) -> complex | None:
     """``expr`` at ``point`` to 30 digits; None where it is undefined, infinite or not real."""
     try:
