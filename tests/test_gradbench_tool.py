@@ -139,3 +139,59 @@ def test_run_eval_validates_every_message(name, args, tmp_path):
     analyses = [json.loads(line)["message"] for line in (tmp_path / "log.jsonl").read_text().splitlines()
                 if '"analysis"' in line and '"message"' in line]
     assert analyses and all(a["valid"] for a in analyses)
+
+
+def _gmm_torch(d, k, n, x, m, gamma, alpha, mu, q, l):
+    """The gmm eval's log posterior (README "Implementation") written independently in torch."""
+    torch = pytest.importorskip("torch")
+    Q = torch.zeros(k, d, d, dtype=torch.float64)
+    rows, cols = zip(*[(r, c) for c in range(d) for r in range(c + 1, d)]) if d > 1 else ((), ())
+    Q[:, list(rows), list(cols)] = l
+    Q = Q + torch.diag_embed(torch.exp(q))
+    beta = alpha + q.sum(1) - 0.5 * (torch.einsum("kab,ikb->ika", Q, x[:, None, :] - mu[None]) ** 2).sum(-1)
+    data = -n * (0.5 * d * np.log(2 * np.pi) + torch.logsumexp(alpha, 0)) + torch.logsumexp(beta, 1).sum()
+    nn = d + m + 1
+    frob = (Q ** 2).sum((1, 2))
+    prior = k * (nn * d * np.log(gamma / np.sqrt(2)) - torch.special.multigammaln(torch.tensor(0.5 * nn, dtype=torch.float64), d)) \
+        - 0.5 * gamma ** 2 * frob.sum() + m * q.sum()
+    return data + prior
+
+
+@pytest.mark.parametrize("d,k,n,m,gamma", [(2, 3, 7, 0, 1.0), (4, 2, 5, 2, 0.7)])
+def test_gmm_against_torch_autograd(d, k, n, m, gamma):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(d * 10 + k)
+    data = {"d": d, "k": k, "n": n, "m": m, "gamma": gamma, "alpha": rng.normal(size=k),
+            "mu": rng.normal(size=(k, d)), "q": 0.3 * rng.normal(size=(k, d)),
+            "l": rng.normal(size=(k, d * (d - 1) // 2)), "x": rng.normal(size=(n, d))}
+    active = {key: torch.tensor(data[key], requires_grad=True) for key in ("alpha", "mu", "q", "l")}
+    want = _gmm_torch(d, k, n, torch.tensor(data["x"]), m, gamma, **active)
+    want.backward()
+    payload = runs(**{key: v.tolist() if isinstance(v, np.ndarray) else v for key, v in data.items()})
+    out = session([{"kind": "define", "module": "gmm"}, evaluate("gmm", "objective", payload),
+                   evaluate("gmm", "jacobian", payload)])
+    assert out[1]["output"] == pytest.approx(want.item(), rel=1e-11)
+    assert set(out[2]["output"]) == {"alpha", "mu", "q", "l"}
+    for key, tensor in active.items():
+        np.testing.assert_allclose(np.array(out[2]["output"][key]).reshape(tensor.shape), tensor.grad.numpy(),
+                                   rtol=1e-9, atol=1e-11)
+
+
+def test_kmeans_cost_against_numpy():
+    rng = np.random.default_rng(3)
+    points, centroids = rng.random((30, 3)), rng.random((4, 3))
+    out = session([{"kind": "define", "module": "kmeans"},
+                   evaluate("kmeans", "cost", runs(points=points.tolist(), centroids=centroids.tolist())),
+                   evaluate("kmeans", "cost", runs(points=[[1.0, 2.0]], centroids=[[1.0]]))])
+    want = ((points[:, None, :] - centroids[None]) ** 2).sum(-1).min(1).sum()
+    assert out[1]["output"] == pytest.approx(want, rel=1e-12)
+    assert out[2]["success"] is False  # d differs between points and centroids
+
+
+def test_gmm_bad_shapes_fail_the_message():
+    good = {"d": 2, "k": 1, "n": 1, "m": 0, "gamma": 1.0, "alpha": [0.0], "mu": [[0.0, 0.0]], "q": [[0.0, 0.0]],
+            "l": [[0.0]], "x": [[1.0, 2.0]]}
+    bad = [{**good, "l": [[0.0, 1.0]]}, {**good, "x": [[1.0]]}, {**good, "gamma": -1.0}, {**good, "d": "two"}]
+    out = session([{"kind": "define", "module": "gmm"}, *(evaluate("gmm", "objective", runs(**b)) for b in bad),
+                   evaluate("gmm", "objective", runs(**good))])
+    assert [r["success"] for r in out[1:]] == [False] * len(bad) + [True]

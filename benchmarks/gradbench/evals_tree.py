@@ -51,7 +51,10 @@ def kmeans(backend: Backend) -> Eval:
         holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))))
 
     def pre(data: dict) -> tuple:
-        return _matrix(data["centroids"], "centroids"), _matrix(data["points"], "points")
+        C, P = _matrix(data["centroids"], "centroids"), _matrix(data["points"], "points")
+        if C.shape[1] != P.shape[1]:  # symgd reads d from one of them and would not notice
+            raise ValueError(f"points have {P.shape[1]} coordinates, centroids {C.shape[1]}")
+        return C, P
 
     return Eval({"cost": Function(pre, lambda C, P: holder["c"].value(C, P), to_float)}, define)
 
