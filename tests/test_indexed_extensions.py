@@ -190,3 +190,30 @@ def test_cli_compile_prints_loops_and_grad_gives_one_error_line(capsys):
     assert main(["compile", "sum(sum(x[sin(i)], i, 0, 3), j, 0, 2)"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_det_gradient_is_jacobis_formula(backend):
+    c = symgd.compile("log(det(A))^2 + sum(A[i,i]*det(A), i, 0, n-1)", backend=backend)
+    a = RNG.normal(size=(5, 5))
+    a = a @ a.T + np.eye(5)
+    _close(c, (a,), lambda a: torch.log(torch.det(a)) ** 2 + torch.trace(a) * torch.det(a))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(backend):
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    value, (g,) = symgd.compile("det(A)", backend=backend).value_and_grad(a)
+    want = np.array(sympy.Matrix(a.tolist()).adjugate().T.tolist(), dtype=float)
+    assert abs(value) < 1e-12
+    np.testing.assert_allclose(g, want, atol=1e-12)
+
+
+def test_det_refuses_what_is_not_a_square_array():
+    c = symgd.compile("det(A)", backend="numba")
+    with pytest.raises(CompileError, match="square"):
+        c.value(np.ones((2, 3)))
+    with pytest.raises(CompileError, match="square"):
+        symgd.compile("det(A) + sum(A[i], i, 0, 2)", backend="numba")
+    with pytest.raises(ParseError, match="name of a square array"):
+        symgd.parse("det(2*A)")

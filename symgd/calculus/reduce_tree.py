@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.errors import CompileError
-from symgd.parse.reductions import IndexMax, IndexMin
+from symgd.parse.reductions import ArrayDet, IndexMax, IndexMin
 
 KINDS = {sympy.Sum: "sum", sympy.Product: "prod", IndexMin: "min", IndexMax: "max"}
 
@@ -65,6 +65,7 @@ class Tree:
     sizes: tuple[sympy.Symbol, ...]
     variables: tuple[sympy.Symbol, ...]  # arrays and scalars, sorted by name
     bounds: tuple[tuple[sympy.Symbol, sympy.Expr, sympy.Expr], ...]  # every index and its range
+    dets: tuple[tuple[sympy.Symbol, sympy.Symbol], ...] = ()  # det(A): (value symbol, array A)
 
 
 def needs_tree(expr: sympy.Expr) -> bool:
@@ -73,7 +74,7 @@ def needs_tree(expr: sympy.Expr) -> bool:
     depend on an index."""
     if not isinstance(expr, sympy.Basic):
         return False
-    if expr.has(sympy.Product, IndexMin, IndexMax):
+    if expr.has(sympy.Product, IndexMin, IndexMax, ArrayDet):
         return True
     if any(len(ind.indices) > 1 for ind in expr.atoms(sympy.Indexed)):
         return True
@@ -90,8 +91,8 @@ def walk(level: Level):
 
 def analyse_tree(expr: sympy.Expr) -> Tree:
     """The reduction tree of ``expr`` (CompileError for what it cannot compile)."""
-    counter = itertools.count()
-    top = _level(expr, (), counter, itertools.count())
+    ctx = _Context()
+    top = _level(expr, (), ctx)
     ndim: dict = {}
     sizes, body_syms, bounds = set(), set(), []
     for level, scope in _levels(top):
@@ -106,7 +107,11 @@ def analyse_tree(expr: sympy.Expr) -> Tree:
         bounds.append((node.index, node.lower, node.upper))
         scope = node.level.scope[:-1]
         sizes |= (node.lower.free_symbols | node.upper.free_symbols) - set(scope)
+    for sym, base in ctx.dets.values():
+        if ndim.setdefault(base, 2) != 2:
+            raise CompileError(f"det({base.name}) needs a square array; {base.name} is read with {ndim[base]} index")
     placeholders = {r.symbol for lv, _ in _levels(top) for r in lv.reads} | {n.symbol for n in walk(top)}
+    placeholders |= {sym for sym, _ in ctx.dets.values()}
     scalars = body_syms - placeholders - sizes
     arrays = set(ndim)
     for clash, what in ((arrays & scalars, "an array and a scalar"), (arrays & sizes, "an array and a size")):
@@ -120,7 +125,7 @@ def analyse_tree(expr: sympy.Expr) -> Tree:
     by_name = lambda s: s.name  # noqa: E731
     return Tree(expr, top, tuple(sorted(ndim.items(), key=lambda kv: kv[0].name)),
                 tuple(sorted(scalars, key=by_name)), tuple(sorted(sizes, key=by_name)),
-                tuple(sorted(arrays | scalars, key=by_name)), tuple(bounds))
+                tuple(sorted(arrays | scalars, key=by_name)), tuple(bounds), tuple(ctx.dets.values()))
 
 
 def _levels(level: Level):
@@ -129,36 +134,45 @@ def _levels(level: Level):
         yield node.level, node.level.scope
 
 
-def _level(expr: sympy.Expr, scope: tuple, counter, reads_counter) -> Level:
+class _Context:
+    """Counters for fresh symbol names, and the det(A) nodes found anywhere in the tree."""
+
+    def __init__(self) -> None:
+        self.nodes, self.reads, self.dets = itertools.count(), itertools.count(), {}
+
+
+def _level(expr: sympy.Expr, scope: tuple, ctx: _Context) -> Level:
     children: list[Reduction] = []
-    body = _lift(expr, scope, children, counter, reads_counter)
+    body = _lift(expr, scope, children, ctx)
     reads, swap = [], {}
     for ind in sorted(body.atoms(sympy.Indexed), key=sympy.default_sort_key):
         for idx in ind.indices:
             _check_integer(idx, f"the index {idx} of {ind}")
-        sym = sympy.Symbol(f"_a{next(reads_counter)}", real=True)
+        sym = sympy.Symbol(f"_a{next(ctx.reads)}", real=True)
         reads.append(Read(sym, ind.base.label, tuple(sympy.sympify(i) for i in ind.indices)))
         swap[ind] = sym
     return Level(body.xreplace(swap), tuple(reads), tuple(children), scope)
 
 
-def _lift(e: sympy.Basic, scope: tuple, children: list, counter, reads_counter) -> sympy.Basic:
+def _lift(e: sympy.Basic, scope: tuple, children: list, ctx: _Context) -> sympy.Basic:
     """``e`` with its outermost reductions replaced by symbols (appended to ``children``)."""
     if isinstance(e, sympy.log) and isinstance(e.args[0], sympy.Sum) and len(e.args[0].limits) == 1 \
             and isinstance(e.args[0].function, sympy.exp):
         s = e.args[0]
-        return _node("lse", s.limits[0], s.function.args[0], scope, children, counter, reads_counter)
+        return _node("lse", s.limits[0], s.function.args[0], scope, children, ctx)
     if type(e) in KINDS:
         *inner, outer = e.limits
         body = type(e)(e.function, *inner) if inner else e.function
-        return _node(KINDS[type(e)], outer, body, scope, children, counter, reads_counter)
+        return _node(KINDS[type(e)], outer, body, scope, children, ctx)
+    if isinstance(e, ArrayDet):  # its value reads no index: computed once, before the loops
+        base = e.args[0].label
+        return ctx.dets.setdefault(base, (sympy.Symbol(f"_det{len(ctx.dets)}", real=True), base))[0]
     if isinstance(e, sympy.Indexed) or not e.args:
         return e
-    return e.func(*(_lift(a, scope, children, counter, reads_counter) for a in e.args))
+    return e.func(*(_lift(a, scope, children, ctx) for a in e.args))
 
 
-def _node(kind: str, limit: tuple, body: sympy.Expr, scope: tuple, children: list, counter,
-          reads_counter) -> sympy.Symbol:
+def _node(kind: str, limit: tuple, body: sympy.Expr, scope: tuple, children: list, ctx: _Context) -> sympy.Symbol:
     if len(limit) != 3:
         raise CompileError(f"a {kind} needs an index and two bounds")
     index, lower, upper = limit
@@ -169,8 +183,8 @@ def _node(kind: str, limit: tuple, body: sympy.Expr, scope: tuple, children: lis
         if index in bound.free_symbols:
             raise CompileError(f"the bound {bound} of the {kind} over {index} depends on {index} itself")
         _check_integer(bound, f"the bound {bound} of the {kind} over {index}")
-    node = Reduction(kind, sympy.Symbol(f"_r{next(counter)}", real=True), index, lower, upper,
-                     _level(body, scope + (index,), counter, reads_counter))
+    node = Reduction(kind, sympy.Symbol(f"_r{next(ctx.nodes)}", real=True), index, lower, upper,
+                     _level(body, scope + (index,), ctx))
     children.append(node)
     return node.symbol
 

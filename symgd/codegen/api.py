@@ -108,7 +108,7 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
     if backend not in COMPILE_BACKENDS:
         raise CompileError(f"unknown backend {backend!r}; choose one of {', '.join(COMPILE_BACKENDS)}")
     expr = parse(f)
-    if has_indexed(expr) and needs_tree(expr):  # several-index arrays, nested or non-sum reductions
+    if needs_tree(expr):  # several-index arrays, nested or non-sum reductions, det(A)
         from symgd.codegen.reduce_compile import compile_reductions
         if backend in ("jax", "torch"):
             raise CompileError(f"reductions over several indices compile for numba or python, not {backend!r}")

@@ -67,8 +67,9 @@ def compile_reductions(expr: sympy.Expr, backend: str = "auto",
     plan = _size_plan(tree, known)
     source = "\n".join([*(function_source(tree, kind) for kind in ("value_and_grad", "value", "grad")),
                         check_source(tree)])
-    fns = runtime.load(source, "python", extra={"_np": np})
     use_numba = backend == "numba" or (backend != "python" and _has_numba())
+    cof = _jit({"c": cofactor})["c"] if use_numba and tree.dets else cofactor
+    fns = runtime.load(source, "python", extra={"_np": np, "_cofactor": cof})
     if use_numba:
         runtime.check_numba_size(source)
         fns = _jit(fns)
@@ -77,6 +78,24 @@ def compile_reductions(expr: sympy.Expr, backend: str = "auto",
     return Compiled(user, "numba" if use_numba else "python", source,
                     call.wrap(fns["_value_and_grad"], "value_and_grad"), call.wrap(fns["_value"], "value"),
                     call.wrap(fns["_grad"], "grad"), None)
+
+
+def cofactor(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix adj(A)ᵀ, the gradient of det(A), for every square A, singular too: with
+    A = U S Vᵀ it is det(U) det(V) U diag(prod of the other singular values) Vᵀ. No division, so it
+    stays exact where det(A) A⁻ᵀ would divide by zero."""
+    u, s, vt = np.linalg.svd(a)
+    n = s.shape[0]
+    others = np.ones(n)
+    pre = 1.0
+    for k in range(n):  # prefix products forward, suffix products backward: prod_{j != k} s_j
+        others[k] = pre
+        pre *= s[k]
+    post = 1.0
+    for k in range(n - 1, -1, -1):
+        others[k] *= post
+        post *= s[k]
+    return np.linalg.det(u) * np.linalg.det(vt) * ((u * others) @ vt)
 
 
 def _has_numba() -> bool:
@@ -111,6 +130,7 @@ class _Caller:
         if len(args) != len(self.ndims):
             raise CompileError(f"{len(args)} arguments given; the function takes {len(self.ndims)}")
         out = []
+        squares = {base for _, base in self.tree.dets}
         for a, nd, v in zip(args, self.ndims, self.tree.variables):
             if nd is None:
                 out.append(float(a))
@@ -119,6 +139,8 @@ class _Caller:
             if arr.ndim != nd:
                 raise CompileError(f"{self.names[v]} is read with {nd} ind{'ex' if nd == 1 else 'ices'}; "
                                    f"the array given has shape {arr.shape}")
+            if v in squares and arr.shape[0] != arr.shape[1]:
+                raise CompileError(f"det({self.names[v]}) needs a square array, not shape {arr.shape}")
             out.append(arr)
         sizes = tuple(int(p[1]) if p[0] == "given" else out[p[1]].shape[p[2]] for p in self.plan)
         key = (tuple(a.shape for a in out if isinstance(a, np.ndarray)), sizes)

@@ -43,6 +43,7 @@ class _Gen:
 
     def __init__(self, tree: Tree) -> None:
         self.tree, self.w, self.lines, self.ids = tree, _Writer("python"), [], count()
+        self.det_names = {d for d, _ in tree.dets}
 
     def put(self, ind: int, line: str) -> None:
         self.lines.append("    " * ind + line)
@@ -55,7 +56,8 @@ class _Gen:
         """The body's children values and reads that its program needs, then the program; returns
         (value text, {input symbol: adjoint text})."""
         inputs = tuple(r.symbol for r in level.reads) + tuple(c.symbol for c in level.children) + \
-            tuple(s for s in self.tree.scalars if s in level.body.free_symbols)
+            tuple(s for s in self.tree.scalars if s in level.body.free_symbols) + \
+            tuple(d for d, _ in self.tree.dets if d in level.body.free_symbols)
         pruned = element_program(level.body, inputs, value, grads)
         tag = next(self.ids)
         rename = {sym: sympy.Symbol(prefixed(f"_p{tag}_", sym.name)) for sym, _ in pruned.lines}
@@ -117,6 +119,8 @@ class _Gen:
                 name = f"_d{children[sym].symbol.name}"
                 self.put(ind, f"{name} = {adj} * ({partial})")
                 self.backward(children[sym], name, ind)
+            elif sym in self.det_names:
+                self.put(ind, f"_d{sym.name} += {adj} * ({partial})")
             else:
                 self.put(ind, f"_g_{sym.name} += {adj} * ({partial})")
 
@@ -184,9 +188,15 @@ def function_source(tree: Tree, kind: str) -> str:
         args += [f"_g_{a.name}" for a in sorted(arrays, key=lambda s: s.name)]
         for s in tree.scalars:
             g.put(1, f"_g_{s.name} = 0.0")
+    for d, base in tree.dets:  # det(A) reads no index: once, before the loops
+        g.put(1, f"{d.name} = _np.linalg.det({base.name})")
+        if kind != "value":
+            g.put(1, f"_d{d.name} = 0.0")
     val = g.program(tree.top, True, False, 1)[0] if kind != "grad" else None
     if kind != "value":
         g.scatter(tree.top, "1.0", 1)
+        for d, base in tree.dets:  # Jacobi's formula: d det(A)/dA is the cofactor matrix adj(A)ᵀ
+            g.put(1, f"_g_{base.name} += _d{d.name} * _cofactor({base.name})")
     grads = f"({''.join(f'_g_{s.name}, ' for s in tree.scalars)})" if tree.scalars else "0.0"
     ret = {"value": val, "grad": grads, "value_and_grad": f"{val}, {grads}"}[kind]
     return "\n".join([f"def _{kind}({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"

@@ -83,6 +83,7 @@ FUNCTIONS: dict[str, Function] = {
     "min": Function(reductions.minimum, 2, 1000, "min(a, b, ...) or min(x[j], j, a, b)"),
     "max": Function(reductions.maximum, 2, 1000, "max(a, b, ...) or max(x[j], j, a, b)"),
     "prod": Function(reductions.product, 2, 4, "prod(x[j], j, a, b)"),
+    "det": Function(reductions.determinant, 1, 1, "det(A), A a square array"),
     "erf": _one(sympy.erf),
     "Heaviside": Function(_evaluated_on_numbers(sympy.Heaviside), 1, 2, "Heaviside(x)"),
     "DiracDelta": Function(_evaluated_on_numbers(sympy.DiracDelta), 1, 2, "DiracDelta(x)"),

@@ -58,3 +58,25 @@ def product(*args: sympy.Expr) -> sympy.Expr:
     if len(args) != 4 or not isinstance(args[1], sympy.Symbol):
         raise ValueError("prod takes a body, an index name and two bounds: prod(x[j], j, 0, n-1)")
     return sympy.Product(args[0], (args[1], args[2], args[3]))
+
+
+class ArrayDet(sympy.Function):
+    """``det(A)``: the determinant of the square array ``A`` (an ``IndexedBase``). Its gradient is
+    Jacobi's formula, the cofactor matrix adj(A)ᵀ (= det(A) A⁻ᵀ where A is invertible), computed by
+    the reduction compiler; never an expansion by minors."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, arg):
+        return None
+
+    def _sympystr(self, printer):
+        return f"det({self.args[0].label.name})"
+
+
+def determinant(arg: sympy.Expr) -> sympy.Expr:
+    """``det(A)`` of a square array named ``A``."""
+    if not isinstance(arg, sympy.Symbol):
+        raise ValueError("det takes the name of a square array, as in det(A)")
+    return ArrayDet(sympy.IndexedBase(arg))
