@@ -96,7 +96,7 @@ def test_expression_starting_with_minus_is_the_expression(capsys, expr, at, expe
 
 def test_real_options_still_work_beside_a_minus_expression(capsys, tmp_path):
     out = tmp_path / "g.txt"
-    assert main(["graph", "-x^2", "--at", "x=1", "-o", str(out)]) == 0
+    assert main(["graph", "-x^2", "--at", "x=1", "-o", str(out), "--plain"]) == 0
     assert out.read_text().startswith("f(x) = -x**2")
     assert main(["grad", "-h"]) == 0 and "--wrt" in capsys.readouterr().out
     assert main(["--version"]) == 0
