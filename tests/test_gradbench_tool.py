@@ -195,3 +195,22 @@ def test_gmm_bad_shapes_fail_the_message():
     out = session([{"kind": "define", "module": "gmm"}, *(evaluate("gmm", "objective", runs(**b)) for b in bad),
                    evaluate("gmm", "objective", runs(**good))])
     assert [r["success"] for r in out[1:]] == [False] * len(bad) + [True]
+
+
+def test_saddle_point_and_its_outer_gradient():
+    out = session([{"kind": "define", "module": "saddle"},
+                   *(evaluate("saddle", f, runs(start=[1.0, -0.5])) for f in ("ff", "fr", "rf", "rr"))])
+    for r in out[1:]:  # the saddle of p1·p1 − p2·p2 is the origin (the eval's tolerance is 1e-4)
+        assert len(r["output"]) == 4 and max(abs(v) for v in r["output"]) < 1e-4
+    sys.path.insert(0, str(TOOL.parent))
+    try:
+        import evals_saddle
+        import symgd
+    finally:
+        sys.path.remove(str(TOOL.parent))
+    c = symgd.compile(evals_saddle.SADDLE, backend="python")
+    # Danskin: at the inner argmax p2 ≈ 0 the outer gradient is ∂/∂p1 (p1·p1) = 2·p1
+    p1 = (0.3, -0.7)
+    p2 = evals_saddle.argmin(lambda p: -c.value(*p1, *p), lambda p: tuple(-g for g in c.grad(*p1, *p)[2:]), (1.0, 1.0))
+    assert max(abs(v) for v in p2) < 1e-4
+    assert c.grad(*p1, *p2)[:2] == pytest.approx((0.6, -1.4), abs=1e-12)
