@@ -10,6 +10,19 @@ IMPLICIT_HELP = ("EXPR is an equation (x^2 + x y + y^2 = 7) and this variable a 
                  "y(x), or y")
 
 
+def with_reading(text: str, reading: list[str], fmt: str) -> str:
+    """``text`` (a calculus command's output) with the reading notes first; in JSON they join the
+    result's own notes (``_notes.with_notes`` would replace them)."""
+    import json
+
+    from symgd.cli._notes import with_notes
+    if fmt != "json":
+        return with_notes(text, reading, fmt)
+    data = json.loads(text)
+    notes = [*reading, *data.pop("notes", [])]
+    return json.dumps({"notes": notes, **data}, indent=2, ensure_ascii=False)  # first, as every command
+
+
 def implicit_names(args: argparse.Namespace) -> tuple[str, str | None]:
     """(dependent, independent or None) from --implicit, refusing options that do not go with it."""
     from symgd.explain.implicit import dependent_name
@@ -35,7 +48,8 @@ def print_implicit_steps(args: argparse.Namespace) -> int:
     from symgd.report.calculus_b import render_implicit
     dependent, independent = implicit_names(args)
     result = implicit(args.expr, dependent, independent, _order(args))
-    text = render_implicit(result, args.format, full=getattr(args, "full", False))
+    text = with_reading(render_implicit(result, args.format, full=getattr(args, "full", False)),
+                        list(result.equation.notes), args.format)
     if getattr(args, "standalone", False):
         from symgd.report.writeup import latex_document
         text = latex_document(text)
@@ -49,5 +63,6 @@ def print_implicit_check(args: argparse.Namespace) -> int:
     from symgd.report.calculus_b import render_implicit_check
     dependent, independent = implicit_names(args)
     result = check_implicit(args.expr, args.answer, dependent, independent, _order(args))
-    print(render_implicit_check(result, args.format).rstrip("\n"))
+    print(with_reading(render_implicit_check(result, args.format), list(result.result.equation.notes),
+                       args.format).rstrip("\n"))
     return 0 if result.correct else 1

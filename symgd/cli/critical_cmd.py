@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from symgd.cli._notes import reading_notes, with_notes
+from symgd.cli._implicit import with_reading
+from symgd.cli._notes import reading_notes
 from symgd.cli._options import add_format_argument
 
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     if args.standalone and args.format != "latex":
         raise VariableError("--standalone makes a LaTeX document: add --format latex")
     result = critical_points(args.expr, parse_box(args.box) if args.box else None)
-    text = with_notes(render_critical(result, args.format, full=args.full), reading_notes(args.expr), args.format)
+    text = with_reading(render_critical(result, args.format, full=args.full), reading_notes(args.expr), args.format)
     if args.standalone:
         from symgd.report.writeup import latex_document
         text = latex_document(text)

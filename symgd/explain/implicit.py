@@ -29,7 +29,8 @@ _SIMPLIFY_OPS = 40
 @dataclass(frozen=True)
 class ImplicitResult:
     """dy/dx (``derivative``) and, for ``order`` 2, d²y/dx² (``second``) of ``equation``, both in x
-    and y; ``steps`` the worked lines, every one verified; ``notes`` what the reader should know."""
+    and y; ``steps`` the worked lines, every one verified; ``notes`` what the reader should know of the
+    result (how the equation was read is in ``equation.notes``)."""
 
     equation: Equation
     dependent: sympy.Symbol
@@ -196,4 +197,4 @@ def implicit(equation: str | Equation | sympy.Equality, dependent: str = "y", in
     held = [s.name for s in others(eq, y) if s != x]
     if held:  # a surface: the other variables stay fixed, as OpenStax's ∂z/∂x = -F_x/F_z
         notes.append(f"{', '.join(held)} held constant: this is the partial derivative ∂{y}/∂{x}")
-    return ImplicitResult(eq, y, x, order, first, second, tuple(steps), (*eq.notes, *notes))
+    return ImplicitResult(eq, y, x, order, first, second, tuple(steps), tuple(notes))
