@@ -77,8 +77,9 @@ class _Gen:
     def slot(self, r) -> str:
         return f"{r.base.name}[{', '.join(int_text(i, self.w) for i in r.indices)}]"
 
-    def value(self, node: Reduction, ind: int) -> None:
-        """Lines that set ``node.symbol`` to the reduction's value."""
+    def value(self, node: Reduction, ind: int, store: str | None = None) -> None:
+        """Lines that set ``node.symbol`` to the reduction's value (each body value also into the
+        array named ``store``, when given)."""
         acc = node.symbol.name
         if node.kind == "lse":
             m, s = f"{acc}_m", f"{acc}_s"
@@ -90,6 +91,8 @@ class _Gen:
         b, _ = self.program(node.level, True, False, ind + 1)
         v = f"_v{acc}"  # one name per node: a temporary shared across loop levels slows numba's code
         self.put(ind + 1, f"{v} = {b}")
+        if store is not None:
+            self.put(ind + 1, f"{store}[{node.index.name} - ({int_text(node.lower, self.w)})] = {v}")
         if node.kind == "sum":
             self.put(ind + 1, f"{acc} += {v}")
         elif node.kind == "prod":
@@ -133,12 +136,17 @@ class _Gen:
         self.scatter(node.level, adj, ind + 1)
 
     def _back_lse(self, node, adj, ind):
-        self.value(node, ind)
+        """The softmax weights exp(u - lse) from the body values kept by the value pass, so the second
+        pass computes only the partials (child values only where a partial reads them)."""
+        name, lo = node.symbol.name, int_text(node.lower, self.w)
+        n, kept = f"{name}_n", f"{name}_u"
+        self.put(ind, f"{n} = max(({int_text(node.upper + 1, self.w)}) - ({lo}), 0)")
+        self.put(ind, f"{kept} = _np.empty({n})")
+        self.value(node, ind, store=kept)
         self.loop(node, ind)
-        val, grads = self.program(node.level, True, True, ind + 1)  # the softmax weight needs u
-        weight = f"_wt{next(self.ids)}"
-        self.put(ind + 1, f"{weight} = {adj} * math.exp(({val}) - {node.symbol.name})")
-        self.spread(node.level, grads, weight, ind + 1)
+        weight = f"_wt{name}"
+        self.put(ind + 1, f"{weight} = {adj} * math.exp({kept}[{node.index.name} - ({lo})] - {name})")
+        self.scatter(node.level, weight, ind + 1)
 
     def _back_min(self, node, adj, ind):
         best, arg, op = f"{node.symbol.name}_b", node.index.name + "_at", "<" if node.kind == "min" else ">"
