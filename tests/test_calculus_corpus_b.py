@@ -220,5 +220,12 @@ def test_lagrange_corpus(f, constraints, top, bottom):
         assert sympy.simplify(expr.subs(at) - c.value) == 0
 
 
+def test_lagrange_sees_the_cusp():
+    """min x on y² = x³: the minimum is at the cusp (0, 0), where ∇g = 0 and the system has no solution."""
+    result = extremum("x", ["y^2 = x^3"])
+    assert [c.point for c in result.candidates] == [(0, 0)] and result.candidates[0].singular
+    assert result.minimum == 0
+
+
 def test_corpus_size():
     assert len(IMPLICIT) + len(SURFACES) + len(CRITICAL) + len(LAGRANGE) >= 40

@@ -20,7 +20,7 @@ import sympy
 
 from symgd.errors import VariableError
 from symgd.explain.budget import check_step_work
-from symgd.explain.solving import (exact_guess, missed, numeric_roots, real_solutions, solve_in_time,
+from symgd.explain.solving import (MAX_UNKNOWNS, exact_guess, missed, numeric_roots, real_solutions, solve_in_time,
                                    within_budget)
 from symgd.explain.steps import derive
 from symgd.explain.worked import WorkError, WorkStep
@@ -33,12 +33,14 @@ _BOX = (-10.0, 10.0)
 
 @dataclass(frozen=True)
 class Candidate:
-    """A solution of the Lagrange system: the ``point``, its ``multipliers`` and f there (``value``)."""
+    """A solution of the Lagrange system: the ``point``, its ``multipliers`` and f there (``value``); or a
+    point of the constraint where ∇g = 0 (``singular``, no multipliers), which the system cannot see."""
 
     point: tuple[sympy.Expr, ...]
     multipliers: tuple[sympy.Expr, ...]
     value: sympy.Expr
     exact: bool = True
+    singular: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,8 @@ def _singular(constraint: Equation, grad_g, variables) -> list[tuple]:
     return real_solutions(solutions or [], variables)[0]
 
 
-def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]) -> ExtremumResult:
-    """The extreme values of ``expr`` subject to one or two ``constraints`` ("g = c") by Lagrange
-    multipliers, as an ExtremumResult with verified steps."""
+def _read(expr, constraints) -> tuple[sympy.Expr, tuple[Equation, ...], tuple[sympy.Symbol, ...]]:
+    """(f, the constraint equations, the variables sorted by name), refusing what cannot be solved."""
     f, _ = program_parts(expr)
     if not 1 <= len(constraints) <= 2:
         raise VariableError(f"extremum takes one or two constraints, not {len(constraints)}")
@@ -137,10 +138,17 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
     taken = {v.name for v in variables} & set(MULTIPLIERS)
     if taken:
         raise VariableError(f"{', '.join(sorted(taken))} is the name of a multiplier; rename that variable")
+    if len(variables) + len(eqs) > MAX_UNKNOWNS:
+        raise VariableError(f"{len(variables)} variables and {len(eqs)} multiplier(s) are more unknowns than "
+                            f"symgd solves for ({MAX_UNKNOWNS})")
     if len(variables) <= len(eqs):
         raise VariableError(f"{len(eqs)} constraint(s) on {len(variables)} variable(s) leave nothing to vary")
     check_step_work(f, variables)
-    mults = tuple(sympy.Symbol(m) for m in MULTIPLIERS[:len(eqs)])
+    return f, eqs, variables
+
+
+def _setup(f, eqs, variables, mults) -> tuple[list, list[WorkStep], list[sympy.Equality]]:
+    """(the constraints' gradients, the steps so far, the Lagrange system)."""
     grad_f, step_f = _gradient(f, variables, "f")
     grads, steps = [], [step_f]
     for c in eqs:
@@ -150,30 +158,40 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
     system = _system(grad_f, grads, eqs, mults)
     steps.append(WorkStep("the Lagrange system: ∇f = " + " + ".join(f"{m}∇{'gh'[i]}" for i, m in enumerate(mults))
                           + " and the constraints", tuple(e.lhs for e in system), tuple(e.rhs for e in system)))
+    return grads, steps, system
+
+
+def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]) -> ExtremumResult:
+    """The extreme values of ``expr`` subject to one or two ``constraints`` ("g = c") by Lagrange
+    multipliers, as an ExtremumResult with verified steps."""
+    f, eqs, variables = _read(expr, constraints)
+    mults = tuple(sympy.Symbol(m) for m in MULTIPLIERS[:len(eqs)])
+    grads, steps, system = _setup(f, eqs, variables, mults)
     unknowns = (*variables, *mults)
     points, exact, method, notes = _solve(system, unknowns)
     for p, e in zip(points, exact):
         _check(system, unknowns, p, e)
-    if not points:
+    n = len(variables)
+    singular = tuple(_singular(eqs[0], grads[0], variables)) if len(eqs) == 1 else ()
+    found = tuple(Candidate(p[:n], p[n:], _value(f, variables, p[:n], e), e) for p, e in zip(points, exact))
+    found += tuple(Candidate(p, (), _value(f, variables, p, True), True, True) for p in singular
+                   if all(c.point != p for c in found))
+    if not found:
         raise VariableError("the Lagrange system has no real solution: the constraint(s) "
                             + ", ".join(str(c) for c in eqs) + " may have no real points",
                             hint="check the constraint, e.g. x^2 + y^2 = -1 has no real points")
-    n = len(variables)
-    found = tuple(Candidate(p[:n], p[n:], _value(f, variables, p[:n], e), e) for p, e in zip(points, exact))
-    steps.append(WorkStep(f"solve it ({'sympy.solve' if method == 'symbolic' else 'numerically'}): "
-                          f"{len(found)} real solution(s)", unknowns, tuple(p for p in points),
-                          "every equation checked at each"))
-    singular = tuple(_singular(eqs[0], grads[0], variables)) if len(eqs) == 1 else ()
     values = [c.value for c in found]
-    top, bottom = max(values, key=_num), min(values, key=_num)
-    steps.append(WorkStep("compare the values of f at the solutions", tuple(sympy.Function("f")(*c.point) for c in found),
-                          tuple(values), "f evaluated at each"))
+    steps += [WorkStep(f"solve it ({'sympy.solve' if method == 'symbolic' else 'numerically'}): "
+                       f"{len(found)} real solution(s)", unknowns, tuple(points), "every equation checked at each"),
+              WorkStep("compare the values of f at the solutions",
+                       tuple(sympy.Function("f")(*c.point) for c in found), tuple(values), "f evaluated at each")]
     notes.append("the largest and smallest values are the maximum and minimum when the constraint set is "
                  "closed and bounded (a circle, an ellipse, a sphere); otherwise only candidates")
     if singular:
-        notes.append("∇g = 0 at " + ", ".join(str(p) for p in singular) + " on the constraint: check f there too")
-    return ExtremumResult(f, eqs, variables, mults, tuple(system), found, top, bottom, method,
-                          tuple(steps), tuple(notes), singular)
+        notes.append("∇g = 0 at " + ", ".join(str(p) for p in singular) + " on the constraint, where the "
+                     "method does not apply: those points are candidates too")
+    return ExtremumResult(f, eqs, variables, mults, tuple(system), found, max(values, key=_num),
+                          min(values, key=_num), method, tuple(steps), tuple(notes), singular)
 
 
 def _value(f, variables, point, exact: bool) -> sympy.Expr:

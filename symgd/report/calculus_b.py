@@ -178,8 +178,8 @@ def render_extremum(r, fmt: str = "text", full: bool = False) -> str:
     """An ExtremumResult in ``fmt``."""
     names = ", ".join(v.name for v in r.variables)
     subject = "; ".join(str(c) for c in r.constraints)
-    rows = [(f"candidate {_point_text(r.variables, c.point)}", f"f = {_s(c.value)}", f"f = {_tex(c.value)}")
-            for c in r.candidates]
+    rows = [(f"candidate{' (∇g = 0 there)' if c.singular else ''} {_point_text(r.variables, c.point)}",
+             f"f = {_s(c.value)}", f"f = {_tex(c.value)}") for c in r.candidates]
     rows += [("maximum", _s(r.maximum), _tex(r.maximum)), ("minimum", _s(r.minimum), _tex(r.minimum))]
     title = (f"extreme values of f({names}) = {_s(r.expr)} subject to {subject}",
              f"Extreme values of $f({names}) = {_tex(r.expr)}$ subject to $"
@@ -188,7 +188,8 @@ def render_extremum(r, fmt: str = "text", full: bool = False) -> str:
             "variables": [v.name for v in r.variables], "multipliers": [m.name for m in r.multipliers],
             "method": r.method, "system": [f"{_s(e.lhs)} = {_s(e.rhs)}" for e in r.system],
             "result": {"candidates": [{"point": [_s(v) for v in c.point], "multipliers": [_s(m) for m in c.multipliers],
-                                       "value": _s(c.value), "exact": c.exact} for c in r.candidates],
+                                       "value": _s(c.value), "exact": c.exact, "singular": c.singular}
+                                      for c in r.candidates],
                        "maximum": _s(r.maximum), "minimum": _s(r.minimum),
                        "singular": [[_s(v) for v in p] for p in r.singular]}}
     return _document(fmt, title, r.steps, rows, r.notes, full, data)
