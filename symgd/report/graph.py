@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.errors import BackendUnavailableError
+from symgd.report.graph_fold import fold_bands, fold_lines
 
 GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed for SVG and PNG but is not installed; install it "
                  "with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
@@ -109,11 +110,13 @@ class Layout:
     """How the picture is laid out: Graphviz's ``rankdir``; whether a node's fields (definition, value,
     adjoint) are stacked (else side by side: a deep chain of TB ranks stays wide enough); whether the
     leaves are staggered over ``unflatten`` ranks by Graphviz's ``unflatten`` (0: not; a wide sum of
-    many inputs)."""
+    many inputs); whether the levels are folded into columns of ``fold`` ranks (0: not; a deep chain,
+    see graph_fold.py)."""
 
     rankdir: str = "TB"
     stacked: bool = True
     unflatten: int = 0
+    fold: int = 0
 
 
 #: Tried by AUTO in this order (the first wins a tie): TB; TB with fields side by side (deep chains: 1:2.2
@@ -142,10 +145,12 @@ def _dot_source(view, precision: int, layout: Layout, size: str | None) -> str:
         style = ', style=filled, fillcolor="#e8f0fe"' if n.is_input else (
             ', style=filled, fillcolor="#fde8e8"' if n.name == view.output else "")
         out.append(f'  "{n.name}" [label="{label}"{style}];')
+    free = ", constraint=false" if layout.fold else ""  # folded: the anchors set the ranks, not the edges
     for n in view.nodes:
         for kid, partial, value in zip(n.inputs, n.partials, n.partial_values):
             text = _dot_escape(_edge(n.name, kid, partial, value, precision))
-            out.append(f'  "{kid}" -> "{n.name}" [label="{text}"];')
+            out.append(f'  "{kid}" -> "{n.name}" [label="{text}"{free}];')
+    out += fold_lines(view, layout.fold) if layout.fold else []
     out.append("}")
     source = "\n".join(out) + "\n"
     if not layout.unflatten:
@@ -171,11 +176,13 @@ def aspect(source: str) -> float:
 
 
 def choose_layout(view, precision: int = 6) -> Layout:
-    """The layout of ``LAYOUTS`` whose picture is closest to 16:9 (in ratio, so 8:9 and 32:9 are as
-    far); TB when Graphviz is missing, or for graphs past AUTO_MAX_NODES."""
+    """The layout of ``LAYOUTS`` (and, for a deep graph, of its folds into columns) whose picture is
+    closest to 16:9 (in ratio, so 8:9 and 32:9 are as far); TB when Graphviz is missing, or for graphs
+    past AUTO_MAX_NODES."""
     if shutil.which("dot") is None or len(view.nodes) > AUTO_MAX_NODES:
         return Layout()
     tries = [t for t in LAYOUTS if not t.unflatten or shutil.which("unflatten")]
+    tries += [Layout(stacked=stacked, fold=band) for band in fold_bands(view) for stacked in (True, False)]
     off = [abs(math.log(aspect(_dot_source(view, precision, t, None)) / SLIDE_ASPECT)) for t in tries]
     return tries[off.index(min(off))]
 
