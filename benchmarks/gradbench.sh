@@ -2,7 +2,7 @@
 # symgd as a GradBench tool beside PyTorch, JAX (blocking) and the hand-written C++ (manual):
 # runs each eval with its default sizes through the offline harness and prints summarize's table.
 #
-#   benchmarks/gradbench.sh [EVAL ...]          (default: llsq lse kmeans gmm saddle; also hello)
+#   benchmarks/gradbench.sh [EVAL ...]          (default: llsq lse kmeans gmm det saddle; also hello)
 #
 # Environment:
 #   GRADBENCH_HOME   the offline harness (default: ../shared/gradbench beside this repository)
@@ -13,8 +13,8 @@
 #   RUNS             repeat options for every eval (default: --min-runs 3 --min-seconds 0.2, as the
 #                    harness's results/run-baselines.sh)
 #   <EVAL>_ARGS      size options, e.g. GMM_ARGS="-d 2 10 -k 5 25" (default: the eval's own defaults)
-#   TOOLS            the other tools (default: pytorch jax-blocking manual; for saddle: finite, the
-#                    only bundled tool that implements it)
+#   TOOLS            the other tools (default: pytorch jax-blocking manual; det: manual; saddle:
+#                    finite; the only bundled tools that implement those)
 #   SYMGD_ARGS       extra options for the symgd tool, e.g. "--backend torch --device cuda"
 # OMP_NUM_THREADS defaults to 1: PyTorch single-threaded like JAX (pinned) and the C++ (no OpenMP).
 set -u
@@ -51,9 +51,9 @@ run_eval() {  # eval tool-label -- run-eval tool arguments
   echo "$e $label: $(grep '^outcome' "$LOGS/$e-$label.txt" | cut -d' ' -f2) (log $LOGS/$e-$label.txt)" >&2
 }
 
-for e in ${@:-llsq lse kmeans gmm saddle}; do
+for e in ${@:-llsq lse kmeans gmm det saddle}; do
   labels=()
-  tools="$TOOLS"; [ "$e" = saddle ] && tools="${SADDLE_TOOLS:-finite}"
+  case "$e" in det) tools=manual ;; saddle) tools=finite ;; *) tools="$TOOLS" ;; esac
   for t in $tools; do run_eval "$e" "$t" --tool "$t"; labels+=("$t"); done
   (cd "$ROOT" && run_eval "$e" symgd -- "$SYMGD_PY" benchmarks/gradbench/run.py ${SYMGD_ARGS:-})
   labels+=(symgd)

@@ -214,3 +214,15 @@ def test_saddle_point_and_its_outer_gradient():
     p2 = evals_saddle.argmin(lambda p: -c.value(*p1, *p), lambda p: tuple(-g for g in c.grad(*p1, *p)[2:]), (1.0, 1.0))
     assert max(abs(v) for v in p2) < 1e-4
     assert c.grad(*p1, *p2)[:2] == pytest.approx((0.6, -1.4), abs=1e-12)
+
+
+@pytest.mark.parametrize("ell", [1, 3, 6])
+def test_det_against_numpy(ell):
+    A = np.random.default_rng(ell).normal(size=(ell, ell))
+    data = runs(A=A.reshape(-1).tolist(), ell=ell)
+    out = session([{"kind": "define", "module": "det"}, evaluate("det", "primal", data),
+                   evaluate("det", "gradient", data), evaluate("det", "primal", runs(A=[1.0, 2.0], ell=2))])
+    assert out[1]["output"] == pytest.approx(np.linalg.det(A), rel=1e-12)
+    np.testing.assert_allclose(out[2]["output"], (np.linalg.det(A) * np.linalg.inv(A).T).reshape(-1),
+                               rtol=1e-10, atol=1e-12)
+    assert out[3]["success"] is False

@@ -19,7 +19,8 @@ import evals_tree
 import protocol
 
 EVALS = {"hello": evals_basic.hello, "lse": evals_basic.lse, "llsq": evals_basic.llsq,
-         "kmeans": evals_tree.kmeans, "gmm": evals_tree.gmm, "saddle": evals_saddle.saddle}
+         "kmeans": evals_tree.kmeans, "gmm": evals_tree.gmm, "saddle": evals_saddle.saddle,
+         "det": evals_tree.det}
 
 
 def respond(message: dict, evals: dict, loaded: dict) -> dict:
