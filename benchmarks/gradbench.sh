@@ -15,6 +15,7 @@
 #   <EVAL>_ARGS      size options, e.g. GMM_ARGS="-d 2 10 -k 5 25" (default: the eval's own defaults)
 #   TOOLS            the other tools (default: pytorch jax-blocking manual; det: manual; saddle:
 #                    finite; the only bundled tools that implement those)
+#   REUSE=1          keep the logs of runs that finished (rerun only the missing ones)
 #   SYMGD_ARGS       extra options for the symgd tool, e.g. "--backend torch --device cuda"
 # OMP_NUM_THREADS defaults to 1: PyTorch single-threaded like JAX (pinned) and the C++ (no OpenMP).
 set -u
@@ -46,6 +47,9 @@ mkdir -p "$LOGS" "$GRADBENCH_WORKDIR"
 run_eval() {  # eval tool-label -- run-eval tool arguments
   local e="$1" label="$2"; shift 2
   local var; var="$(echo "$e" | tr a-z A-Z)_ARGS"
+  if [ "${REUSE:-0}" = 1 ] && grep -q '^outcome' "$LOGS/$e-$label.txt" 2>/dev/null; then
+    echo "$e $label: reused $LOGS/$e-$label.txt" >&2; return
+  fi
   "$G/run-eval" "$e" --python "$PY" --eval-args "${!var:-} $RUNS" --timeout 600 --color never \
     -o "$LOGS/$e-$label.jsonl" "$@" > "$LOGS/$e-$label.txt" 2>&1
   echo "$e $label: $(grep '^outcome' "$LOGS/$e-$label.txt" | cut -d' ' -f2) (log $LOGS/$e-$label.txt)" >&2
