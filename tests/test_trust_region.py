@@ -161,6 +161,7 @@ def test_the_line_search_newton_is_still_there():
 
 
 @pytest.mark.parametrize("hyper", [{"radius": 0}, {"radius": -1.0}, {"radius": float("nan")}, {"xtol": 0},
+                                   {"damping": 1e-6}, {"linesearch": "armijo", "radius": 1.0},
                                    {"lr": 0.5}, {"linesearch": "wolfe"}])
 def test_bad_trust_region_settings_are_refused(hyper):
     with pytest.raises(HyperParameterError):

@@ -43,22 +43,32 @@ def newton_direction(hess: Any, grad: Any, damping: float) -> Any:
     return -(vec @ coef[..., None])[..., 0]
 
 
-def newton(lr: float = 1.0, damping: float = 1e-8, linesearch: str | bool | None = None, c: float = 1e-4,
-           shrink: float = 0.5, max_backtracks: int = 60, radius: float | None = None, xtol: float = 1e-15
-           ) -> Optimizer:
+def newton(lr: float = 1.0, damping: float | None = None, linesearch: str | bool | None = None,
+           c: float | None = None, shrink: float | None = None, max_backtracks: int | None = None,
+           radius: float | None = None, xtol: float | None = None) -> Optimizer:
     """Newton's method with the exact Hessian: trust region (``radius``: the first one, default
-    max(1, ‖x0‖); ``xtol``: the relative step below which a start stops) unless ``linesearch="armijo"``
-    asks for the eigenvalue-floored (``damping``) direction backtracked from ``lr``."""
+    max(1, ‖x0‖); ``xtol``: the relative step below which a start stops, default 1e-15) unless
+    ``linesearch="armijo"`` asks for the eigenvalue-floored (``damping``, 1e-8) direction backtracked from
+    ``lr`` (Armijo ``c`` 1e-4, ``shrink`` 0.5, ``max_backtracks`` 60). An option of the other variant is
+    refused rather than ignored."""
     lr = check_positive("lr", lr)
-    damping = check_positive("damping", damping)
     if linesearch not in (None, False, True, "armijo"):
         raise HyperParameterError(f"unknown line search {linesearch!r}; use 'armijo' (True) or None")
+    searching = {"damping": damping, "c": c, "shrink": shrink, "max_backtracks": max_backtracks}
+    trusting = {"radius": radius, "xtol": xtol}
+    given = [k for k, v in (trusting if linesearch else searching).items() if v is not None]
+    if not linesearch and lr != 1.0:
+        given.insert(0, "lr")
+    if given:
+        what = "the Armijo line search (linesearch='armijo')" if not linesearch else "the trust region (the default)"
+        raise HyperParameterError(f"newton's {', '.join(given)} belong{'s' * (len(given) == 1)} to {what}",
+                                  hint="pass linesearch='armijo' for the line-search variant" if not linesearch
+                                  else "leave linesearch out for the trust region")
     if not linesearch:
-        if lr != 1.0:
-            raise HyperParameterError("newton's trust region takes no lr (its step is the model's minimiser "
-                                      "within the region); pass linesearch='armijo' to scale a line search")
-        return trust_newton(radius, xtol)
-    search = armijo(c, shrink, max_backtracks)
+        return trust_newton(radius, 1e-15 if xtol is None else xtol)
+    damping = check_positive("damping", 1e-8 if damping is None else damping)
+    search = armijo(1e-4 if c is None else c, 0.5 if shrink is None else shrink,
+                    60 if max_backtracks is None else max_backtracks)
 
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
         if problem is None:
