@@ -20,7 +20,7 @@ from symgd.calculus.indexed import IndexedProblem, shift_logsumexp
 from symgd.errors import CompileError
 from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
-from symgd.codegen.indexed import _Writer, outer_program
+from symgd.codegen.indexed_sizes import _Writer, outer_program
 from symgd.codegen.names import prefixed
 from symgd.codegen.scalar_loop import Into, element_loop, element_program
 

@@ -22,8 +22,8 @@ from itertools import count
 
 import sympy
 
-from symgd.calculus.reduce_tree import Level, Reduction, Tree, walk
-from symgd.codegen.indexed import _Writer
+from symgd.calculus.reduce_tree import Level, Reduction, Tree
+from symgd.codegen.indexed_sizes import _Writer
 from symgd.codegen.names import prefixed
 from symgd.codegen.scalar_loop import element_program
 
