@@ -16,6 +16,8 @@ import sympy
 
 from symgd.errors import BackendUnavailableError
 from symgd.report.graph_fold import fold_bands, fold_lines
+from symgd.report.descent import tex_number
+from symgd.report.mathtext import tex
 
 GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed for SVG and PNG but is not installed; install it "
                  "with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
@@ -207,8 +209,8 @@ def render_image(view, fmt: str, *, precision: int = 6, rankdir: str = "AUTO",
 
 
 def _lat_value(partial: sympy.Expr, value: float, precision: int) -> str:
-    text = sympy.latex(partial)
-    return text if partial.is_number else f"{text} = {_num(value, precision)}"
+    text = tex(partial)
+    return text if partial.is_number else f"{text} = {tex_number(value, precision)}"
 
 
 def _rows(view, precision: int):
@@ -219,8 +221,8 @@ def _rows(view, precision: int):
 
 def render_markdown(view, *, precision: int = 6) -> str:
     """A Markdown table of the nodes (math in $…$) and the gradient."""
-    lat = sympy.latex
-    lines = [f"Graph of $f = {lat(view.f)}$ at " + ", ".join(f"${k} = {_num(v, precision)}$"
+    lat = tex  # \ln, as textbooks write it
+    lines = [f"Graph of $f = {lat(view.f)}$ at " + ", ".join(f"${k} = {tex_number(v, precision)}$"
                                                            for k, v in view.point.items()), "",
              f"| node | definition | value | adjoint $\\partial {view.output}/\\partial\\,\\cdot$ | local partials |",
              "|---|---|---|---|---|"]
@@ -230,7 +232,7 @@ def render_markdown(view, *, precision: int = 6) -> str:
                              for k, p, v in edges) or "—"
         lines.append(f"| ${n.name}$ | {definition} | {_num(n.value, precision)} | "
                      f"{_num(n.adjoint, precision)} | {partials} |")
-    grad = ", ".join(_num(g, precision) for g in view.gradient)
+    grad = ", ".join(tex_number(g, precision) for g in view.gradient)
     names = ", ".join(v.name for v in view.variables)
     lines += ["", f"Gradient (the inputs' adjoints): $\\nabla f({names}) = ({grad})$"]
     return "\n".join(lines) + "\n"
@@ -238,15 +240,15 @@ def render_markdown(view, *, precision: int = 6) -> str:
 
 def render_latex(view, *, precision: int = 6) -> str:
     """A LaTeX table (for a write-up or a notebook) of the nodes and the gradient."""
-    lat = sympy.latex
+    lat = tex
     rows = []
     for n, edges in _rows(view, precision):
         definition = "\\text{input}" if n.is_input else lat(n.expr)
         partials = ",\\ ".join(f"\\frac{{\\partial {n.name}}}{{\\partial {k}}} = {_lat_value(p, v, precision)}"
                                for k, p, v in edges) or "-"
-        rows.append(f"${n.name}$ & ${definition}$ & ${_num(n.value, precision)}$ & "
-                    f"${_num(n.adjoint, precision)}$ & ${partials}$ \\\\")
-    grad = ", ".join(_num(g, precision) for g in view.gradient)
+        rows.append(f"${n.name}$ & ${definition}$ & ${tex_number(n.value, precision)}$ & "
+                    f"${tex_number(n.adjoint, precision)}$ & ${partials}$ \\\\")
+    grad = ", ".join(tex_number(g, precision) for g in view.gradient)
     return ("\\begin{tabular}{lllll}\n\\hline\nnode & definition & value & "
             f"$\\partial {view.output}/\\partial\\,\\cdot$ & local partials \\\\\n\\hline\n" + "\n".join(rows) +
             f"\n\\hline\n\\end{{tabular}}\n\n$\\nabla f = ({grad})$\n")
