@@ -122,3 +122,37 @@ def test_cli_hostile_box_prints_one_error_line(tmp_path, capsys, box):
     assert main(["fit", MODEL, "--data", _csv(tmp_path), "--box", box]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+# Gay's bounds for MGH problems (D. M. Gay 1984, as pyopus' mgh.py lists them): (lower, upper) per problem.
+GAY = {1: ([-50, 0], [0.5, 100]), 5: ([0.6, 0.5], [10, 100]), 8: ([0.1, 0, 0], [50, 100, 50]),
+       9: ([0.398, 1, -0.5], [4.2, 2, 0.1]), 10: ([0.006, 0, 0], [2, 3e5, 3e4]), 12: ([0, 5, 0], [2, 9.5, 20]),
+       13: ([0.1, -20, -1, -1], [100, 20, 1, 50]), 14: ([-100] * 4, [0, 10, 100, 100]),
+       15: ([0, -1, 0.13, 0.12], [10, 12, 13, 12]), 17: ([0, 0, -50, 0, 0], [50, 1.9, -0.1, 10, 10]),
+       18: ([0, 0, 0, 1, 0, 0], [2, 8, 1, 7, 5, 5])}
+
+
+@pytest.mark.parametrize("number", sorted(GAY))
+def test_bounded_mgh_problems_reach_what_scipy_trf_reaches(number):
+    import sys
+    from pathlib import Path
+    import sympy
+    import symgd
+    sys.path.insert(0, str(Path(__file__).parent))
+    from suites.mgh import PROBLEMS, fit_form
+    p = next(q for q in PROBLEMS if q.number == number)
+    lo, hi = (np.array(side, dtype=float) for side in GAY[number])
+    exprs = [symgd.parse(r) for r in p.residuals]
+    symbols = [sympy.Symbol(n) for n in p.names]
+    fun = sympy.lambdify(symbols, exprs, "numpy")
+    jac = sympy.lambdify(symbols, sympy.Matrix(exprs).jacobian(symbols), "numpy")
+    residuals = lambda x: np.array(fun(*x), dtype=float)  # noqa: E731
+    x0 = np.clip(p.x0, lo + 1e-10 * (1 + abs(lo)), hi - 1e-10 * (1 + abs(hi)))
+    expected = scipy.optimize.least_squares(residuals, x0, jac=lambda x: np.array(jac(*x), dtype=float),
+                                            bounds=(lo, hi), method="trf", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    model, data, target = fit_form(p)
+    result = fit(model, data, target=target, x0=dict(zip(p.names, x0)),
+                 bounds={n: (a, b) for n, a, b in zip(p.names, lo, hi)})
+    theta = np.array([result.params[n] for n in p.names])
+    assert np.all(theta >= lo) and np.all(theta <= hi) and result.method == "trf"
+    assert float(np.sum(residuals(theta) ** 2)) <= 2 * expected.cost * (1 + 1e-6) + 1e-12
