@@ -10,14 +10,14 @@ IMPLICIT_HELP = ("EXPR is an equation (x^2 + x y + y^2 = 7) and this variable a 
                  "y(x), or y")
 
 
-def with_reading(text: str, reading: list[str], fmt: str) -> str:
+def with_reading(text: str, reading: list[str], fmt: str, plain: bool = False) -> str:
     """``text`` (a calculus command's output) with the reading notes first; in JSON they join the
     result's own notes (``_notes.with_notes`` would replace them)."""
     import json
 
     from symgd.cli._notes import with_notes
     if fmt != "json":
-        return with_notes(text, reading, fmt)
+        return with_notes(text, reading, fmt, plain)
     data = json.loads(text)
     notes = [*reading, *data.pop("notes", [])]
     return json.dumps({"notes": notes, **data}, indent=2, ensure_ascii=False)  # first, as every command
@@ -48,8 +48,9 @@ def print_implicit_steps(args: argparse.Namespace) -> int:
     from symgd.report.calculus_b import render_implicit
     dependent, independent = implicit_names(args)
     result = implicit(args.expr, dependent, independent, _order(args))
-    text = with_reading(render_implicit(result, args.format, full=getattr(args, "full", False)),
-                        list(result.equation.notes), args.format)
+    plain = getattr(args, "plain", False)
+    text = with_reading(render_implicit(result, args.format, full=getattr(args, "full", False), plain=plain),
+                        list(result.equation.notes), args.format, plain)
     if getattr(args, "standalone", False):
         from symgd.report.writeup import latex_document
         text = latex_document(text)
@@ -63,6 +64,7 @@ def print_implicit_check(args: argparse.Namespace) -> int:
     from symgd.report.calculus_b import render_implicit_check
     dependent, independent = implicit_names(args)
     result = check_implicit(args.expr, args.answer, dependent, independent, _order(args))
-    print(with_reading(render_implicit_check(result, args.format), list(result.result.equation.notes),
-                       args.format).rstrip("\n"))
+    plain = getattr(args, "plain", False)
+    print(with_reading(render_implicit_check(result, args.format, plain=plain), list(result.result.equation.notes),
+                       args.format, plain).rstrip("\n"))
     return 0 if result.correct else 1

@@ -5,7 +5,7 @@ import argparse
 
 from symgd.cli._implicit import with_reading
 from symgd.cli._notes import reading_notes
-from symgd.cli._options import add_format_argument
+from symgd.cli._options import add_format_argument, add_plain_argument
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "a numeric search looks; default -5:5 for each variable)")
     p.add_argument("--full", action="store_true", help="each partial derivative's rule-by-rule steps too")
     add_format_argument(p, ("text", "markdown", "latex", "json"))
+    add_plain_argument(p)
     p.add_argument("--standalone", action="store_true",
                    help="with --format latex: a complete document that compiles alone (pdflatex)")
     p.set_defaults(run=run)
@@ -31,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     if args.standalone and args.format != "latex":
         raise VariableError("--standalone makes a LaTeX document: add --format latex")
     result = critical_points(args.expr, parse_box(args.box) if args.box else None)
-    text = with_reading(render_critical(result, args.format, full=args.full), reading_notes(args.expr), args.format)
+    text = render_critical(result, args.format, full=args.full, plain=args.plain)
+    text = with_reading(text, reading_notes(args.expr), args.format, args.plain)
     if args.standalone:
         from symgd.report.writeup import latex_document
         text = latex_document(text)

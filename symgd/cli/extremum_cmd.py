@@ -5,7 +5,7 @@ import argparse
 
 from symgd.cli._implicit import with_reading
 from symgd.cli._notes import reading_notes
-from symgd.cli._options import add_format_argument
+from symgd.cli._options import add_format_argument, add_plain_argument
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help='a constraint, e.g. "x^2 + y^2 = 8" (give it once or twice)')
     p.add_argument("--full", action="store_true", help="each partial derivative's rule-by-rule steps too")
     add_format_argument(p, ("text", "markdown", "latex", "json"))
+    add_plain_argument(p)
     p.add_argument("--standalone", action="store_true",
                    help="with --format latex: a complete document that compiles alone (pdflatex)")
     p.set_defaults(run=run)
@@ -30,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
         raise VariableError("--standalone makes a LaTeX document: add --format latex")
     result = extremum(args.expr, args.constraints)
     reading = reading_notes(args.expr) + [note for c in result.constraints for note in c.notes]
-    text = with_reading(render_extremum(result, args.format, full=args.full), reading, args.format)
+    text = render_extremum(result, args.format, full=args.full, plain=args.plain)
+    text = with_reading(text, reading, args.format, args.plain)
     if args.standalone:
         from symgd.report.writeup import latex_document
         text = latex_document(text)

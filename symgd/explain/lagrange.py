@@ -182,7 +182,7 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
                             hint="check the constraint, e.g. x^2 + y^2 = -1 has no real points")
     values = [c.value for c in found]
     steps += [WorkStep(f"solve it ({'sympy.solve' if method == 'symbolic' else 'numerically'}): "
-                       f"{len(found)} real solution(s)", unknowns, tuple(points), "every equation checked at each"),
+                       f"{len(points)} real solution(s)", unknowns, tuple(points), "every equation checked at each"),
               WorkStep("compare the values of f at the solutions",
                        tuple(sympy.Function("f")(*c.point) for c in found), tuple(values), "f evaluated at each")]
     notes.append("the largest and smallest values are the maximum and minimum when the constraint set is "

@@ -10,7 +10,10 @@ import json
 
 import sympy
 
+from dataclasses import dataclass
+
 from symgd.report.derivation import derivation_data, render_derivation, tex_escape as _escape
+from symgd.report.mathtext import math_text, plain_text, rewrite_expressions, tex
 
 FORMATS = ("text", "markdown", "latex", "json")
 _TEX_SEP = r",\; "
@@ -23,16 +26,16 @@ def tex_escape(text: str) -> str:
     return "".join(_TEX_MATH.get(c, c) for c in _escape(text))
 
 
-def _s(e) -> str:
-    """``e`` as text: a derivative as d/dx[...], a tuple as (a, b), None as ''."""
+def _s(e, show=plain_text) -> str:
+    """``e`` as text by ``show``: a derivative as d/dx[...], a tuple as (a, b), None as ''."""
     if e is None:
         return ""
     if isinstance(e, tuple):
-        return "(" + ", ".join(_s(x) for x in e) + ")"
+        return "(" + ", ".join(_s(x, show) for x in e) + ")"
     if isinstance(e, sympy.Derivative):
         (v, n), = e.variable_count
-        return f"d/d{v}[{sympy.sstr(e.expr)}]" if n == 1 else f"d^{n}/d{v}^{n}[{sympy.sstr(e.expr)}]"
-    return sympy.sstr(e)
+        return f"d/d{v}[{show(e.expr)}]" if n == 1 else f"d^{n}/d{v}^{n}[{show(e.expr)}]"
+    return show(e)
 
 
 def _tex(e) -> str:
@@ -42,100 +45,126 @@ def _tex(e) -> str:
         return r"\left(" + ", ".join(_tex(x) for x in e) + r"\right)"
     if isinstance(e, sympy.Symbol) and e.name.endswith("'"):
         return sympy.latex(sympy.Symbol(e.name.rstrip("'"))) + "'" * (len(e.name) - len(e.name.rstrip("'")))
-    return sympy.latex(e)
+    return tex(e)
 
 
-def _claim(step, printer, sep: str) -> str:
-    if isinstance(step.lhs, tuple) and isinstance(step.rhs, tuple) and len(step.lhs) == len(step.rhs) \
-            and not step.title.startswith("solve"):
-        return sep.join(f"{printer(a)} = {printer(b)}" for a, b in zip(step.lhs, step.rhs))
+@dataclass(frozen=True)
+class _Out:
+    """How one format writes expressions (``e``, inside $...$ for Markdown and LaTeX) and prose that quotes
+    SymPy strings (``prose``: the library's titles, notes and messages)."""
+
+    fmt: str
+    plain: bool = False
+
+    def e(self, expr) -> str:
+        return _s(expr, plain_text if self.plain else math_text) if self.fmt == "text" else _tex(expr)
+
+    def prose(self, text: str) -> str:
+        if self.fmt == "text":
+            return text if self.plain else rewrite_expressions(text, math_text)
+        if self.fmt == "markdown":
+            return rewrite_expressions(text, lambda e: f"${_tex(e)}$").replace("*", "\\*")
+        math: list[str] = []  # LaTeX: the expressions set aside while the prose around them is escaped
+
+        def hold(e) -> str:
+            math.append(f"${_tex(e)}$")
+            return f"\x00{len(math) - 1}\x01"
+        escaped = tex_escape(rewrite_expressions(text, hold))
+        for i, m in enumerate(math):
+            escaped = escaped.replace(f"\x00{i}\x01", m)
+        return escaped
+
+    def math(self, body: str) -> str:
+        return body if self.fmt == "text" else f"${body}$"
+
+
+def _claim(step, out: _Out) -> str:
+    sep = "; " if out.fmt == "text" else _TEX_SEP
     if step.title.startswith("solve"):
-        return printer(step.rhs)
-    return f"{printer(step.lhs)} = {printer(step.rhs)}"
+        return out.e(step.rhs) if step.rhs else "no real solution"
+    if isinstance(step.lhs, tuple) and isinstance(step.rhs, tuple) and len(step.lhs) == len(step.rhs):
+        return sep.join(f"{out.e(a)} = {out.e(b)}" for a, b in zip(step.lhs, step.rhs))
+    return f"{out.e(step.lhs)} = {out.e(step.rhs)}"
 
 
-def steps_text(steps, full: bool = False) -> list[str]:
-    lines = []
+def _steps(steps, out: _Out, full: bool) -> list[str]:
+    """The worked lines: numbered in text and Markdown, an enumerate in LaTeX."""
+    lines = [r"\begin{enumerate}"] if out.fmt == "latex" else []
     for i, step in enumerate(steps, 1):
-        check = f"   [checked: {step.check}]" if step.check else ""
-        lines += [f"{i}. {step.title}", f"   {_claim(step, _s, '; ')}{check}"]
+        claim, title = _claim(step, out), out.prose(step.title)
+        claim = claim if claim == "no real solution" else out.math(claim)
+        if out.fmt == "text":
+            check = f"   [checked: {step.check}]" if step.check else ""
+            lines += [f"{i}. {title}", f"   {claim}{check}"]
+        elif out.fmt == "markdown":
+            lines.append(f"{i}. {title}: {claim}" + (f" *(checked: {out.prose(step.check)})*" if step.check else ""))
+        else:
+            lines.append(rf"  \item {title}: {claim}" + (rf" \emph{{(checked: {out.prose(step.check)})}}"
+                                                            if step.check else ""))
         if full:
-            for d in step.derivations:
-                lines += ["      " + line for line in render_derivation(d, "text").split("\n")]
-    return lines
-
-
-def steps_markdown(steps, full: bool = False) -> list[str]:
-    lines = []
-    for i, step in enumerate(steps, 1):
-        check = f" *(checked: {step.check})*" if step.check else ""
-        lines += [f"{i}. {step.title}: ${_claim(step, _tex, _TEX_SEP)}$" + check]
-        if full:
-            lines += ["", *("   " + line for line in "".join(render_derivation(d, "markdown") for d in
-                                                             step.derivations).split("\n")), ""]
-    return lines
-
-
-def steps_latex(steps, full: bool = False) -> list[str]:
-    lines = [r"\begin{enumerate}"]
-    for step in steps:
-        check = rf" \emph{{(checked: {tex_escape(step.check)})}}" if step.check else ""
-        lines.append(rf"  \item {tex_escape(step.title)}: ${_claim(step, _tex, _TEX_SEP)}$" + check)
-        if full:
-            lines += [render_derivation(d, "latex") for d in step.derivations]
-    return lines + [r"\end{enumerate}"]
+            fmt = out.fmt
+            text = "".join(render_derivation(d, fmt, plain=out.plain) if fmt == "text" else
+                           render_derivation(d, fmt) for d in step.derivations)
+            pad = "      " if fmt == "text" else ("   " if fmt == "markdown" else "")
+            lines += [pad + line for line in text.split("\n")]
+    return lines + ([r"\end{enumerate}"] if out.fmt == "latex" else [])
 
 
 def steps_data(steps) -> list[dict]:
     def value(e):
         return [value(x) for x in e] if isinstance(e, tuple) else _s(e)
 
-    def tex(e):
-        return [tex(x) for x in e] if isinstance(e, tuple) else _tex(e)
-    return [{"title": s.title, "lhs": value(s.lhs), "rhs": value(s.rhs), "lhs_latex": tex(s.lhs),
-             "rhs_latex": tex(s.rhs), "check": s.check,
+    def latex(e):
+        return [latex(x) for x in e] if isinstance(e, tuple) else _tex(e)
+    return [{"title": s.title, "lhs": value(s.lhs), "rhs": value(s.rhs), "lhs_latex": latex(s.lhs),
+             "rhs_latex": latex(s.rhs), "check": s.check,
              "derivations": [derivation_data(d) for d in s.derivations]} for s in steps]
 
 
-def _document(fmt: str, title: tuple[str, str], steps, results: list[tuple], notes,
-              full: bool, data: dict) -> str:
-    """One problem in ``fmt``: ``title`` (text, LaTeX math), the steps, ``results`` as (label, text,
-    LaTeX math[, prose after it]) rows, the notes; ``data`` is the JSON's result."""
+def _document(out: _Out, title: str, steps, results: list[tuple[str, str]], notes, full: bool, data: dict) -> str:
+    """One problem in ``out.fmt``: the ``title`` and the ``results`` rows (label, value) already written
+    in that format, the steps and the notes; ``data`` is the JSON's result."""
     notes = list(notes)
-    if fmt == "json":
+    if out.fmt == "json":
         return json.dumps({**data, "steps": steps_data(steps), "notes": notes}, indent=2, ensure_ascii=False)
-    if fmt == "text":
-        return "\n".join([title[0], *steps_text(steps, full), *(f"{row[0]}: {row[1]}" for row in results),
-                          *(f"note: {n}" for n in notes)]) + "\n"
-    if fmt == "markdown":
-        rows = [f"- **{row[0]}**: ${row[2]}$" + "".join(f"; {extra}" for extra in row[3:]) for row in results]
-        return "\n".join([f"**{title[1]}**", "", *steps_markdown(steps, full), "", *rows, "",
+    notes = [out.prose(n) for n in notes]
+    body = _steps(steps, out, full)
+    if out.fmt == "text":
+        return "\n".join([title, *body, *(f"{a}: {b}" for a, b in results), *(f"note: {n}" for n in notes)]) + "\n"
+    if out.fmt == "markdown":
+        return "\n".join([f"**{title}**", "", *body, "", *(f"- **{a}**: {b}" for a, b in results), "",
                           *(f"*{n}*" for n in notes)]) + "\n"
-    if fmt == "latex":
-        rows = [rf"  \item {tex_escape(row[0])}: ${row[2]}$" + "".join(f"; {tex_escape(e)}" for e in row[3:])
-                for row in results]
-        return "\n".join([rf"\paragraph{{{title[1]}}}", *steps_latex(steps, full), r"\begin{itemize}", *rows,
-                          r"\end{itemize}", *(rf"\emph{{{tex_escape(n)}}}\par" for n in notes)]) + "\n"
-    raise ValueError(f"unknown format {fmt!r}")
+    if out.fmt == "latex":
+        return "\n".join([rf"\paragraph{{{title}}}", *body, r"\begin{itemize}",
+                          *(rf"  \item {a}: {b}" for a, b in results), r"\end{itemize}",
+                          *(rf"\emph{{{n}}}\par" for n in notes)]) + "\n"
+    raise ValueError(f"unknown format {out.fmt!r}")
 
 
-def render_implicit(r, fmt: str = "text", full: bool = False) -> str:
-    """An ImplicitResult in ``fmt`` (``full``: each partial derivative's rule-by-rule steps too)."""
-    x, y, eq = r.independent, r.dependent, r.equation
-    results = [(f"d{y}/d{x}", _s(r.derivative), rf"\frac{{d{y}}}{{d{x}}} = {_tex(r.derivative)}")]
+def _eq(eq, out: _Out) -> str:
+    return out.math(f"{out.e(eq.lhs)} = {out.e(eq.rhs)}")
+
+
+def render_implicit(r, fmt: str = "text", full: bool = False, *, plain: bool = False) -> str:
+    """An ImplicitResult in ``fmt`` (``full``: each partial derivative's rule-by-rule steps too; ``plain``:
+    text expressions as SymPy strings)."""
+    out, x, y = _Out(fmt, plain), r.independent, r.dependent
+    d1, d2 = ((f"d{y}/d{x}", f"d²{y}/d{x}²") if fmt == "text" else
+              (out.math(rf"\frac{{d{y}}}{{d{x}}}"), out.math(rf"\frac{{d^2{y}}}{{d{x}^2}}")))
+    results = [(d1, out.math(out.e(r.derivative)))]
     if r.second is not None:
-        results.append((f"d²{y}/d{x}²", _s(r.second), rf"\frac{{d^2{y}}}{{d{x}^2}} = {_tex(r.second)}"))
-    title = (f"implicit differentiation of {eq}, {y} = {y}({x})",
-             f"Implicit differentiation of ${_tex(eq.lhs)} = {_tex(eq.rhs)}$, ${y} = {y}({x})$")
-    data = {"kind": "implicit", "equation": str(eq), "dependent": y.name, "independent": x.name,
+        results.append((d2, out.math(out.e(r.second))))
+    title = f"{'I' if fmt != 'text' else 'i'}mplicit differentiation of {_eq(r.equation, out)}, " \
+            f"{out.math(f'{y} = {y}({x})')}"
+    data = {"kind": "implicit", "equation": str(r.equation), "dependent": y.name, "independent": x.name,
             "order": r.order, "result": {"derivative": _s(r.derivative), "derivative_latex": _tex(r.derivative),
                                          "second": _s(r.second), "second_latex": _tex(r.second)}}
-    return _document(fmt, title, r.steps, results, r.notes, full, data)
+    return _document(out, title, r.steps, results, r.notes, full, data)
 
 
-def render_implicit_check(c, fmt: str = "text") -> str:
+def render_implicit_check(c, fmt: str = "text", *, plain: bool = False) -> str:
     """An ImplicitCheck in ``fmt``: its message, or in JSON the verdict, expected, rule and term."""
-    r = c.result
+    r, out = c.result, _Out(fmt, plain)
     if fmt == "json":
         return json.dumps({"kind": "implicit-check", "correct": c.correct, "message": c.message,
                            "equation": str(r.equation), "dependent": r.dependent.name,
@@ -146,24 +175,27 @@ def render_implicit_check(c, fmt: str = "text") -> str:
     verdict = "correct" if c.correct else "not correct"
     if fmt == "markdown":
         return (f"**{verdict}**: your answer ${_tex(c.answer)}$; the derivative is "
-                f"${_tex(c.expected)}$\n\n{c.message}\n")
+                f"${_tex(c.expected)}$\n\n{out.prose(c.message)}\n")
     if fmt == "latex":
-        return f"\\paragraph{{{verdict}}} ${_tex(c.answer)}$ vs ${_tex(c.expected)}$: {tex_escape(c.message)}\n"
-    return c.message
+        return f"\\paragraph{{{verdict}}} ${_tex(c.answer)}$ vs ${_tex(c.expected)}$: {out.prose(c.message)}\n"
+    return out.prose(c.message)
 
 
-def _point_text(variables, point) -> str:
-    return "(" + ", ".join(f"{v} = {_s(p)}" for v, p in zip(variables, point)) + ")"
+def _point(variables, point, out: _Out) -> str:
+    if out.fmt == "text":
+        return "(" + ", ".join(f"{v} = {out.e(p)}" for v, p in zip(variables, point)) + ")"
+    return out.math(f"({', '.join(v.name for v in variables)}) = {out.e(tuple(point))}")
 
 
-def render_critical(r, fmt: str = "text", full: bool = False) -> str:
+def render_critical(r, fmt: str = "text", full: bool = False, *, plain: bool = False) -> str:
     """A CriticalResult in ``fmt``."""
+    out = _Out(fmt, plain)
     names = ", ".join(v.name for v in r.variables)
-    rows = [(f"{p.kind} at {_point_text(r.variables, p.point)}", f"f = {_s(p.value)}; {p.test}",
-             f"f = {_tex(p.value)}", p.test) for p in r.points]
+    rows = [(f"{p.kind} at {_point(r.variables, p.point, out)}",
+             f"{out.math('f = ' + out.e(p.value))}; {out.prose(p.test)}") for p in r.points]
     if not rows:
-        rows = [("critical points", "none" + (" in the box" if r.box else ""), r"\text{none}")]
-    title = (f"critical points of f({names}) = {_s(r.expr)}", f"Critical points of $f({names}) = {_tex(r.expr)}$")
+        rows = [("critical points", "none" + (" in the box" if r.box else ""))]
+    title = f"{'C' if fmt != 'text' else 'c'}ritical points of {out.math(f'f({names}) = {out.e(r.expr)}')}"
     data = {"kind": "critical", "expression": _s(r.expr), "variables": [v.name for v in r.variables],
             "method": r.method, "box": [list(b) for b in r.box] if r.box else None,
             "gradient": [_s(g) for g in r.gradient], "hessian": [[_s(e) for e in row] for row in r.hessian.tolist()],
@@ -171,19 +203,21 @@ def render_critical(r, fmt: str = "text", full: bool = False) -> str:
                                    "value": _s(p.value), "kind": p.kind, "test": p.test, "exact": p.exact,
                                    "hessian": [[_s(e) for e in row] for row in p.hessian.tolist()]}
                                   for p in r.points]}}
-    return _document(fmt, title, r.steps, rows, r.notes, full, data)
+    return _document(out, title, r.steps, rows, r.notes, full, data)
 
 
-def render_extremum(r, fmt: str = "text", full: bool = False) -> str:
+def render_extremum(r, fmt: str = "text", full: bool = False, *, plain: bool = False) -> str:
     """An ExtremumResult in ``fmt``."""
+    out = _Out(fmt, plain)
     names = ", ".join(v.name for v in r.variables)
-    subject = "; ".join(str(c) for c in r.constraints)
-    rows = [(f"candidate{' (∇g = 0 there)' if c.singular else ''} {_point_text(r.variables, c.point)}",
-             f"f = {_s(c.value)}", f"f = {_tex(c.value)}") for c in r.candidates]
-    rows += [("maximum", _s(r.maximum), _tex(r.maximum)), ("minimum", _s(r.minimum), _tex(r.minimum))]
-    title = (f"extreme values of f({names}) = {_s(r.expr)} subject to {subject}",
-             f"Extreme values of $f({names}) = {_tex(r.expr)}$ subject to $"
-             + _TEX_SEP.join(f"{_tex(c.lhs)} = {_tex(c.rhs)}" for c in r.constraints) + "$")
+    rows = [(f"candidate{' (∇g = 0 there)' if c.singular else ''} {_point(r.variables, c.point, out)}",
+             out.math("f = " + out.e(c.value))) for c in r.candidates]
+    rows += [("maximum", out.math(out.e(r.maximum))), ("minimum", out.math(out.e(r.minimum)))]
+    if fmt == "latex":
+        rows = [(tex_escape(a) if "$" not in a else a.replace("∇", r"$\nabla$"), b) for a, b in rows]
+    subject = ("; " if fmt == "text" else ", ").join(_eq(c, out) for c in r.constraints)
+    title = f"{'E' if fmt != 'text' else 'e'}xtreme values of {out.math(f'f({names}) = {out.e(r.expr)}')} " \
+            f"subject to {subject}"
     data = {"kind": "extremum", "expression": _s(r.expr), "constraints": [str(c) for c in r.constraints],
             "variables": [v.name for v in r.variables], "multipliers": [m.name for m in r.multipliers],
             "method": r.method, "system": [f"{_s(e.lhs)} = {_s(e.rhs)}" for e in r.system],
@@ -192,4 +226,4 @@ def render_extremum(r, fmt: str = "text", full: bool = False) -> str:
                                       for c in r.candidates],
                        "maximum": _s(r.maximum), "minimum": _s(r.minimum),
                        "singular": [[_s(v) for v in p] for p in r.singular]}}
-    return _document(fmt, title, r.steps, rows, r.notes, full, data)
+    return _document(out, title, r.steps, rows, r.notes, full, data)
