@@ -151,10 +151,12 @@ def exact_guess(values: Sequence[float], eqs: Sequence[sympy.Expr], unknowns: Se
             return None
         guess.append(g)
     point = dict(zip(unknowns, guess))
-    for e in eqs:
-        value = sympy.simplify(e.xreplace(point)) if sympy.count_ops(e) < 200 else None
-        if value != 0:
-            return None
+    values = [e.xreplace(point) for e in eqs]
+    # 50 digits first: a wrong guess is cheap to refute, and sympy.simplify costs up to a second each
+    if any(abs(complex(v.evalf(50))) > 1e-40 for v in values):
+        return None
+    if any(sympy.count_ops(v) > 200 or sympy.simplify(v) != 0 for v in values):
+        return None
     return tuple(guess)
 
 
