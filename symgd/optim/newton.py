@@ -62,7 +62,7 @@ def newton(lr: float = 1.0, damping: float | None = None, linesearch: str | bool
     if given:
         what = "the Armijo line search (linesearch='armijo')" if not linesearch else "the trust region (the default)"
         raise HyperParameterError(f"newton's {', '.join(given)} belong{'s' * (len(given) == 1)} to {what}",
-                                  hint="pass linesearch='armijo' for the line-search variant" if not linesearch
+                                  hint="pass linesearch='armijo' (--linesearch) for the line-search variant" if not linesearch
                                   else "leave linesearch out for the trust region")
     if not linesearch:
         return trust_newton(radius, 1e-15 if xtol is None else xtol)
