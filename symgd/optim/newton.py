@@ -7,8 +7,8 @@ curvature. Its stopping is scale-invariant: a start stops ("stalled", with its o
 of relative size above ``xtol`` lowers f, or the model's predicted decrease is below f's rounding error,
 i.e. where float64 cannot do better, instead of chasing a gradient tolerance it cannot reach.
 
-With ``linesearch="armijo"`` (the earlier method): direction d = -V diag(1/|lam|~) V^T g from the eigendecomposition H = V diag(lam) V^T, with each |lam|
-floored at ``damping * max(1, max |lam|)``: on a positive definite Hessian this is the exact Newton step;
+With ``linesearch="armijo"`` (the earlier method): direction d = -V diag(1/|lam|~) V^T g from the
+eigendecomposition H = V diag(lam) V^T, with each |lam| floored at ``damping * max(1, max |lam|)``: on a positive definite Hessian this is the exact Newton step;
 at a saddle or a maximum it still points downhill (d.g < 0), scaled by the curvature's magnitude, which
 a plain Levenberg shift H + mu I cannot do without choosing mu. By default each step is then
 backtracked from ``lr`` (1.0) with the Armijo rule.
@@ -60,10 +60,11 @@ def newton(lr: float = 1.0, damping: float | None = None, linesearch: str | bool
     if not linesearch and lr != 1.0:
         given.insert(0, "lr")
     if given:
-        what = "the Armijo line search (linesearch='armijo')" if not linesearch else "the trust region (the default)"
+        what, hint = (("the trust region (the default)", "leave linesearch out for the trust region") if linesearch
+                      else ("the Armijo line search (linesearch='armijo')",
+                            "pass linesearch='armijo' (--linesearch) for the line-search variant"))
         raise HyperParameterError(f"newton's {', '.join(given)} belong{'s' * (len(given) == 1)} to {what}",
-                                  hint="pass linesearch='armijo' (--linesearch) for the line-search variant" if not linesearch
-                                  else "leave linesearch out for the trust region")
+                                  hint=hint)
     if not linesearch:
         return trust_newton(radius, 1e-15 if xtol is None else xtol)
     damping = check_positive("damping", 1e-8 if damping is None else damping)
