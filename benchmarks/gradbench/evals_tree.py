@@ -28,9 +28,12 @@ GMM = ("sum(logsumexp(alpha[k] + sum(q[k,a], a, 0, D-1) - 0.5*sum((exp(q[k,a])*(
        " k, 0, K-1) - N*D/2*log(2*pi) + K*((D+m+1)*D*log(gamma/sqrt(2)) - lgd)")
 
 
-def _loops(text: str, warm: tuple) -> Any:
+def _loops(text: str, warm: tuple, backend: Backend) -> Any:
     """Compile ``text`` to loops and call value and grad once on ``warm`` (numba's first-call compile).
-    Arguments go in name order: ``wrt=`` would wrap ``grad`` in a call per variable (api._indexed_wrt)."""
+    Arguments go in name order: ``wrt=`` would wrap ``grad`` in a call per variable (api._indexed_wrt).
+    Reductions compile to numba loops only: another --backend makes define fail (not a silent swap)."""
+    if backend.pick("numba") != "numba":
+        raise ValueError(f"symgd compiles reductions over indices to numba loops, not {backend.name}")
     compiled = symgd.compile(text, backend="numba")
     compiled.value(*warm), compiled.grad(*warm)
     return compiled
@@ -48,7 +51,7 @@ def kmeans(backend: Backend) -> Eval:
     holder: dict = {}
 
     def define() -> None:
-        holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))))
+        holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))), backend)
 
     def pre(data: dict) -> tuple:
         C, P = _matrix(data["centroids"], "centroids"), _matrix(data["points"], "points")
@@ -65,7 +68,7 @@ def gmm(backend: Backend) -> Eval:
     def define() -> None:
         d, k = 3, 2
         warm = (np.zeros(k), 1.0, np.zeros((k, 3)), 0.0, 0.0, np.zeros((k, d)), np.zeros((k, d)), np.ones((4, d)))
-        holder["c"] = _loops(GMM, warm)  # arguments: alpha, gamma, l, lgd, m, mu, q, x
+        holder["c"] = _loops(GMM, warm, backend)  # arguments: alpha, gamma, l, lgd, m, mu, q, x
 
     def pre(data: dict) -> tuple:
         d, k = int(data["d"]), int(data["k"])
@@ -102,7 +105,7 @@ def det(backend: Backend) -> Eval:
     holder: dict = {}
 
     def define() -> None:
-        holder["c"] = _loops(DET, (np.eye(2),))
+        holder["c"] = _loops(DET, (np.eye(2),), backend)
 
     def pre(data: dict) -> tuple:
         a, ell = np.asarray(data["A"], dtype=np.float64), data["ell"]

@@ -10,6 +10,7 @@ reported as its own ``prepare`` timing, never inside an ``evaluate`` timing.
 """
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -84,7 +85,7 @@ def define(evals: Mapping[str, Callable[[], Eval]], loaded: dict, module: str) -
         loaded[module].define()
     except Exception as exc:  # a tool answers, never dies: the eval reports the error
         loaded.pop(module, None)
-        return {"success": False, "error": "".join(traceback.format_exception(exc))}
+        return {"success": False, "error": _error(exc)}
     return {"success": True, "timings": prepare_timing(time.perf_counter_ns() - start)}
 
 
@@ -106,4 +107,10 @@ def evaluate(loaded: Mapping[str, Eval], message: Mapping[str, Any]) -> dict:
             out, timings = repeat(fn.run, args, 1, 0.0)
         return {"success": True, "output": fn.post(out), "timings": prepare_timing(prepared) + timings}
     except Exception as exc:
-        return {"success": False, "error": "".join(traceback.format_exception(exc))}
+        return {"success": False, "error": _error(exc)}
+
+
+def _error(exc: Exception) -> str:
+    """One line for the eval; the traceback goes to stderr (the tool's log)."""
+    traceback.print_exception(exc, file=sys.stderr)
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
