@@ -9,9 +9,9 @@ i.e. where float64 cannot do better, instead of chasing a gradient tolerance it 
 
 With ``linesearch="armijo"`` (the earlier method): direction d = -V diag(1/|lam|~) V^T g from the
 eigendecomposition H = V diag(lam) V^T, with each |lam| floored at ``damping * max(1, max |lam|)``: on a
-positive definite Hessian this is the exact Newton step; at a saddle or a maximum it still points downhill (d.g < 0), scaled by the curvature's magnitude, which
-a plain Levenberg shift H + mu I cannot do without choosing mu. By default each step is then
-backtracked from ``lr`` (1.0) with the Armijo rule.
+positive definite Hessian this is the exact Newton step; at a saddle or a maximum it still points downhill
+(d.g < 0), scaled by the curvature's magnitude. Each step is then backtracked from ``lr`` (1.0) with the
+Armijo rule.
 """
 from __future__ import annotations
 
