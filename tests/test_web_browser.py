@@ -146,3 +146,21 @@ def test_the_graph_at_a_point_highlights_a_path_on_hover(page):
     ActionChains(page).move_to_element(nodes[len(nodes) // 2]).perform()
     assert page.find_elements(By.CSS_SELECTOR, "#result g.edge.path")  # the edges through the node, lit
     _shot(page, "7-graph")
+
+
+def test_the_calculus_tab_shows_only_the_problems_fields_and_classifies_critical_points(page):
+    from selenium.webdriver.support.ui import Select
+    page.get(page.base_url + "/?tab=calculus")
+    _type(page, "x^3 - 3x + y^3 - 3y")
+    form = _tab(page, "calculus")
+    Select(form.find_element(By.NAME, "kind")).select_by_value("critical")
+    assert form.find_element(By.NAME, "box").is_displayed()
+    assert not form.find_element(By.NAME, "direction").is_displayed()  # a directional derivative's field
+    form.find_element(By.CSS_SELECTOR, "button").click()
+    table = _wait(page, "#result table.points", "saddle point")
+    kinds = [row.find_elements(By.TAG_NAME, "td")[2].text
+             for row in table.find_elements(By.TAG_NAME, "tr")[1:]]
+    # f_xx f_yy − f_xy² = 36xy at (±1, ±1): a minimum at (1, 1), a maximum at (−1, −1), two saddles
+    assert sorted(kinds) == ["local maximum", "local minimum", "saddle point", "saddle point"]
+    assert "kind=critical" in page.current_url
+    _shot(page, "8-calculus-critical-points")

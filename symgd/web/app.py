@@ -24,7 +24,8 @@ from symgd.web.workers import Limits, Workers
 #: The page's tabs: fragment name -> (worker job, title).
 FRAGMENTS = {"read": ("views:read", ""), "derivative": ("views:derivative", "Derivative & steps"),
              "graph": ("views:graph_at", "Chain-rule graph"), "check": ("views:check_answer", "Check an answer"),
-             "descent": ("views:descent", "Descent"), "fit": ("views:fit_data", "Fit data")}
+             "descent": ("views:descent", "Descent"), "fit": ("views:fit_data", "Fit data"),
+             "calculus": ("calculus:solve", "Calculus")}
 #: The largest request body (an uploaded CSV file), in bytes.
 MAX_UPLOAD = 10 << 20
 TYPES = {"markdown": ("text/markdown", "md"), "latex": ("application/x-tex", "tex"),
@@ -53,9 +54,11 @@ def create_app(seconds: float = 30.0, memory: int = 4 << 30, workers: int = 4,
 async def _page(state: dict[str, Any], request: Request) -> HTMLResponse:
     from symgd.cli.fit_cmd import METHODS
     from symgd.optim.registry import OPTIMIZERS
+    from symgd.web.calculus import PROBLEMS
     tabs = [(name, title) for name, (_, title) in FRAGMENTS.items() if title]
     html = state["pages"].get_template("page.html").render(
         query=dict(request.query_params), tabs=tabs, optimizers=list(OPTIMIZERS), methods=METHODS.split(", "),
+        problems=[(kind, problem.title) for kind, problem in PROBLEMS.items()],
         static="/static", version=__version__)
     return HTMLResponse(html)
 
@@ -145,6 +148,9 @@ async def _cli(state: dict[str, Any], request: Request, command: str, fmt: str, 
         fields.pop("format", None)
         if command == "fit" and "expr" in fields and "model" not in fields:
             fields["model"] = fields.pop("expr")
+        if command == "calculus" and from_page:  # the tab's problem names its CLI command
+            from symgd.web.calculus import cli_request
+            command, fields = cli_request(fields)
         if from_page:
             fields = {k: v for k, v in fields.items() if k in _accepted(command) or k == "csv"}
         argv, csv = build_argv(command, fields, fmt)

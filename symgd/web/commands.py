@@ -20,16 +20,23 @@ from symgd.errors import SymgdError
 #: command -> (CLI name, its expression argument's field, {field: CLI option} for values, flags, formats)
 COMMANDS: dict[str, tuple[str, str, dict[str, str], frozenset[str], tuple[str, ...]]] = {
     "parse": ("parse", "expr", {}, frozenset(), ("json", "latex", "text")),
-    "grad": ("grad", "expr", {"wrt": "--wrt", "at": "--at"}, frozenset({"hessian"}), ("json", "text")),
-    "steps": ("steps", "expr", {"wrt": "--wrt"}, frozenset(), ("json", "markdown", "latex", "text")),
-    "check": ("check", "expr", {"wrt": "--wrt", "answer": "--answer"}, frozenset(),
-              ("json", "markdown", "text")),
+    "grad": ("grad", "expr", {"wrt": "--wrt", "at": "--at", "direction": "--direction"},
+             frozenset({"hessian", "tangent", "linearize"}), ("json", "markdown", "latex", "text")),
+    "steps": ("steps", "expr", {"wrt": "--wrt", "diff": "--diff", "order": "--order", "implicit": "--implicit"},
+              frozenset({"hessian", "entries"}), ("json", "markdown", "latex", "text")),
+    "check": ("check", "expr", {"wrt": "--wrt", "answer": "--answer", "implicit": "--implicit", "order": "--order"},
+              frozenset(), ("json", "markdown", "text")),
     "graph": ("graph", "expr", {"at": "--at", "wrt": "--wrt"}, frozenset(), ("json", "markdown", "text")),
     "solve": ("solve", "expr", {"at": "--at", "optimizer": "--optimizer", "lr": "--lr", "steps": "--steps",
                                 "tol": "--tol", "starts": "--starts", "box": "--box", "seed": "--seed",
                                 "size": "--size"}, frozenset(), ("json", "markdown", "latex", "text")),
     "fit": ("fit", "model", {"target": "--target", "at": "--at", "method": "--method", "loss": "--loss"},
             frozenset(), ("json", "markdown", "text")),
+    "taylor": ("taylor", "expr", {"at": "--at", "order": "--order"}, frozenset(),
+               ("json", "markdown", "latex", "text")),
+    "critical": ("critical", "expr", {"box": "--box"}, frozenset({"full"}), ("json", "markdown", "latex", "text")),
+    "extremum": ("extremum", "expr", {"subject_to": "--subject-to", "subject_to2": "--subject-to"},
+                 frozenset({"full"}), ("json", "markdown", "latex", "text")),
 }
 
 #: The longest text field a request may send (a math string, an answer, a point); data travels as CSV.

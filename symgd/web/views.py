@@ -43,11 +43,11 @@ def note(text: str) -> Any:
     return Markup(re.sub(r"`([^`]*)`", r"<code>\1</code>", str(escape(text))))
 
 
-def _render(template: str, **values: Any) -> dict[str, Any]:
+def render(template: str, **values: Any) -> dict[str, Any]:
     return {"html": _templates().get_template(template).render(**values)}
 
 
-def _text(payload: Mapping[str, Any], key: str, default: str = "") -> str:
+def text_field(payload: Mapping[str, Any], key: str, default: str = "") -> str:
     value = str(payload.get(key) or default)
     if len(value) > MAX_FIELD:
         raise RequestError(f"the field {key!r} is {len(value):,} characters long; at most {MAX_FIELD:,} are read")
@@ -57,8 +57,8 @@ def _text(payload: Mapping[str, Any], key: str, default: str = "") -> str:
 def read(payload: Mapping[str, Any]) -> dict[str, Any]:
     """How the input was read: the expression as math, the reading notes, the variables."""
     from symgd.parse import parse_program
-    program = parse_program(_text(payload, "expr"))
-    return _render("read.html", program=program, notes=_unique(program.notes))
+    program = parse_program(text_field(payload, "expr"))
+    return render("read.html", program=program, notes=_unique(program.notes))
 
 
 def _unique(notes: Any) -> list[str]:
@@ -68,10 +68,10 @@ def _unique(notes: Any) -> list[str]:
 def derivative(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The gradient with every step (each rule named, each verified against sympy.diff)."""
     from symgd import ordered_variables, parse_program, steps
-    program = parse_program(_text(payload, "expr"))
-    variables = ordered_variables(program.expr, _text(payload, "wrt") or None)
+    program = parse_program(text_field(payload, "expr"))
+    variables = ordered_variables(program.expr, text_field(payload, "wrt") or None)
     work = steps(program.expr, wrt=[v.name for v in variables])
-    return _render("derivative.html", program=program, work=work)
+    return render("derivative.html", program=program, work=work)
 
 
 def graph_at(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,19 +79,19 @@ def graph_at(payload: Mapping[str, Any]) -> dict[str, Any]:
     table where Graphviz is not installed."""
     from symgd import graph
     from symgd.report.graph import graphviz_available, render_image, render_text
-    view = graph(_text(payload, "expr"), at=_text(payload, "at") or None, wrt=_text(payload, "wrt") or None)
+    view = graph(text_field(payload, "expr"), at=text_field(payload, "at") or None, wrt=text_field(payload, "wrt") or None)
     svg = None
     if graphviz_available():
         svg = render_image(view, "svg", size=None).decode()
         svg = svg[svg.index("<svg"):]  # inline: drop the XML prologue and doctype
-    return _render("graph.html", view=view, svg=svg, table=None if svg else render_text(view))
+    return render("graph.html", view=view, svg=svg, table=None if svg else render_text(view))
 
 
 def check_answer(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Right or wrong, and for a wrong answer the term and the rule that went wrong."""
     from symgd import check
-    result = check(_text(payload, "expr"), _text(payload, "wrt"), _text(payload, "answer"))
-    return _render("check.html", result=result)
+    result = check(text_field(payload, "expr"), text_field(payload, "wrt"), text_field(payload, "answer"))
+    return render("check.html", result=result)
 
 
 def descent(payload: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,26 +99,26 @@ def descent(payload: Mapping[str, Any]) -> dict[str, Any]:
     from symgd import minimize
     from symgd.parse.points import parse_box, parse_point
     from symgd.report.plot import plot_minimize
-    options: dict[str, Any] = {"optimizer": _text(payload, "optimizer", "gd"), "backend": "numpy",
-                               "steps": _whole(payload, "steps", 2000, 200_000)}
-    if _text(payload, "lr"):
+    options: dict[str, Any] = {"optimizer": text_field(payload, "optimizer", "gd"), "backend": "numpy",
+                               "steps": whole_field(payload, "steps", 2000, 200_000)}
+    if text_field(payload, "lr"):
         options["lr"] = _number(payload, "lr")
-    starts = _whole(payload, "starts", 0, 256)
+    starts = whole_field(payload, "starts", 0, 256)
     if starts:
-        options.update(starts=starts, seed=0, bounds=parse_box(_text(payload, "box") or "x=-5:5"))
-    at = parse_point(_text(payload, "at")) if _text(payload, "at") and not starts else None
-    result = minimize(_text(payload, "expr"), at, **options)
-    return _render("descent.html", result=result, svg=_svg(lambda path: plot_minimize(result, path)))
+        options.update(starts=starts, seed=0, bounds=parse_box(text_field(payload, "box") or "x=-5:5"))
+    at = parse_point(text_field(payload, "at")) if text_field(payload, "at") and not starts else None
+    result = minimize(text_field(payload, "expr"), at, **options)
+    return render("descent.html", result=result, svg=_svg(lambda path: plot_minimize(result, path)))
 
 
 def fit_data(payload: Mapping[str, Any]) -> dict[str, Any]:
     """A fit to uploaded CSV text (or a data formula): parameters, the report and the fit plot."""
     from symgd import fit
     from symgd.cli.fit_cmd import _plot
-    model, target = _text(payload, "model"), _text(payload, "target", "y")
-    options = {"method": _text(payload, "method", "lm")}
+    model, target = text_field(payload, "model"), text_field(payload, "target", "y")
+    options = {"method": text_field(payload, "method", "lm")}
     with tempfile.TemporaryDirectory(prefix="symgd-web-") as folder:
-        data = _text(payload, "data")
+        data = text_field(payload, "data")
         if payload.get("csv"):
             data = os.path.join(folder, "upload.csv")
             with open(data, "w", encoding="utf-8") as handle:
@@ -128,7 +128,7 @@ def fit_data(payload: Mapping[str, Any]) -> dict[str, Any]:
                                "'x = linspace(0, 1, 50); y = 2*x + 1'")
         result = fit(model, data, target=target, **options)
         svg = _svg(lambda path: _plot(result, data, None, path))
-    return _render("fit.html", result=result, report=result.report("text"), svg=svg)
+    return render("fit.html", result=result, report=result.report("text"), svg=svg)
 
 
 def _svg(draw: Any) -> str | None:
@@ -144,8 +144,8 @@ def _svg(draw: Any) -> str | None:
     return text[text.index("<svg"):]
 
 
-def _whole(payload: Mapping[str, Any], key: str, default: int, most: int) -> int:
-    text = _text(payload, key)
+def whole_field(payload: Mapping[str, Any], key: str, default: int, most: int) -> int:
+    text = text_field(payload, key)
     if not text:
         return default
     if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) > most:
@@ -157,6 +157,6 @@ def _number(payload: Mapping[str, Any], key: str) -> float:
     from argparse import ArgumentTypeError
     from symgd.cli._options import real_number
     try:
-        return real_number(0.0, above=True)(_text(payload, key))
+        return real_number(0.0, above=True)(text_field(payload, key))
     except ArgumentTypeError as exc:
         raise RequestError(f"{key}: {exc}") from None

@@ -7,7 +7,9 @@ rather than concurrent.futures' pool: a pool cannot stop one task that hangs, on
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
+import signal
 import threading
 from dataclasses import dataclass
 from importlib import import_module
@@ -15,7 +17,7 @@ from typing import Any
 
 #: The functions a worker may run, "module:function" under symgd.web; nothing else is ever called.
 JOBS = frozenset({"views:read", "views:derivative", "views:graph_at", "views:check_answer", "views:descent",
-                  "views:fit_data", "views:calculus", "commands:run_cli"})
+                  "views:fit_data", "calculus:solve", "commands:run_cli"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class Workers:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["symgd.web.views", "symgd.web.commands"])
+        self._context.set_forkserver_preload(["symgd.web.views", "symgd.web.calculus", "symgd.web.commands"])
         self._slots = threading.BoundedSemaphore(limits.workers)
 
     def run(self, job: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +46,9 @@ class Workers:
             raise ValueError(f"unknown job {job!r}")
         with self._slots:
             receiver, sender = self._context.Pipe(duplex=False)
-            process = self._context.Process(target=_child, args=(sender, job, payload, self.limits.memory),
-                                            daemon=True)
+            # not a daemon: a job may fork its own time-limited child (sympy.solve in explain/solving.py);
+            # the job leads its own process group, and the whole group is killed when the job ends
+            process = self._context.Process(target=_child, args=(sender, job, payload, self.limits.memory))
             process.start()
             sender.close()
             try:
@@ -57,13 +60,23 @@ class Workers:
                 return {"error": ["error: the job ran out of memory and was stopped",
                                   "hint: try a smaller expression, size or file"]}
             finally:
-                process.kill()
+                _kill_group(process)
                 process.join()
                 receiver.close()
 
 
+def _kill_group(process: Any) -> None:
+    """Kill the job and every process it started (its process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.kill()
+
+
 def _child(sender: Any, job: str, payload: dict[str, Any], memory: int) -> None:
     """Run one job in this (child) process and send its result back."""
+    os.setpgid(0, 0)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     from symgd.cli import message_lines
     module, name = job.split(":")

@@ -2,7 +2,7 @@
 // (MathML and SVG), the problem kept in the URL, exports downloaded from the JSON API's write-ups.
 "use strict";
 const FORMATS = {steps: ["markdown", "latex", "json"], graph: ["markdown", "json"], check: ["markdown", "json"],
-                 solve: ["markdown", "latex", "json"], fit: ["markdown", "json"]};
+                 solve: ["markdown", "latex", "json"], fit: ["markdown", "json"], calculus: ["markdown", "latex", "json"]};
 const $ = (sel, root = document) => root.querySelector(sel);
 let readSeq = 0, jobSeq = 0, timer = null;
 
@@ -28,6 +28,16 @@ async function readInput() {
   const response = await fetch("/fragment/read?" + new URLSearchParams({expr: text}));
   const html = await response.text();
   if (seq === readSeq) $("#reading").innerHTML = html;
+}
+
+// The calculus tab shows only the fields its chosen problem reads (each label lists its problems).
+function showProblemFields(form) {
+  const kind = form.elements.kind.value;
+  for (const label of form.querySelectorAll("label[data-for]")) {
+    const used = label.dataset.for.split(" ").includes(kind);
+    label.hidden = !used;
+    for (const input of label.querySelectorAll("input")) input.disabled = !used;
+  }
 }
 
 function showTab(tab) {
@@ -122,6 +132,11 @@ document.addEventListener("DOMContentLoaded", () => {
     event.preventDefault();
     runJob(form);
   });
+  const problems = document.querySelector('form[data-job="calculus"]');
+  if (problems) {
+    problems.elements.kind.addEventListener("change", () => showProblemFields(problems));
+    showProblemFields(problems);
+  }
   const query = new URLSearchParams(location.search);
   const tab = query.get("tab") || "derivative";
   showTab(tab);
