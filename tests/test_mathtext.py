@@ -101,3 +101,95 @@ def test_order_none_keeps_the_stored_order():
 def test_plain_is_sympy_string():
     assert plain_text(x**2 * sin(x)) == sympy.sstr(x**2 * sin(x)) == "x**2*sin(x)"
     assert expression_printer(plain=True) is plain_text and expression_printer() is math_text
+
+
+# --- the CLI: Unicode math by default, --plain for SymPy's strings, JSON always SymPy's strings -------------
+
+from symgd.cli import main  # noqa: E402
+
+F = "x^2 sin(y) + ln(x)/sqrt(x)"
+F_EXPR = x**2 * sin(y) + log(x) / sqrt(x)
+
+
+def _lines(capsys, *argv: str, code: int = 0) -> list[str]:
+    assert main(list(argv)) == code
+    return capsys.readouterr().out.splitlines()
+
+
+def _rhs(lines: list[str], head: str) -> str:
+    return next(line for line in lines if line.strip().startswith(head)).split(" = ", 1)[1].strip()
+
+
+def _same(text: str, expected: sympy.Expr) -> bool:
+    return sympy.simplify(parse(text) - expected) == 0
+
+
+@pytest.mark.parametrize("argv", [["grad", F], ["steps", F, "--wrt", "x"], ["steps", F]])
+def test_derivatives_print_as_math_that_reads_back_to_sympy_diff(capsys, argv):
+    lines = _lines(capsys, *argv)
+    out = "\n".join(lines)
+    assert "**" not in out and "log(" not in out and "sqrt" not in out
+    assert "ln(x)" in out and "√x" in out and "x²" in out
+    assert _same(_rhs(lines, "∂f/∂x"), sympy.diff(F_EXPR, x))
+    if "--wrt" not in argv:
+        assert _same(_rhs(lines, "∂f/∂y"), sympy.diff(F_EXPR, y))
+
+
+@pytest.mark.parametrize("argv", [["grad", F], ["steps", F, "--wrt", "x"], ["graph", F, "--at", "x=1,y=2"],
+                                  ["parse", F], ["solve", "x^2 + ln(y)^2", "--steps", "20"]])
+def test_plain_prints_sympy_strings(capsys, argv):
+    out = "\n".join(_lines(capsys, *argv, "--plain", code=0 if argv[0] != "solve" else 1))
+    assert "x**2" in out and "x²" not in out and "log(" in out
+
+
+def test_grad_plain_is_sympy_sstr_of_sympy_diff(capsys):
+    lines = _lines(capsys, "grad", F, "--plain")
+    assert _rhs(lines, "∂f/∂y") == sympy.sstr(sympy.diff(F_EXPR, y))
+
+
+def test_json_keeps_sympy_strings(capsys):
+    import json
+    assert main(["grad", F, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["gradient"][1] == sympy.sstr(sympy.diff(F_EXPR, y))
+    assert main(["steps", F, "--wrt", "x", "--format", "json"]) == 0
+    assert "**" in json.loads(capsys.readouterr().out)["expression"]
+
+
+def test_check_message_is_math(capsys):
+    lines = _lines(capsys, "check", "x^2 ln(x)", "--wrt", "x", "--answer", "2x ln(x)", code=1)
+    message = lines[-1]
+    assert message.startswith("not correct") and "**" not in message and "ln(x)" in message
+    assert _same(message.rsplit(" = ", 1)[1], sympy.diff(x**2 * log(x), x))
+    plain = _lines(capsys, "check", "x^2 ln(x)", "--wrt", "x", "--answer", "2x ln(x)", "--plain", code=1)
+    assert "x**2*log(x)" in plain[-1]
+
+
+def test_negative_answer_is_correct_and_printed_with_a_minus_sign(capsys):
+    lines = _lines(capsys, "check", "1/x", "--wrt", "x", "--answer", "-1/x^2")
+    assert lines[-1].startswith("correct: −1/x²")
+
+
+def test_graph_and_solve_text_are_math(capsys):
+    out = "\n".join(_lines(capsys, "graph", "x^2 sin(x y)", "--at", "x=1,y=2"))
+    assert "f(x, y) = x² sin(x y)" in out and "**" not in out
+    out = "\n".join(_lines(capsys, "solve", "(x-3)^2 + 2(y+1)^2", "--at", "x=0,y=0"))
+    assert _same(_rhs(out.splitlines(), "∂f/∂y"), 4 * y + 4) and "**" not in out.split("descent")[0]
+
+
+def test_parse_notes_are_math(capsys):
+    out = "\n".join(_lines(capsys, "parse", "u = x^2 + y^2; 2xy sin(u)"))
+    assert "read as:     2x y sin(x² + y²)" in out and "u = x² + y² is substituted" in out
+
+
+def test_fit_model_is_math(capsys):
+    lines = _lines(capsys, "fit", "a x^2 + b", "--data", "x=linspace(0,3,20); y=2*x**2+1")
+    model = lines[lines.index("[[Model]]") + 1].split("~", 1)[1].strip()
+    assert "x²" in model and _same(model, sympy.Symbol("a") * x**2 + sympy.Symbol("b"))
+
+
+@pytest.mark.parametrize("bad", ["--plain=1", "--plain=yes"])
+def test_plain_takes_no_value(capsys, bad):
+    assert main(["grad", "x^2", bad]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "Traceback" not in err

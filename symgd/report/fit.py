@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from symgd.errors import VariableError
-from symgd.report.mathtext import math_text, rewrite_expressions, tex
+from symgd.report.mathtext import math_text, tex
 
 if TYPE_CHECKING:
     from symgd.fit.result import FitResult
@@ -42,6 +42,16 @@ def as_dict(res: "FitResult") -> dict[str, Any]:
     }
 
 
+def _model_as(model: str, show) -> str:
+    """The model as read (symgd's grammar), written by ``show``; as typed where it does not read alone."""
+    from symgd.errors import SymgdError
+    from symgd.parse import parse
+    try:
+        return show(parse(model))
+    except SymgdError:
+        return model
+
+
 def _g(value: float, precision: int) -> str:
     return f"{value:.{precision}g}" if math.isfinite(value) else str(value)
 
@@ -73,7 +83,7 @@ def _correlations(res: "FitResult", min_correl: float) -> list[tuple[str, str, f
 
 
 def _text(res: "FitResult", precision: int, min_correl: float, plain: bool = False) -> str:
-    model = res.model if plain else rewrite_expressions(res.model, math_text)
+    model = res.model if plain else _model_as(res.model, math_text)
     lines = [f"[[Model]]\n    {res.target} ~ {model}", "[[Fit Statistics]]"]
     lines += [f"    # {k:<24}= {v}" if k in ("fitting method", "loss", "function evals", "iterations",
                                                 "Jacobian evals", "data points", "variables")
@@ -101,7 +111,7 @@ def _text(res: "FitResult", precision: int, min_correl: float, plain: bool = Fal
 
 
 def _markdown(res: "FitResult", precision: int, min_correl: float) -> str:
-    model = rewrite_expressions(res.model, lambda e: f"${tex(e)}$")
+    model = _model_as(res.model, lambda e: f"${tex(e)}$")
     head = f"`{res.target} ~ {res.model}`" if model == res.model else f"{res.target} ~ {model}"
     out = [f"**Model:** {head}", "", "| statistic | value |", "| --- | --- |"]
     out += [f"| {k} | {v} |" for k, v in _statistics(res, precision)]
