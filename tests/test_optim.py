@@ -38,7 +38,7 @@ def test_every_optimizer_builds_with_its_defaults():
         if "lr" in hyper_parameters(name):
             assert opt.hyper["lr"] == hyper_parameters(name)["lr"] > 0
         else:  # the quasi-Newton methods take their step from a line search: no learning rate
-            assert name in ("bfgs", "lbfgs")
+            assert name in ("bfgs", "lbfgs", "lbfgsb")
 
 
 RULED = [("gd", {"lr": 0.1, "weight_decay": 0.2}), ("momentum", {"lr": 0.1, "dampening": 0.3}),
