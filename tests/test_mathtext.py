@@ -193,3 +193,12 @@ def test_plain_takes_no_value(capsys, bad):
     assert main(["grad", "x^2", bad]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "Traceback" not in err
+
+
+def test_web_notes_show_the_reading_as_math():
+    pytest.importorskip("markupsafe")
+    from symgd.parse import parse_program
+    from symgd.web.views import note
+    (shown,) = [note(n) for n in parse_program("x^2 sin x").notes if "read as" in n][:1]
+    reading = str(shown).split("read as ", 1)[1]
+    assert "**" not in reading and parse(reading) == x**2 * sin(x)

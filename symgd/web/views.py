@@ -38,9 +38,10 @@ def math(expr: Any, display: bool = False) -> Any:
 
 
 def note(text: str) -> Any:
-    """A reading note with its `quoted` input shown as code."""
+    """A reading note with its `quoted` input shown as code and its reading as Unicode math (x² sin(x))."""
     from markupsafe import Markup, escape
-    return Markup(re.sub(r"`([^`]*)`", r"<code>\1</code>", str(escape(text))))
+    from symgd.report.writeup import note_text
+    return Markup(re.sub(r"`([^`]*)`", r"<code>\1</code>", str(escape(note_text(text)))))
 
 
 def render(template: str, **values: Any) -> dict[str, Any]:
