@@ -217,3 +217,22 @@ def test_det_refuses_what_is_not_a_square_array():
         symgd.compile("det(A) + sum(A[i], i, 0, 2)", backend="numba")
     with pytest.raises(ParseError, match="name of a square array"):
         symgd.parse("det(2*A)")
+
+
+@pytest.mark.parametrize("text", ["det(A)", "min(x[j], j, 0, n-1)", "prod(y, j, 0, 3)",
+                                  "sum(sum(p[i,k], k, 0, 2), i, 0, 2)"])
+def test_symbolic_paths_refuse_with_one_error_line(text, capsys):
+    from symgd.cli import main
+    with pytest.raises(CompileError):
+        symgd.gradient(text)
+    for argv in (["grad", text], ["graph", text, "--at", "y=1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and "internal error" not in err
+
+
+def test_prod_without_an_array_compiles_to_its_product():
+    value, (g,) = symgd.compile("prod(y + j, j, 0, 3)").value_and_grad(2.0)
+    assert value == 2 * 3 * 4 * 5
+    y = sympy.Symbol("y")
+    assert g == float(sympy.diff((y) * (y + 1) * (y + 2) * (y + 3), y).subs(y, 2))

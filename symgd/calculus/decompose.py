@@ -115,7 +115,8 @@ class Builder:
             return e if all(t is a for t, a in zip(terms, e.args)) else total(terms)
         if isinstance(e, sympy.Piecewise):  # one node; conditions keep their operands as nodes
             return sympy.Piecewise(*((self._branch(v), self._condition(c)) for v, c in e.args))
-        if isinstance(e, (sympy.Sum, sympy.Indexed, sympy.Integral, sympy.Derivative)):
+        if isinstance(e, (sympy.Sum, sympy.Product, sympy.Indexed, sympy.IndexedBase, sympy.Integral,
+                          sympy.Derivative)):
             raise CompileError(f"{type(e).__name__} cannot be a node of the scalar graph",
                                hint="indexed sums compile through symgd.codegen.indexed (give sizes=)")
         ops = tuple(self.operand(a) for a in e.args)

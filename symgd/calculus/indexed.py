@@ -20,6 +20,8 @@ import sympy
 from symgd.calculus.graph import build_graph
 from symgd.errors import BudgetError, CompileError
 from symgd.parse import budget
+from symgd.parse.reductions import ArrayDet, IndexMax, IndexMin
+from symgd.calculus.reduce_tree import needs_tree
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,9 @@ class IndexedProblem:
 
 
 def has_indexed(expr: sympy.Expr) -> bool:
-    """True when ``expr`` reads vector elements (x[i]) or has sums."""
-    return isinstance(expr, sympy.Basic) and expr.has(sympy.Indexed, sympy.Sum)
+    """True when ``expr`` reads vector elements (x[i]), has sums or other reductions, or det(A)."""
+    return isinstance(expr, sympy.Basic) and expr.has(sympy.Indexed, sympy.Sum, sympy.Product, IndexMin,
+                                                      IndexMax, ArrayDet)
 
 
 def _affine(idx: sympy.Expr, i: sympy.Symbol) -> tuple[int, sympy.Expr]:
@@ -94,6 +97,10 @@ def _one_sum(s: sympy.Sum, k: int) -> IndexedSum:
 
 def analyse(expr: sympy.Expr) -> IndexedProblem:
     """The sums, windows, elements, variables and size symbols of ``expr``."""
+    if needs_tree(expr):
+        raise CompileError("several-index arrays, nested sums, prod/min/max over an index and det(A) have no "
+                           "symbolic gradient here; they compile only",
+                           hint="symgd.compile(text, backend='numba') gives their value and gradient")
     sums, swap = [], {}
     for s in sorted(expr.atoms(sympy.Sum), key=sympy.default_sort_key):
         term = _one_sum(s, len(sums))

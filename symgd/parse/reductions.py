@@ -74,6 +74,12 @@ class ArrayDet(sympy.Function):
     def _sympystr(self, printer):
         return f"det({self.args[0].label.name})"
 
+    def fdiff(self, argindex=1):
+        """A scalar graph cannot hold a whole array: only the reduction compiler differentiates det."""
+        from symgd.errors import CompileError
+        raise CompileError("det(A) is differentiated only when compiled (Jacobi's formula)",
+                           hint="symgd.compile('det(A)', backend='numba') gives its value and gradient")
+
 
 def determinant(arg: sympy.Expr) -> sympy.Expr:
     """``det(A)`` of a square array named ``A``."""
