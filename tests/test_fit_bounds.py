@@ -156,3 +156,17 @@ def test_bounded_mgh_problems_reach_what_scipy_trf_reaches(number):
     theta = np.array([result.params[n] for n in p.names])
     assert np.all(theta >= lo) and np.all(theta <= hi) and result.method == "trf"
     assert float(np.sum(residuals(theta) ** 2)) <= 2 * expected.cost * (1 + 1e-6) + 1e-12
+
+
+@pytest.mark.parametrize("method", ["linear", "gauss-newton", "lm", "trf"])
+def test_every_least_squares_method_keeps_to_bounds_exactly(method):
+    """The closed form ignored bounds and projected Gauss–Newton stopped at a wrong point (b = 2, not the
+    constrained optimum 31/14); with bounds every least-squares method fits by trf. Oracle: scipy's
+    lsq_linear with the same bounds."""
+    x, y = np.array([0.0, 1, 2, 3]), np.array([1.0, 3, 5, 7])
+    result = fit("a + b*x", {"x": x, "y": y}, method=method, bounds={"a": (0, 0.5)})
+    expected = scipy.optimize.lsq_linear(np.column_stack([np.ones(4), x]), y, bounds=([0, -np.inf], [0.5, np.inf]),
+                                         tol=1e-15)
+    assert result.method == "trf"
+    np.testing.assert_allclose([result.params["a"], result.params["b"]], expected.x, rtol=1e-9)
+    assert (method == "trf") != any("instead of" in w for w in result.warnings)

@@ -48,7 +48,8 @@ def fit(model: str | sympy.Expr, data: Any, target: str = "y", x0: Mapping[str, 
     the least-squares methods (MINPACK's meanings), ``tol`` (gradient norm) and ``steps``/``epochs`` the
     optimizers; ``callback(step, theta, loss)`` returning True stops any method. ``bounds``:
     ``{"a": (lo, hi)}``, either side None (or ±inf) for open; the least-squares methods keep to them
-    (lm by switching to trf, the report says so), the gradient methods project every step onto them.
+    (lm, gauss-newton and linear by switching to trf; the report says so), the gradient methods project
+    every step onto them.
     Extra keyword arguments are the optimizer's hyper-parameters (``momentum``, ``betas``, ...).
     Options are checked before any data is read (``symgd.fit.options``: counts, seeds, tolerances, unknown
     hyper-parameters, options the method does not read); data is read strictly (``symgd.fit.columns``,
@@ -83,10 +84,11 @@ def _fit(fm, obj, theta0: np.ndarray, box, method: str, tolerances: Tolerances, 
         if fm.loss not in ("sse", "mse"):
             notes = (f"{kind} minimises the sum of squared residuals; the {fm.loss!r} loss is reported "
                      "but was not what was minimised",)
-        if kind == "lm" and box is not None:  # LM has no bounds; trust-region reflective keeps to them
+        if kind != "trf" and box is not None:  # only trust-region reflective keeps to bounds exactly
+            names = {"lm": "Levenberg–Marquardt", "gauss-newton": "Gauss–Newton", "linear": "the closed form"}
+            notes += (f"bounds given: fitted by trust-region reflective (trf, as scipy's least_squares) "
+                      f"instead of {names[kind]}, which cannot keep to bounds",)
             kind = "trf"
-            notes += ("bounds given: fitted by trust-region reflective (trf, as scipy's least_squares) "
-                      "instead of Levenberg–Marquardt, which cannot keep to bounds",)
         outcome = _least_squares(kind, obj, theta0, closed, tolerances, box, callback)
         method = kind
     else:
