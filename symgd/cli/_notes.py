@@ -46,8 +46,9 @@ def format_notes(notes: list[str], fmt: str, plain: bool = False) -> str:
         items = "\n".join(rf"  \item {note_tex(note)}" for note in notes)
         return "\\paragraph{Read as}\n\\begin{itemize}\n" + items + "\n\\end{itemize}\n"
     if fmt in ("code", "dot"):  # generated Python source, a Graphviz file: comments
-        mark = "#" if fmt == "code" else "//"
-        return "\n".join(f"{mark} note: {note}" for note in notes) + "\n"
+        mark = "#" if fmt == "code" else "//"  # code stays in Python syntax; the picture's source in math
+        shown = notes if fmt == "code" or plain else [note_text(note) for note in notes]
+        return "\n".join(f"{mark} note: {note}" for note in shown) + "\n"
     return "\n".join(["notes:", *(f"  - {note if plain else note_text(note)}" for note in notes)]) + "\n"
 
 

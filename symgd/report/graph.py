@@ -17,7 +17,7 @@ import sympy
 from symgd.errors import BackendUnavailableError
 from symgd.report.graph_fold import fold_bands, fold_lines
 from symgd.report.descent import tex_number
-from symgd.report.mathtext import tex
+from symgd.report.mathtext import math_text, tex
 
 GRAPHVIZ_HINT = ("Graphviz's `dot` program is needed for SVG and PNG but is not installed; install it "
                  "with `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) or "
@@ -141,7 +141,7 @@ def _dot_source(view, precision: int, layout: Layout, size: str | None) -> str:
     turn = (layout.rankdir in ("TB", "BT")) == layout.stacked
     brace = ("{ ", " }") if turn else ("", "")
     for n in view.nodes:
-        head = n.name if n.is_input else f"{n.name} = {_s(n.expr)}"
+        head = n.name if n.is_input else f"{n.name} = {math_text(n.expr)}"  # a picture: x², not x**2
         label = (f"{brace[0]}{_dot_escape(head)} | value {_num(n.value, precision)} | "
                  f"∂{view.output}/∂{_dot_escape(n.name)} {_num(n.adjoint, precision)}{brace[1]}")
         style = ', style=filled, fillcolor="#e8f0fe"' if n.is_input else (
@@ -150,7 +150,7 @@ def _dot_source(view, precision: int, layout: Layout, size: str | None) -> str:
     free = ", constraint=false" if layout.fold else ""  # folded: the anchors set the ranks, not the edges
     for n in view.nodes:
         for kid, partial, value in zip(n.inputs, n.partials, n.partial_values):
-            text = _dot_escape(_edge(n.name, kid, partial, value, precision))
+            text = _dot_escape(_edge(n.name, kid, partial, value, precision, math_text))
             out.append(f'  "{kid}" -> "{n.name}" [label="{text}"{free}];')
     out += fold_lines(view, layout.fold) if layout.fold else []
     out.append("}")
