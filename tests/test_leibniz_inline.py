@@ -30,6 +30,8 @@ INLINE = [  # (text, what the text means, written with sympy.diff)
     ("-2e^(2x) + d/dx (e^(2x))", sp.diff(exp(2 * x), x) - 2 * exp(2 * x)),
     ("f(t) = d/dt (t^3 cos t); f(x)", sp.diff(t**3 * cos(t), t).subs(t, x)),
     ("u = x^2; u + d/dx [u^2]", x**2 + sp.diff(x**4, x)),
+    (r"3 + \frac{d}{dx}\left[x^2 \sin x\right]", 3 + sp.diff(x**2 * sin(x), x)),
+    ("3+d/dx[x^2]", 3 + sp.diff(x**2, x)),
 ]
 
 
@@ -43,7 +45,8 @@ def test_an_operator_inside_an_expression_is_evaluated_and_noted(text, expected)
 
 @pytest.mark.parametrize("text,operand", [("d/dx [x^2]", x**2), ("d/dx {x^2}", x**2),
                                           ("d/dx [x^2 + 1] + 3x", x**2 + 1 + 3 * x),
-                                          ("d/dx [(x^2 + 1)(x - 1)]", (x**2 + 1) * (x - 1))])
+                                          ("d/dx [(x^2 + 1)(x - 1)]", (x**2 + 1) * (x - 1)),
+                                          (r"\frac{d}{dx}\left[x^2 \sin x\right]", x**2 * sin(x))])
 def test_square_and_curly_brackets_after_a_leading_operator(text, operand):
     program = parse_program(text)
     assert sp.expand(program.expr - operand) == 0
