@@ -183,3 +183,17 @@ def test_surface_answers_are_checked_on_the_surface():
     assert right.correct and right.method == "on the curve"
     wrong = check_implicit("x^2 + y^2 + z^2 = 9", "-x/(2z)", "z", "x")
     assert not wrong.correct and wrong.rule == "power" and sympy.sstr(wrong.term) == "x**2"
+
+
+def test_lagrange_over_the_budget_is_solved_numerically():
+    """A system sympy is not given (Bézout bound 512): the numeric extremes match a dense sampling of the
+    circle (the oracle: f at 400,001 points of x = cos t, y = sin t)."""
+    import numpy as np
+
+    from symgd.explain.lagrange import extremum
+    result = extremum("x^9 y^8 + x^3 + y", ["x^2 + y^2 = 1"])
+    assert result.method == "numeric" and "sympy is tried up to" in result.notes[0]
+    t = np.linspace(0, 2 * np.pi, 400_001)
+    values = np.cos(t) ** 9 * np.sin(t) ** 8 + np.cos(t) ** 3 + np.sin(t)
+    assert float(result.maximum) == pytest.approx(values.max(), abs=1e-9)
+    assert float(result.minimum) == pytest.approx(values.min(), abs=1e-9)

@@ -20,9 +20,10 @@ import sympy
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import VariableError
 from symgd.explain.budget import check_step_work
-from symgd.explain.solving import (exact_guess, in_box, missed, numeric_roots, real_solutions,
+from symgd.explain.solving import (exact_guess, in_box, missed, near_zero, numeric_roots, real_solutions,
                                    solve_in_time, within_budget)
 from symgd.explain.steps import derive
+from symgd.explain.verify import equal
 from symgd.explain.worked import WorkError, WorkStep
 from symgd.parse import program_parts
 
@@ -121,7 +122,7 @@ def _gradient(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...]):
 
 def _hessian(grad: tuple[sympy.Expr, ...], variables: tuple[sympy.Symbol, ...]) -> tuple[sympy.ImmutableMatrix, WorkStep]:
     h = sympy.ImmutableMatrix([[sympy.diff(g, v) for v in variables] for g in grad])
-    if any(sympy.simplify(h[i, j] - h[j, i]) != 0 for i in range(len(grad)) for j in range(i)):
+    if any(not equal(h[i, j], h[j, i]) for i in range(len(grad)) for j in range(i)):
         raise WorkError("a bug in symgd: the Hessian is not symmetric (Clairaut)")
     names = [v.name for v in variables]
     lhs = tuple(sympy.Symbol(f"f_{a}{b}") for i, a in enumerate(names) for b in names[i:])
@@ -197,7 +198,7 @@ def _point(expr, grad, hessian, variables, point, exact: bool, names) -> Critica
     at = dict(zip(variables, point))
     for g in grad:
         value = g.xreplace(at)
-        ok = sympy.simplify(value) == 0 if exact else abs(complex(value.evalf(30))) < 1e-8
+        ok = sympy.simplify(value) == 0 if exact else near_zero(g, at)
         if not ok:
             raise WorkError(f"a bug in symgd: ∇f is not 0 at the critical point {point}")
     h = hessian.xreplace(at)

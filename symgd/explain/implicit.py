@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.errors import VariableError
-from symgd.explain.budget import check_step_work, expandable
+from symgd.explain.budget import check_step_work, expandable, simplifiable
 from symgd.explain.model import Derivation
 from symgd.explain.oncurve import agree_on, curve_points, others
 from symgd.explain.steps import derive
@@ -112,8 +112,10 @@ def _solve_for(total: sympy.Expr, p: sympy.Symbol, y: sympy.Symbol) -> tuple[sym
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
     """The shortest of cancel, factor and (on small expressions: trigsimp takes seconds on large ones)
     simplify."""
+    if not expandable(expr):  # cancel and factor multiply out: over the budget the result stands as it is
+        return expr
     candidates = [expr, sympy.cancel(expr), sympy.factor(expr)]
-    if sympy.count_ops(expr) <= _SIMPLIFY_OPS:
+    if sympy.count_ops(expr) <= _SIMPLIFY_OPS and simplifiable(expr):
         candidates.append(sympy.simplify(expr))
     return shortest(candidates)
 

@@ -10,6 +10,7 @@ A match names the term of the equation whose derivative went wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 import sympy
 
@@ -23,6 +24,8 @@ from symgd.explain.worked import prime
 from symgd.parse import program_parts
 
 _MAX_SLIPS = 300
+#: Rebuilt answers compared at the points of the curve (each costs one 30-digit evaluation per point).
+_MAX_CANDIDATES = 400
 _SIMPLIFY_OPS = 80
 
 
@@ -148,7 +151,7 @@ def check_implicit(equation, answer: str | sympy.Expr, dependent: str = "y", ind
                              "fine: it uses the equation)", res, given, "on the curve", len(points))
     at = ", ".join(f"{s} = {float(where[s]):.6g}" for s in (x, y))
     if order == 1:
-        for why, rule, term, wrong in _candidates(res):
+        for why, rule, term, wrong in islice(_candidates(res), _MAX_CANDIDATES):
             if agree_on(given, wrong, points)[0]:
                 return ImplicitCheck(False, f"not correct: {why}. The derivative is {truth}", res, given,
                                      "on the curve", len(points), rule, term)

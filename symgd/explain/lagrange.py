@@ -20,8 +20,8 @@ import sympy
 
 from symgd.errors import VariableError
 from symgd.explain.budget import check_step_work
-from symgd.explain.solving import (MAX_UNKNOWNS, exact_guess, missed, numeric_roots, real_solutions, solve_in_time,
-                                   within_budget)
+from symgd.explain.solving import (MAX_UNKNOWNS, exact_guess, missed, near_zero, numeric_roots, real_solutions,
+                                   solve_in_time, within_budget)
 from symgd.explain.steps import derive
 from symgd.explain.worked import WorkError, WorkStep
 from symgd.parse import program_parts
@@ -84,7 +84,9 @@ def _system(grad_f, grads, constraints, multipliers) -> list[sympy.Equality]:
     return eqs + [sympy.Eq(c.lhs, c.rhs, evaluate=False) for c in constraints]
 
 
-def _solve(system, unknowns) -> tuple[list[tuple], list[bool], str, list[str]]:
+def _solve(system, unknowns, n: int) -> tuple[list[tuple], list[bool], str, list[str]]:
+    """(points, which are exact, method, notes) of the system in ``unknowns``, the first ``n`` the
+    variables (kept within the search box when solved numerically), the rest the multipliers."""
     zeros = [e.lhs - e.rhs for e in system]
     roots = None
     why = within_budget(zeros, unknowns)
@@ -94,19 +96,19 @@ def _solve(system, unknowns) -> tuple[list[tuple], list[bool], str, list[str]]:
             points, families = real_solutions(solutions, unknowns)
             notes = ["the system also has a family of solutions (a curve, not points): " + "; ".join(
                 ", ".join(f"{k} = {sympy.sstr(v)}" for k, v in s.items()) for s in families[:3])] if families else []
-            roots = numeric_roots(zeros, unknowns, [_BOX] * len(unknowns), starts=400)
+            roots = numeric_roots(zeros, unknowns, [_BOX] * len(unknowns), starts=400, free=len(unknowns) - n)
             lost = missed(points, roots, families, unknowns)
             if not lost:
                 return points, [True] * len(points), "symbolic", notes
             why = f"sympy.solve missed {len(lost)} solution(s) that a numeric search found"
     if roots is None:
-        roots = numeric_roots(zeros, unknowns, [_BOX] * len(unknowns), starts=400)
+        roots = numeric_roots(zeros, unknowns, [_BOX] * len(unknowns), starts=400, free=len(unknowns) - n)
     points, exact = [], []
     for r in roots:
         guess = exact_guess(r, zeros, unknowns)
         points.append(guess if guess is not None else tuple(sympy.Float(v, 15) for v in r))
         exact.append(guess is not None)
-    return points, exact, "numeric", [f"{why}: solved numerically from many starts with every unknown in "
+    return points, exact, "numeric", [f"{why}: solved numerically from many starts with every variable in "
                                       f"[{_BOX[0]:g}, {_BOX[1]:g}]; solutions outside would be missed"]
 
 
@@ -114,7 +116,7 @@ def _check(system, unknowns, point, exact: bool) -> None:
     at = dict(zip(unknowns, point))
     for e in system:
         value = (e.lhs - e.rhs).xreplace(at)
-        if not (sympy.simplify(value) == 0 if exact else abs(complex(value.evalf(30))) < 1e-8):
+        if not (sympy.simplify(value) == 0 if exact else near_zero(e.lhs - e.rhs, at)):
             raise WorkError(f"a bug in symgd: the Lagrange solution {point} fails {e}")
 
 
@@ -168,7 +170,7 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
     mults = tuple(sympy.Symbol(m) for m in MULTIPLIERS[:len(eqs)])
     grads, steps, system = _setup(f, eqs, variables, mults)
     unknowns = (*variables, *mults)
-    points, exact, method, notes = _solve(system, unknowns)
+    points, exact, method, notes = _solve(system, unknowns, len(variables))
     for p, e in zip(points, exact):
         _check(system, unknowns, p, e)
     n = len(variables)
@@ -176,6 +178,8 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
     found = tuple(Candidate(p[:n], p[n:], _value(f, variables, p[:n], e), e) for p, e in zip(points, exact))
     found += tuple(Candidate(p, (), _value(f, variables, p, True), True, True) for p in singular
                    if all(c.point != p for c in found))
+    if not found and method == "numeric":
+        raise VariableError(f"no solution of the Lagrange system was found ({notes[-1]})")
     if not found:
         raise VariableError("the Lagrange system has no real solution: the constraint(s) "
                             + ", ".join(str(c) for c in eqs) + " may have no real points",

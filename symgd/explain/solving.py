@@ -111,9 +111,11 @@ def real_solutions(solutions: list[dict], unknowns: Sequence[sympy.Symbol]
 
 
 def numeric_roots(eqs: Sequence[sympy.Expr], unknowns: Sequence[sympy.Symbol],
-                  box: Sequence[tuple[float, float]], starts: int = 200, seed: int = 0) -> list[tuple[float, ...]]:
+                  box: Sequence[tuple[float, float]], starts: int = 200, seed: int = 0,
+                  free: int = 0) -> list[tuple[float, ...]]:
     """Distinct roots of ``eqs`` inside ``box`` found by scipy.optimize.root from ``starts`` starts
-    (a grid for one or two unknowns, random otherwise); each kept only where |eqs| < 1e-10."""
+    (a grid for one or two unknowns, random otherwise); each kept only where |eqs| < 1e-10 (relative).
+    The last ``free`` unknowns (Lagrange multipliers) start in the box but may end anywhere."""
     from scipy.optimize import root
     f = sympy.lambdify([list(unknowns)], list(eqs), "numpy")
     jac = sympy.lambdify([list(unknowns)], sympy.Matrix(eqs).jacobian(list(unknowns)).tolist(), "numpy")
@@ -130,14 +132,42 @@ def numeric_roots(eqs: Sequence[sympy.Expr], unknowns: Sequence[sympy.Symbol],
                            x0, jac=lambda v: np.asarray(jac(v), dtype=float), method="hybr")
             except (ValueError, ZeroDivisionError, OverflowError, TypeError):
                 continue
-            x = sol.x
-            if not np.all(np.isfinite(x)) or np.max(np.abs(np.asarray(f(x), dtype=float))) > 1e-10:
+            x = _polish(f, jac, sol.x)
+            if not np.all(np.isfinite(x)) or not _converged(f, jac, x):
                 continue
-            if not all(lo - 1e-9 <= xi <= hi + 1e-9 for xi, (lo, hi) in zip(x, box)):
+            if not all(lo - 1e-9 <= xi <= hi + 1e-9 for xi, (lo, hi) in zip(x[:len(x) - free], box)):
                 continue
             if all(np.max(np.abs(x - y)) > 1e-6 * max(1.0, float(np.max(np.abs(y)))) for y in found):
                 found.append(x)
     return [tuple(float(v) for v in x) for x in sorted(found, key=lambda v: tuple(v))]
+
+
+def _polish(f, jac, x: np.ndarray, steps: int = 3) -> np.ndarray:
+    """A few Newton steps from hybr's root: its own stopping leaves about 1e-10 of relative error."""
+    for _ in range(steps):
+        try:
+            dx = np.linalg.lstsq(np.asarray(jac(x), dtype=float), np.asarray(f(x), dtype=float), rcond=None)[0]
+        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError):
+            return x
+        if not np.all(np.isfinite(dx)):
+            return x
+        x = x - dx
+    return x
+
+
+def _converged(f, jac, x: np.ndarray) -> bool:
+    """|eqs(x)| below 1e-10 relative to the size of the terms near x (|J|·|x|): large coefficients of a
+    high-degree system leave residuals of 1e-8 at a root that is exact to the last digit."""
+    residual = np.max(np.abs(np.asarray(f(x), dtype=float)))
+    scale = max(1.0, float(np.max(np.abs(np.asarray(jac(x), dtype=float)))) * max(1.0, float(np.max(np.abs(x)))))
+    return bool(residual <= 1e-10 * scale)
+
+
+def near_zero(expr: sympy.Expr, at: dict) -> bool:
+    """Whether ``expr`` at the numeric point ``at`` is 0 to 1e-9 of the size of its terms there (a sum of
+    large terms that cancel at a root found in floating point leaves a residual of that relative size)."""
+    terms = [complex(t.xreplace(at).evalf(30)) for t in sympy.Add.make_args(expr)]
+    return abs(sum(terms)) <= 1e-9 * max(1.0, sum(abs(t) for t in terms))
 
 
 def exact_guess(values: Sequence[float], eqs: Sequence[sympy.Expr], unknowns: Sequence[sympy.Symbol]
