@@ -236,3 +236,26 @@ def test_prod_without_an_array_compiles_to_its_product():
     assert value == 2 * 3 * 4 * 5
     y = sympy.Symbol("y")
     assert g == float(sympy.diff((y) * (y + 1) * (y + 2) * (y + 3), y).subs(y, 2))
+
+
+def test_one_size_read_from_two_arrays_must_agree():
+    c = symgd.compile("sum(min(sum((P[i,l] - C[j,l])^2, l, 0, d-1), j, 0, k-1), i, 0, n-1)", backend="python")
+    with pytest.raises(CompileError, match="the size d is 1 from axis 1 of C but 2 from axis 1 of P"):
+        c.value(np.ones((1, 1)), np.ones((1, 2)))
+
+
+def test_wrt_calls_the_whole_gradient_once(monkeypatch):
+    import symgd.codegen.reduce_compile as rc
+    calls = []
+    real = rc._Caller.wrap
+
+    def counting(self, fn, kind):
+        inner = real(self, fn, kind)
+        return lambda *a: (calls.append(kind), inner(*a))[1]
+    monkeypatch.setattr(rc._Caller, "wrap", counting)
+    c = symgd.compile("sum(sum(w[k]*p[i, k]^2, k, 0, K-1), i, 0, N-1)", backend="python", wrt=["w", "p"])
+    p, w = RNG.normal(size=(3, 2)), RNG.normal(size=2)
+    gw, gp = c.grad(w, p)
+    assert calls == ["grad"]
+    np.testing.assert_allclose(gw, (p**2).sum(0), rtol=1e-14)
+    np.testing.assert_allclose(gp, 2 * p * w, rtol=1e-14)

@@ -156,8 +156,12 @@ def _indexed_wrt(c: Compiled, expr: sympy.Expr, wrt: Any) -> Compiled:
         v, g = c.value_and_grad(*original(args))
         return v, tuple(g[k] for k in picked)
 
-    return Compiled(variables, c.backend, c.source, value_and_grad, lambda *a: c.value(*original(a)),
-                    lambda *a: tuple(c.grad(*original(a))[k] for k in picked), None, parameters)
+    def grad(*args):  # one call of the whole gradient, then the wrt entries (not one call per entry)
+        g = c.grad(*original(args))
+        return tuple(g[k] for k in picked)
+
+    return Compiled(variables, c.backend, c.source, value_and_grad, lambda *a: c.value(*original(a)), grad,
+                    None, parameters)
 
 
 def _compiled(graph: Graph, backend: str, device: Any, dtype: Any, parameters: tuple = ()) -> Compiled:

@@ -31,23 +31,21 @@ _FASTMATH = {"reassoc", "contract"}  # shape keys remembered per function (each 
 
 
 def _size_plan(tree: Tree, known: Mapping[str, int]) -> list[tuple]:
-    """Per size: ("given", n) or ("shape", argument position, axis), from a read whose index at that
-    axis is an index running 0..S-1."""
+    """Per size: ("given", n) or ("shape", ((argument position, axis), ...)): every array axis read by
+    an index running 0..S-1 (all must agree: the first gives S, the call checks the others)."""
     position = {v: k for k, v in enumerate(tree.variables)}
     plan = []
     for size in tree.sizes:
         if size.name in known:
             plan.append(("given", known[size.name]))
             continue
-        for read, chain in reads_in_scope(tree):
-            hit = next(((axis, node) for node in chain for axis, idx in enumerate(read.indices)
-                        if idx == node.index and node.lower == 0 and node.upper == size - 1), None)
-            if hit is not None:
-                plan.append(("shape", position[read.base], hit[0]))
-                break
-        else:
+        axes = {(position[read.base], axis) for read, chain in reads_in_scope(tree) for node in chain
+                for axis, idx in enumerate(read.indices)
+                if idx == node.index and node.lower == 0 and node.upper == size - 1}
+        if not axes:
             raise CompileError(f"cannot tell the size {size.name} from the arrays' shapes; give "
                                f"sizes={{'{size.name}': ...}}")
+        plan.append(("shape", tuple(sorted(axes))))
     return plan
 
 
@@ -142,7 +140,8 @@ class _Caller:
             if v in squares and arr.shape[0] != arr.shape[1]:
                 raise CompileError(f"det({self.names[v]}) needs a square array, not shape {arr.shape}")
             out.append(arr)
-        sizes = tuple(int(p[1]) if p[0] == "given" else out[p[1]].shape[p[2]] for p in self.plan)
+        sizes = tuple(int(p[1]) if p[0] == "given" else self.size_from(p[1], out, k)
+                      for k, p in enumerate(self.plan))
         key = (tuple(a.shape for a in out if isinstance(a, np.ndarray)), sizes)
         if key not in self.checked:
             bad = self.check(*(out[k] for k in self.array_order), *sizes)
@@ -155,6 +154,17 @@ class _Caller:
                 self.checked.clear()
             self.checked.add(key)
         return out, sizes
+
+    def size_from(self, axes: tuple, out: list, k: int) -> int:
+        """The size read from the first (argument, axis); the others must have the same length."""
+        (first, ax), *rest = axes
+        n = out[first].shape[ax]
+        for pos, axis in rest:
+            if out[pos].shape[axis] != n:
+                v, w = self.tree.variables[first], self.tree.variables[pos]
+                raise CompileError(f"the size {self.tree.sizes[k].name} is {n} from axis {ax} of {self.names[v]} "
+                                   f"but {out[pos].shape[axis]} from axis {axis} of {self.names[w]}")
+        return n
 
     def wrap(self, fn: Any, kind: str):
         def call(*args):
