@@ -202,3 +202,19 @@ def test_web_notes_show_the_reading_as_math():
     (shown,) = [note(n) for n in parse_program("x^2 sin x").notes if "read as" in n][:1]
     reading = str(shown).split("read as ", 1)[1]
     assert "**" not in reading and parse(reading) == x**2 * sin(x)
+
+
+def test_hessian_rows_are_math_that_reads_back_to_sympy_hessian(capsys):
+    lines = _lines(capsys, "grad", "x^2 sin(y)", "--hessian")
+    rows = lines[lines.index("Hessian:") + 1:]
+    expected = sympy.hessian(x**2 * sin(y), (x, y))
+    for i, row in enumerate(rows):
+        entries = row.strip()[1:-1].split(", ")
+        assert [_same(e, expected[i, j]) for j, e in enumerate(entries)] == [True, True]
+
+
+def test_graph_picture_labels_are_math(capsys):
+    out = "\n".join(_lines(capsys, "graph", "x^2 sin(x y)", "--at", "x=1,y=2", "--format", "dot"))
+    labels = [line.split('label="', 1)[1].split(" | ")[0] for line in out.splitlines() if 'label="' in line]
+    definitions = {head.split(" = ")[0]: head.split(" = ", 1)[1] for head in labels if " = " in head}
+    assert "**" not in out and _same(definitions["a"], x**2)

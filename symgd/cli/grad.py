@@ -88,9 +88,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  ∂f/∂{name} = {value:.12g}")
     if hess is not None:
         print("Hessian:")
-        print(sympy.pretty(hess, use_unicode=True))
+        if args.plain:
+            print(sympy.pretty(hess, use_unicode=True))
+        else:  # one line per row, as the values below: a 2-D picture of long entries does not fit a line
+            for i in range(hess.rows):
+                print("  [" + ", ".join(show(h, order=order) for h in hess.row(i)) + "]")
         if hess_value is not None:
             k = len(names)
+            print(f"  at {_where(point)}:")
             for i in range(k):
                 print("  [" + ", ".join(f"{v:.12g}" for v in hess_value[i * k:(i + 1) * k]) + "]")
     return 0
