@@ -197,3 +197,12 @@ def test_lagrange_over_the_budget_is_solved_numerically():
     values = np.cos(t) ** 9 * np.sin(t) ** 8 + np.cos(t) ** 3 + np.sin(t)
     assert float(result.maximum) == pytest.approx(values.max(), abs=1e-9)
     assert float(result.minimum) == pytest.approx(values.min(), abs=1e-9)
+
+
+def test_solve_in_time_reports_what_sympy_cannot_do():
+    from symgd.explain.solving import solve_in_time, within_budget
+    solutions, why = solve_in_time([x - sympy.cos(x)], [x])
+    assert solutions is None and "could not solve" in why
+    solutions, why = solve_in_time([x**2 - 2, y - x], [x, y])
+    assert why == "" and {(s[x], s[y]) for s in solutions} == {(sympy.sqrt(2),) * 2, (-sympy.sqrt(2),) * 2}
+    assert "may have 100 solutions" in within_budget([x**10 - 1, y**10 - 1], [x, y])
