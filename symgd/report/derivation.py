@@ -136,8 +136,9 @@ def _tex_lines(p: _Printer, step, depth: int, level: int = 1, extra: int = 0) ->
 
 
 def tex_escape(text: str) -> str:
-    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-             "^": r"\^{}", "~": r"\~{}", "′": "'", "·": r"$\cdot$", "≠": r"$\neq$", "−": "-",
+    """``text`` for LaTeX's text mode: its special characters escaped, a few math symbols as math."""
+    table = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+             "}": r"\}", "^": r"\^{}", "~": r"\~{}", "′": "'", "·": r"$\cdot$", "≠": r"$\neq$", "−": "-",
              "|": r"$|$", "<": r"$<$", ">": r"$>$", "²": r"$^2$", "ⁿ": r"$^n$"}
     return "".join(table.get(ch, ch) for ch in text)
 
