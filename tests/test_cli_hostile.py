@@ -50,7 +50,6 @@ BAD = [
     (["graph", "x^2", "--at", "x=1", "--depth", "-3"], "argument --depth"),
     # contradictory options
     (["solve", "x^2", "--device", "cpu"], "add --backend torch"),
-    (["solve", "x^2", "--box", "x=-1:1"], "--box only applies to a multi-start run"),
     (["solve", "x^2", "--seed", "3"], "--seed only applies to a multi-start run"),
     (["solve", "x^2", "--starts", "3", "--at", "x=1"], "give one or the other"),
     (["solve", "x^2", "--starts", "3", "--box", "x=-1e308:1e308"], "too wide"),

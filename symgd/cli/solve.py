@@ -18,7 +18,8 @@ from symgd.cli._progress import progress_bar
 DEFAULT_STEPS = 10_000
 DEFAULT_TOL = 1e-8
 DEFAULT_START = 1.0
-OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "bfgs", "lbfgs")
+OPTIMIZERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "newton", "bfgs", "lbfgs",
+              "lbfgsb", "auto")
 #: The hyper-parameters passed on to minimize (under the same name) only when given.
 HYPER = ("momentum", "dampening", "betas", "alpha", "eps", "weight_decay", "lr_decay", "centered", "amsgrad",
          "damping", "linesearch")
@@ -29,17 +30,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "solve", help="minimize an expression, showing its gradient, graph and descent",
         description="Parse EXPR, print how it was read, its gradient vector and chain-rule graph at the "
                     f"start point, then minimize it. Defaults: every variable starts at {DEFAULT_START:g}; "
-                    "the learning rate is the optimizer's own (gd, momentum, rmsprop, adagrad: 0.01; adam, "
-                    f"adamw: 0.001; newton: 1); at most {DEFAULT_STEPS} steps; stop when the gradient "
+                    "the learning rate is derived from the problem where it can be (1% of the --box width; 1/L "
+                    "where the default would diverge) and otherwise the optimizer's own (gd, momentum, rmsprop, "
+                    f"adagrad: 0.01; adam, adamw: 0.001); at most {DEFAULT_STEPS} steps; stop when the gradient "
                     f"norm is below {DEFAULT_TOL:g}. Exit status 1 when the descent does not converge.")
     p.add_argument("expr", metavar="EXPR", help='the loss, e.g. "sin(x**2+y**2)"')
     p.add_argument("--at", help=f"start point, e.g. x=1.5,y=1 (default: every variable = {DEFAULT_START:g}); "
                    "a vector of an indexed sum starts with every entry at the value given")
     p.add_argument("--size", help="the sizes in indexed sums, e.g. n=1000 for "
                    "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="the descent method (default: gd)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd",
+                   help="the descent method (default: gd); auto: lbfgsb with --box, newton up to 20 variables, "
+                        "lbfgs above; lbfgsb: L-BFGS within --box")
     p.add_argument("--lr", type=real_number(0, above=True),
-                   help="learning rate (default: the optimizer's, see above)")
+                   help="learning rate (default: derived or the optimizer's, see above; the report says which)")
     p.add_argument("--steps", type=whole_number(1), default=DEFAULT_STEPS,
                    help=f"step budget (default: {DEFAULT_STEPS})")
     p.add_argument("--tol", type=real_number(0), default=DEFAULT_TOL,
@@ -49,7 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     _add_hyper_parameters(p)
     p.add_argument("--starts", type=whole_number(1),
                    help="run N starts at once, drawn from --box, and list the minima")
-    p.add_argument("--box", help="where multi-start points are drawn, e.g. x=-5:5,y=-5:5 (default -5:5)")
+    p.add_argument("--box", help="bounds the descent keeps to, and where multi-start points are drawn, e.g. "
+                   "x=-5:5,y=0: (a side left empty is open; starts use -5:5 where a side is open; a start "
+                   "outside is projected into the box)")
     p.add_argument("--seed", type=whole_number(0), help="seed for the multi-start points (default: 0)")
     p.add_argument("--backend", default="auto", choices=BACKENDS,
                    help="auto (default: a fused loop in Python or numba for one start, NumPy arrays for many)")
@@ -105,10 +111,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise VariableError(f"--device {args.device} places torch tensors: add --backend torch "
                             f"(--backend {args.backend} does not use torch)")
     if not args.starts:
-        given = [opt for opt, value in (("--box", args.box), ("--seed", args.seed)) if value is not None]
-        if given:
-            verb = "applies" if len(given) == 1 else "apply"
-            raise VariableError(f"{' and '.join(given)} only {verb} to a multi-start run: add --starts N")
+        if args.seed is not None:
+            raise VariableError("--seed only applies to a multi-start run: add --starts N")
     elif args.at:
         raise VariableError("--at gives the one start point, --starts N draws N start points from --box: "
                             "give one or the other")
@@ -123,9 +127,9 @@ def _check_options(args: argparse.Namespace) -> None:
 def _minimize(args: argparse.Namespace, program: Any, x0: dict[str, float], sizes: dict[str, int] | None) -> Any:
     from symgd import minimize
     hyper = {key: getattr(args, key) for key in HYPER if getattr(args, key) is not None}
-    multi = {}
+    multi = {"bounds": parse_box(args.box, open_sides=True) if args.box else None}
     if args.starts:
-        multi = dict(starts=args.starts, seed=args.seed or 0, bounds=parse_box(args.box) if args.box else None)
+        multi.update(starts=args.starts, seed=args.seed or 0)
     with progress_bar("descent", args.steps, enabled=args.format == "text") as update:
         progress = None if update is None else (lambda step, x, value, grad_norm: update(step, value))
         return minimize(program.expr, None if args.starts else x0, lr=args.lr, steps=args.steps, tol=args.tol,
@@ -235,8 +239,14 @@ def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: 
                                       **({"max_rows": None} if args.full_table else {})))
     if result.minima:
         parts.append(format_minima(result))
-    parts.append(format_result(result))
+    parts.append(format_result(result) + _choices_text(result))
     return "\n\n".join(parts)
+
+
+def _choices_text(result: Any) -> str:
+    """The learning rate used and what minimize chose (auto's method, a derived lr, a projected start)."""
+    lines = [f"  lr = {result.lr:.6g}"] if result.lr is not None else []
+    return "".join(f"\n{line}" for line in lines + [f"  note: {note}" for note in result.notes])
 
 
 def _indexed_explanation(args: argparse.Namespace, program: Any, x0: dict[str, float]) -> str:
@@ -288,4 +298,5 @@ def _json(program: Any, x0: dict[str, float], result: Any) -> dict[str, Any]:
         out["minima"] = [{"x": m.x, "value": m.fun, "count": m.count} for m in result.minima]
     if result.suggested_lr:
         out["suggested_lr"] = result.suggested_lr
+    out["lr"], out["choices"] = result.lr, list(result.notes)
     return out

@@ -6,10 +6,10 @@ the problem when none is given.
   L-BFGS for larger ones.
 - ``lr`` for the first-order methods when not given: within a box bounded on every side, 1% of its
   narrowest width for the methods whose step is about ``lr`` per coordinate (Adam, AdamW, RMSprop,
-  Adagrad: they normalise the gradient) and ``1/L`` (L: the largest |eigenvalue| of the exact Hessian
-  at the starts) capped so the first step moves at most 1% of the box, for gd/momentum/nesterov;
-  without bounds ``1/L`` for gd/momentum/nesterov where the default 0.01 is above ``2/L`` (it would
-  diverge), and the optimizer's default otherwise.
+  Adagrad: they normalise the gradient), and ``1/L`` (L: the largest |eigenvalue| of the exact Hessian
+  at the starts) for gd/momentum/nesterov (where L is 0 or not finite, the rate whose first step moves
+  1% of the box); without bounds ``1/L`` for gd/momentum/nesterov where the default 0.01 is above
+  ``2/L`` (it would diverge), and the optimizer's default otherwise.
 """
 from __future__ import annotations
 
@@ -64,10 +64,10 @@ def _curvature(hessian: sympy.Matrix, variables: Sequence[sympy.Symbol], starts:
 
 
 def derive_lr(name: str, default: float, hessian: Any, variables: Sequence[sympy.Symbol], starts: np.ndarray,
-              grad_norm: float, box: Box | None) -> LearningRate | None:
+              grad_norm: Any, box: Box | None) -> LearningRate | None:
     """The learning rate for optimizer ``name`` when the caller gave none, or None to keep ``default``.
-    ``hessian()`` builds the exact Hessian (only called for the plain methods); ``grad_norm`` is the
-    largest gradient norm at the starts."""
+    ``hessian()`` builds the exact Hessian and ``grad_norm()`` the largest gradient norm at the starts
+    (each only called where it is needed)."""
     width = float(box.widths().min()) if box is not None else np.inf
     bounded = np.isfinite(width)
     if name in NORMALISED:
@@ -80,14 +80,13 @@ def derive_lr(name: str, default: float, hessian: Any, variables: Sequence[sympy
         curvature = _curvature(hessian(), variables, starts)
     except (TypeError, ValueError, ArithmeticError):  # a Hessian NumPy cannot evaluate: keep the default
         curvature = None
-    if bounded and grad_norm > 0 and np.isfinite(grad_norm):
-        cap = BOX_SHARE * width / grad_norm
-        if curvature is None or 1.0 / curvature > cap:
-            return LearningRate(cap, f"the first step moves 1% of the narrowest box width {width:g}")
-        return LearningRate(1.0 / curvature, f"1/L, L = {curvature:.3g} the largest Hessian eigenvalue at the start")
-    if curvature is not None and default > 2.0 / curvature:
+    if curvature is not None and (bounded or default > 2.0 / curvature):
+        why = f" (the default {default:g} would diverge)" if default > 2.0 / curvature else ""
         return LearningRate(1.0 / curvature, f"1/L, L = {curvature:.3g} the largest Hessian eigenvalue at the "
-                                             f"start (the default {default:g} would diverge)")
+                                             f"start{why}")
+    norm = grad_norm() if bounded and curvature is None else np.nan
+    if norm > 0 and np.isfinite(norm):  # no curvature to go by: the first step moves 1% of the box
+        return LearningRate(BOX_SHARE * width / norm, f"the first step moves 1% of the narrowest box width {width:g}")
     return None
 
 

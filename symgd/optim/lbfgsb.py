@@ -1,15 +1,20 @@
-"""Bound-constrained L-BFGS by projection: every start at once, as NumPy arrays.
+"""Bound-constrained L-BFGS by projection: every start at once (a row each).
 
 A simpler method than L-BFGS-B's (no generalized Cauchy point or subspace minimization, documented in
 docs/optimizers.md): the variables at a bound whose gradient pushes outward are held fixed; the
 limited-memory direction ``-H g`` (``lbfgs.two_loop``, m pairs) is taken on the others (steepest descent
-where it is not downhill); and the step backtracks along the projected path ``P(x + t d)`` until
-``f(P(x + t d)) <= f(x) + c g.(P(x + t d) - x)`` (Bertsekas' projected Armijo rule). The first trial step
-is 1, or ``1/|d|`` while there is no memory (L-BFGS-B's first step). The correction pair ``(s, y)`` of
-a step is added at the next step (its gradient is then known), when ``s.y > eps y.y``.
+where it is not downhill). Where the first trial step (``1/|d|`` while there is no memory, as L-BFGS-B,
+else 1) stays inside the box, L-BFGS-B's own line search runs along ``d`` (Moré–Thuente, ``lbfgs._search``
+settings) capped at the box edge, so away from the bounds the iterates are L-BFGS's; otherwise, or when
+that search fails, the step backtracks along the projected path ``P(x + t d)`` until
+``f(P(x + t d)) <= f(x) + c g.(P(x + t d) - x)`` (Bertsekas' projected Armijo rule), which bends along
+the box. The pair ``(s, y)`` of a step is added at the next step (its gradient is then known), when
+``s.y > eps y.y``.
 
-Not yet registered with ``minimize`` (issue 16 work in progress): build it with ``lbfgsb(lower, upper)``
-and run it through ``symgd.optim.loop.descend(..., box=Box(lower, upper))``.
+>>> from symgd.optim.minimize import minimize
+>>> r = minimize("(x-3)^2 + (y+1)^2", {"x": 0, "y": 0}, optimizer="lbfgsb", bounds={"x": (None, 2)})
+>>> round(r.x["x"], 9), round(r.x["y"], 9), r.status
+(2.0, -1.0, 'gradient')
 """
 from __future__ import annotations
 
@@ -18,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from symgd.optim.base import HyperParameterError, Optimizer, OptState, check_unit
-from symgd.optim.bfgs import numpy_rows
+from symgd.optim.bfgs import line_function, numpy_rows
 from symgd.optim.bounds import Box
-from symgd.optim.lbfgs import EPS, push_pair, two_loop
+from symgd.optim.lbfgs import EPS, MAXLS, STPMAX, push_pair, two_loop
+from symgd.optim.linesearch import dcsrch
 
 #: Backtracking halvings before a start gives up (it then stays put: "stalled").
 MAX_BACKTRACKS = 50
@@ -52,6 +58,36 @@ def _backtrack(problem, box: Box, x, g, f0, d, t, c):
     return new_x
 
 
+def _max_step(box: Box, x: np.ndarray, d: np.ndarray) -> float:
+    """The largest t with ``x + t d`` inside the box (inf when no bound is in the way)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(d > 0, (box.hi - x) / d, np.where(d < 0, (box.lo - x) / d, np.inf))
+    return float(np.nanmin(np.maximum(t, 0.0), initial=np.inf))
+
+
+def _wolfe_step(problem, box: Box, x: np.ndarray, g: np.ndarray, f0: float, d: np.ndarray, stp0: float):
+    """L-BFGS-B's Moré–Thuente search along ``d`` within the box, for one row: the new x, or None where
+    the first trial would leave the box or the search fails."""
+    slope, limit = float(g @ d), min(_max_step(box, x, d), STPMAX)
+    if not (np.isfinite(slope) and slope < 0) or not limit > 0 or stp0 > limit:
+        return None
+    stp, _, _, task = dcsrch(line_function(problem, x, d, {}), f0, slope, stp0, ftol=1e-3, gtol=0.9,
+                             xtol=0.1, stpmin=0.0, stpmax=limit, maxiter=MAXLS)
+    return None if stp is None or task.startswith("ERROR") else box.project(x + stp * d)
+
+
+def _steps(problem, box: Box, x, g, f0, d, t, c):
+    """Every row's new x: the Wolfe search where it applies, the projected Armijo search elsewhere."""
+    new_x, rest = x.copy(), np.ones(len(x), dtype=bool)
+    for i in range(len(x)):
+        found = _wolfe_step(problem, box, x[i], g[i], float(f0[i]), d[i], float(t[i]))
+        if found is not None:
+            new_x[i], rest[i] = found, False
+    if rest.any():
+        new_x[rest] = _backtrack(problem, box, x[rest], g[rest], f0[rest], d[rest], t[rest], c)
+    return new_x
+
+
 def lbfgsb(lower: Any = None, upper: Any = None, m: int = 10, c: float = 1e-4) -> Optimizer:
     """Projected L-BFGS within ``lower <= x <= upper`` (arrays in variable order; None: unbounded)."""
     if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
@@ -79,7 +115,7 @@ def lbfgsb(lower: Any = None, upper: Any = None, m: int = 10, c: float = 1e-4) -
         d = _direction(box, x, g, S, Y, count)
         with np.errstate(divide="ignore"):
             t = np.where(count > 0, 1.0, np.minimum(1.0, 1.0 / np.linalg.norm(d, axis=1)))
-        new_x = _backtrack(problem, box, x, g, np.asarray(value, dtype=float), d, t, c)
+        new_x = _steps(problem, box, x, g, np.asarray(value, dtype=float), d, t, c)
         return new_x, OptState(state.step + 1, (S, Y, count, x.copy(), g.copy(), np.ones(len(x), bool)))
 
     return Optimizer("lbfgsb", init, update, {"m": int(m), "c": c}, None, frozenset({"value"}))

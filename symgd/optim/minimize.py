@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,12 +19,13 @@ from symgd.calculus.indexed import has_indexed
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import DomainError, VariableError
 from symgd.loops.outcome import DIVERGED, DOMAIN
-from symgd.optim import preflight
+from symgd.optim import auto, choices, preflight
 from symgd.optim.base import Optimizer, check_positive
+from symgd.optim.bounds import Box, box_arrays, draw_box
 from symgd.optim.build import build_fused_result, build_multistart, build_result
 from symgd.optim.fast import run_fused, run_torch
 from symgd.optim.loop import Callback, descend
-from symgd.optim.multistart import sample_starts
+from symgd.optim.multistart import DEFAULT_BOX, sample_starts
 from symgd.optim.problem import Problem
 from symgd.optim.registry import get_optimizer
 from symgd.optim.result import MinimizeResult
@@ -74,13 +76,13 @@ def _optimizer(optimizer: str | Optimizer, lr: float | None, hyper: dict[str, An
     return get_optimizer(optimizer, **hyper)
 
 
-def _starts_array(x0: Any, starts: Any, bounds: Any, seed: int | None, names: Sequence[str]) -> np.ndarray:
+def _starts_array(x0: Any, starts: Any, box: Box | None, seed: int | None, names: Sequence[str]) -> np.ndarray:
     if starts is None:
         return start_point(x0, names)[None, :]
     if x0 is not None:
         raise VariableError("give either x0 (one start) or starts (many), not both")
-    if isinstance(starts, (int, np.integer)):
-        return sample_starts(names, int(starts), bounds, seed)
+    if isinstance(starts, (int, np.integer)):  # drawn in the box (DEFAULT_BOX on its open sides)
+        return sample_starts(names, int(starts), draw_box(box, names, DEFAULT_BOX) if box else None, seed)
     points = np.asarray(starts, dtype=float)
     if points.ndim != 2 or points.shape[1] != len(names) or not np.isfinite(points).all():
         raise VariableError(f"starts must be a number or a (starts, {len(names)}) array of finite points")
@@ -115,8 +117,14 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
 
     ``x0``: a dict by name or a sequence in variable order (default: every variable at 1). ``lr`` and
     ``**hyper`` (momentum, dampening, nesterov, betas, alpha, eps, weight_decay, centered, lr_decay,
-    amsgrad, damping, linesearch) mean what they mean in torch.optim; ``lr=None`` takes the optimizer's
-    default (gd/momentum/nesterov 0.01, adam/adamw 0.001, rmsprop/adagrad 0.01, newton 1.0).
+    amsgrad, damping, linesearch) mean what they mean in torch.optim; ``lr=None`` derives a rate from the
+    problem where it can (symgd.optim.auto.derive_lr: 1% of the box width with bounds, 1/L where the
+    default would diverge) and otherwise takes the optimizer's default (gd/momentum/nesterov 0.01,
+    adam/adamw 0.001, rmsprop/adagrad 0.01); the result's ``lr`` and ``notes`` say which.
+    ``optimizer="auto"``: lbfgsb with bounds, Newton (trust region) up to 20 variables, L-BFGS above.
+    ``bounds={"x": (lo, hi)}`` (either side None or ±inf) keeps the descent in the box: projected steps
+    for the first-order methods (on the array loop), ``optimizer="lbfgsb"`` for projected L-BFGS; a
+    start outside is projected (a note says so); newton/bfgs/lbfgs refuse bounds.
     Stops on ``tol`` (gradient norm), ``ftol`` (relative value change, 0 = off), ``steps``,
     divergence or a ``callback(step, x, value, grad_norm)`` returning True (called every
     ``callback_every`` steps with the best running start; it runs the array loop). ``progress`` has
@@ -125,7 +133,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     single start of a per-coordinate optimizer as one fused generated loop ("python", or "numba" for
     long runs; see symgd.loops.fused) and everything else on NumPy arrays; "numpy"/"torch" force
     the array loop on that library; "python"/"numba" ask for the fused loop where it applies. ``starts=N`` runs N starts drawn
-    uniformly from ``bounds`` (default -5..5 per variable, seeded by ``seed``) as one batched descent
+    uniformly from ``bounds`` (default -5..5 per variable and open side, seeded by ``seed``) as one batched descent
     and clusters the end points (``cluster_tol``, relative) into ``.minima``, best first.
     An expression with vector variables (``sum(..x[i].., i, 0, n-1)``) descends on whole vectors
     (symgd.optim.vector): ``x0`` is then the vector itself or a dict by name, ``sizes`` names the
@@ -134,21 +142,24 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     expr = _expression(f)
     if has_indexed(expr):
         return _minimize_vector(expr, x0, optimizer, lr, hyper, steps, tol, record_every, sizes, backend,
-                                progress, ftol=ftol, starts=starts, callback=callback, wrt=wrt)
+                                progress, ftol=ftol, starts=starts, callback=callback, wrt=wrt, bounds=bounds)
     variables = ordered_variables(expr, wrt)
     _check_all_variables(expr, variables)
     names = [v.name for v in variables]
     _check_budget(steps, tol, ftol)
-    opt = _optimizer(optimizer, lr, hyper)
+    box = box_arrays(names, bounds)
+    x_start, start_notes = choices.project_starts(box, _starts_array(x0, starts, box, seed, names), names)
+    chosen = choices.plan(optimizer, lr, hyper, expr, variables, x_start, box)
+    opt = chosen.optimizer
     array_backend = backends.array_library(backend)
     record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
     preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every), opt)
-    x_start = _starts_array(x0, starts, bounds, seed, names)
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
     settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
     if starts is None:  # before any code runs: the fused loops would compute in complex numbers
         preflight.check_start(expr, variables, x_start[0])
-    if starts is None and callback is None and ftol == 0:
+    finish = lambda r: _finish(r, chosen, start_notes)  # noqa: E731
+    if starts is None and callback is None and ftol == 0 and box is None:  # the fused loops know no box
         if backend == "torch":  # the device loop: the host reads only at check points
             fused = run_torch(expr, variables, opt, x_start[0], int(steps), tol, int(record_every), device, dtype)
         else:
@@ -159,16 +170,26 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
                 preflight.check_start(expr, variables, x_start[0], gradient=True)  # caller's point, named
             if progress is not None:
                 progress(result.nit, np.array(list(result.x.values())), result.fun, result.grad_norm)
-            return result
+            return finish(result)
     callback = callback or (_advisory(progress) if progress is not None else None)
     problem = Problem(expr, variables, array_backend, device, dtype)
     x_array = _to_backend(x_start, array_backend, device, dtype)
     outcome = descend(problem, opt, x_array, steps=int(steps), tol=tol, ftol=ftol,
-                      record_every=int(record_every), callback=callback, callback_every=int(callback_every))
+                      record_every=int(record_every), callback=callback, callback_every=int(callback_every),
+                      box=box)
     _raise_if_outside(outcome, expr, variables, names)
     if starts is None:
-        return build_result(problem, outcome, 0, settings)
-    return build_multistart(problem, outcome, settings, cluster_tol)
+        return finish(build_result(problem, outcome, 0, settings))
+    return finish(build_multistart(problem, outcome, settings, cluster_tol))
+
+
+def _finish(result: MinimizeResult, chosen: choices.Plan, start_notes: tuple[str, ...]) -> MinimizeResult:
+    """The result with the learning rate used, the notes on what minimize chose, and advice for a
+    first-order run that failed."""
+    advice = auto.advice(result.status, result.optimizer, chosen.lr) if chosen.lr is not None else ""
+    if advice and result.suggested_lr is not None:  # the Hessian's safe rate already says what to try
+        advice = ""
+    return replace(result, lr=chosen.lr, notes=start_notes + chosen.notes, message=result.message + advice)
 
 
 def _minimize_vector(expr: sympy.Expr, x0: Any, optimizer: str | Optimizer, lr: float | None,

@@ -12,6 +12,7 @@ from symgd.optim.base import HyperParameterError, Optimizer
 from symgd.optim.bfgs import bfgs
 from symgd.optim.gd import gd
 from symgd.optim.lbfgs import lbfgs
+from symgd.optim.lbfgsb import lbfgsb
 from symgd.optim.momentum import heavy_ball, nesterov
 from symgd.optim.newton import newton
 from symgd.optim.rmsprop import rmsprop
@@ -19,6 +20,7 @@ from symgd.optim.rmsprop import rmsprop
 OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "gd": gd, "sgd": gd, "momentum": heavy_ball, "nesterov": nesterov, "adagrad": adagrad,
     "rmsprop": rmsprop, "adam": adam, "adamw": adamw, "newton": newton, "bfgs": bfgs, "lbfgs": lbfgs,
+    "lbfgsb": lbfgsb,
 }
 
 
@@ -40,7 +42,7 @@ def _factory(name: str) -> Callable[..., Optimizer]:
 
 def get_optimizer(name: str, **hyper: Any) -> Optimizer:
     """The optimizer ``name`` ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
-    "newton", "bfgs", "lbfgs") built with ``hyper`` (torch.optim's names and meanings); unknown names are refused."""
+    "newton", "bfgs", "lbfgs", "lbfgsb") built with ``hyper`` (torch.optim's names and meanings); unknown names are refused."""
     factory = _factory(name)
     known = inspect.signature(factory).parameters
     unknown = [k for k in hyper if k not in known]

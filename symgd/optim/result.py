@@ -26,7 +26,9 @@ class MinimizeResult:
     in a sentence. For multi-start runs ``minima`` lists the distinct minima found, best first, each
     with ``count`` (how many starts reached it); ``x``/``fun`` are then the best. ``paths`` holds each
     start's recorded iterates as a ``(records, n)`` array (for plots); ``suggested_lr`` is set when a
-    gradient descent diverged and the Hessian gives a safe rate.
+    gradient descent diverged and the Hessian gives a safe rate. ``lr`` is the learning rate a first-order
+    method ran with (given or derived; None for the line-search and trust-region methods) and ``notes``
+    say what minimize chose on the caller's behalf (the derived lr, auto's method, a projected start).
     """
 
     x: dict[str, float]
@@ -46,6 +48,8 @@ class MinimizeResult:
     paths: tuple[np.ndarray, ...] = ()
     variables: tuple[str, ...] = ()
     expression: Any = None
+    lr: float | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def losses(self) -> np.ndarray:

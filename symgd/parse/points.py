@@ -89,17 +89,21 @@ def parse_sizes(text: str, option: str = "--size") -> dict[str, int]:
     return sizes
 
 
-def parse_box(text: str, option: str = "--box") -> dict[str, tuple[float, float]]:
-    """``"x=-5:5,y=-5:5"`` -> ``{"x": (-5.0, 5.0), "y": (-5.0, 5.0)}``."""
+def parse_box(text: str, option: str = "--box", open_sides: bool = False) -> dict[str, tuple[float, float]]:
+    """``"x=-5:5,y=-5:5"`` -> ``{"x": (-5.0, 5.0), "y": (-5.0, 5.0)}``; with ``open_sides`` a side left
+    empty is open (``"y=0:"`` -> ``(0.0, inf)``)."""
     box = {}
     for name, value in _pairs(text, option):
         low, sep, high = value.partition(":")
         if not sep:
             raise VariableError(f"{option} {name}: expected LOW:HIGH, got {value!r}")
-        lo, hi = _number(low, f"{option} {name}"), _number(high, f"{option} {name}")
+        if open_sides and not low.strip() and not high.strip():
+            raise VariableError(f"{option} {name}: {value!r} bounds nothing: give LOW:HIGH, LOW: or :HIGH")
+        lo = -math.inf if open_sides and not low.strip() else _number(low, f"{option} {name}")
+        hi = math.inf if open_sides and not high.strip() else _number(high, f"{option} {name}")
         if not lo < hi:
             raise VariableError(f"{option} {name}: the low end {lo:g} is not below the high end {hi:g}")
-        if not math.isfinite(hi - lo):
+        if math.isfinite(lo) and math.isfinite(hi) and not math.isfinite(hi - lo):
             raise VariableError(f"{option} {name}: the range {lo:g}:{hi:g} is too wide (its width overflows)")
         box[name] = (lo, hi)
     return box
