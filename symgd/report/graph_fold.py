@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import math
 
-#: A graph this many levels deep (or deeper) is also tried folded into 2 to 5 columns, at most 6 band sizes
-#: (each size is two Graphviz layouts to measure).
+#: A graph this many levels deep (or deeper) is also tried folded into 2 to 5 columns, in half steps (the last
+#: column may be shorter); each band size tried is two Graphviz layouts to measure.
 FOLD_DEPTH = 12
-FOLD_COLUMNS = (2, 5)
-MAX_BANDS = 6
+FOLD_COLUMNS = (2, 2.5, 3, 3.5, 4, 4.5, 5)
 
 
 def depths(view) -> dict[str, int]:
@@ -38,13 +37,12 @@ def fold_ranks(view, band: int) -> dict[str, int] | None:
 
 def fold_bands(view) -> tuple[int, ...]:
     """The band sizes worth trying for ``view``: none for a graph less than FOLD_DEPTH levels deep, else
-    each band size from FOLD_COLUMNS[1] columns to FOLD_COLUMNS[0] that folds without flat edges."""
+    the band size of each column count in FOLD_COLUMNS that folds without flat edges, longest first."""
     deepest = max(depths(view).values(), default=0)
     if deepest < FOLD_DEPTH:
         return ()
-    low, high = (math.ceil((deepest + 1) / columns) for columns in reversed(FOLD_COLUMNS))
-    bands = [b for b in range(high, low - 1, -1) if fold_ranks(view, b) is not None]
-    return tuple(bands[:MAX_BANDS])
+    bands = sorted({math.ceil((deepest + 1) / columns) for columns in FOLD_COLUMNS}, reverse=True)
+    return tuple(b for b in bands if fold_ranks(view, b) is not None)
 
 
 def fold_lines(view, band: int) -> list[str]:
