@@ -159,3 +159,23 @@ def test_latex_output_compiles(capsys, tmp_path, argv):
 def test_markdown_output_has_math(capsys, argv):
     assert main(argv) == 0
     assert "$" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["taylor", "tan(x)", "--order", "20"], "grow too large"),          # was 4 minutes and more
+    (["taylor", "abs(x)", "--at", "x=0"], "switches there"),             # sign(0) = 0 would say f'(0) = 0
+    (["grad", "abs(x) y", "--at", "x=0,y=2", "--direction", "1,1"], "switches there"),
+    (["taylor", "max(x,y)", "--at", "x=1,y=1"], "switches there"),
+])
+def test_costly_or_non_differentiable_requests_are_refused(capsys, argv, words):
+    assert main(argv) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_taylor_of_high_order_is_checked_by_mpmath_where_sympy_series_is_slow(capsys):
+    # sympy.series(exp(sin(x)), x, 0, 21) did not finish in 2 minutes; mpmath checks each coefficient
+    data = _json(capsys, ["taylor", "exp(sin(x))", "--order", "12", "--format", "json"])
+    assert "mpmath" in data["check"]
+    truth = sp.series(sp.exp(sp.sin(x)), x, 0, 8).removeO()  # the low orders against sympy here
+    low = sum(t for t in sp.Add.make_args(sp.expand(_expr(data["expanded"]))) if sp.degree(t, x) < 8)
+    assert sp.expand(low - truth) == 0

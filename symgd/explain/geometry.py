@@ -21,6 +21,7 @@ from symgd.explain.atpoint import Line, exact_point, exact_vector, same_number, 
 from symgd.explain.budget import SimplifyBudget
 from symgd.explain.model import GradientDerivation
 from symgd.explain.steps import StepError, derive
+from symgd.explain.verify import realify
 from symgd.parse import program_parts
 
 Point = str | Mapping[str, object]
@@ -87,8 +88,9 @@ class Linearization:
 
 def _along(expr: sympy.Expr, variables, point, direction) -> sympy.Expr:
     """d/dt f(P + t·direction) at t = 0: the oracle that never forms the gradient."""
-    t = sympy.Dummy("t")
-    line = expr.xreplace({v: p + t * d for v, p, d in zip(variables, point, direction)})
+    t = sympy.Dummy("t", real=True)
+    (expr,), mapping = realify((expr,))  # real variables, as everywhere in symgd: d|x|/dx = sign(x)
+    line = expr.xreplace({mapping.get(v, v): p + t * d for v, p, d in zip(variables, point, direction)})
     return sympy.diff(line, t).xreplace({t: sympy.S.Zero})
 
 

@@ -183,7 +183,8 @@ def _remainder(r, tex: bool) -> str:
         inner = ", ".join(sympy.latex(v - a) for v, a in zip(r.variables, r.point))
         base = f"\\left({inner}\\right)" if len(shift) == 1 else f"\\left\\|\\left({inner}\\right)\\right\\|"
         return f"O\\left({base}^{{{n}}}\\right)"
-    base = f"({shift[0]})" if len(shift) == 1 else "|(" + ", ".join(shift) + ")|"
+    single = shift[0] if r.point[0] == 0 else f"({shift[0]})"
+    base = single if len(shift) == 1 else "|(" + ", ".join(shift) + ")|"
     return f"O({base}^{n})"
 
 
