@@ -31,6 +31,7 @@ _API = {
     "taylor": "symgd.explain.taylor:taylor",
     "check": "symgd.explain.check:check",
     "compile": "symgd.codegen.api:compile",
+    "hvp": "symgd.codegen.reduce_hvp:hvp",  # Hessian-vector products of reduction trees (issue 18)
     "minimize": "symgd.optim.minimize:minimize",
     "Derivation": "symgd.explain.model:Derivation",
     "GradientDerivation": "symgd.explain.model:GradientDerivation",

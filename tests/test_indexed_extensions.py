@@ -259,3 +259,55 @@ def test_wrt_calls_the_whole_gradient_once(monkeypatch):
     assert calls == ["grad"]
     np.testing.assert_allclose(gw, (p**2).sum(0), rtol=1e-14)
     np.testing.assert_allclose(gp, 2 * p * w, rtol=1e-14)
+
+
+def _torch_hvp(fn, args, dirs):
+    ts = [torch.tensor(np.asarray(a, dtype=float), requires_grad=True) for a in args]
+    grads = torch.autograd.grad(fn(*ts), ts, create_graph=True)
+    dot = sum((g * torch.tensor(np.asarray(d, dtype=float))).sum() for g, d in zip(grads, dirs))
+    prods = torch.autograd.grad(dot, ts, allow_unused=True)
+    return [g.detach().numpy() for g in grads], [np.zeros(np.shape(a)) if h is None else h.numpy()
+                                                 for h, a in zip(prods, args)]
+
+
+HVP_CASES = [
+    ("sum(logsumexp(alpha[k] - w*(x[i] - mu[k])^2, k, 0, K-1), i, 0, N-1)",
+     lambda: [RNG.normal(size=4), RNG.normal(size=4), 0.7, RNG.normal(size=6)],
+     lambda a, m, w, x: torch.logsumexp(a[None] - w * (x[:, None] - m[None]) ** 2, dim=1).sum()),
+    ("sum(sin(sum(p[i,k]*w[k], k, 0, K-1))^2 + max(p[i,k]^3, k, 0, K-1), i, 0, N-1)",
+     lambda: [RNG.normal(size=(5, 3)), RNG.normal(size=3)],
+     lambda p, w: (torch.sin((p * w).sum(1)) ** 2 + (p**3).max(1).values).sum()),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", range(len(HVP_CASES)))
+def test_hessian_vector_product_matches_torch(backend, case):
+    text, make, fn = HVP_CASES[case]
+    args = make()
+    dirs = [RNG.normal(size=np.shape(a)) if np.ndim(a) else 0.3 for a in args]
+    grads, prods = symgd.hvp(text, backend=backend)(*args, *dirs)
+    want_grads, want_prods = _torch_hvp(fn, args, dirs)
+    for got, want in zip((*grads, *prods), (*want_grads, *want_prods)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-11)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_kmeans_hessian_diagonal_is_twice_the_cluster_sizes(backend):
+    P, C = RNG.normal(size=(30, 2)), RNG.normal(size=(4, 2))
+    h = symgd.hvp("sum(min(sum((P[i,l] - C[j,l])^2, l, 0, d-1), j, 0, k-1), i, 0, n-1)", backend=backend)
+    (gC, _), (hC, hP) = h(C, P, np.ones_like(C), np.zeros_like(P))
+    nearest = ((P[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
+    counts = np.bincount(nearest, minlength=4)
+    np.testing.assert_allclose(hC, 2.0 * counts[:, None] * np.ones((1, 2)), rtol=1e-14)
+    np.testing.assert_allclose(gC, [2 * (C[j] - P[nearest == j]).sum(0) for j in range(4)], rtol=1e-12, atol=1e-12)
+
+
+def test_hvp_refuses_prod_and_bad_directions():
+    with pytest.raises(CompileError, match="prod"):
+        symgd.hvp("prod(x[j], j, 0, n-1)")
+    h = symgd.hvp("sum(x[j]^3, j, 0, n-1)", backend="python")
+    with pytest.raises(CompileError, match="direction"):
+        h(np.ones(3), np.ones(2))
+    with pytest.raises(CompileError, match="arguments"):
+        h(np.ones(3))

@@ -9,7 +9,9 @@ check bounds, and a negative index would silently wrap.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,7 @@ from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.names import mangle_expr, rename_keys
 from symgd.codegen.reduce_loops import check_source, function_source, reads_in_scope
-from symgd.errors import BackendUnavailableError, CompileError
+from symgd.errors import BackendUnavailableError, CompileError, DomainError
 from symgd.parse import budget
 
 BACKENDS = ("numba", "numpy", "auto", "python")
@@ -49,33 +51,52 @@ def _size_plan(tree: Tree, known: Mapping[str, int]) -> list[tuple]:
     return plan
 
 
-def compile_reductions(expr: sympy.Expr, backend: str = "auto",
-                       sizes: Mapping[str, int] | None = None) -> Compiled:
-    """A ``Compiled`` for ``expr`` with reductions; arguments are the arrays and scalars sorted by
-    name, and the gradient has one entry per argument (an array's is an array of its shape)."""
+def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | None) -> tuple:
+    """The tree over safe names (variables in the user's order), the user's variables, the size plan,
+    the call checker, whether numba runs the loops, and ``load(source) -> functions``."""
     if backend not in BACKENDS:
         raise CompileError(f"reductions over indices compile to loops (numba, or python), not {backend!r}")
+    if isinstance(expr, str):
+        from symgd.parse import parse
+        expr = parse(expr)
     user = analyse_tree(expr).variables
     mexpr, rename = mangle_expr(expr, runtime.RESERVED)
     tree = analyse_tree(mexpr)
     order = {rename.get(u, u): k for k, u in enumerate(user)}
-    from dataclasses import replace
     tree = replace(tree, variables=tuple(sorted(tree.variables, key=order.__getitem__)))
-    known = budget.check_sizes(rename_keys(sizes, rename))
-    plan = _size_plan(tree, known)
-    source = "\n".join([*(function_source(tree, kind) for kind in ("value_and_grad", "value", "grad")),
-                        check_source(tree)])
+    plan = _size_plan(tree, budget.check_sizes(rename_keys(sizes, rename)))
     use_numba = backend == "numba" or (backend != "python" and _has_numba())
-    cof = _jit({"c": cofactor})["c"] if use_numba and tree.dets else cofactor
-    fns = runtime.load(source, "python", extra={"_np": np, "_cofactor": cof})
-    if use_numba:
-        runtime.check_numba_size(source)
-        fns = _jit(fns)
     users = {v: u for u, v in rename.items()}
-    call = _Caller(tree, plan, fns["_check"], {v: users.get(v, v).name for v in tree.variables})
+
+    def load(source: str) -> dict:
+        if use_numba:
+            for part in source.split("\ndef "):  # numba compiles each function on its own
+                runtime.check_numba_size(part)
+            return _jitted(source, bool(tree.dets))
+        return runtime.load(source, "python", extra={"_np": np, "_cofactor": cofactor})
+    check = load(check_source(tree))["_check"]
+    caller = _Caller(tree, plan, check, {v: users.get(v, v).name for v in tree.variables}, use_numba)
+    return tree, user, plan, caller, use_numba, load
+
+
+def compile_reductions(expr: sympy.Expr, backend: str = "auto",
+                       sizes: Mapping[str, int] | None = None) -> Compiled:
+    """A ``Compiled`` for ``expr`` with reductions; arguments are the arrays and scalars sorted by
+    name, and the gradient has one entry per argument (an array's is an array of its shape)."""
+    tree, user, _, call, use_numba, load = prepare(expr, backend, sizes)
+    source = "\n".join(function_source(tree, kind) for kind in ("value_and_grad", "value", "grad"))
+    fns = load(source)
     return Compiled(user, "numba" if use_numba else "python", source,
                     call.wrap(fns["_value_and_grad"], "value_and_grad"), call.wrap(fns["_value"], "value"),
                     call.wrap(fns["_grad"], "grad"), None)
+
+
+@functools.lru_cache(maxsize=32)
+def _jitted(source: str, dets: bool) -> dict:
+    """numba versions of the functions in ``source``, kept per source text: given sizes are call
+    arguments, so every size (and every compile of the same text) shares one JIT."""
+    cof = _jit({"c": cofactor})["c"] if dets else cofactor
+    return _jit(runtime.load(source, "python", extra={"_np": np, "_cofactor": cof}))
 
 
 def cofactor(a: np.ndarray) -> np.ndarray:
@@ -115,8 +136,9 @@ def _jit(fns: dict) -> dict:
 class _Caller:
     """Converts and checks the arguments of every call, then runs one generated function."""
 
-    def __init__(self, tree: Tree, plan: list, check: Any, names: dict) -> None:
+    def __init__(self, tree: Tree, plan: list, check: Any, names: dict, numba: bool) -> None:
         ndim = dict(tree.ndim)
+        self.numba = numba
         self.tree, self.plan, self.check, self.names = tree, plan, check, names
         self.ndims = [ndim.get(v) for v in tree.variables]
         by_name = sorted(ndim, key=lambda s: s.name)
@@ -144,7 +166,7 @@ class _Caller:
                       for k, p in enumerate(self.plan))
         key = (tuple(a.shape for a in out if isinstance(a, np.ndarray)), sizes)
         if key not in self.checked:
-            bad = self.check(*(out[k] for k in self.array_order), *sizes)
+            bad = self.run(self.check, *(out[k] for k in self.array_order), *sizes)
             if bad >= 0:
                 r = self.reads[bad]
                 shape = out[self.tree.variables.index(r.base)].shape
@@ -154,6 +176,20 @@ class _Caller:
                 self.checked.clear()
             self.checked.add(key)
         return out, sizes
+
+    def run(self, fn: Any, *args: Any) -> Any:
+        """Call a generated function; numba's compile errors and plain Python's float errors (math.exp
+        overflows where numba gives inf) become SymgdErrors."""
+        if not self.numba:
+            try:
+                return fn(*args)
+            except (ArithmeticError, ValueError) as exc:
+                raise DomainError(f"the python loops stopped: {exc} (the numba loops give inf or nan)") from None
+        import numba
+        try:
+            return fn(*args)
+        except numba.core.errors.NumbaError as exc:
+            raise CompileError(f"numba could not compile the reduction loops: {exc}") from None
 
     def size_from(self, axes: tuple, out: list, k: int) -> int:
         """The size read from the first (argument, axis); the others must have the same length."""
@@ -170,9 +206,9 @@ class _Caller:
         def call(*args):
             conv, sizes = self.convert(args)
             if kind == "value":
-                return fn(*conv, *sizes)
+                return self.run(fn, *conv, *sizes)
             bufs = [np.zeros_like(conv[k]) for k in self.array_order]
-            out = fn(*conv, *sizes, *bufs)
+            out = self.run(fn, *conv, *sizes, *bufs)
             value, scal = out if kind == "value_and_grad" else (None, out)
             scal = iter(scal if isinstance(scal, tuple) else ())
             arrays = dict(zip(self.array_order, bufs))
