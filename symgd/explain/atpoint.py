@@ -33,6 +33,20 @@ class Line:
     tex: str = ""
 
 
+class Rendered:
+    """Text and Markdown views of a calculus result (``KIND`` names its renderer in symgd.report)."""
+
+    KIND = ""
+
+    def __str__(self) -> str:
+        from symgd.report.calculus import render_result
+        return render_result(self.KIND, self, "text")
+
+    def _repr_markdown_(self) -> str:
+        from symgd.report.calculus import render_result
+        return render_result(self.KIND, self, "markdown")
+
+
 def exact_number(value: object, where: str) -> sympy.Expr:
     """A finite real number, exact where it was typed exactly: text is read by the symgd parser (never
     eval), ints and floats are taken as they are."""

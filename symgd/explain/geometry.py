@@ -17,7 +17,7 @@ import sympy
 
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import DomainError, VariableError
-from symgd.explain.atpoint import Line, exact_point, exact_vector, same_number, tidy, value_at
+from symgd.explain.atpoint import Line, Rendered, exact_point, exact_vector, same_number, tidy, value_at
 from symgd.explain.budget import SimplifyBudget
 from symgd.explain.model import GradientDerivation
 from symgd.explain.steps import StepError, derive
@@ -29,8 +29,10 @@ _ALONG_AXIS = "equals d/dt f(P + t e_i) at t = 0, computed without the gradient"
 
 
 @dataclass(frozen=True)
-class Directional:
+class Directional(Rendered):
     """D_u f(P) = ∇f(P)·u with u = v/|v|, and the steepest ascent direction and rate |∇f(P)|."""
+
+    KIND = "directional"
 
     f: sympy.Expr
     variables: tuple[sympy.Symbol, ...]
@@ -50,8 +52,10 @@ class Directional:
 
 
 @dataclass(frozen=True)
-class Tangent:
+class Tangent(Rendered):
     """The tangent line (2 variables), plane (3) or hyperplane to the level set f = f(P) through P."""
+
+    KIND = "tangent"
 
     f: sympy.Expr
     variables: tuple[sympy.Symbol, ...]
@@ -69,8 +73,10 @@ class Tangent:
 
 
 @dataclass(frozen=True)
-class Linearization:
+class Linearization(Rendered):
     """L(x) = f(P) + ∇f(P)·(x − P): the tangent line (1 variable) or plane (2) of the graph of f."""
+
+    KIND = "linearization"
 
     f: sympy.Expr
     variables: tuple[sympy.Symbol, ...]

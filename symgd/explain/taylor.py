@@ -20,7 +20,7 @@ import sympy
 
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import BudgetError, VariableError
-from symgd.explain.atpoint import Line, exact_point, tidy, value_at
+from symgd.explain.atpoint import Line, Rendered, exact_point, tidy, value_at
 from symgd.explain.budget import tree_size
 from symgd.explain.steps import StepError
 from symgd.explain.verify import equal, realify
@@ -47,8 +47,10 @@ class TaylorTerm:
 
 
 @dataclass(frozen=True)
-class TaylorPolynomial:
+class TaylorPolynomial(Rendered):
     """T_n of ``f`` at ``point``; the remainder is O(|x − a|^(order + 1)). ``check`` names the oracle."""
+
+    KIND = "taylor"
 
     f: sympy.Expr
     variables: tuple[sympy.Symbol, ...]

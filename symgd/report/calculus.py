@@ -84,6 +84,24 @@ def _clairaut(p: _Printer, s, fmt: str) -> str:
     return f"- Clairaut: ${math}$ ({verdict})" if fmt == "markdown" else f"\\item Clairaut: ${math}$ ({verdict})"
 
 
+def _entry_parts(h, p: _Printer, fmt: str) -> list[str]:
+    """Each Hessian entry's heading and derivation, its closing line naming the second partial."""
+    names = [v.name for v in h.variables]
+    parts: list[str] = []
+    for i, row in enumerate(h.entries):
+        first = h.gradient.derivations[i].result
+        for d in row:
+            label = f"{names[i]}{d.wrt.name}"
+            math = f"f_{{{label}}}$: differentiate $\\partial f/\\partial {names[i]} = {p.tex(first)}$ by ${d.wrt.name}"
+            parts.append({"text": f"entry f_{label}: differentiate ∂f/∂{names[i]} = {p.s(first)} by {d.wrt.name}",
+                          "markdown": f"**entry ${math}$**\n",
+                          "latex": f"\\paragraph{{entry ${math}$}}"}[fmt])
+            reached = (h.variables[i], d.wrt)
+            parts.append(_stage_result(render_derivation(d, fmt, p).rstrip("\n"), fmt, d.wrt,
+                                       leibniz(reached), leibniz(reached, text=False)))
+    return parts
+
+
 def render_hessian(h, fmt: str = "text", entries: bool = False) -> str:
     """The Hessian matrix and Clairaut's comparison of each mixed pair; ``entries``: every entry's
     derivation too (JSON always has them)."""
@@ -100,19 +118,7 @@ def render_hessian(h, fmt: str = "text", entries: bool = False) -> str:
             "entries": [[derivation_data(d, p) for d in row] for row in h.entries],
             "symmetry": [{"pair": [s.first.name, s.second.name], "f_ab": p.s(s.f_ab), "f_ba": p.s(s.f_ba),
                           "equal": s.equal} for s in h.symmetry]}, indent=2)
-    parts = []
-    if entries:
-        for i, row in enumerate(h.entries):
-            first = h.gradient.derivations[i].result
-            for d in row:
-                label = f"{names[i]}{d.wrt.name}"
-                math = f"f_{{{label}}}$: differentiate $\\partial f/\\partial {names[i]} = {p.tex(first)}$ by ${d.wrt.name}"
-                parts.append({"text": f"entry f_{label}: differentiate ∂f/∂{names[i]} = {p.s(first)} by {d.wrt.name}",
-                              "markdown": f"**entry ${math}$**\n",
-                              "latex": f"\\paragraph{{entry ${math}$}}"}[fmt])
-                reached = (h.variables[i], d.wrt)
-                parts.append(_stage_result(render_derivation(d, fmt, p).rstrip("\n"), fmt, d.wrt,
-                                           leibniz(reached), leibniz(reached, text=False)))
+    parts = _entry_parts(h, p, fmt) if entries else []
     if fmt == "text":
         parts.append(f"∇f = ({', '.join(p.s(g) for g in h.gradient.gradient)})")
         parts.append("Hessian (row i, column j: ∂/∂column of ∂f/∂row):")
