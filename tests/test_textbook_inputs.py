@@ -31,6 +31,8 @@ TEXTBOOK = [
     ("e^x(x^2 + 2x)", exp(x) * (x**2 + 2 * x)),
     ("e^x(sin x + cos x)", exp(x) * (sin(x) + cos(x))),
     ("2^x(1 + x ln 2)", 2**x * (1 + x * log(2))),
+    ("e^x(1+x)^2", exp(x) * (1 + x) ** 2),  # the bracket keeps its own power (was e^(x(1+x)^2))
+    ("2^x(1 + x)^3", 2**x * (1 + x) ** 3),
     # powers bind tighter than implicit products
     ("18x(3x^2 + 1)^(2)", 18 * x * (3 * x**2 + 1) ** 2),
     ("x(3x^2+1)^2", x * (3 * x**2 + 1) ** 2),
@@ -176,7 +178,7 @@ def test_mixed_request_order_matches_the_convention():
 
 
 @pytest.mark.parametrize("text, span", [("sinx", "`sinx`"), ("x(3x^2+1)^2", "`x(3x^2+1)^2`"),
-                                        ("2xy + y^2 sinx", "`sinx`"), ("E**x(1+x)", "`E**x("),
+                                        ("2xy + y^2 sinx", "`sinx`"), ("E**x(1+x)", "`E**x("), ("e^x(1+x)^2", "`e^x("),
                                         ("e^x(x^2 + 2x)", "`e^x(")])
 def test_each_reading_is_echoed_once(text, span):
     """The textbook note and the generic "read as" note of the same span used to both print."""

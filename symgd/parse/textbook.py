@@ -3,7 +3,7 @@
 - a function applied to a parenthesised argument ends there: ``sinh^5 (x) cosh (x)`` = sinh(x)^5 cosh(x);
 - a bare one-letter argument followed by a bracket is a product: ``cos x(x + 1)`` = cos(x)(x + 1);
 - a power binds tighter than a one-letter name glued to a bracket: ``x(3x^2 + 1)^2`` = x (3x^2 + 1)^2,
-  and ``E**x(1 + x)`` = e^x (1 + x).
+  ``E**x(1 + x)`` = e^x (1 + x) and ``e^x(1 + x)^2`` = e^x (1 + x)^2.
 The rewrites mark a function's argument with a ``head_arg`` node (apply.HeadArg) or reshape the tree;
 user-defined functions (``f(x) = ...``) are never touched.
 """
@@ -67,6 +67,9 @@ def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(
     for node in nodes:  # letter runs first: a power then takes only the last letter
         if node.data == "symbol" and not latex:
             _letter_run(node, letters, defined, notes)
+    for node in nodes:  # before the inner power is read as x·(…)^2 on its own
+        if node.data == "pow":
+            _exponent_power(node, functions, source, notes)
     for node in nodes:
         if node.data == "pow":
             _power(node, functions, source, notes)
@@ -166,6 +169,23 @@ def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> No
         node.data = "juxtapose"
         notes.append(f"`{text}` read as ({source[node.meta.start_pos:tok.end_pos]})·(…): "
                      "the exponent is the one letter")
+
+
+def _exponent_power(node: Tree, functions: set[str], source: str, notes: list[str]) -> None:
+    """``e^x(1 + x)^2`` = e^x·(1 + x)^2: the exponent is the one letter, the bracket keeps its own power
+    (the parser read e^(x(1 + x)^2))."""
+    base, op, exponent = node.children
+    if not (isinstance(exponent, Tree) and exponent.data == "pow"
+            and _letter_call(exponent.children[0], functions)):
+        return
+    tok, inner = exponent.children[0].children
+    meta = NotedMeta()
+    meta.start_pos, meta.end_pos, meta.empty = node.meta.start_pos, tok.end_pos, False
+    exponent.children[0] = inner
+    exponent.meta.start_pos = tok.end_pos
+    node.children, node.data = [Tree("pow", [base, op, _symbol(tok)], meta), exponent], "juxtapose"
+    notes.append(f"`{source[node.meta.start_pos:node.meta.end_pos]}` read as "
+                 f"({source[node.meta.start_pos:tok.end_pos]})·(…)^…: the exponent is the one letter")
 
 
 def _arguments(node: Tree, functions: set[str], source: str) -> None:
