@@ -218,3 +218,17 @@ def test_graph_picture_labels_are_math(capsys):
     labels = [line.split('label="', 1)[1].split(" | ")[0] for line in out.splitlines() if 'label="' in line]
     definitions = {head.split(" = ")[0]: head.split(" = ", 1)[1] for head in labels if " = " in head}
     assert "**" not in out and _same(definitions["a"], x**2)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "latex"])
+def test_write_up_notes_have_no_python_syntax(capsys, fmt):
+    out = "\n".join(_lines(capsys, "steps", "u = x^2 + y^2; sin(u) + 2xy", "--wrt", "x", "--format", fmt))
+    notes = out.split("Read as", 1)[1].split("\n\n", 1)[0] if fmt == "markdown" else \
+        out.split(r"\begin{itemize}", 1)[1].split(r"\end{itemize}", 1)[0]
+    assert "**" not in notes.replace("**Read as:**", "")
+    assert f"${sympy.latex(x**2 + y**2)}$ is substituted" in notes
+
+
+def test_write_up_logs_are_ln(capsys):
+    out = "\n".join(_lines(capsys, "steps", "x ln(x)", "--wrt", "x", "--format", "latex"))
+    assert r"\ln{\left(x \right)}" in out and r"\log" not in out

@@ -194,24 +194,33 @@ _SPAN = re.compile(rf"{_TERM}(?: [+-] {_TERM})*")
 _PYTHON = re.compile(r"\*|\b(?:log|sqrt|exp|Abs)\(")
 
 
-def rewrite_expressions(text: str, show: Callable[[sympy.Expr], str]) -> str:
-    """``text`` (a message the explain stage wrote with SymPy strings: ``the term x**2*log(x) is missing``)
-    with each SymPy string re-written by ``show`` (``math_text``, or LaTeX for Markdown). Hand-written
-    because the explain stage comes before this one and cannot print math itself; a span the language
-    does not read back (prose, unbalanced brackets) stays as it is."""
+def split_expressions(text: str) -> list[tuple[str, sympy.Expr | None]]:
+    """``text`` (a message the explain or parse stage wrote with SymPy strings: ``the term x**2*log(x) is
+    missing``) cut into pieces: (prose, None) and (a SymPy string, the expression symgd's grammar reads it
+    as). Hand-written because those stages come before this one and cannot print math themselves; a span
+    the language does not read back (prose, unbalanced brackets) stays prose."""
     from symgd.errors import SymgdError
     from symgd.parse import parse  # the grammar, never eval: messages repeat what the user typed
-
-    def convert(match: re.Match) -> str:
-        span = match.group(0)
-        core = span.rstrip(".")
+    pieces: list[tuple[str, sympy.Expr | None]] = []
+    start = 0
+    for match in _SPAN.finditer(text):
+        core = match.group(0).rstrip(".")
         if not _PYTHON.search(core) or core.count("(") != core.count(")"):
-            return span
+            continue
         try:
-            return show(parse(core)) + span[len(core):]
+            expr = parse(core)
         except SymgdError:
-            return span
-    return _SPAN.sub(convert, text)
+            continue
+        pieces += [(text[start:match.start()], None), (core, expr)]
+        start = match.start() + len(core)
+    return [*pieces, (text[start:], None)]
+
+
+def rewrite_expressions(text: str, show: Callable[[sympy.Expr], str],
+                        prose: Callable[[str], str] = str) -> str:
+    """``text`` with each SymPy string in it written by ``show`` (``math_text``, or $LaTeX$), the rest by
+    ``prose`` (e.g. LaTeX's escaping); see ``split_expressions``."""
+    return "".join(prose(piece) if expr is None else show(expr) for piece, expr in split_expressions(text))
 
 
 def tex(expr: sympy.Basic, order: str | None = None) -> str:

@@ -103,9 +103,14 @@ def _typed_tex(span: str) -> str:
 
 
 def _prose(text: str, escape) -> str:
-    """Prose of a note with its "read as EXPR" reading as math."""
+    """Prose of a note with its "read as EXPR" reading, and any other SymPy string in it, as $math$."""
     parts = _READ_AS.split(text)
-    return "".join((_math_span(p) or escape(p)) if i % 2 else escape(p) for i, p in enumerate(parts))
+    return "".join((_math_span(p) or escape(p)) if i % 2 else rewrite_expressions(p, _dollars, escape)
+                   for i, p in enumerate(parts))
+
+
+def _dollars(expr: sympy.Expr) -> str:
+    return f"${tex(expr)}$"
 
 
 def note_text(note: str) -> str:
