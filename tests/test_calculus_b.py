@@ -206,3 +206,11 @@ def test_solve_in_time_reports_what_sympy_cannot_do():
     solutions, why = solve_in_time([x**2 - 2, y - x], [x, y])
     assert why == "" and {(s[x], s[y]) for s in solutions} == {(sympy.sqrt(2),) * 2, (-sympy.sqrt(2),) * 2}
     assert "may have 100 solutions" in within_budget([x**10 - 1, y**10 - 1], [x, y])
+
+
+@pytest.mark.parametrize("command", [["steps"], ["check", "--wrt", "x", "--answer", "-x/y"]])
+def test_an_equation_without_implicit_names_the_option(capsys, command):
+    assert main([command[0], "x^2 + y^2 = 25", *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: this is an equation") and "--implicit y(x)" in err
+    assert main(["steps", "u = x^2; sin(u)"]) == 0  # a definition still reads as one

@@ -23,6 +23,23 @@ def with_reading(text: str, reading: list[str], fmt: str, plain: bool = False) -
     return json.dumps({"notes": notes, **data}, indent=2, ensure_ascii=False)  # first, as every command
 
 
+def refuse_equation(text: str, command: str) -> None:
+    """Stop an equation typed without --implicit with a message that names the option (the parser would
+    read ``x^2 + y^2 = 25`` as a definition with a bad name). A definition (``u = ...; f(u)``) passes."""
+    import re
+
+    from symgd.parse.equation import equal_signs
+    from symgd.parse.messages import error_at
+    signs = equal_signs(text)
+    if ";" in text or "\n" in text.strip() or len(signs) != 1:
+        return
+    if re.fullmatch(r"\s*[^\W\d]\w*\s*(\(\s*[^\W\d]\w*(\s*,\s*[^\W\d]\w*)*\s*\))?\s*", text[:signs[0]]):
+        return
+    what = "differentiate it implicitly" if command == "steps" else "check dy/dx on the curve"
+    raise error_at(text, signs[0], "this is an equation (lhs = rhs), not an expression",
+                   hint=f"add --implicit y(x) to {what}")
+
+
 def implicit_names(args: argparse.Namespace) -> tuple[str, str | None]:
     """(dependent, independent or None) from --implicit, refusing options that do not go with it."""
     from symgd.explain.implicit import dependent_name

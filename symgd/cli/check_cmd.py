@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._notes import reading_notes, with_notes
-from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_check
+from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_check, refuse_equation
 from symgd.cli._options import add_format_argument, add_plain_argument, whole_number
 
 EXIT_WRONG = 1
@@ -28,6 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.implicit:  # an equation, y = y(x): the answer is checked on the curve (issue 17)
         return print_implicit_check(args)
+    refuse_equation(args.expr, "check")  # an equation without --implicit: name the option
     if args.order:
         from symgd.errors import VariableError
         raise VariableError("--order goes with --implicit (check one derivative at a time otherwise)")

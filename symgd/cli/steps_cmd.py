@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._higher import add_higher_options, higher_text
-from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_steps
+from symgd.cli._implicit import IMPLICIT_HELP, print_implicit_steps, refuse_equation
 from symgd.cli._leibniz import request_wrt
 from symgd.cli._notes import reading_notes, with_notes
 from symgd.cli._options import add_format_argument, add_plain_argument
@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from symgd.report.derivation import render_derivation, render_gradient
     if args.implicit:  # an equation, y = y(x): dy/dx (issue 17)
         return print_implicit_steps(args)
+    refuse_equation(args.expr, "steps")  # an equation without --implicit: name the option
     text = higher_text(args)  # --diff, --order, --hessian or d²/dx² typed first; None: first order
     if text is None:
         args.wrt = request_wrt(args.expr, args.wrt)  # d/dx (...) typed first: x is the wrt
