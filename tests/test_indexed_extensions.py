@@ -311,3 +311,18 @@ def test_hvp_refuses_prod_and_bad_directions():
         h(np.ones(3), np.ones(2))
     with pytest.raises(CompileError, match="arguments"):
         h(np.ones(3))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_wrt_skips_the_data_arrays_gradient_in_the_loops(backend):
+    text = "sum(min(sum((P[i,l] - C[j,l])^2, l, 0, d-1), j, 0, k-1), i, 0, n-1)"
+    c = symgd.compile(text, backend=backend, wrt=["C"])
+    assert [v.name for v in c.variables] == ["C"] and [v.name for v in c.parameters] == ["P"]
+    assert "_g_P" not in c.source
+    C, P = RNG.normal(size=(3, 2)), RNG.normal(size=(10, 2))
+    value, (gC,) = c.value_and_grad(C, P)
+    want, (want_gC, _) = _torch_grads(lambda C, P: ((P[:, None, :] - C[None]) ** 2).sum(-1).min(1).values.sum(), C, P)
+    np.testing.assert_allclose(value, want, rtol=1e-13)
+    np.testing.assert_allclose(gC, want_gC, rtol=1e-12, atol=1e-13)
+    with pytest.raises(symgd.SymgdError, match="zz"):
+        symgd.compile(text, wrt=["zz"])

@@ -112,7 +112,7 @@ def compile(f: str | sympy.Expr, wrt: Iterable[sympy.Symbol | str] | str | None 
         from symgd.codegen.reduce_compile import compile_reductions
         if backend in ("jax", "torch"):
             raise CompileError(f"reductions over several indices compile for numba or python, not {backend!r}")
-        return _indexed_wrt(compile_reductions(expr, backend, sizes), expr, wrt)
+        return compile_reductions(expr, backend, sizes, wrt)  # wrt first; the loops skip the others
     if has_indexed(expr):
         from symgd.codegen.indexed import compile_indexed, mangled_problem
         if backend == "jax":

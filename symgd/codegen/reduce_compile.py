@@ -51,15 +51,26 @@ def _size_plan(tree: Tree, known: Mapping[str, int]) -> list[tuple]:
     return plan
 
 
-def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | None) -> tuple:
-    """The tree over safe names (variables in the user's order), the user's variables, the size plan,
-    the call checker, whether numba runs the loops, and ``load(source) -> functions``."""
+def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | None, wrt: Any = None) -> tuple:
+    """The tree over safe names (variables in call order: ``wrt`` first, then the others by name), the
+    user's variables in that order, the number differentiated, the call checker, whether numba runs
+    the loops, and ``load(source) -> functions``."""
     if backend not in BACKENDS:
         raise CompileError(f"reductions over indices compile to loops (numba, or python), not {backend!r}")
     if isinstance(expr, str):
         from symgd.parse import parse
         expr = parse(expr)
     user = analyse_tree(expr).variables
+    if wrt is not None:
+        from symgd.calculus.variables import ordered_variables
+        first = [v.name for v in ordered_variables(expr, wrt)]
+        unknown = [n for n in first if n not in {u.name for u in user}]
+        if unknown:
+            raise CompileError(f"wrt names {', '.join(unknown)}, which is no array or scalar here (they are: "
+                               f"{', '.join(u.name for u in user)})")
+        user = tuple(sorted(user, key=lambda u: (u.name not in first, first.index(u.name) if u.name in first
+                                                  else 0, u.name)))
+    count = len(user) if wrt is None else len(first)
     mexpr, rename = mangle_expr(expr, runtime.RESERVED)
     tree = analyse_tree(mexpr)
     order = {rename.get(u, u): k for k, u in enumerate(user)}
@@ -75,20 +86,23 @@ def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | Non
             return _jitted(source, bool(tree.dets))
         return runtime.load(source, "python", extra={"_np": np, "_cofactor": cofactor})
     check = load(check_source(tree))["_check"]
-    caller = _Caller(tree, plan, check, {v: users.get(v, v).name for v in tree.variables}, use_numba)
-    return tree, user, plan, caller, use_numba, load
+    caller = _Caller(tree, plan, check, {v: users.get(v, v).name for v in tree.variables}, use_numba,
+                     frozenset(tree.variables[:count]))
+    return tree, user, count, caller, use_numba, load
 
 
-def compile_reductions(expr: sympy.Expr, backend: str = "auto",
-                       sizes: Mapping[str, int] | None = None) -> Compiled:
-    """A ``Compiled`` for ``expr`` with reductions; arguments are the arrays and scalars sorted by
-    name, and the gradient has one entry per argument (an array's is an array of its shape)."""
-    tree, user, _, call, use_numba, load = prepare(expr, backend, sizes)
-    source = "\n".join(function_source(tree, kind) for kind in ("value_and_grad", "value", "grad"))
+def compile_reductions(expr: sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | None = None,
+                       wrt: Any = None) -> Compiled:
+    """A ``Compiled`` for ``expr`` with reductions; arguments are the ``wrt`` variables (default: every
+    array and scalar, sorted by name), then the others by name; the gradient has one entry per wrt
+    variable (an array's is an array of its shape), and the loops compute no other."""
+    tree, user, count, call, use_numba, load = prepare(expr, backend, sizes, wrt)
+    source = "\n".join(function_source(tree, kind, call.active)
+                       for kind in ("value_and_grad", "value", "grad"))
     fns = load(source)
-    return Compiled(user, "numba" if use_numba else "python", source,
+    return Compiled(user[:count], "numba" if use_numba else "python", source,
                     call.wrap(fns["_value_and_grad"], "value_and_grad"), call.wrap(fns["_value"], "value"),
-                    call.wrap(fns["_grad"], "grad"), None)
+                    call.wrap(fns["_grad"], "grad"), None, user[count:])
 
 
 @functools.lru_cache(maxsize=32)
@@ -136,9 +150,10 @@ def _jit(fns: dict) -> dict:
 class _Caller:
     """Converts and checks the arguments of every call, then runs one generated function."""
 
-    def __init__(self, tree: Tree, plan: list, check: Any, names: dict, numba: bool) -> None:
+    def __init__(self, tree: Tree, plan: list, check: Any, names: dict, numba: bool, active: frozenset) -> None:
         ndim = dict(tree.ndim)
-        self.numba = numba
+        self.numba, self.active = numba, active
+        self.grad_order = [tree.variables.index(a) for a in sorted(ndim, key=lambda s: s.name) if a in active]
         self.tree, self.plan, self.check, self.names = tree, plan, check, names
         self.ndims = [ndim.get(v) for v in tree.variables]
         by_name = sorted(ndim, key=lambda s: s.name)
@@ -207,11 +222,12 @@ class _Caller:
             conv, sizes = self.convert(args)
             if kind == "value":
                 return self.run(fn, *conv, *sizes)
-            bufs = [np.zeros_like(conv[k]) for k in self.array_order]
+            bufs = [np.zeros_like(conv[k]) for k in self.grad_order]
             out = self.run(fn, *conv, *sizes, *bufs)
             value, scal = out if kind == "value_and_grad" else (None, out)
             scal = iter(scal if isinstance(scal, tuple) else ())
-            arrays = dict(zip(self.array_order, bufs))
-            grads = tuple(arrays[k] if k in arrays else next(scal) for k in range(len(conv)))
+            arrays = dict(zip(self.grad_order, bufs))
+            grads = tuple(arrays[k] if k in arrays else next(scal)
+                          for k, v in enumerate(self.tree.variables) if v in self.active)
             return grads if kind == "grad" else (value, grads)
         return call

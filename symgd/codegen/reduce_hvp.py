@@ -195,7 +195,7 @@ def hvp(f: str | sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | N
     [[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]]
     """
     from symgd.codegen.reduce_compile import prepare
-    tree, user, plan, caller, use_numba, load = prepare(f, backend, sizes)
+    tree, user, _, caller, _, load = prepare(f, backend, sizes)
     source = hvp_source(tree)
     fn = load(source)["_hvp"]
     count = len(tree.variables)

@@ -22,10 +22,11 @@ from itertools import count
 
 import sympy
 
-from symgd.calculus.reduce_tree import Level, Reduction, Tree
+from symgd.calculus.reduce_tree import Level, Reduction, Tree, walk
 from symgd.codegen.indexed_sizes import _Writer
 from symgd.codegen.names import prefixed
-from symgd.codegen.scalar_loop import element_program
+from symgd.codegen.ir import program_from_graph
+from symgd.calculus.graph import build_graph
 
 _INIT = {"sum": "0.0", "prod": "1.0", "min": "_inf", "max": "-_inf"}
 
@@ -41,9 +42,21 @@ def int_text(e: sympy.Expr, w: _Writer) -> str:
 class _Gen:
     """Writes the lines of one function; ``ind`` is the current indentation depth."""
 
-    def __init__(self, tree: Tree) -> None:
+    def __init__(self, tree: Tree, active: frozenset | None = None) -> None:
         self.tree, self.w, self.lines, self.ids = tree, _Writer("python"), [], count()
         self.det_names = {d for d, _ in tree.dets}
+        self.active = frozenset(tree.variables) if active is None else active
+        # what an adjoint must reach: reads of active arrays, active scalars and dets, and the children
+        # whose subtree holds one (a data array's gradient is never computed)
+        dets = {d for d, base in tree.dets if base in self.active}
+        self.wanted = {s for s in tree.scalars if s in self.active} | dets
+        for node in reversed(list(walk(tree.top))):  # children before parents
+            lv = node.level
+            self.wanted |= {r.symbol for r in lv.reads if r.base in self.active}
+            if any(t in self.wanted for t in (*(r.symbol for r in lv.reads), *(c.symbol for c in lv.children))) \
+                    or lv.body.free_symbols & self.wanted:
+                self.wanted.add(node.symbol)
+        self.wanted |= {r.symbol for r in tree.top.reads if r.base in self.active}
 
     def put(self, ind: int, line: str) -> None:
         self.lines.append("    " * ind + line)
@@ -58,7 +71,11 @@ class _Gen:
         inputs = tuple(r.symbol for r in level.reads) + tuple(c.symbol for c in level.children) + \
             tuple(s for s in self.tree.scalars if s in level.body.free_symbols) + \
             tuple(d for d, _ in self.tree.dets if d in level.body.free_symbols)
-        pruned = element_program(level.body, inputs, value, grads)
+        program_inputs = inputs
+        program, out, adjoints = program_from_graph(build_graph(level.body, inputs, stable=True))
+        inputs = tuple(t for t in inputs if t in self.wanted) if grads else ()
+        keep = tuple(a for t, a in zip(program_inputs, adjoints) if t in self.wanted) if grads else ()
+        pruned = program.prune(((out,) if value else ()) + keep)
         tag = next(self.ids)
         rename = {sym: sympy.Symbol(prefixed(f"_p{tag}_", sym.name)) for sym, _ in pruned.lines}
         used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
@@ -186,15 +203,17 @@ class _Gen:
         self.put(ind + 1, f"{pre} *= {buf}[{node.index.name} - ({lo})]")
 
 
-def function_source(tree: Tree, kind: str) -> str:
+def function_source(tree: Tree, kind: str, active: frozenset | None = None) -> str:
     """``def _<kind>(variables..., sizes..., [_g_<array>...])``: kind is value, grad or value_and_grad.
-    Arrays' gradients are written into the zeroed ``_g_`` arrays; scalars' are returned."""
-    g = _Gen(tree)
-    arrays = [a for a, _ in tree.ndim]
+    The gradient covers the ``active`` variables (default all): arrays' into the zeroed ``_g_`` arrays
+    (active arrays, by name), scalars' returned."""
+    g = _Gen(tree, active)
+    arrays = sorted((a for a, _ in tree.ndim if a in g.active), key=lambda s: s.name)
+    scalars = [s for s in tree.scalars if s in g.active]
     args = [v.name for v in tree.variables] + [s.name for s in tree.sizes]
     if kind != "value":
-        args += [f"_g_{a.name}" for a in sorted(arrays, key=lambda s: s.name)]
-        for s in tree.scalars:
+        args += [f"_g_{a.name}" for a in arrays]
+        for s in scalars:
             g.put(1, f"_g_{s.name} = 0.0")
     for d, base in tree.dets:  # det(A) reads no index: once, before the loops
         g.put(1, f"{d.name} = _np.linalg.det({base.name})")
@@ -204,8 +223,9 @@ def function_source(tree: Tree, kind: str) -> str:
     if kind != "value":
         g.scatter(tree.top, "1.0", 1)
         for d, base in tree.dets:  # Jacobi's formula: d det(A)/dA is the cofactor matrix adj(A)ᵀ
-            g.put(1, f"_g_{base.name} += _d{d.name} * _cofactor({base.name})")
-    grads = f"({''.join(f'_g_{s.name}, ' for s in tree.scalars)})" if tree.scalars else "0.0"
+            if base in g.active:
+                g.put(1, f"_g_{base.name} += _d{d.name} * _cofactor({base.name})")
+    grads = f"({''.join(f'_g_{s.name}, ' for s in scalars)})" if scalars else "0.0"
     ret = {"value": val, "grad": grads, "value_and_grad": f"{val}, {grads}"}[kind]
     return "\n".join([f"def _{kind}({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"
 
