@@ -114,7 +114,7 @@ def _tidy(expr: sympy.Expr) -> sympy.Expr:
     simplify."""
     if not expandable(expr):  # cancel and factor multiply out: over the budget the result stands as it is
         return expr
-    candidates = [expr, sympy.cancel(expr), sympy.factor(expr)]
+    candidates = [expr, sympy.cancel(expr), sympy.factor(expr), -sympy.factor(-expr)]
     if sympy.count_ops(expr) <= _SIMPLIFY_OPS and simplifiable(expr):
         candidates.append(sympy.simplify(expr))
     return shortest(candidates)

@@ -49,9 +49,8 @@ def verified(a: sympy.Expr, b: sympy.Expr, what: str, domain: sympy.Expr | None 
 
 
 def shortest(candidates: Iterable[sympy.Expr]) -> sympy.Expr:
-    """The candidate with the fewest operations (the first among equals)."""
-    best = None
-    for c in candidates:
-        if best is None or sympy.count_ops(c) < sympy.count_ops(best):
-            best = c
-    return best
+    """The candidate with the fewest operations, then the fewest minus signs (textbooks write
+    −(2x + y)/(x + 2y), not (−2x − y)/(x + 2y)); the first among equals."""
+    def key(c: sympy.Expr) -> tuple[int, int]:
+        return sympy.count_ops(c), sympy.sstr(c).count("-")
+    return min(candidates, key=key)
