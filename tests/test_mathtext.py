@@ -232,3 +232,12 @@ def test_write_up_notes_have_no_python_syntax(capsys, fmt):
 def test_write_up_logs_are_ln(capsys):
     out = "\n".join(_lines(capsys, "steps", "x ln(x)", "--wrt", "x", "--format", "latex"))
     assert r"\ln{\left(x \right)}" in out and r"\log" not in out
+
+
+@pytest.mark.parametrize("text", ["sum(x[i]^2, i, 0, n-1)", "sum(sum(x[i]*y[j], j, 0, m), i, 0, n)",
+                                  "prod(1 + x[i]^2, i, 0, n-1)", "2*sum(x[i], i, 0, n-1)^2",
+                                  "sqrt(sum((x[i+1] - x[i])^2, i, 0, n-2))"])
+def test_indexed_sums_print_as_typed_and_read_back(text):
+    expr = parse(text)
+    shown = math_text(expr)
+    assert "Sum(" not in shown and "Product(" not in shown and parse(shown) == expr

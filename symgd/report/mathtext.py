@@ -70,6 +70,16 @@ class MathTextPrinter(StrPrinter):
     def _print_exp(self, expr: sympy.Expr) -> str:
         return f"e^{self._exponent(expr.args[0])}"
 
+    def _print_Sum(self, expr: sympy.Sum, name: str = "sum") -> str:
+        """As typed: sum(x[i]², i, 0, n − 1); several limits nest, the first innermost."""
+        text = self._print(expr.function)
+        for var, low, high in expr.limits:
+            text = f"{name}({text}, {self._print(var)}, {self._print(low)}, {self._print(high)})"
+        return text
+
+    def _print_Product(self, expr: sympy.Product) -> str:
+        return self._print_Sum(expr, "prod")
+
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         out = []
         for term in self._as_ordered_terms(expr, order=order):
@@ -158,8 +168,9 @@ def _takes_bracket(factor: sympy.Expr, text: str) -> bool:
 
 
 def _is_atom(expr: sympy.Expr) -> bool:
-    return bool(expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, (sympy.Function,
-                sympy.Indexed)) or expr in (sympy.pi, sympy.E))
+    """A name, a whole number or a call (sin(x), sum(…), x[i]): what a power or a root needs no bracket around."""
+    calls = (sympy.Function, sympy.Sum, sympy.Product, sympy.Indexed)
+    return bool(expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, calls) or expr in (sympy.pi, sympy.E))
 
 
 def _evaluated(expr: sympy.Mul) -> bool:
