@@ -170,7 +170,8 @@ def _takes_bracket(factor: sympy.Expr, text: str) -> bool:
 def _is_atom(expr: sympy.Expr) -> bool:
     """A name, a whole number or a call (sin(x), sum(…), x[i]): what a power or a root needs no bracket around."""
     calls = (sympy.Function, sympy.Sum, sympy.Product, sympy.Indexed)
-    return bool(expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, calls) or expr in (sympy.pi, sympy.E))
+    return bool(expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, calls)
+                or expr in (sympy.pi, sympy.E))
 
 
 def _evaluated(expr: sympy.Mul) -> bool:
