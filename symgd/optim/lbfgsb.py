@@ -3,12 +3,13 @@
 A simpler method than L-BFGS-B's (no generalized Cauchy point or subspace minimization, documented in
 docs/optimizers.md): the variables at a bound whose gradient pushes outward are held fixed; the
 limited-memory direction ``-H g`` (``lbfgs.two_loop``, m pairs) is taken on the others (steepest descent
-where it is not downhill). Where the first trial step (``1/|d|`` while there is no memory, as L-BFGS-B,
-else 1) stays inside the box, L-BFGS-B's own line search runs along ``d`` (Moré–Thuente, ``lbfgs._search``
-settings) capped at the box edge, so away from the bounds the iterates are L-BFGS's; otherwise, or when
-that search fails, the step backtracks along the projected path ``P(x + t d)`` until
-``f(P(x + t d)) <= f(x) + c g.(P(x + t d) - x)`` (Bertsekas' projected Armijo rule), which bends along
-the box. The pair ``(s, y)`` of a step is added at the next step (its gradient is then known), when
+where it is not downhill). L-BFGS-B's own line search (Moré–Thuente, ``lbfgs._search`` settings) runs
+along ``d`` with its steps capped where ``d`` meets the box (the first trial ``1/|d|`` while there is no
+memory, as L-BFGS-B, else 1, or that cap if smaller), so away from the bounds the iterates are L-BFGS's
+and a variable that reaches its bound is held there from the next step on (an active set). Where ``d``
+is blocked at once (the cap is 0) or that search fails, the step backtracks along the projected path
+``P(x + t d)`` until ``f(P(x + t d)) <= f(x) + c g.(P(x + t d) - x)`` (Bertsekas' projected Armijo rule),
+which bends along the box. The pair ``(s, y)`` of a step is added at the next step (its gradient is then known), when
 ``s.y > eps y.y``.
 
 >>> from symgd.optim.minimize import minimize
@@ -67,11 +68,11 @@ def _max_step(box: Box, x: np.ndarray, d: np.ndarray) -> float:
 
 def _wolfe_step(problem, box: Box, x: np.ndarray, g: np.ndarray, f0: float, d: np.ndarray, stp0: float):
     """L-BFGS-B's Moré–Thuente search along ``d`` within the box, for one row: the new x, or None where
-    the first trial would leave the box or the search fails."""
+    ``d`` is blocked by the box at once or the search fails."""
     slope, limit = float(g @ d), min(_max_step(box, x, d), STPMAX)
-    if not (np.isfinite(slope) and slope < 0) or not limit > 0 or stp0 > limit:
+    if not (np.isfinite(slope) and slope < 0) or not limit > 0:
         return None
-    stp, _, _, task = dcsrch(line_function(problem, x, d, {}), f0, slope, stp0, ftol=1e-3, gtol=0.9,
+    stp, _, _, task = dcsrch(line_function(problem, x, d, {}), f0, slope, min(stp0, limit), ftol=1e-3, gtol=0.9,
                              xtol=0.1, stpmin=0.0, stpmax=limit, maxiter=MAXLS)
     return None if stp is None or task.startswith("ERROR") else box.project(x + stp * d)
 
