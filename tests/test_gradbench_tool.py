@@ -226,3 +226,14 @@ def test_det_against_numpy(ell):
     np.testing.assert_allclose(out[2]["output"], (np.linalg.det(A) * np.linalg.inv(A).T).reshape(-1),
                                rtol=1e-10, atol=1e-12)
     assert out[3]["success"] is False
+
+
+def test_torch_backend_on_cpu():
+    pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal(9)
+    out = session([{"kind": "define", "module": "lse"}, evaluate("lse", "gradient", runs(x=x.tolist())),
+                   {"kind": "define", "module": "llsq"}, evaluate("llsq", "gradient", runs(x=x[:3].tolist(), n=6)),
+                   {"kind": "define", "module": "gmm"}], "--backend", "torch")
+    np.testing.assert_allclose(out[1]["output"], _scipy_lse(x)[1], rtol=1e-10)
+    np.testing.assert_allclose(out[3]["output"], _llsq_oracle(x[:3], 6)[1], rtol=1e-10, atol=1e-12)
+    assert out[4]["success"] is False and "numba" in out[4]["error"]

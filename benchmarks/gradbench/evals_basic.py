@@ -89,7 +89,10 @@ def llsq(backend: Backend) -> Eval:
         return c.value(*args)
 
     def gradient(c, args, back) -> Any:
-        return np.asarray(c.grad(*args), dtype=np.float64)[back]
+        g = c.grad(*args)
+        if name == "torch":  # 0-d tensors, maybe on a GPU: float() finishes each inside the timer
+            g = [float(v) for v in g]
+        return np.asarray(g, dtype=np.float64)[back]
 
     ev.functions = {"primal": Function(pre, backend.timed(primal, name), to_float),
                     "gradient": Function(pre, backend.timed(gradient, name), to_list)}
