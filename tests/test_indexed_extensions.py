@@ -326,3 +326,23 @@ def test_wrt_skips_the_data_arrays_gradient_in_the_loops(backend):
     np.testing.assert_allclose(gC, want_gC, rtol=1e-12, atol=1e-13)
     with pytest.raises(symgd.SymgdError, match="zz"):
         symgd.compile(text, wrt=["zz"])
+
+
+LLSQ = "sum((sign(-1 + 2*i/(n-1)) - sum(x[j]*(-1 + 2*i/(n-1))^j, j, 0, m-1))^2, i, 0, n-1)/2"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_llsq_powers_of_the_index_as_running_products(backend):
+    c = symgd.compile(LLSQ, backend=backend, sizes={"n": 9})
+    assert "pow(" not in c.source and "** j" not in c.source  # t^j is a running product, not a pow
+    x = RNG.normal(size=5)
+    t = torch.tensor(-1 + 2 * np.arange(9) / 8.0)
+
+    def f(x):
+        return ((torch.sign(t) - (x[None] * t[:, None] ** torch.arange(5.0, dtype=torch.float64)).sum(1)) ** 2).sum() / 2
+    _close(c, (x,), f)
+    h = symgd.hvp(LLSQ, backend=backend, sizes={"n": 9})
+    v = RNG.normal(size=5)
+    _, (hv,) = h(x, v)
+    _, (want,) = _torch_hvp(f, [x], [v])
+    np.testing.assert_allclose(hv, want, rtol=1e-11)

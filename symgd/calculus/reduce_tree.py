@@ -13,7 +13,7 @@ reduction (the textbook logsumexp; code keeps it stable with a running maximum).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
@@ -52,6 +52,7 @@ class Reduction:
     lower: sympy.Expr
     upper: sympy.Expr
     level: Level
+    powers: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = ()  # (symbol, base): symbol is base**index
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,29 @@ def analyse_tree(expr: sympy.Expr) -> Tree:
         raise CompileError(f"the index {name} is used outside its reduction",
                            hint="each index is read only inside the reduction that runs it")
     by_name = lambda s: s.name  # noqa: E731
+    top = _running_powers(top, sizes, itertools.count())
     return Tree(expr, top, tuple(sorted(ndim.items(), key=lambda kv: kv[0].name)),
                 tuple(sorted(scalars, key=by_name)), tuple(sorted(sizes, key=by_name)),
                 tuple(sorted(arrays | scalars, key=by_name)), tuple(bounds), tuple(ctx.dets.values()))
+
+
+def _running_powers(level: Level, sizes: set, counter) -> Level:
+    """``t^j`` in the body of a reduction over j, with t a constant of the loop (outer indices and
+    sizes only: nothing differentiated), becomes a symbol the loop keeps as a running product
+    (``Reduction.powers``): one multiplication per index instead of a pow (llsq's polynomial)."""
+    children = []
+    for node in level.children:
+        inner = _running_powers(node.level, sizes, counter)
+        allowed = set(node.level.scope[:-1]) | sizes
+        swap, powers = {}, []
+        for p in sorted(inner.body.atoms(sympy.Pow), key=sympy.default_sort_key):
+            if p.exp == node.index and p.base.free_symbols <= allowed and p not in swap:
+                swap[p] = sympy.Symbol(f"_pw{next(counter)}", real=True)
+                powers.append((swap[p], p.base))
+        if swap:
+            inner = replace(inner, body=inner.body.xreplace(swap))
+        children.append(replace(node, level=inner, powers=tuple(powers)))
+    return replace(level, children=tuple(children))
 
 
 def _levels(level: Level):

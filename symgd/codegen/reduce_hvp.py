@@ -139,6 +139,7 @@ class _TangentGen(_Gen):
             self.put(ind + 2, f"{arg} = {node.index.name}")
             self.put(ind, f"if {arg} >= {lo}:")
             self.put(ind + 1, f"{node.index.name} = {arg}")
+            self.at_index(node, ind + 1)
             self.tscatter(node.level, adj, tadj, ind + 1)
         else:  # lse: weight w = exp(u - lse), its tangent w·(u̇ − lsė)
             name = node.symbol.name

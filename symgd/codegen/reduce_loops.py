@@ -62,8 +62,20 @@ class _Gen:
         self.lines.append("    " * ind + line)
 
     def loop(self, node: Reduction, ind: int) -> None:
+        """``for j in range(lower, upper + 1):``, with the node's running powers t**j (``powers``)."""
         lo, hi = int_text(node.lower, self.w), int_text(node.upper + 1, self.w)
+        for sym, base in node.powers:
+            self.put(ind, f"{sym.name}_b = {self.w.expr(base)}")
+            self.put(ind, f"{sym.name}_n = {sym.name}_b ** ({lo})")
         self.put(ind, f"for {node.index.name} in range({lo}, {hi}):")
+        for sym, _ in node.powers:
+            self.put(ind + 1, f"{sym.name} = {sym.name}_n")
+            self.put(ind + 1, f"{sym.name}_n = {sym.name} * {sym.name}_b")
+
+    def at_index(self, node: Reduction, ind: int) -> None:
+        """After ``index = ...`` outside the loop (min/max's arg-min): the running powers there."""
+        for sym, _ in node.powers:
+            self.put(ind, f"{sym.name} = {sym.name}_b ** {node.index.name}")
 
     def program(self, level: Level, value: bool, grads: bool, ind: int) -> tuple[str | None, dict]:
         """The body's children values and reads that its program needs, then the program; returns
@@ -179,6 +191,7 @@ class _Gen:
         self.put(ind + 2, f"{arg} = {node.index.name}")
         self.put(ind, f"if {arg} >= {lo}:")
         self.put(ind + 1, f"{node.index.name} = {arg}")
+        self.at_index(node, ind + 1)
         self.scatter(node.level, adj, ind + 1)
 
     _back_max = _back_min
