@@ -241,3 +241,11 @@ def test_indexed_sums_print_as_typed_and_read_back(text):
     expr = parse(text)
     shown = math_text(expr)
     assert "Sum(" not in shown and "Product(" not in shown and parse(shown) == expr
+
+
+def test_parse_latex_writes_ln(capsys):
+    import json
+    out = "\n".join(_lines(capsys, "parse", "ln(x)^2 + x", "--format", "latex"))
+    assert out.splitlines()[-1] == sympy.latex(log(x)**2 + x, ln_notation=True) and r"\log" not in out
+    assert main(["parse", "ln(x)", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["latex"] == r"\ln{\left(x \right)}"

@@ -72,7 +72,7 @@ def _definition_head(name: str, params: tuple[sympy.Symbol, ...]) -> str:
 
 def _definitions(program: Program, order: str | None) -> list[dict]:
     return [{"name": name, "params": [p.name for p in params],
-             "expression": sympy.sstr(value, order=order), "latex": sympy.latex(value, order=order)}
+             "expression": sympy.sstr(value, order=order), "latex": sympy.latex(value, order=order, ln_notation=True)}
             for name, (params, value) in program.definitions.items()]
 
 
@@ -97,7 +97,7 @@ def echo_dict(program: Program) -> dict:
     out = {
         "input": program.source,
         "expression": sympy.sstr(program.expr, order=order),
-        "latex": sympy.latex(program.expr, order=order),
+        "latex": sympy.latex(program.expr, order=order, ln_notation=True),
         "pretty": sympy.pretty(program.expr, use_unicode=True, order=order),
         "variables": [v.name for v in program.variables if v not in sizes],
         "definitions": _definitions(program, order),
@@ -165,8 +165,8 @@ def _latex(program: Program) -> str:
     lines += [f"% note: {note}" for note in shown_notes([*program.notes, *unsorted_note(order)])]
     for name, (params, value) in program.definitions.items():
         head = sympy.latex(sympy.Function(name)(*params)) if params else sympy.latex(sympy.Symbol(name))
-        lines.append(f"{head} = {sympy.latex(value, order=order)}")
-    lines.append(sympy.latex(program.expr, order=order))
+        lines.append(f"{head} = {sympy.latex(value, order=order, ln_notation=True)}")
+    lines.append(sympy.latex(program.expr, order=order, ln_notation=True))
     return "\n".join(lines)
 
 
