@@ -214,3 +214,22 @@ def test_an_equation_without_implicit_names_the_option(capsys, command):
     err = capsys.readouterr().err
     assert err.startswith("error: this is an equation") and "--implicit y(x)" in err
     assert main(["steps", "u = x^2; sin(u)"]) == 0  # a definition still reads as one
+
+
+@pytest.mark.parametrize("argv", [
+    ["steps", "x^2 + x y + y^2 = 7", "--implicit", "y(x)", "--order", "2"],
+    ["critical", "sin(x) sin(y)", "--box", "x=-1:4,y=-1:4"],
+    ["extremum", "x", "--subject-to", "y^2 = x^3"],
+    ["extremum", "z", "--subject-to", "x + y + z = 1", "--subject-to", "x^2 + y^2 = 1", "--full"],
+])
+def test_latex_documents_compile(capsys, tmp_path, argv):
+    from tests.pdflatex import assert_compiles
+    assert main([*argv, "--format", "latex", "--standalone"]) == 0
+    assert_compiles(capsys.readouterr().out, tmp_path)
+
+
+def test_a_worked_line_that_fails_its_check_is_a_bug_report():
+    from symgd.explain.worked import WorkError, verified
+    verified(sympy.sin(x) ** 2 + sympy.cos(x) ** 2, sympy.S.One, "Pythagoras")
+    with pytest.raises(WorkError, match="a bug in symgd"):
+        verified(x**2, x**2 + 1, "off by one")

@@ -66,7 +66,7 @@ def print_implicit_steps(args: argparse.Namespace) -> int:
     dependent, independent = implicit_names(args)
     result = implicit(args.expr, dependent, independent, _order(args))
     plain = getattr(args, "plain", False)
-    text = with_reading(render_implicit(result, args.format, full=getattr(args, "full", False), plain=plain),
+    text = with_reading(render_implicit(result, args.format, full=True, plain=plain),  # steps shows every rule
                         list(result.equation.notes), args.format, plain)
     if getattr(args, "standalone", False):
         from symgd.report.writeup import latex_document

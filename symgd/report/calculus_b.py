@@ -101,10 +101,10 @@ def _steps(steps, out: _Out, full: bool) -> list[str]:
         else:
             lines.append(rf"  \item {title}: {claim}" + (rf" \emph{{(checked: {out.prose(step.check)})}}"
                                                             if step.check else ""))
-        if full:
+        if full and step.derivations:
             fmt = out.fmt
-            text = "".join(render_derivation(d, fmt, plain=out.plain) if fmt == "text" else
-                           render_derivation(d, fmt) for d in step.derivations)
+            text = "\n".join(render_derivation(d, fmt, plain=out.plain) if fmt == "text" else
+                             render_derivation(d, fmt) for d in step.derivations).rstrip("\n")
             pad = "      " if fmt == "text" else ("   " if fmt == "markdown" else "")
             lines += [pad + line for line in text.split("\n")]
     return lines + ([r"\end{enumerate}"] if out.fmt == "latex" else [])
