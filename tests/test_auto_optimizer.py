@@ -90,3 +90,19 @@ def test_a_stalled_or_short_run_says_what_to_try():
 
 def test_a_diverging_normalised_run_says_what_to_try():
     assert "smaller lr" in auto.advice("diverged", "adam", 5.0) and auto.advice("gradient", "adam", 1.0) == ""
+
+
+def test_solve_reports_the_chosen_lr_and_method(capsys):
+    import json
+    from symgd.cli import main
+    assert main(["solve", "(x-30)^2 + (y+20)^2", "--box", "x=-100:100,y=-50:50", "--optimizer", "adam",
+                 "--steps", "20000", "--no-graph", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lr"] == pytest.approx(1.0) and any("1% of the narrowest box width" in c for c in out["choices"])
+    assert main(["solve", "(x-1)^2 + 10*(y-x^2)^2", "--optimizer", "auto", "--no-graph", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["optimizer"] == "newton" and out["lr"] is None and "auto chose newton" in out["choices"][0]
+    assert out["x"]["x"] == pytest.approx(1.0) and out["x"]["y"] == pytest.approx(1.0)
+    assert main(["solve", "150*x^2", "--no-graph"]) == 0
+    text = capsys.readouterr().out
+    assert "lr = 0.00333333" in text and "note: lr = 0.00333" in text and "would diverge" in text
