@@ -2,8 +2,8 @@
 
 The gradient comes from the step engine (each partial with its verified derivation); ∇f = 0 is solved
 by sympy within a budget (``solving``), or numerically from many starts in a box when sympy cannot,
-or when f is periodic (sympy lists one period of solutions), saying so. Each point is checked: the
-gradient vanishes there. Classification: f'' (one variable), the determinant D = f_xx·f_yy − f_xy²
+misses points, or f has trigonometric terms (sympy lists one period of solutions), saying so. Each
+point is checked: the gradient vanishes there. Classification: f'' (one variable), the determinant D = f_xx·f_yy − f_xy²
 (two), the Hessian's eigenvalues (more); "inconclusive" when the test says nothing (D = 0).
 
 >>> [p.kind for p in critical_points("x^2 - y^2").points]
@@ -149,7 +149,8 @@ def _numeric(grad, variables, box, why: str) -> tuple[list[tuple], list[bool], s
 def _solve(grad, variables, box, periodic: bool) -> tuple[list[tuple], list[bool], str, list[str]]:
     """(points, which are exact, method, notes)."""
     notes: list[str] = []
-    why = "f is periodic, so sympy would list one period only" if periodic else within_budget(grad, variables)
+    why = ("f has trigonometric terms, for which sympy lists one period of the solutions at most" if periodic
+           else within_budget(grad, variables))
     if why is None:
         solutions, why = solve_in_time(grad, variables)
         if solutions is not None:
