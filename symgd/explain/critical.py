@@ -2,9 +2,10 @@
 
 The gradient comes from the step engine (each partial with its verified derivation); ∇f = 0 is solved
 by sympy within a budget (``solving``), or numerically from many starts in a box when sympy cannot,
-misses points, or f has trigonometric terms (sympy lists one period of solutions), saying so. Each
-point is checked: the gradient vanishes there. Classification: f'' (one variable), the determinant D = f_xx·f_yy − f_xy²
-(two), the Hessian's eigenvalues (more); "inconclusive" when the test says nothing (D = 0).
+misses points, or f has trigonometric terms (sympy lists one period of solutions), saying so.
+Each point is checked: the gradient vanishes there. Classification: f'' (one variable), the
+determinant D = f_xx·f_yy − f_xy² (two), the Hessian's eigenvalues (more); "inconclusive" when the
+test says nothing (D = 0).
 
 >>> [p.kind for p in critical_points("x^2 - y^2").points]
 ['saddle point']
@@ -120,7 +121,8 @@ def _gradient(expr: sympy.Expr, variables: tuple[sympy.Symbol, ...]):
     return grad, step
 
 
-def _hessian(grad: tuple[sympy.Expr, ...], variables: tuple[sympy.Symbol, ...]) -> tuple[sympy.ImmutableMatrix, WorkStep]:
+def _hessian(grad: tuple[sympy.Expr, ...], variables: tuple[sympy.Symbol, ...]
+             ) -> tuple[sympy.ImmutableMatrix, WorkStep]:
     h = sympy.ImmutableMatrix([[sympy.diff(g, v) for v in variables] for g in grad])
     if any(not equal(h[i, j], h[j, i]) for i in range(len(grad)) for j in range(i)):
         raise WorkError("a bug in symgd: the Hessian is not symmetric (Clairaut)")

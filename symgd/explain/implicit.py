@@ -17,7 +17,6 @@ import sympy
 
 from symgd.errors import VariableError
 from symgd.explain.budget import check_step_work, expandable, simplifiable
-from symgd.explain.model import Derivation
 from symgd.explain.oncurve import agree_on, curve_points, others
 from symgd.explain.steps import derive
 from symgd.explain.worked import WorkError, WorkStep, prime, shortest, verified
