@@ -346,3 +346,8 @@ def test_llsq_powers_of_the_index_as_running_products(backend):
     _, (hv,) = h(x, v)
     _, (want,) = _torch_hvp(f, [x], [v])
     np.testing.assert_allclose(hv, want, rtol=1e-11)
+
+
+def test_a_written_out_bound_too_long_to_loop_is_refused():
+    with pytest.raises(symgd.SymgdError, match="runs 1,000,000,000,000 times"):
+        symgd.compile("prod(i, i, 1, 10^12)", backend="python")

@@ -17,8 +17,11 @@ from dataclasses import dataclass, replace
 
 import sympy
 
-from symgd.errors import CompileError
+from symgd.errors import BudgetError, CompileError
 from symgd.parse.reductions import ArrayDet, IndexMax, IndexMin
+
+#: The most iterations of one reduction whose bounds are numbers (``prod(i, i, 1, 10^12)`` would run for hours).
+MAX_LITERAL_RANGE = 10**9
 
 KINDS = {sympy.Sum: "sum", sympy.Product: "prod", IndexMin: "min", IndexMax: "max"}
 
@@ -204,6 +207,11 @@ def _node(kind: str, limit: tuple, body: sympy.Expr, scope: tuple, children: lis
         if index in bound.free_symbols:
             raise CompileError(f"the bound {bound} of the {kind} over {index} depends on {index} itself")
         _check_integer(bound, f"the bound {bound} of the {kind} over {index}")
+    count = upper - lower + 1
+    if count.is_Number and count > MAX_LITERAL_RANGE:  # a loop, not an allocation: refused for its time
+        raise BudgetError(f"the {kind} over {index} runs {int(count):,} times; the limit for written-out "
+                          f"bounds is {MAX_LITERAL_RANGE:,}", hint="give the size as a name (sizes=) and "
+                          "pass arrays of that length")
     node = Reduction(kind, sympy.Symbol(f"_r{next(ctx.nodes)}", real=True), index, lower, upper,
                      _level(body, scope + (index,), ctx))
     children.append(node)
