@@ -76,6 +76,7 @@ def test_no_python_syntax_is_left(expr):
     (E, "e"),
     (theta**2, "θ²"),
     (2 * x * (x + 1)**2, "2x (x + 1)²"),
+    (x * (x + 1), "x(x + 1)"),
     ((x + 1) * (x - 1)**2, "(x − 1)²(x + 1)"),
     (x**y, "x^y"),
     (x**(y + 1), "x^(y + 1)"),

@@ -149,7 +149,7 @@ class MathTextPrinter(StrPrinter):
             if text[0].isdigit() or text[0] == "." or _OPEN_POWER.search(prev):
                 out += "·"
             elif not (_NUMBER.fullmatch(prev) and "e" not in prev and (text[0] in "(√∛" or _glues(factor))
-                      or text[0] == "(" and _takes_bracket(before, prev)):
+                      or text[0] == "(" and _takes_bracket(before, prev, factor)):
                 out += " "
             out += text
         return out
@@ -161,9 +161,12 @@ def _glues(factor: sympy.Expr) -> bool:
     return bool(base.is_Symbol) and base.name[0] not in "eE"
 
 
-def _takes_bracket(factor: sympy.Expr, text: str) -> bool:
-    """A bracket is written against a bracket or a superscript ((x + 1)(x − 1), x²(x + 1)); not against a
-    call (sin(x) (x + 1) is not sin applied twice) nor a name: the grammar reads x(x + 1)² as (x(x + 1))²."""
+def _takes_bracket(factor: sympy.Expr, text: str, bracket: sympy.Expr) -> bool:
+    """A bracket is written against a bracket or a superscript ((x + 1)(x − 1), x²(x + 1)), and against a
+    one-letter name when it has no power (x(x + 1); the grammar reads x(x + 1)² as (x(x + 1))²); never
+    against a call: sin(x) (x + 1) is not sin applied twice."""
+    if factor.is_Symbol:
+        return len(text) == 1 and bracket.is_Add
     return text[-1] == ")" and factor.is_Add or text[-1] in "⁰¹²³⁴⁵⁶⁷⁸⁹" and factor.is_Pow
 
 
