@@ -250,3 +250,9 @@ def test_parse_latex_writes_ln(capsys):
     assert out.splitlines()[-1] == sympy.latex(log(x)**2 + x, ln_notation=True) and r"\log" not in out
     assert main(["parse", "ln(x)", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["latex"] == r"\ln{\left(x \right)}"
+
+
+def test_solve_json_has_each_note_once(capsys):
+    assert main(["solve", "sinx + x^2", "--steps", "5", "--format", "json"]) in (0, 1)
+    out = capsys.readouterr().out
+    assert out.count("`sinx` read as") == 1
