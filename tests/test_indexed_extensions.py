@@ -351,3 +351,15 @@ def test_llsq_powers_of_the_index_as_running_products(backend):
 def test_a_written_out_bound_too_long_to_loop_is_refused():
     with pytest.raises(symgd.SymgdError, match="runs 1,000,000,000,000 times"):
         symgd.compile("prod(i, i, 1, 10^12)", backend="python")
+
+
+def test_hvp_with_wrt_differentiates_only_those_variables():
+    P, C = RNG.normal(size=(30, 2)), RNG.normal(size=(4, 2))
+    h = symgd.hvp("sum(min(sum((P[i,l] - C[j,l])^2, l, 0, d-1), j, 0, k-1), i, 0, n-1)", backend="numba",
+                  wrt=["C"])
+    assert "_H_P" not in h.source and [v.name for v in h.variables] == ["C"]
+    (gC,), (hC,) = h(C, P, np.ones_like(C))
+    full = symgd.hvp("sum(min(sum((P[i,l] - C[j,l])^2, l, 0, d-1), j, 0, k-1), i, 0, n-1)", backend="numba")
+    (wC, _), (wH, _) = full(C, P, np.ones_like(C), np.zeros_like(P))
+    np.testing.assert_allclose(gC, wC, rtol=1e-14)
+    np.testing.assert_allclose(hC, wH, rtol=1e-14)

@@ -23,8 +23,11 @@ from symgd.codegen.reduce_loops import _Gen, int_text
 from symgd.errors import CompileError
 
 
-def _tangent(sym: sympy.Symbol, tree: Tree) -> sympy.Symbol:
-    return sympy.Symbol(f"_V_{sym.name}" if sym in tree.scalars else f"_T{sym.name}", real=True)
+def _tangent(sym: sympy.Symbol, g: "_TangentGen") -> sympy.Expr:
+    """The tangent of a body input: 0 for what is not differentiated (data, parameters)."""
+    if sym in g.tree.scalars:
+        return sympy.Symbol(f"_V_{sym.name}", real=True) if sym in g.active else sympy.S.Zero
+    return sympy.Symbol(f"_T{sym.name}", real=True) if sym in g.wanted else sympy.S.Zero
 
 
 class _TangentGen(_Gen):
@@ -36,16 +39,17 @@ class _TangentGen(_Gen):
         inputs = tuple(r.symbol for r in level.reads) + tuple(c.symbol for c in level.children) + \
             tuple(s for s in self.tree.scalars if s in level.body.free_symbols)
         partials = build_graph(level.body, inputs).gradient() if inputs else ()
-        tang = {t: _tangent(t, self.tree) for t in inputs}
+        tang = {t: _tangent(t, self) for t in inputs}
         outs: list = []
         if "b" in want:
             outs.append(level.body)
         if "tb" in want:
             outs.append(sum((p * tang[t] for t, p in zip(inputs, partials)), sympy.S.Zero))
+        wanted = [(t, p) for t, p in zip(inputs, partials) if t in self.wanted]
         if "p" in want:
-            outs += list(partials)
+            outs += [p for _, p in wanted]
         if "tp" in want:
-            outs += [sum((sympy.diff(p, u) * tang[u] for u in inputs), sympy.S.Zero) for p in partials]
+            outs += [sum((sympy.diff(p, u) * tang[u] for u in inputs), sympy.S.Zero) for _, p in wanted]
         tag = next(self.ids)
         lines, reduced = sympy.cse(outs, symbols=sympy.numbered_symbols(f"_q{tag}_"), optimizations=None)
         used = set().union(*(e.free_symbols for _, e in lines), *(o.free_symbols for o in reduced))
@@ -55,7 +59,7 @@ class _TangentGen(_Gen):
         for r in level.reads:
             if r.symbol in used:
                 self.put(ind, f"{r.symbol.name} = {self.slot(r)}")
-            if tang[r.symbol] in used:
+            if tang[r.symbol] != 0 and tang[r.symbol] in used:
                 self.put(ind, f"{tang[r.symbol].name} = _V_{self.slot(r)}")
         for sym, e in lines:
             self.put(ind, f"{sym.name} = {self.w.expr(e)}")
@@ -63,7 +67,7 @@ class _TangentGen(_Gen):
         got: dict = {}
         for key in ("b", "tb", "p", "tp"):
             if key in want:
-                got[key] = next(texts) if key in ("b", "tb") else {t: next(texts) for t in inputs}
+                got[key] = next(texts) if key in ("b", "tb") else {t: next(texts) for t, _ in wanted}
         return got
 
     def tvalue(self, node, ind: int) -> None:
@@ -153,22 +157,25 @@ class _TangentGen(_Gen):
             self.tscatter(node.level, f"_a{name}", f"_ta{name}", ind + 1)
 
 
-def hvp_source(tree: Tree) -> str:
-    """``def _hvp(variables..., sizes..., directions..., _g_ arrays..., _H_ arrays...)``; returns the
+def hvp_source(tree: Tree, active: frozenset | None = None) -> str:
+    """``def _hvp(variables..., sizes..., directions..., _g_ arrays..., _H_ arrays...)`` over the
+    ``active`` variables (default all; directions in variable order, arrays by name); returns the
     scalars' (gradients, products); the arrays' are written into the zeroed ``_g_``/``_H_`` arrays."""
     if tree.dets or any(n.kind == "prod" for n in walk(tree.top)):
         raise CompileError("Hessian-vector products do not support prod or det yet")
-    g = _TangentGen(tree)
-    arrays = sorted((a for a, _ in tree.ndim), key=lambda s: s.name)
+    g = _TangentGen(tree, active)
+    arrays = sorted((a for a, _ in tree.ndim if a in g.active), key=lambda s: s.name)
+    scalars = [s for s in tree.scalars if s in g.active]
     args = [v.name for v in tree.variables] + [s.name for s in tree.sizes] + \
-        [f"_V_{v.name}" for v in tree.variables] + [f"_g_{a.name}" for a in arrays] + [f"_H_{a.name}" for a in arrays]
-    for s in tree.scalars:
+        [f"_V_{v.name}" for v in tree.variables if v in g.active] + [f"_g_{a.name}" for a in arrays] + \
+        [f"_H_{a.name}" for a in arrays]
+    for s in scalars:
         g.put(1, f"_g_{s.name} = 0.0")
         g.put(1, f"_H_{s.name} = 0.0")
     g.tscatter(tree.top, "1.0", "0.0", 1)
-    grads = "".join(f"_g_{s.name}, " for s in tree.scalars)
-    prods = "".join(f"_H_{s.name}, " for s in tree.scalars)
-    ret = f"({grads}), ({prods})" if tree.scalars else "0.0, 0.0"
+    grads = "".join(f"_g_{s.name}, " for s in scalars)
+    prods = "".join(f"_H_{s.name}, " for s in scalars)
+    ret = f"({grads}), ({prods})" if scalars else "0.0, 0.0"
     return "\n".join([f"def _hvp({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"
 
 
@@ -184,10 +191,12 @@ class HessianVector:
         return self._call(*args)
 
 
-def hvp(f: str | sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | None = None) -> HessianVector:
+def hvp(f: str | sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | None = None,
+        wrt: Any = None) -> HessianVector:
     """A Hessian-vector product of an expression with reductions (sum, min, max, logsumexp over
-    indices): ``hvp(text)(*point, *direction)`` gives (∇f, H·v) in variable order (arrays and scalars
-    sorted by name; an array's entries have its shape).
+    indices): ``hvp(text)(*point, *direction)`` gives (∇f, H·v) over the ``wrt`` variables (default:
+    every array and scalar, sorted by name). The point lists the wrt variables, then the others by
+    name; the direction has one entry per wrt variable (an array's of its shape), as do the results.
 
     >>> import numpy as np
     >>> h = hvp("sum(sum(w[k]*p[i,k]^2, k, 0, 1), i, 0, 2)", backend="python")
@@ -196,18 +205,18 @@ def hvp(f: str | sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | N
     [[2.0, 2.0], [2.0, 2.0], [2.0, 2.0]]
     """
     from symgd.codegen.reduce_compile import prepare
-    tree, user, _, caller, _, load = prepare(f, backend, sizes)
-    source = hvp_source(tree)
+    tree, user, count, caller, _, load = prepare(f, backend, sizes, wrt)
+    source = hvp_source(tree, caller.active)
     fn = load(source)["_hvp"]
-    count = len(tree.variables)
+    total = len(tree.variables)
 
     def call(*args):
-        if len(args) != 2 * count:
-            raise CompileError(f"{len(args)} arguments given; hvp takes the {count} variables, then a direction "
-                               f"for each")
-        conv, sizes_ = caller.convert(args[:count])
+        if len(args) != total + count:
+            raise CompileError(f"{len(args)} arguments given; hvp takes the {total} arguments, then a direction "
+                               f"for each of the {count} differentiated")
+        conv, sizes_ = caller.convert(args[:total])
         dirs = []
-        for a, d in zip(conv, args[count:]):
+        for a, d in zip(conv, args[total:]):
             if isinstance(a, np.ndarray):
                 d = np.ascontiguousarray(d, dtype=np.float64)
                 if d.shape != a.shape:
@@ -215,12 +224,12 @@ def hvp(f: str | sympy.Expr, backend: str = "auto", sizes: Mapping[str, int] | N
                 dirs.append(d)
             else:
                 dirs.append(float(d))
-        gs = [np.zeros_like(conv[k]) for k in caller.array_order]
-        hs = [np.zeros_like(conv[k]) for k in caller.array_order]
-        sg, sh = fn(*conv, *sizes_, *dirs, *gs, *hs)
+        gs = [np.zeros_like(conv[k]) for k in caller.grad_order]
+        hs = [np.zeros_like(conv[k]) for k in caller.grad_order]
+        sg, sh = caller.run(fn, *conv, *sizes_, *dirs, *gs, *hs)
         sg, sh = iter(sg if isinstance(sg, tuple) else ()), iter(sh if isinstance(sh, tuple) else ())
-        ga, ha = dict(zip(caller.array_order, gs)), dict(zip(caller.array_order, hs))
+        ga, ha = dict(zip(caller.grad_order, gs)), dict(zip(caller.grad_order, hs))
         grads = tuple(ga[k] if k in ga else next(sg) for k in range(count))
         prods = tuple(ha[k] if k in ha else next(sh) for k in range(count))
         return grads, prods
-    return HessianVector(user, source, call)
+    return HessianVector(user[:count], source, call)
