@@ -256,3 +256,14 @@ def test_solve_json_has_each_note_once(capsys):
     assert main(["solve", "sinx + x^2", "--steps", "5", "--format", "json"]) in (0, 1)
     out = capsys.readouterr().out
     assert out.count("`sinx` read as") == 1
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("where(x > 0, 1/x, 0)", "where(x > 0, 1/x, 0)"),
+    ("where(x >= 0, x, -x)", "where(x ≥ 0, x, −x)"),
+    ("where(x != 0, 1, 0)", "where(x ≠ 0, 1, 0)"),
+    ("relu(x)^2", "Max(0, x)²"),
+    ("Piecewise((x, x<0), (x^2, x<1), (1, True))", "Piecewise((x, x < 0), (x², x < 1), (1, True))"),
+])
+def test_branches_print_as_typed_and_read_back(text, expected):
+    assert math_text(parse(text)) == expected and parse(expected) == parse(text)

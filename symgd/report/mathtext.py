@@ -80,6 +80,19 @@ class MathTextPrinter(StrPrinter):
     def _print_Product(self, expr: sympy.Product) -> str:
         return self._print_Sum(expr, "prod")
 
+    def _print_Relational(self, expr: sympy.core.relational.Relational) -> str:
+        op = {">=": "≥", "<=": "≤", "!=": "≠", ">": ">", "<": "<"}.get(expr.rel_op)
+        if op is None:  # Eq(x, y): the language has no == outside calls
+            return super()._print_Relational(expr)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        """Two pieces, the second otherwise: where(x > 0, 1/x, 0), as typed; more pieces as SymPy writes them."""
+        if len(expr.args) == 2 and expr.args[1].cond is sympy.true:
+            (value, cond), (other, _) = expr.args
+            return f"where({self._print(cond)}, {self._print(value)}, {self._print(other)})"
+        return self._print_Basic(expr)
+
     def _print_Add(self, expr: sympy.Add, order: str | None = None) -> str:
         out = []
         for term in self._as_ordered_terms(expr, order=order):
@@ -172,7 +185,7 @@ def _takes_bracket(factor: sympy.Expr, text: str, bracket: sympy.Expr) -> bool:
 
 def _is_atom(expr: sympy.Expr) -> bool:
     """A name, a whole number or a call (sin(x), sum(…), x[i]): what a power or a root needs no bracket around."""
-    calls = (sympy.Function, sympy.Sum, sympy.Product, sympy.Indexed)
+    calls = (sympy.Function, sympy.Sum, sympy.Product, sympy.Indexed, sympy.Max, sympy.Min)
     return bool(expr.is_Symbol or (expr.is_Integer and expr >= 0) or isinstance(expr, calls)
                 or expr in (sympy.pi, sympy.E))
 
