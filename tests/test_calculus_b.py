@@ -233,3 +233,9 @@ def test_a_worked_line_that_fails_its_check_is_a_bug_report():
     verified(sympy.sin(x) ** 2 + sympy.cos(x) ** 2, sympy.S.One, "Pythagoras")
     with pytest.raises(WorkError, match="a bug in symgd"):
         verified(x**2, x**2 + 1, "off by one")
+
+
+def test_a_curve_far_from_the_origin_is_still_sampled():
+    """y = x² + 1000 lies beyond ±60: the logarithmic grid finds it; the answer adds F, 0 on the curve."""
+    result = check_implicit("y - x^2 = 1000", "2x + (y - x^2 - 1000)")
+    assert result.correct and result.method == "on the curve" and result.points >= 4

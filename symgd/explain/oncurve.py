@@ -19,14 +19,17 @@ import sympy
 _DIGITS = 30
 _TOL = 1e-12
 _GRID = 801
-_RANGES = (3.0, 12.0, 60.0)
+_WIDE = np.logspace(-3, 8, 600)
+#: The grids tried in turn for the dependent variable: even ones near 0, then a logarithmic one out to
+#: ±1e8 (y = 1000 + x² has no root within ±60).
+_GRIDS = (*(np.linspace(-span, span, _GRID) for span in (3.0, 12.0, 60.0)),
+          np.concatenate([-_WIDE[::-1], [0.0], _WIDE]))
 _TRIALS = 60
 
 
-def _roots_on_line(f_np, f_mp, values: list[float], span: float) -> list[float]:
-    """Roots in y of F(values, y) in [-span, span]: sign changes on a grid, brentq, then mpmath."""
+def _roots_on_line(f_np, f_mp, values: list[float], grid: np.ndarray) -> list[float]:
+    """Roots in y of F(values, y) between the ends of ``grid``: sign changes on it, brentq, then mpmath."""
     from scipy.optimize import brentq
-    grid = np.linspace(-span, span, _GRID)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         f_grid = np.asarray(f_np(*values, grid), dtype=float) * np.ones_like(grid)
@@ -56,8 +59,8 @@ def curve_points(zero_form: sympy.Expr, dependent: sympy.Symbol, others: Sequenc
     for trial in range(_TRIALS):
         scale = (0.5, 1.5, 3.0, 6.0)[trial % 4]
         values = [round(rng.uniform(-scale, scale), 6) for _ in others]
-        for span in _RANGES:
-            roots = _roots_on_line(f_np, f_mp, values, span)
+        for grid in _GRIDS:
+            roots = _roots_on_line(f_np, f_mp, values, grid)
             if roots:
                 root = roots[rng.randrange(len(roots))]  # one per draw: points spread along the curve
                 point = {s: sympy.Float(v, _DIGITS) for s, v in zip(others, values)}
