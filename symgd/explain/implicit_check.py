@@ -22,6 +22,7 @@ from symgd.explain.oncurve import agree_on, curve_points, others
 from symgd.explain.steps import Deriver
 from symgd.explain.worked import prime
 from symgd.parse import program_parts
+from symgd.parse.equation import Equation
 
 _MAX_SLIPS = 300
 #: Rebuilt answers compared at the points of the curve (each costs one 30-digit evaluation per point).
@@ -128,8 +129,8 @@ def _read_answer(answer: str | sympy.Expr, res: ImplicitResult) -> sympy.Expr:
     return given
 
 
-def check_implicit(equation, answer: str | sympy.Expr, dependent: str = "y", independent: str | None = "x",
-                   order: int = 1) -> ImplicitCheck:
+def check_implicit(equation: str | Equation | sympy.Equality, answer: str | sympy.Expr, dependent: str = "y",
+                   independent: str | None = "x", order: int = 1) -> ImplicitCheck:
     """Check ``answer`` as dy/dx (``order`` 2: d²y/dx²) of ``equation``, with ``dependent`` a function
     of ``independent``; equal on the curve is right (an answer may use the equation)."""
     res = implicit(equation, dependent, independent, order)
