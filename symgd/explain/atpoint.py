@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy
 
 from symgd.errors import DomainError, VariableError
-from symgd.explain.budget import simplifiable
+from symgd.explain.budget import simplifiable, tree_size
 
 #: Components a direction may have, and the length of a number typed as text.
 MAX_COMPONENTS = 50
@@ -103,9 +103,16 @@ def exact_vector(direction: str | Sequence[object], size: int, option: str = "--
     return tuple(exact_number(item, f"{option} component {i + 1}") for i, item in enumerate(items))
 
 
+#: Nodes of the largest value ``tidy`` simplifies: sympy.simplify's trig pass took 15 s on a value of
+#: a 9-term sum of sin·exp at (0.3, 0.7), which no rewrite shortens anyway.
+MAX_TIDY_NODES = 40
+
+
 def tidy(value: sympy.Expr) -> sympy.Expr:
     """A number or small expression in its simplest form (``simplify`` only where it is cheap)."""
-    return sympy.simplify(value) if simplifiable(value) else value
+    if tree_size(value, MAX_TIDY_NODES) > MAX_TIDY_NODES or not simplifiable(value):
+        return value
+    return sympy.simplify(value)
 
 
 def value_at(expr: sympy.Expr, variables: Sequence[sympy.Symbol], point: Sequence[sympy.Expr],
