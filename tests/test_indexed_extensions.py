@@ -363,3 +363,10 @@ def test_hvp_with_wrt_differentiates_only_those_variables():
     (wC, _), (wH, _) = full(C, P, np.ones_like(C), np.zeros_like(P))
     np.testing.assert_allclose(gC, wC, rtol=1e-14)
     np.testing.assert_allclose(hC, wH, rtol=1e-14)
+
+
+@pytest.mark.parametrize("args", [(1.0, np.array(["a", "b"])), (1.0, [[1.0], [2.0, 3.0]]), (np.ones(2), np.ones(3))])
+def test_arguments_that_are_not_numbers_are_compile_errors(args):
+    c = symgd.compile("prod(x[j]*s, j, 0, n-1)", backend="python")
+    with pytest.raises(CompileError, match="must be"):
+        c.value_and_grad(*args)

@@ -167,10 +167,14 @@ class _Caller:
         out = []
         squares = {base for _, base in self.tree.dets}
         for a, nd, v in zip(args, self.ndims, self.tree.variables):
+            try:
+                arr = float(a) if nd is None else np.ascontiguousarray(a, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                what = "a number" if nd is None else "an array of numbers"
+                raise CompileError(f"{self.names[v]} must be {what}: {exc}") from None
             if nd is None:
-                out.append(float(a))
+                out.append(arr)
                 continue
-            arr = np.ascontiguousarray(a, dtype=np.float64)
             if arr.ndim != nd:
                 raise CompileError(f"{self.names[v]} is read with {nd} ind{'ex' if nd == 1 else 'ices'}; "
                                    f"the array given has shape {arr.shape}")
