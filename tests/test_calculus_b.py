@@ -239,3 +239,11 @@ def test_a_curve_far_from_the_origin_is_still_sampled():
     """y = x² + 1000 lies beyond ±60: the logarithmic grid finds it; the answer adds F, 0 on the curve."""
     result = check_implicit("y - x^2 = 1000", "2x + (y - x^2 - 1000)")
     assert result.correct and result.method == "on the curve" and result.points >= 4
+
+
+def test_an_answer_right_on_one_branch_is_told_so():
+    """y = √(25 − x²) differentiated explicitly: right on the upper half of the circle only."""
+    result = check_implicit("x^2 + y^2 = 25", "-x/sqrt(25 - x^2)")
+    assert not result.correct and result.rule == "branch" and "one part (branch)" in result.message
+    upper = {x: sympy.Rational(3), y: sympy.Rational(4)}  # on the circle, y > 0: they agree there (oracle: idiff)
+    assert parse("-x/sqrt(25 - x^2)").subs(upper) == sympy.idiff(x**2 + y**2 - 25, y, x).subs(upper)

@@ -18,7 +18,7 @@ from symgd.errors import DomainError, VariableError
 from symgd.explain.budget import expandable, simplifiable
 from symgd.explain.implicit import ImplicitResult, implicit
 from symgd.explain.mistakes import slips_for
-from symgd.explain.oncurve import agree_on, curve_points, others
+from symgd.explain.oncurve import agree_on, agreement, curve_points, others
 from symgd.explain.steps import Deriver
 from symgd.explain.worked import prime
 from symgd.parse import program_parts
@@ -129,6 +129,10 @@ def _read_answer(answer: str | sympy.Expr, res: ImplicitResult) -> sympy.Expr:
     return given
 
 
+def _at(point: dict) -> str:
+    return ", ".join(f"{s} = {float(v):.6g}" for s, v in sorted(point.items(), key=lambda kv: kv[0].name))
+
+
 def check_implicit(equation: str | Equation | sympy.Equality, answer: str | sympy.Expr, dependent: str = "y",
                    independent: str | None = "x", order: int = 1) -> ImplicitCheck:
     """Check ``answer`` as dy/dx (``order`` 2: d²y/dx²) of ``equation``, with ``dependent`` a function
@@ -150,12 +154,19 @@ def check_implicit(equation: str | Equation | sympy.Equality, answer: str | symp
         return ImplicitCheck(True, f"correct on the curve: {sympy.sstr(given)} equals {truth} at "
                              f"{len(points)} points of {res.equation} (it differs off the curve, which is "
                              "fine: it uses the equation)", res, given, "on the curve", len(points))
-    at = ", ".join(f"{s} = {float(where[s]):.6g}" for s in (x, y))
     if order == 1:
         for why, rule, term, wrong in islice(_candidates(res), _MAX_CANDIDATES):
             if agree_on(given, wrong, points)[0]:
                 return ImplicitCheck(False, f"not correct: {why}. The derivative is {truth}", res, given,
                                      "on the curve", len(points), rule, term)
+    same, differ = agreement(given, res.result, points)
+    if len(same) >= 2:  # right on part of the curve: typically y solved explicitly with one sign of a root
+        return ImplicitCheck(False, f"not correct on the whole curve: your answer equals {name} at {len(same)} "
+                             f"of {len(same) + len(differ)} points of {res.equation}, such as ({_at(same[0])}), "
+                             f"but not at ({_at(differ[0])}): it holds on one part (branch) of the curve only, "
+                             f"as when {y} is solved for with one sign of a root. The derivative is {truth}",
+                             res, given, "on the curve", len(points), "branch")
+    at = _at(where)
     return ImplicitCheck(False, f"not correct: at the point ({at}) of the curve your answer gives "
                          f"{sympy.sstr(given.xreplace(where).evalf(8))}, {name} is "
                          f"{sympy.sstr(res.result.xreplace(where).evalf(8))}. The derivative is {truth}",

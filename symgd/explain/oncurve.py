@@ -102,3 +102,13 @@ def agree_on(a: sympy.Expr, b: sympy.Expr, points: list[dict], need: int = 4,
             return False, point
         found += 1
     return (True, None) if found >= need else (None, None)
+
+
+def agreement(a: sympy.Expr, b: sympy.Expr, points: list[dict], tol: float = 1e-9) -> tuple[list[dict], list[dict]]:
+    """(the points where ``a`` and ``b`` agree, those where both are defined and they differ)."""
+    same, differ = [], []
+    for point in points:
+        va, vb = value_at(a, point), value_at(b, point)
+        if va is not None and vb is not None:
+            (same if abs(va - vb) <= tol * max(1.0, abs(va), abs(vb)) else differ).append(point)
+    return same, differ
