@@ -365,8 +365,18 @@ def test_hvp_with_wrt_differentiates_only_those_variables():
     np.testing.assert_allclose(hC, wH, rtol=1e-14)
 
 
-@pytest.mark.parametrize("args", [(1.0, np.array(["a", "b"])), (1.0, [[1.0], [2.0, 3.0]]), (np.ones(2), np.ones(3))])
+@pytest.mark.parametrize("args", [(1.0, np.array(["a", "b"])), (1.0, [[1.0], [2.0, 3.0]]),
+                                  (np.ones(2), np.ones(3))])
 def test_arguments_that_are_not_numbers_are_compile_errors(args):
     c = symgd.compile("prod(x[j]*s, j, 0, n-1)", backend="python")
     with pytest.raises(CompileError, match="must be"):
         c.value_and_grad(*args)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text, empty", [
+    ("min(x[j], j, 0, n-1)", np.inf), ("max(x[j], j, 0, n-1)", -np.inf), ("prod(x[j], j, 0, n-1)", 1.0),
+    ("logsumexp(x[j], j, 0, n-1) + prod(x[j], j, 0, n-1)", -np.inf)])
+def test_empty_ranges_give_the_identity_and_no_gradient(backend, text, empty):
+    value, (g,) = symgd.compile(text, backend=backend).value_and_grad(np.zeros(0))
+    assert value == empty and g.shape == (0,)
