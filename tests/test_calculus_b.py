@@ -247,3 +247,15 @@ def test_an_answer_right_on_one_branch_is_told_so():
     assert not result.correct and result.rule == "branch" and "one part (branch)" in result.message
     upper = {x: sympy.Rational(3), y: sympy.Rational(4)}  # on the circle, y > 0: they agree there (oracle: idiff)
     assert parse("-x/sqrt(25 - x^2)").subs(upper) == sympy.idiff(x**2 + y**2 - 25, y, x).subs(upper)
+
+
+# x² + y² = 25, y' = −x/y (worked by hand): y'' = −1/y − x²/y³ = −25/y³ on the circle
+@pytest.mark.parametrize("answer, rule, words", [
+    ("-1/y", "chain", "treated as a constant"),          # ∂y'/∂x alone
+    ("-x^2/y^3", "sum", "∂y'/∂x"),                       # ∂y'/∂y·y' alone
+    ("-1/y + x/y^2", "chain", "factor y' is missing"),   # ∂y'/∂x + ∂y'/∂y (no y')
+    ("25/y^3", "sign", "sign"),
+])
+def test_second_derivative_mistakes_are_named(answer, rule, words):
+    result = check_implicit("x^2 + y^2 = 25", answer, order=2)
+    assert not result.correct and result.rule == rule and words in result.message

@@ -110,6 +110,18 @@ def _candidates(res: ImplicitResult):
                 yield f"{where}, ∂/∂{v}: {why}", key, t, -a2 / b2
 
 
+def _second_candidates(res: ImplicitResult):
+    """(message, rule, term, wrong y'') for the typical slips of the second derivative."""
+    x, y, g = res.independent, res.dependent, res.derivative
+    p = prime(y)
+    gx, gy = sympy.diff(g, x), sympy.diff(g, y)
+    yield (f"{y} was treated as a constant when differentiating {p} = {sympy.sstr(g)}: the chain-rule term "
+           f"∂{p}/∂{y}·{p} is missing"), "chain", g, gx
+    yield f"the term ∂{p}/∂{x} of d/d{x}[{p}] is missing", "sum", g, gy * g
+    yield f"the chain-rule factor {p} is missing from ∂{p}/∂{y}·{p} (with {p} = {sympy.sstr(g)})", "chain", g, gx + gy
+    yield "the sign is wrong", "sign", None, -(gx + gy * g)
+
+
 def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
     difference = a - b
     if difference == 0 or (expandable(difference) and sympy.expand(difference) == 0):
@@ -154,11 +166,11 @@ def check_implicit(equation: str | Equation | sympy.Equality, answer: str | symp
         return ImplicitCheck(True, f"correct on the curve: {sympy.sstr(given)} equals {truth} at "
                              f"{len(points)} points of {res.equation} (it differs off the curve, which is "
                              "fine: it uses the equation)", res, given, "on the curve", len(points))
-    if order == 1:
-        for why, rule, term, wrong in islice(_candidates(res), _MAX_CANDIDATES):
-            if agree_on(given, wrong, points)[0]:
-                return ImplicitCheck(False, f"not correct: {why}. The derivative is {truth}", res, given,
-                                     "on the curve", len(points), rule, term)
+    candidates = _candidates(res) if order == 1 else _second_candidates(res)
+    for why, rule, term, wrong in islice(candidates, _MAX_CANDIDATES):
+        if agree_on(given, wrong, points)[0]:
+            return ImplicitCheck(False, f"not correct: {why}. The derivative is {truth}", res, given,
+                                 "on the curve", len(points), rule, term)
     same, differ = agreement(given, res.result, points)
     if len(same) >= 2:  # right on part of the curve: typically y solved explicitly with one sign of a root
         return ImplicitCheck(False, f"not correct on the whole curve: your answer equals {name} at {len(same)} "
