@@ -267,3 +267,9 @@ def test_solve_json_has_each_note_once(capsys):
 ])
 def test_branches_print_as_typed_and_read_back(text, expected):
     assert math_text(parse(text)) == expected and parse(expected) == parse(text)
+
+
+def test_an_index_range_reads_as_a_textbook_range():
+    j, n = sympy.symbols("j n", integer=True)
+    assert math_text(sympy.And(j >= 1, j <= n - 1)) == "1 ≤ j ≤ n − 1"
+    assert math_text(sympy.And(x > 0, y > 0)) in ("x > 0 and y > 0", "y > 0 and x > 0")

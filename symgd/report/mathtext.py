@@ -86,6 +86,15 @@ class MathTextPrinter(StrPrinter):
             return super()._print_Relational(expr)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
+    def _print_And(self, expr: sympy.And) -> str:
+        """A range as textbooks write it, 0 ≤ j ≤ n − 1; other conditions joined by "and" (the language has
+        no "and": such a line is for reading, not for typing back)."""
+        low = [a for a in expr.args if isinstance(a, sympy.GreaterThan) and a.lhs.is_Symbol]
+        high = [a for a in expr.args if isinstance(a, sympy.LessThan) and a.lhs.is_Symbol]
+        if len(expr.args) == 2 and len(low) == len(high) == 1 and low[0].lhs == high[0].lhs:
+            return f"{self._print(low[0].rhs)} ≤ {self._print(low[0].lhs)} ≤ {self._print(high[0].rhs)}"
+        return " and ".join(self._print(a) for a in expr.args)
+
     def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
         """Two pieces, the second otherwise: where(x > 0, 1/x, 0), as typed; more pieces as SymPy writes them."""
         if len(expr.args) == 2 and expr.args[1].cond is sympy.true:
