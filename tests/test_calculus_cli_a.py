@@ -179,3 +179,14 @@ def test_taylor_of_high_order_is_checked_by_mpmath_where_sympy_series_is_slow(ca
     truth = sp.series(sp.exp(sp.sin(x)), x, 0, 8).removeO()  # the low orders against sympy here
     low = sum(t for t in sp.Add.make_args(sp.expand(_expr(data["expanded"]))) if sp.degree(t, x) < 8)
     assert sp.expand(low - truth) == 0
+
+
+def test_a_value_with_no_short_exact_form_is_shown_as_a_number():
+    from symgd.explain.geometry import directional
+    text = "+".join(f"sin({i}x + y^{i})*exp(x y/{i})" for i in range(1, 6))
+    r = directional(text, "x=0.3,y=0.7", "1,2")
+    f = sum(sp.sin(i * x + y**i) * sp.exp(x * y / i) for i in range(1, 6))
+    grad = [float(sp.diff(f, s).subs({x: sp.Rational(3, 10), y: sp.Rational(7, 10)})) for s in (x, y)]
+    assert all(isinstance(g, sp.Float) for g in r.gradient_at)
+    assert [float(g) for g in r.gradient_at] == pytest.approx(grad, rel=1e-13)
+    assert float(r.value) == pytest.approx((grad[0] + 2 * grad[1]) / 5 ** 0.5, rel=1e-13)
