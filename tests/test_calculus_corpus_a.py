@@ -289,3 +289,26 @@ def test_corpus_is_large_enough():
     count = (len(PARTIALS) + 2 + 1 + len(HESSIANS) + 1 + len(DIRECTIONAL) + 1 + len(LINEARIZE) + 1
              + len(TANGENTS) + 1 + len(TAYLOR_1) + 1 + len(TAYLOR_N))
     assert count >= 45
+
+
+@pytest.mark.parametrize("call", [
+    lambda: directional("x y", {"x": 1, "y": [1]}, "1,1"),
+    lambda: directional("x y", {"x": 1, "y": True}, "1,1"),
+    lambda: directional("x y", "x=1,y=1", [1, float("nan")]),
+    lambda: directional("x y", "x=1,y=1", [0, 0]),
+    lambda: directional("x y", "x=1,y=1,y=2", "1,1"),
+    lambda: directional("x y", "x=1,y=I", "1,1"),
+    lambda: tangent("x^2 + y^2", {"x": 0, "y": 0}),
+    lambda: linearize("1/x", "x=0"),
+    lambda: taylor("exp(x)", "x=0", 0),
+    lambda: taylor("exp(x)", "x=0", True),
+    lambda: taylor("exp(x)", "x=0", 2.5),
+    lambda: partial("x^2 y", "x,w"),
+    lambda: partial("x^2 y", order=2),
+    lambda: partial("x^2 y"),
+    lambda: hessian_steps("a+b+c+d+p+q+r"),
+])
+def test_library_refuses_bad_input_with_a_symgd_error(call):
+    from symgd.errors import SymgdError
+    with pytest.raises(SymgdError):
+        call()

@@ -129,12 +129,11 @@ def _count(k: int, order: int) -> int:
     return math.comb(order + k, k)
 
 
-def taylor(f: str | sympy.Expr, at: str | Mapping[str, object] | None = None, order: int = 2, *,
-           wrt: str | None = None) -> TaylorPolynomial:
+def taylor(f: str | sympy.Expr, at: str | Mapping[str, object] | None = None, order: int = 2) -> TaylorPolynomial:
     """The Taylor polynomial of ``f`` of degree ``order`` at ``at`` (default: 0 for every variable),
     each term's derivative shown, every coefficient checked against mpmath's numerical derivative."""
     expr, _ = program_parts(f)
-    variables = ordered_variables(expr, wrt)
+    variables = ordered_variables(expr)
     if not variables:
         raise VariableError("the expression has no variables")
     if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order <= MAX_ORDER:
