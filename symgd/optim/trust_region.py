@@ -137,6 +137,7 @@ def _short_newton(problem: Any, lam: np.ndarray, vec: np.ndarray, a: np.ndarray,
         p = -np.einsum("rij,rj->ri", vec, a / lam)
     length = np.sqrt((p * p).sum(axis=1))
     rows = (lam[:, 0] > 0) & np.isfinite(length) & (length <= 1e-8 * (1 + np.sqrt((x * x).sum(axis=1))))
+    rows &= hasattr(problem, "value_and_grad")  # a problem without gradients (a fit's) keeps the value test
     take = np.zeros(len(x), dtype=bool)
     take[rows] = _gradient_judged(problem, x[rows] + p[rows], g[rows], like)
     return rows, np.where(take[:, None], x + np.nan_to_num(p), x)
