@@ -108,6 +108,12 @@ def exact_vector(direction: str | Sequence[object], size: int, option: str = "--
 MAX_TIDY_NODES = 40
 
 
+def vector(values) -> sympy.Basic:
+    """A tuple of values to print, or the one value itself (a point of one variable is 2, not (2,))."""
+    values = tuple(values)
+    return values[0] if len(values) == 1 else sympy.Tuple(*values)
+
+
 def tidy(value: sympy.Expr) -> sympy.Expr:
     """A number or small expression in its simplest form (``simplify`` only where it is cheap)."""
     if tree_size(value, MAX_TIDY_NODES) > MAX_TIDY_NODES or not simplifiable(value):

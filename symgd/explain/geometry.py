@@ -17,7 +17,8 @@ import sympy
 
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import DomainError, VariableError
-from symgd.explain.atpoint import Line, Rendered, exact_point, exact_vector, same_number, tidy, value_at
+from symgd.explain.atpoint import (Line, Rendered, exact_point, exact_vector, same_number, tidy, value_at,
+                                  vector)
 from symgd.explain.budget import SimplifyBudget, tree_size
 from symgd.explain.model import GradientDerivation
 from symgd.explain.steps import StepError, derive
@@ -125,10 +126,10 @@ def _setup(f: str | sympy.Expr, at: Point):
         axis = [sympy.S.One if j == i else sympy.S.Zero for j in range(len(variables))]
         _verify(same_number(component, _along(expr, variables, point, axis)), f"∂f/∂{d.wrt.name} at P")
         grad_at.append(component)
-    lines = (Line("the point", sympy.Tuple(*point) if len(point) > 1 else point[0], symbol="P"),
-             Line("the gradient", sympy.Tuple(*gradient.gradient), "each partial derived step by step, "
+    lines = (Line("the point", vector(point), symbol="P"),
+             Line("the gradient", vector(gradient.gradient), "each partial derived step by step, "
                   "every step checked against sympy.diff", symbol="∇f", tex=r"\nabla f"),
-             Line("the gradient at the point", sympy.Tuple(*grad_at), _ALONG_AXIS,
+             Line("the gradient at the point", vector(grad_at), _ALONG_AXIS,
                   symbol="∇f(P)", tex=r"\nabla f(P)"))
     return expr, variables, point, gradient, tuple(grad_at), lines
 
@@ -163,16 +164,16 @@ def directional(f: str | sympy.Expr, at: Point, direction: str | Sequence[object
     steepest = None if rate == 0 else tuple(tidy(g / rate) for g in grad_at)
     if steepest is not None:
         _verify(same_number(rate, _along(expr, variables, point, steepest)), "the steepest ascent rate")
-    lines += (Line("the direction", sympy.Tuple(*v), symbol="v"),
+    lines += (Line("the direction", vector(v), symbol="v"),
               Line("its length", length, symbol="|v|"),
-              Line("the unit vector", sympy.Tuple(*u), "|u| = 1", symbol="u = v/|v|", tex=r"u = v/|v|"),
+              Line("the unit vector", vector(u), "|u| = 1", symbol="u = v/|v|", tex=r"u = v/|v|"),
               Line("the directional derivative", value, "equals d/dt f(P + t u) at t = 0, "
                    "computed without the gradient", symbol="D_u f(P) = ∇f(P)·u", tex=r"D_u f(P) = \nabla f(P)\cdot u"))
     if steepest is None:
         lines += (Line("no direction of steepest ascent: the gradient is zero at P", sympy.S.Zero,
                        symbol="|∇f(P)|", tex=r"|\nabla f(P)|"),)
     else:
-        lines += (Line("the direction of steepest ascent", sympy.Tuple(*steepest), symbol="∇f(P)/|∇f(P)|",
+        lines += (Line("the direction of steepest ascent", vector(steepest), symbol="∇f(P)/|∇f(P)|",
                        tex=r"\nabla f(P)/|\nabla f(P)|"),
                   Line("its rate, the largest directional derivative", rate, "equals d/dt f(P + t u) at t = 0 "
                        "along that direction", symbol="|∇f(P)|", tex=r"|\nabla f(P)|"))
@@ -203,7 +204,7 @@ def tangent(f: str | sympy.Expr, at: Point) -> Tangent:
     lines += (Line("the level of the level set through P", level, symbol="c = f(P)"),
               Line(f"the {kind} (point-normal form)", sympy.Eq(left, 0), "P lies on it; its normal is the gradient at P"),
               Line(f"the {kind}, expanded", equation),
-              Line("the normal line", sympy.Tuple(*(p + t * n for p, n in zip(point, normal))),
+              Line("the normal line", vector((p + t * n for p, n in zip(point, normal))),
                    symbol="P + t ∇f(P)", tex=r"P + t\,\nabla f(P)"))
     if len(variables) == 2 and normal[1] != 0:
         x, y = variables

@@ -20,7 +20,7 @@ import sympy
 
 from symgd.calculus.variables import ordered_variables
 from symgd.errors import BudgetError, VariableError
-from symgd.explain.atpoint import Line, Rendered, exact_point, tidy, value_at
+from symgd.explain.atpoint import Line, Rendered, exact_point, tidy, value_at, vector
 from symgd.explain.budget import tree_size
 from symgd.explain.steps import StepError
 from symgd.explain.verify import equal, realify
@@ -200,7 +200,7 @@ def _tex_name(powers: tuple[int, ...], variables) -> str:
 
 
 def _lines(variables, point, order, terms, polynomial, how) -> tuple[Line, ...]:
-    lines = [Line("the point", sympy.Tuple(*point) if len(point) > 1 else point[0], symbol="a")]
+    lines = [Line("the point", vector(point), symbol="a")]
     for t in terms:
         name, tex = _name(t.powers, variables), _tex_name(t.powers, variables)
         factorial = math.prod(math.factorial(p) for p in t.powers)
