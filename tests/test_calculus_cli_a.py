@@ -190,3 +190,8 @@ def test_a_value_with_no_short_exact_form_is_shown_as_a_number():
     assert all(isinstance(g, sp.Float) for g in r.gradient_at)
     assert [float(g) for g in r.gradient_at] == pytest.approx(grad, rel=1e-13)
     assert float(r.value) == pytest.approx((grad[0] + 2 * grad[1]) / 5 ** 0.5, rel=1e-13)
+
+
+def test_operator_with_the_same_wrt_is_accepted(capsys):
+    data = _json(capsys, ["steps", "d^2/dx^2 (x^3 y)", "--wrt", "x", "--format", "json"])
+    assert sp.expand(_expr(data["result"]) - sp.diff(x**3 * y, x, 2)) == 0

@@ -43,7 +43,7 @@ def higher_text(args: argparse.Namespace) -> str | None:
         raise VariableError("--hessian gives every second partial: drop --diff/--order (or use them alone)")
     if higher and args.order:
         raise VariableError(f"the input already asks for the derivative by {','.join(request)}: drop --order")
-    if higher and args.wrt is not None:
+    if higher and args.wrt is not None and {args.wrt.strip()} != set(request):  # d²/dx² with --wrt x: agreed
         raise VariableError(f"the input asks for the derivative by {','.join(request)} but --wrt is {args.wrt}",
                             hint=f"drop --wrt, or use --diff {','.join(request)}")
     if higher and args.diff is not None and [d.strip() for d in args.diff.split(",")] != list(request):
