@@ -133,6 +133,7 @@ DIRECTIONAL = [
     ("x exp(y)", x * exp(y), "x=2,y=0", "-1,1", sp.S(1) / sqrt(2)),          # (1,2)·(-1,1)/√2
     ("y^2 / x", y**2 / x, "x=1,y=2", "2,sqrt(5)", R(-8, 3) + 4 * sqrt(5) / 3),  # (-4,4)·(2,√5)/3
     ("x^2 y z", x**2 * y * z, "x=1,y=1,z=1", "1,2,2", R(6, 3)),                # (2,1,1)·(1,2,2)/3
+    ("x y", x * y, "x=1,y=2", "cos(pi/3),sin(pi/3)", 1 + sqrt(3) / 2),       # θ = π/3: (2,1)·(1/2, √3/2)
 ]
 
 
@@ -223,6 +224,14 @@ def test_tangent_to_the_level_set(text, F, at):
     got = r.equation.lhs - r.equation.rhs
     assert _same_function(got, expected, (x, y, z))
     assert r.kind == ("tangent line" if len(symbols) == 2 else "tangent plane")
+
+
+def test_normal_line_to_a_sphere():
+    # x² + y² + z² = 9 at (1, 2, 2): the normal line is (1, 2, 2) + t(2, 4, 4) (by hand)
+    r = tangent("x^2 + y^2 + z^2", "x=1,y=2,z=2")
+    line = [ln for ln in r.lines if ln.label == "the normal line"][0].value
+    t = sp.Symbol("t")
+    assert [sp.expand(c) for c in line] == [1 + 2 * t, 2 + 4 * t, 2 + 4 * t]
 
 
 def test_tangent_line_slope_is_the_implicit_derivative():
