@@ -60,7 +60,26 @@ def test_projected_first_order_steps_stay_in_the_box(optimizer):
     path = r.paths[0]
     assert (path[:, 0] >= -5).all() and (path[:, 0] <= 2).all() and (path[:, 1] >= 0).all()
     assert np.array([r.x[n] for n in names]) == pytest.approx(expected, abs=1e-4)
-    assert r.backend == "numpy"  # bounded runs take the array loop (the fused loops know no box)
+
+
+@pytest.mark.parametrize("backend", ["python", "numba"])
+@pytest.mark.parametrize("optimizer", ["gd", "adam", "nesterov"])
+def test_the_fused_loop_takes_the_array_loops_projected_steps(backend, optimizer):
+    """The generated loop clips each update as the array loop does: the same iterates, step by step."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    expr, bounds, start = CASES[0]
+    arrays = minimize(expr, list(start), bounds=bounds, optimizer=optimizer, lr=0.005, steps=300,
+                      backend="numpy", record_every=1)
+    fused = minimize(expr, list(start), bounds=bounds, optimizer=optimizer, lr=0.005, steps=300,
+                     backend=backend, record_every=1)
+    assert fused.backend == backend and arrays.backend == "numpy"
+    common = min(len(fused.history), len(arrays.history))
+    assert common > 10
+    for a, b in zip(arrays.history[:common], fused.history[:common]):
+        assert a.step == b.step and b.x == pytest.approx(a.x, abs=1e-12)
+        assert 0.0 <= b.x["y"] and b.x["x"] <= 2.0
+    assert fused.x == pytest.approx(arrays.x, abs=1e-9) and fused.status == arrays.status
 
 
 def test_a_function_unbounded_outside_the_box_is_minimized_inside_it():

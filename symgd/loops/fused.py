@@ -26,9 +26,11 @@ from symgd.codegen.rule import G, T, X, ElementwiseRule
 from symgd.loops.outcome import CODES, Outcome
 
 
-def rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str], list[str], int]:
-    """Per-step lines (depending on t only, emitted once a step), per-coordinate update lines, and
-    their operation count."""
+def rule_lines(rule: ElementwiseRule, xs: list[str], printer,
+               bounds: Any = None) -> tuple[list[str], list[str], int]:
+    """Per-step lines (depending on t only, emitted once a step), per-coordinate update lines (each
+    update clipped into ``bounds``, a (lo, hi) pair per coordinate, where given), and their operation
+    count."""
     slots = rule.slot_symbols()
     new = [sympy.Symbol(f"_new_{s}", real=True) for s in rule.slots]
     exprs = list(rule.state_update) + [rule.x_update.xreplace(dict(zip(slots, new)))]
@@ -47,14 +49,34 @@ def rule_lines(rule: ElementwiseRule, xs: list[str], printer) -> tuple[list[str]
         coord_lines += [f"{s.name}_{i} = {printer.doprint(e.xreplace(sub))}" for s, e in temps]
         coord_lines += [f"_n{j}_{i} = {printer.doprint(reduced[j].xreplace(sub))}" for j in range(len(slots))]
         coord_lines.append(f"{name} = {printer.doprint(reduced[-1].xreplace(sub))}")
+        coord_lines += clip_lines(name, *(bounds[i] if bounds else (-math.inf, math.inf)))
         coord_lines += [f"_s{j}_{i} = _n{j}_{i}" for j in range(len(slots))]
     return step_lines, coord_lines, ops
 
 
-def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str:
+def clip_lines(name: str, lo: float, hi: float) -> list[str]:
+    """``name`` clipped onto its finite bounds: the projected step of a bounded descent."""
+    return ([f"{name} = max({name}, {float(lo)!r})"] if math.isfinite(lo) else []) + \
+           ([f"{name} = min({name}, {float(hi)!r})"] if math.isfinite(hi) else [])
+
+
+def projected_norm2(xs: list[str], bounds: Any) -> str:
+    """The squared gradient norm with the components that push out of the box at an active bound
+    left out (at a minimum on the box edge the gradient itself is not 0); the plain one without bounds."""
+    terms = []
+    for i, (x, (lo, hi)) in enumerate(zip(xs, bounds or [(-math.inf, math.inf)] * len(xs))):
+        blocked = ([f"({x} <= {float(lo)!r} and _g{i} > 0.0)"] if math.isfinite(lo) else []) + \
+                  ([f"({x} >= {float(hi)!r} and _g{i} < 0.0)"] if math.isfinite(hi) else [])
+        terms.append(f"(0.0 if {' or '.join(blocked)} else _g{i}*_g{i})" if blocked else f"_g{i}*_g{i}")
+    return _sum_text(terms)
+
+
+def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True, bounds: Any = None) -> str:
     """Source of ``value(x...)`` and ``loop(x..., slots..., steps, tol2, check_every, record_every, hist)``.
 
-    The loop returns (x..., k, status, last finite x..., its step, its squared grad norm, rows).
+    The loop returns (x..., k, status, last finite x..., its step, its squared grad norm, rows). With
+    ``bounds`` ((lo, hi) per input, ±inf for an open side) every update is clipped into the box and the
+    stopping test uses the projected gradient (projected gradient descent, as the array loop's).
     """
     program, value, grads = program_from_graph(graph)
     gprog = program.prune(grads)
@@ -74,10 +96,12 @@ def loop_source(graph: Graph, rule: ElementwiseRule, python: bool = True) -> str
     gbody, gouts = render_body(gprog, "python", grename)
     vbody, vouts = render_body(vprog, "python", rename)
     grad = gbody + [f"_g{i} = {o}" for i, o in enumerate(gouts) if o != f"_g{i}"]
-    step_lines, coord_lines, rule_ops = rule_lines(rule, xs, printer)
-    composed = composed_step(graph, rule, xs, printer, rule_ops + count_ops([e for _, e in gprog.lines]))
+    step_lines, coord_lines, rule_ops = rule_lines(rule, xs, printer, bounds)
+    # the composed step prints the update itself, without the clip: a bounded loop keeps them apart
+    composed = None if bounds else composed_step(graph, rule, xs, printer,
+                                                 rule_ops + count_ops([e for _, e in gprog.lines]))
     slots = [f"_s{j}_{i}" for j in range(len(rule.slots)) for i in range(n)]
-    gn2 = _sum_text([f"_g{i}*_g{i}" for i in range(n)])
+    gn2 = projected_norm2(xs, bounds)
     xsum = _sum_text(xs)
     args = ", ".join(xs + slots + ["steps", "tol2", "check_every", "record_every", "hist"])
     last = ", ".join(f"_l{i}" for i in range(n))
@@ -192,19 +216,22 @@ _COMPILED = LruCache(64)
 _SAME = LruCache(64)
 
 
-def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python"):
-    """The generated (value, loop) pair for ``backend`` ("python" or "numba"), cached per graph and rule."""
-    same = _SAME.peek((id(graph), id(rule), backend))
+def compile_loop(graph: Graph, rule: ElementwiseRule, backend: str = "python", bounds: Any = None):
+    """The generated (value, loop) pair for ``backend`` ("python" or "numba"), cached per graph, rule
+    and bounds."""
+    bounds = None if bounds is None else tuple((float(lo), float(hi)) for lo, hi in bounds)
+    same = _SAME.peek((id(graph), id(rule), backend, bounds))
     if same is not None and same[0] is graph and same[1] is rule:
         return same[2]
-    entry = _COMPILED.get((graph.expr, graph.inputs, rule, backend), lambda: _compile_loop(graph, rule, backend))
-    _SAME.get((id(graph), id(rule), backend), lambda: (graph, rule, entry))
+    entry = _COMPILED.get((graph.expr, graph.inputs, rule, backend, bounds),
+                          lambda: _compile_loop(graph, rule, backend, bounds))
+    _SAME.get((id(graph), id(rule), backend, bounds), lambda: (graph, rule, entry))
     return entry
 
 
-def _compile_loop(graph: Graph, rule: ElementwiseRule, backend: str) -> tuple:
+def _compile_loop(graph: Graph, rule: ElementwiseRule, backend: str, bounds: Any = None) -> tuple:
     """Generate and load (and for numba, jit) the loop of ``graph`` and ``rule``: a cache miss."""
-    source = loop_source(graph, rule, python=(backend == "python"))
+    source = loop_source(graph, rule, python=(backend == "python"), bounds=bounds)
     fns = runtime.load(source, "python")
     if backend == "numba":
         numba = runtime.require_numba()
@@ -216,8 +243,10 @@ def _compile_loop(graph: Graph, rule: ElementwiseRule, backend: str) -> tuple:
 
 
 def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: float = 0.0,
-                   check_every: int = 1, record_every: int = 0, backend: str = "auto") -> Outcome:
-    """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop."""
+                   check_every: int = 1, record_every: int = 0, backend: str = "auto",
+                   bounds: Any = None) -> Outcome:
+    """Run ``steps`` steps of ``rule`` on the gradient of ``target`` from ``x0`` in one generated loop
+    (within ``bounds``, a (lo, hi) pair per input, where given: ``x0`` must lie inside)."""
     graph = _graph_of(target)
     chosen = backends.fused_loop(backend, len(graph.nodes), steps)  # auto: numba where it repays
     if chosen is None:
@@ -225,7 +254,7 @@ def fused_minimize(target: Any, rule: ElementwiseRule, x0, steps: int, tol: floa
     backend = chosen
     if check_every < 1:
         raise CompileError("check_every must be at least 1")
-    _, value, loop = compile_loop(graph, rule, backend)
+    _, value, loop = compile_loop(graph, rule, backend, bounds)
     n = len(graph.inputs)
     x0 = [float(v) for v in x0]
     rows = (steps // record_every + 2) if record_every > 0 else 1

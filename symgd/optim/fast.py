@@ -36,8 +36,9 @@ def check_interval(record_every: int) -> int:
 
 
 def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimizer, x0: np.ndarray,
-              backend: str, steps: int, tol: float, record_every: int) -> tuple[str, Any] | None:
-    """(backend used, Outcome), or None where the fused loop does not apply."""
+              backend: str, steps: int, tol: float, record_every: int, box: Any = None) -> tuple[str, Any] | None:
+    """(backend used, Outcome), or None where the fused loop does not apply; with a ``box``
+    (symgd.optim.bounds.Box) the loop takes projected steps."""
     if opt.rule is None or backends.fused_loop(backend, 1, 1) is None:
         return None
     from symgd.calculus.graph import build_graph
@@ -46,7 +47,8 @@ def run_fused(expr: sympy.Expr, variables: Sequence[sympy.Symbol], opt: Optimize
         graph = build_graph(expr, variables, stable=True)
         chosen = backends.fused_loop(backend, len(graph.nodes), steps)
         result = fused.fused_minimize(graph, opt.rule, list(x0), steps, tol, check_every=check_interval(record_every),
-                                      record_every=record_every, backend=chosen)
+                                      record_every=record_every, backend=chosen,
+                                      bounds=None if box is None else list(zip(box.lo, box.hi)))
     except CompileError:
         if backend != "auto":
             raise

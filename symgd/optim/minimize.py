@@ -123,7 +123,7 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     adam/adamw 0.001, rmsprop/adagrad 0.01); the result's ``lr`` and ``notes`` say which.
     ``optimizer="auto"``: lbfgsb with bounds, Newton (trust region) up to 20 variables, L-BFGS above.
     ``bounds={"x": (lo, hi)}`` (either side None or ±inf) keeps the descent in the box: projected steps
-    for the first-order methods (on the array loop), ``optimizer="lbfgsb"`` for projected L-BFGS; a
+    for the first-order methods (array and fused loops), ``optimizer="lbfgsb"`` for projected L-BFGS; a
     start outside is projected (a note says so); newton/bfgs/lbfgs refuse bounds.
     Stops on ``tol`` (gradient norm), ``ftol`` (relative value change, 0 = off), ``steps``,
     divergence or a ``callback(step, x, value, grad_norm)`` returning True (called every
@@ -159,11 +159,12 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     if starts is None:  # before any code runs: the fused loops would compute in complex numbers
         preflight.check_start(expr, variables, x_start[0])
     finish = lambda r: _finish(r, chosen, start_notes)  # noqa: E731
-    if starts is None and callback is None and ftol == 0 and box is None:  # the fused loops know no box
+    # the device loop knows no box: a bounded torch run takes the array loop
+    if starts is None and callback is None and ftol == 0 and not (backend == "torch" and box is not None):
         if backend == "torch":  # the device loop: the host reads only at check points
             fused = run_torch(expr, variables, opt, x_start[0], int(steps), tol, int(record_every), device, dtype)
         else:
-            fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every))
+            fused = run_fused(expr, variables, opt, x_start[0], backend, int(steps), tol, int(record_every), box)
         if fused is not None:
             result = build_fused_result(expr, variables, fused, {**settings, "backend": fused[0]})
             if result.nit == 0 and result.status in (DIVERGED, DOMAIN):  # failed at the start: the
