@@ -321,3 +321,12 @@ def test_library_refuses_bad_input_with_a_symgd_error(call):
     from symgd.errors import SymgdError
     with pytest.raises(SymgdError):
         call()
+
+
+def test_a_gradient_derivation_is_used_again_for_the_same_function_only():
+    first = directional("x^2 y", "x=1,y=2", "1,0")
+    again = linearize("x^2 y", "x=1,y=2", gradient=first.gradient)
+    assert again.gradient is first.gradient
+    other = linearize("x y^2", "x=1,y=2", gradient=first.gradient)  # another f: derived afresh
+    assert other.gradient is not first.gradient
+    assert list(other.gradient_at) == [4, 4]  # ∇(x y²) = (y², 2xy) at (1, 2), by hand

@@ -53,13 +53,16 @@ def geometry_text(args: argparse.Namespace) -> str | None:
     from symgd.cli._notes import reading_notes, with_notes
     from symgd.explain.geometry import directional, linearize, tangent
     from symgd.report.calculus import render_result
-    results = []
+    results: list = []
+    known = None  # the gradient's derivation, made once for all the options asked
     if args.direction is not None:
         results.append(("directional", directional(args.expr, args.at, args.direction)))
+        known = results[-1][1].gradient
     if args.tangent:
-        results.append(("tangent", tangent(args.expr, args.at)))
+        results.append(("tangent", tangent(args.expr, args.at, gradient=known)))
+        known = results[-1][1].gradient
     if args.linearize:
-        results.append(("linearization", linearize(args.expr, args.at)))
+        results.append(("linearization", linearize(args.expr, args.at, gradient=known)))
     if args.format == "json":
         parts = {kind: json.loads(render_result(kind, r, "json")) for kind, r in results}
         first = next(iter(parts.values()))

@@ -109,16 +109,19 @@ def _verify(ok: bool, what: str) -> None:
                         hint="please report it to the symgd maintainers with the expression")
 
 
-def _setup(f: str | sympy.Expr, at: Point):
-    """(expr, variables, exact point, verified gradient derivation, ∇f(P), the lines so far)."""
+def _setup(f: str | sympy.Expr, at: Point, known: GradientDerivation | None = None):
+    """(expr, variables, exact point, verified gradient derivation, ∇f(P), the lines so far); ``known``, a
+    gradient derivation of the same f already made (by another of these functions), is used again."""
     expr, definitions = program_parts(f)
     variables = ordered_variables(expr)
     if not variables:
         raise VariableError("the expression has no variables")
     point = exact_point(at, variables)
-    budget = SimplifyBudget()
-    gradient = GradientDerivation(expr, variables, tuple(
-        derive(expr, v, definitions, budget=budget) for v in variables))
+    gradient = known
+    if gradient is None or gradient.f != expr or gradient.variables != variables:
+        budget = SimplifyBudget()
+        gradient = GradientDerivation(expr, variables, tuple(
+            derive(expr, v, definitions, budget=budget) for v in variables))
     value_at(expr, variables, point, "f")
     grad_at = []
     for i, d in enumerate(gradient.derivations):
@@ -147,10 +150,11 @@ def _norm(vector: Sequence[sympy.Expr]) -> sympy.Expr:
     return tidy(sympy.sqrt(sum(c ** 2 for c in vector)))
 
 
-def directional(f: str | sympy.Expr, at: Point, direction: str | Sequence[object]) -> Directional:
+def directional(f: str | sympy.Expr, at: Point, direction: str | Sequence[object], *,
+                gradient: GradientDerivation | None = None) -> Directional:
     """The directional derivative of ``f`` at ``at`` along ``direction`` (normalised; the zero vector
     is an error), with the steepest ascent direction ∇f(P)/|∇f(P)| and its rate |∇f(P)|."""
-    expr, variables, point, gradient, grad_at, lines = _setup(f, at)
+    expr, variables, point, gradient, grad_at, lines = _setup(f, at, gradient)
     v = exact_vector(direction, len(variables))
     length = _norm(v)
     if length == 0:
@@ -184,10 +188,10 @@ def _kind(n: int) -> str:
     return {2: "tangent line", 3: "tangent plane"}.get(n, "tangent hyperplane")
 
 
-def tangent(f: str | sympy.Expr, at: Point) -> Tangent:
+def tangent(f: str | sympy.Expr, at: Point, *, gradient: GradientDerivation | None = None) -> Tangent:
     """The tangent line (2 variables) or plane (3) to the level set f = f(P) through P:
     ∇f(P)·(x − P) = 0, and the normal line P + t∇f(P)."""
-    expr, variables, point, gradient, normal, lines = _setup(f, at)
+    expr, variables, point, gradient, normal, lines = _setup(f, at, gradient)
     if len(variables) < 2:
         raise VariableError("a level set's tangent needs 2 or more variables",
                             hint="for the tangent line of the graph y = f(x), use --linearize")
@@ -218,10 +222,10 @@ def tangent(f: str | sympy.Expr, at: Point) -> Tangent:
     return Tangent(expr, variables, point, gradient, level, normal, equation, kind, lines)
 
 
-def linearize(f: str | sympy.Expr, at: Point) -> Linearization:
+def linearize(f: str | sympy.Expr, at: Point, *, gradient: GradientDerivation | None = None) -> Linearization:
     """The linearisation L(x) = f(P) + ∇f(P)·(x − P) of ``f`` at ``at`` (the tangent line or plane of
     the graph of f), checked: L(P) = f(P) and each ∂L/∂xᵢ equals ∂f/∂xᵢ at P."""
-    expr, variables, point, gradient, grad_at, lines = _setup(f, at)
+    expr, variables, point, gradient, grad_at, lines = _setup(f, at, gradient)
     value = value_at(expr, variables, point, "f")
     form = _offsets(grad_at, variables, point, value)
     expanded = sympy.expand(form)
