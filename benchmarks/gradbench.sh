@@ -13,7 +13,7 @@
 #   RUNS             repeat options for every eval (default: --min-runs 3 --min-seconds 0.2, as the
 #                    harness's results/run-baselines.sh)
 #   <EVAL>_ARGS      size options, e.g. GMM_ARGS="-d 2 10 -k 5 25" (default: the eval's own defaults)
-#   TOOLS            the other tools (default: pytorch jax-blocking manual; det: manual; saddle:
+#   TOOLS            the other tools, the first being the ratios' reference (default: manual pytorch jax-blocking; det: manual; saddle:
 #                    finite; the only bundled tools that implement those)
 #   REUSE=1          keep the logs of runs that finished (rerun only the missing ones)
 #   SYMGD_ARGS       extra options for the symgd tool, e.g. "--backend torch --device cuda"
@@ -23,7 +23,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 G="${GRADBENCH_HOME:-$ROOT/../shared/gradbench}"
 LOGS="${LOGDIR:-${TMPDIR:-/tmp}/symgd-gradbench-logs}"
 RUNS="${RUNS:---min-runs 3 --min-seconds 0.2}"
-TOOLS="${TOOLS:-pytorch jax-blocking manual}"
+TOOLS="${TOOLS:-manual pytorch jax-blocking}"
 SYMGD_PY="$ROOT/.venv/bin/python"
 [ -x "$SYMGD_PY" ] || SYMGD_PY="$(command -v python3)"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
