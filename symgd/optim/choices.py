@@ -33,6 +33,16 @@ class Plan:
     notes: tuple[str, ...]
 
 
+def provisional(optimizer: str | Optimizer) -> Optimizer:
+    """The optimizer as far as its memory goes, before the starts are drawn (auto: the largest state,
+    a method without a per-coordinate rule); an unknown name is refused here."""
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if not isinstance(optimizer, str):
+        raise VariableError(f"optimizer must be a name or an Optimizer, got {type(optimizer).__name__}")
+    return get_optimizer("lbfgs" if optimizer == "auto" else optimizer)
+
+
 def project_starts(box: Box | None, x_start: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     """The starts moved into ``box``, and a note when one was outside it."""
     if box is None or not box.outside(x_start).any():

@@ -148,12 +148,13 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     names = [v.name for v in variables]
     _check_budget(steps, tol, ftol)
     box = box_arrays(names, bounds)
+    array_backend = backends.array_library(backend)
+    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
+    preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every),
+                           choices.provisional(optimizer))  # before the starts are drawn
     x_start, start_notes = choices.project_starts(box, _starts_array(x0, starts, box, seed, names), names)
     chosen = choices.plan(optimizer, lr, hyper, expr, variables, x_start, box)
     opt = chosen.optimizer
-    array_backend = backends.array_library(backend)
-    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
-    preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every), opt)
     callback_every = check_positive("callback_every", callback_every) if callback_every else record_every
     settings = dict(tol=tol, ftol=ftol, steps=int(steps), optimizer=opt, backend=array_backend)
     if starts is None:  # before any code runs: the fused loops would compute in complex numbers
