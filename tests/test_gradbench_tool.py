@@ -177,15 +177,21 @@ def test_gmm_against_torch_autograd(d, k, n, m, gamma):
                                    rtol=1e-9, atol=1e-11)
 
 
-def test_kmeans_cost_against_numpy():
+def test_kmeans_against_numpy():
     rng = np.random.default_rng(3)
-    points, centroids = rng.random((30, 3)), rng.random((4, 3))
-    out = session([{"kind": "define", "module": "kmeans"},
-                   evaluate("kmeans", "cost", runs(points=points.tolist(), centroids=centroids.tolist())),
+    points, centroids = rng.random((60, 3)), rng.random((4, 3))
+    data = runs(points=points.tolist(), centroids=centroids.tolist())
+    out = session([{"kind": "define", "module": "kmeans"}, evaluate("kmeans", "cost", data),
+                   evaluate("kmeans", "dir", data),
                    evaluate("kmeans", "cost", runs(points=[[1.0, 2.0]], centroids=[[1.0]]))])
-    want = ((points[:, None, :] - centroids[None]) ** 2).sum(-1).min(1).sum()
-    assert out[1]["output"] == pytest.approx(want, rel=1e-12)
-    assert out[2]["success"] is False  # d differs between points and centroids
+    dist = ((points[:, None, :] - centroids[None]) ** 2).sum(-1)
+    assert out[1]["output"] == pytest.approx(dist.min(1).sum(), rel=1e-12)
+    # J_j = 2 Σ_{i in cluster j} (C_j − P_i), diag(H)_j = 2·|cluster j|, so dir_j = C_j − mean of the cluster
+    owner = dist.argmin(1)
+    assert set(owner) == set(range(4))
+    want = np.array([centroids[j] - points[owner == j].mean(0) for j in range(4)])
+    np.testing.assert_allclose(out[2]["output"], want, rtol=1e-10, atol=1e-12)
+    assert out[3]["success"] is False  # d differs between points and centroids
 
 
 def test_gmm_bad_shapes_fail_the_message():

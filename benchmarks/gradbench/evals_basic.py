@@ -62,7 +62,8 @@ def _horner(terms: list[str], var: str) -> str:
 def llsq_text(m: int, n: int) -> str:
     """y(x) = ½ Σ_i (sign(t_i) − Σ_j x_j t_iʲ)², t_i = −1 + 2i/(n−1), for x of m entries.
 
-    The polynomial is written in x0 … x{m-1} (scalars: a sum cannot yet read x[j] at a fixed j) in a
+    For numpy and torch, whose indexed sums cannot read x[j] at a fixed j, the polynomial is written in
+    scalars x0 … x{m-1}, in a
     two-level Horner form (blocks of ⌈√m⌉ terms in t, then in u = t^block), which keeps the text under
     the parser's nesting limit and costs O(m) operations per i instead of m powers."""
     block = math.isqrt(max(m - 1, 0)) + 1
@@ -73,22 +74,33 @@ def llsq_text(m: int, n: int) -> str:
     return "; ".join(lines) + f"; sum((sign(t) - ({poly}))^2, i, 0, {n - 1})/2"
 
 
+#: y(x) = ½ Σ_i (sign(t_i) − Σ_j x_j t_iʲ)², t_i = −1 + 2i/(n−1) (evals/llsq/README.md); symgd's loops
+#: turn t^j over the index j into a running product, as the C++ does.
+LLSQ = "sum((sign(-1 + 2*i/(n-1)) - sum(x[j]*(-1 + 2*i/(n-1))^j, j, 0, m-1))^2, i, 0, n-1)/2"
+
+
 def llsq(backend: Backend) -> Eval:
-    """One compilation per (m, n), like the JAX tool's ``static_argnums`` n."""
-    name = backend.pick("numpy")
+    """numba loops over the vector x (``LLSQ``); n is in no array's shape, so one compile per n (numba
+    keeps one JIT per source text, so a new n costs only the parse and code generation). numpy and
+    torch take the scalar Horner form ``llsq_text`` (reductions compile to loops only)."""
+    name = backend.pick("numba")
     ev = Eval({})
 
     def pre(data: dict) -> tuple:
         x, n = np.asarray(data["x"], dtype=np.float64), data["n"]
-        if x.ndim != 1 or not len(x) or not isinstance(n, int) or n < 1:
+        if x.ndim != 1 or not len(x) or not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError("llsq takes x, a nonempty list of numbers, and n, a whole number >= 1")
+        if name == "numba":
+            return ev.cache.get(n, lambda: symgd.compile(LLSQ, backend="numba", sizes={"n": n}, wrt=["x"])), x
         c, order = ev.cache.get((len(x), n), lambda: _compile_llsq(len(x), n, name))
         return c, tuple(float(v) for v in x[order]), np.argsort(order)
 
-    def primal(c, args, _back) -> Any:
-        return c.value(*args)
+    def primal(c, args, back=None) -> Any:
+        return c.value(args) if name == "numba" else c.value(*args)
 
-    def gradient(c, args, back) -> Any:
+    def gradient(c, args, back=None) -> Any:
+        if name == "numba":
+            return c.grad(args)[0]
         g = c.grad(*args)
         if name == "torch":  # 0-d tensors, maybe on a GPU: float() finishes each inside the timer
             g = [float(v) for v in g]

@@ -28,13 +28,13 @@ GMM = ("sum(logsumexp(alpha[k] + sum(q[k,a], a, 0, D-1) - 0.5*sum((exp(q[k,a])*(
        " k, 0, K-1) - N*D/2*log(2*pi) + K*((D+m+1)*D*log(gamma/sqrt(2)) - lgd)")
 
 
-def _loops(text: str, warm: tuple, backend: Backend) -> Any:
+def _loops(text: str, warm: tuple, backend: Backend, wrt: list[str] | None = None) -> Any:
     """Compile ``text`` to loops and call value and grad once on ``warm`` (numba's first-call compile).
-    Arguments go in name order: ``wrt=`` would wrap ``grad`` in a call per variable (api._indexed_wrt).
+    With ``wrt`` only those variables' adjoints are computed (data such as gmm's x gets none).
     Reductions compile to numba loops only: another --backend makes define fail (not a silent swap)."""
     if backend.pick("numba") != "numba":
         raise ValueError(f"symgd compiles reductions over indices to numba loops, not {backend.name}")
-    compiled = symgd.compile(text, backend="numba")
+    compiled = symgd.compile(text, backend="numba", wrt=wrt)
     compiled.value(*warm), compiled.grad(*warm)
     return compiled
 
@@ -47,11 +47,13 @@ def _matrix(data: Any, name: str) -> np.ndarray:
 
 
 def kmeans(backend: Backend) -> Eval:
-    """cost only: ``dir`` needs the Hessian's diagonal, which symgd does not give yet (answered as failed)."""
+    """cost, and dir = J / diag(H) from symgd's Hessian-vector product H·1 (as PyTorch's vhp)."""
     holder: dict = {}
 
     def define() -> None:
         holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))), backend)
+        holder["h"] = symgd.hvp(KMEANS, backend="numba", wrt=["C"])
+        holder["h"](np.zeros((2, 2)), np.ones((3, 2)), np.ones((2, 2)))  # numba's first-call compile
 
     def pre(data: dict) -> tuple:
         C, P = _matrix(data["centroids"], "centroids"), _matrix(data["points"], "points")
@@ -59,7 +61,12 @@ def kmeans(backend: Backend) -> Eval:
             raise ValueError(f"points have {P.shape[1]} coordinates, centroids {C.shape[1]}")
         return C, P
 
-    return Eval({"cost": Function(pre, lambda C, P: holder["c"].value(C, P), to_float)}, define)
+    def direction(C, P) -> np.ndarray:
+        (J,), (H1,) = holder["h"](C, P, np.ones_like(C))  # H is diagonal, so H·1 is its diagonal
+        return J / H1
+
+    return Eval({"cost": Function(pre, lambda C, P: holder["c"].value(C, P), to_float),
+                 "dir": Function(pre, direction, to_list)}, define)
 
 
 def gmm(backend: Backend) -> Eval:
@@ -67,8 +74,8 @@ def gmm(backend: Backend) -> Eval:
 
     def define() -> None:
         d, k = 3, 2
-        warm = (np.zeros(k), 1.0, np.zeros((k, 3)), 0.0, 0.0, np.zeros((k, d)), np.zeros((k, d)), np.ones((4, d)))
-        holder["c"] = _loops(GMM, warm, backend)  # arguments: alpha, gamma, l, lgd, m, mu, q, x
+        warm = (np.zeros(k), np.zeros((k, 3)), np.zeros((k, d)), np.zeros((k, d)), 1.0, 0.0, 0.0, np.ones((4, d)))
+        holder["c"] = _loops(GMM, warm, backend, ["alpha", "l", "mu", "q"])  # then gamma, lgd, m, x
 
     def pre(data: dict) -> tuple:
         d, k = int(data["d"]), int(data["k"])
@@ -79,11 +86,11 @@ def gmm(backend: Backend) -> Eval:
         return (*arrays, float(data["gamma"]), int(data["m"]), d)
 
     def objective(alpha, l, mu, q, x, gamma, m, d) -> float:
-        return holder["c"].value(alpha, gamma, l, _log_multigamma(m, d), float(m), mu, q, x)
+        return holder["c"].value(alpha, l, mu, q, gamma, _log_multigamma(m, d), float(m), x)
 
     def jacobian(alpha, l, mu, q, x, gamma, m, d) -> dict:
-        g = holder["c"].grad(alpha, gamma, l, _log_multigamma(m, d), float(m), mu, q, x)
-        return {"alpha": g[0], "mu": g[5], "q": g[6], "l": g[2]}
+        g = holder["c"].grad(alpha, l, mu, q, gamma, _log_multigamma(m, d), float(m), x)
+        return {"alpha": g[0], "mu": g[2], "q": g[3], "l": g[1]}
 
     return Eval({"objective": Function(pre, objective, to_float),
                  "jacobian": Function(pre, jacobian, lambda g: {key: to_list(v) for key, v in g.items()})},
