@@ -37,8 +37,9 @@ UNARY = [
 ]
 BINARY = [("atan2", "atan2(y, x)"), ("min", "min(x, y)"), ("max", "max(x, y)"), ("pow", "x^y"),
           ("logsumexp", "logsumexp(x, y)")]
-#: language functions that are structure rather than a numeric function (sums, conditions, distributions)
-STRUCTURAL = {"sum", "Piecewise", "Eq", "Ne", "DiracDelta"}
+#: language functions that are structure rather than a numeric function (sums, conditions, distributions);
+#: prod and det are reductions over arrays, checked against NumPy and torch in test_indexed_extensions.py
+STRUCTURAL = {"sum", "prod", "det", "Piecewise", "Eq", "Ne", "DiracDelta"}
 #: points for the two-argument functions (x^y at a base of 0 included: its y-derivative's limit is 0)
 PAIRS = [(x, y) for x in (1e-300, 1e-200, 1e-8, 0.5, 1.0, 3.0, 1e200, 1e300, -2.0, -1e-200, -1e300, 0.0)
          for y in (1e-300, 1e-200, 0.5, 2.0, 1e200, -1e-200, -0.5, -1e200, 0.0)]

@@ -326,7 +326,7 @@ CLI += [  # errors that escaped the one handler, and plain CLI bugs
     ("solve-at-unknown", ["solve", "x^2", "--at", "x=1,z=3"], "error", None),
     ("grad-at-missing", ["grad", "x*y", "--at", "x=1"], "error", None),
     ("at-10000", ["grad", "x^2", "--at", ",".join(f"v{k}=1" for k in range(10_000))], "error", None),
-    ("neg-expr", ["grad", "-x^2"], ("ok", "-2"), None),
+    ("neg-expr", ["grad", "-x^2"], ("ok", "−2x"), None),  # Unicode minus: text output is math
     ("neg-expr-sin", ["grad", "-sin(x)"], ("ok", "cos"), None),
     ("wrt-unknown", ["grad", "x^2", "--wrt", "q"], "error", None),
     ("wrt-exec", ["grad", "x^2", "--wrt", TOUCH], "error", None),
