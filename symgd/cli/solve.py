@@ -207,7 +207,7 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
     if args.format in ("markdown", "latex"):
         from symgd import graph
         from symgd.report.writeup import explained_steps, problem_from, render_solve
-        settings = {"optimizer": args.optimizer, "lr": result_lr(args), "steps": args.steps, "tol": args.tol}
+        settings = {"optimizer": result.optimizer, "lr": result_lr(args, result), "steps": args.steps, "tol": args.tol}
         problem = problem_from(source or args.expr, x0, settings)
         if typed:
             problem = dataclasses.replace(problem, source=typed)
@@ -218,8 +218,14 @@ def _render(args: argparse.Namespace, program: Any, x0: dict[str, float], result
     return _text(args, program, x0, result)
 
 
-def result_lr(args: argparse.Namespace) -> str:
-    return f"{args.lr:g}" if args.lr is not None else "the optimizer's default"
+def result_lr(args: argparse.Namespace, result: Any = None) -> str:
+    """The learning rate as the write-up states it: given, derived from the problem, or none used."""
+    if args.lr is not None:
+        return f"{args.lr:g}"
+    if result is not None and result.lr is not None:
+        derived = any(note.startswith("lr = ") for note in result.notes)
+        return f"{result.lr:g}" + (" (derived from the problem)" if derived else " (the optimizer's default)")
+    return "none (a line search or trust region)" if result is not None else "the optimizer's default"
 
 
 def _text(args: argparse.Namespace, program: Any, x0: dict[str, float], result: Any) -> str:
