@@ -42,7 +42,8 @@ def _factory(name: str) -> Callable[..., Optimizer]:
 
 def get_optimizer(name: str, **hyper: Any) -> Optimizer:
     """The optimizer ``name`` ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
-    "newton", "bfgs", "lbfgs", "lbfgsb") built with ``hyper`` (torch.optim's names and meanings); unknown names are refused."""
+    "newton", "bfgs", "lbfgs", "lbfgsb") built with ``hyper`` (torch.optim's names and meanings); unknown
+    names are refused."""
     factory = _factory(name)
     known = inspect.signature(factory).parameters
     unknown = [k for k in hyper if k not in known]
