@@ -195,3 +195,22 @@ def test_a_value_with_no_short_exact_form_is_shown_as_a_number():
 def test_operator_with_the_same_wrt_is_accepted(capsys):
     data = _json(capsys, ["steps", "d^2/dx^2 (x^3 y)", "--wrt", "x", "--format", "json"])
     assert sp.expand(_expr(data["result"]) - sp.diff(x**3 * y, x, 2)) == 0
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["taylor", "exp(x) cos(y)", "--order", "2"], lambda d: d["result"]),
+    (["steps", "x^3 y^2 + sin(x y)", "--diff", "x,x"], lambda d: d["result"]),
+    (["steps", "x^2 y^2 + y^3", "--hessian"], lambda d: d["hessian"][0][0]),
+    (["grad", "x^2 y", "--at", "x=1,y=2", "--direction", "1,1", "--linearize"],
+     lambda d: d["linearization"]["result"]),
+])
+def test_calculus_json_holds_sympy_strings_and_plain_text_prints_them(capsys, argv, field):
+    """JSON is for programs, so its expressions are SymPy's strings (as in grad's and steps' JSON);
+    --plain text prints those strings, the default text Unicode math."""
+    result = field(_json(capsys, [*argv, "--format", "json"]))
+    assert result == sp.sstr(sp.sympify(result))
+    assert main([*argv, "--plain"]) == 0
+    plain = capsys.readouterr().out
+    assert result in plain and "**" in plain
+    assert main(argv) == 0
+    assert "**" not in capsys.readouterr().out

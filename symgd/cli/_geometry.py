@@ -69,5 +69,6 @@ def geometry_text(args: argparse.Namespace) -> str | None:
         data = {"expression": first["expression"], "variables": first["variables"], "point": first["point"],
                 **parts}
         return with_notes(json.dumps(data, indent=2), reading_notes(args.expr), "json")
-    text = "\n\n".join(render_result(kind, r, args.format).rstrip("\n") for kind, r in results)
-    return with_notes(text, reading_notes(args.expr), args.format)
+    plain = args.plain
+    text = "\n\n".join(render_result(kind, r, args.format, plain=plain).rstrip("\n") for kind, r in results)
+    return with_notes(text, reading_notes(args.expr), args.format, plain)

@@ -57,12 +57,14 @@ def _render(args: argparse.Namespace, request) -> str:
     from symgd.cli._notes import reading_notes, with_notes
     from symgd.explain.higher import hessian_steps, partial
     from symgd.report.calculus import render_hessian, render_higher
-    simplify = not args.no_simplify
+    simplify, plain = not args.no_simplify, args.plain
     if args.hessian:
         wrt = request_wrt(args.expr, args.wrt)
-        text = render_hessian(hessian_steps(args.expr, wrt, simplify=simplify), args.format, args.entries)
+        text = render_hessian(hessian_steps(args.expr, wrt, simplify=simplify), args.format, args.entries,
+                              plain=plain)
     else:
         wrt = request_wrt(args.expr, args.wrt) if args.order else None
         diff = args.diff if args.diff is not None or args.order else ",".join(request)
-        text = render_higher(partial(args.expr, diff, order=args.order, wrt=wrt, simplify=simplify), args.format)
-    return with_notes(text, reading_notes(args.expr), args.format)
+        text = render_higher(partial(args.expr, diff, order=args.order, wrt=wrt, simplify=simplify), args.format,
+                             plain=plain)
+    return with_notes(text, reading_notes(args.expr), args.format, plain)

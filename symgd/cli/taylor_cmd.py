@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._notes import reading_notes, with_notes
-from symgd.cli._options import add_format_argument, whole_number
+from symgd.cli._options import add_format_argument, add_plain_argument, whole_number
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--order", type=whole_number(1), default=2, metavar="N",
                    help="the degree of the polynomial (default: 2)")
     add_format_argument(p, ("text", "markdown", "latex", "json"))
+    add_plain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -33,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if request is not None:
         raise VariableError("taylor expands the function itself: drop the derivative operator")
     result = taylor(args.expr, args.at, args.order)
-    text = with_notes(render_result("taylor", result, args.format), reading_notes(args.expr), args.format)
+    text = with_notes(render_result("taylor", result, args.format, plain=args.plain), reading_notes(args.expr),
+                      args.format, args.plain)
     print(text.rstrip("\n"))
     return 0

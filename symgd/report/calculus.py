@@ -52,9 +52,10 @@ def _check_sentence(order) -> str:
     return f"checked: equals sympy.diff(f, {', '.join(v.name for v in order)}) taken in one call"
 
 
-def render_higher(h, fmt: str = "text") -> str:
-    """A higher or mixed partial: one full derivation per differentiation, then the result."""
-    p = _printer(*h.stages)
+def render_higher(h, fmt: str = "text", plain: bool = False) -> str:
+    """A higher or mixed partial: one full derivation per differentiation, then the result. Text writes
+    Unicode math, or SymPy's strings when ``plain``; JSON always SymPy's strings."""
+    p = _printer(*h.stages, plain=plain or fmt == "json")
     if fmt == "json":
         return json.dumps({"kind": "partial", "expression": p.s(h.f), "order": [v.name for v in h.order],
                            "symbol": leibniz(h.order), "stages": [derivation_data(d, p) for d in h.stages],
@@ -102,11 +103,11 @@ def _entry_parts(h, p: _Printer, fmt: str) -> list[str]:
     return parts
 
 
-def render_hessian(h, fmt: str = "text", entries: bool = False) -> str:
+def render_hessian(h, fmt: str = "text", entries: bool = False, plain: bool = False) -> str:
     """The Hessian matrix and Clairaut's comparison of each mixed pair; ``entries``: every entry's
-    derivation too (JSON always has them)."""
+    derivation too (JSON always has them); ``plain`` as in ``render_higher``."""
     derivations = [d for row in h.entries for d in row]
-    p = _printer(*h.gradient.derivations, *derivations)
+    p = _printer(*h.gradient.derivations, *derivations, plain=plain or fmt == "json")
     names = [v.name for v in h.variables]
     if fmt == "json":
         return json.dumps({
@@ -194,11 +195,13 @@ def _remainder(r, tex: bool) -> str:
     return f"O({base}^{n})"
 
 
-def render_result(kind: str, r, fmt: str = "text", derivations: bool = False) -> str:
+def render_result(kind: str, r, fmt: str = "text", derivations: bool = False, plain: bool = False) -> str:
     """A directional derivative, tangent, linearisation or Taylor polynomial (``kind``) as its lines;
-    ``derivations``: the gradient's step derivations first (JSON always has them)."""
+    ``derivations``: the gradient's step derivations first (JSON always has them); ``plain`` as in
+    ``render_higher``."""
     grad = getattr(r, "gradient", None)
-    p = _printer(*grad.derivations) if grad is not None else _Printer()
+    plain = plain or fmt == "json"
+    p = _printer(*grad.derivations, plain=plain) if grad is not None else _Printer(plain=plain)
     names = ", ".join(v.name for v in r.variables)
     if fmt == "json":
         out = {"kind": kind, "expression": p.s(r.f), "variables": [v.name for v in r.variables],
