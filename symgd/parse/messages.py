@@ -5,6 +5,8 @@ was expected in words (never grammar token names) and, for the common slips, how
 """
 from __future__ import annotations
 
+import unicodedata
+
 import sympy
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -157,6 +159,10 @@ def from_unexpected_character(text: str, exc: UnexpectedCharacters) -> ParseErro
     if char in _CHAR_HINTS:
         message, hint = _CHAR_HINTS[char]
         return error_at(text, pos, message, hint=hint)
+    if unicodedata.decomposition(char).startswith("<fraction>"):  # ½ ⅓ ¾: not a number, not a power
+        written = "".join(chr(int(code, 16)) for code in unicodedata.decomposition(char).split()[1:])
+        return error_at(text, pos, f"'{char}' is not read as a number; write {written.replace('⁄', '/')}",
+                        hint="a power is written with ^, as in x^(1/2)")
     if char.isalpha():
         return error_at(text, pos, f"unexpected character '{char}'",
                         hint="names use Latin letters, digits and '_'; Greek letters stand alone")

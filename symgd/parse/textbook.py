@@ -4,6 +4,8 @@
 - a bare one-letter argument followed by a bracket is a product: ``cos x(x + 1)`` = cos(x)(x + 1);
 - a power binds tighter than a one-letter name glued to a bracket: ``x(3x^2 + 1)^2`` = x (3x^2 + 1)^2,
   ``E**x(1 + x)`` = e^x (1 + x) and ``e^x(1 + x)^2`` = e^x (1 + x)^2.
+A Unicode superscript (``x(x + 1)²``) is a power like ``^``: every rewrite of a ``pow`` node also applies
+to a ``pow_superscript`` node (whose exponent is one token, never a letter's bracket).
 The rewrites mark a function's argument with a ``head_arg`` node (apply.HeadArg) or reshape the tree;
 user-defined functions (``f(x) = ...``) are never touched.
 """
@@ -21,6 +23,8 @@ _KEEP = frozenset({"pi", "inf", "oo", "nan"}) | GREEK_WORDS
 #: ``sinx``: a function name glued to one of these letters is that function applied (noted).
 _FUNC_NAMES = ("sinh", "cosh", "tanh", "sin", "cos", "tan", "sec", "csc", "cot", "exp", "ln", "log")
 _FUNC_ARGS = frozenset("xyz")
+#: The two power nodes: ``x^2`` (base, op, exponent) and ``x²`` (base, SUPERSCRIPT token).
+_POWERS = ("pow", "pow_superscript")
 
 
 class NotedMeta(Meta):
@@ -70,12 +74,14 @@ def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(
     for node in nodes:  # before the inner power is read as x·(…)^2 on its own
         if node.data == "pow":
             _exponent_power(node, functions, source, notes)
-    for node in nodes:
-        if node.data == "pow":
-            _power(node, functions, source, notes)
+    letter_powers: set[int] = set()  # ids of the x·(…)^2 nodes _power made from x(…)^2
+    for node in nodes:  # bottom-up: a power inside a product is rewritten before the product
+        if node.data in _POWERS:
+            if _power(node, functions, source, notes):
+                letter_powers.add(id(node))
             _power_of_run(node)
         elif node.data == "juxtapose":
-            _arguments(node, functions, source)
+            _arguments(node, functions, source, letter_powers)
         elif node.data == "mul":
             _numeric_fraction(node, source, notes)
     return notes
@@ -119,12 +125,13 @@ def _letter_run(node: Tree, letters: frozenset[str], defined: set[str], notes: l
 
 
 def _power_of_run(node: Tree) -> None:
-    """``xy^2`` (a run split into letters) = x·y^2: the power takes the last letter only."""
-    if node.data != "pow" or not (isinstance(node.children[0], Tree) and node.children[0].data == "letters"):
+    """``xy^2``, ``xy²`` (a run split into letters) = x·y^2: the power takes the last letter only."""
+    if node.data not in _POWERS or not (isinstance(node.children[0], Tree)
+                                        and node.children[0].data == "letters"):
         return
-    (run, op, exponent), node.data = node.children, "juxtapose"
+    (run, *exponent), kind, node.data = node.children, node.data, "juxtapose"
     *first, last = run.children
-    node.children = [*first, Tree("pow", [last, op, exponent], _meta(_start(last), node.meta.end_pos))]
+    node.children = [*first, Tree(kind, [last, *exponent], _meta(_start(last), node.meta.end_pos))]
 
 
 def _is_number(node) -> bool:
@@ -152,44 +159,51 @@ def _numeric_fraction(node: Tree, source: str, notes: list[str]) -> None:
     node.children = children
 
 
-def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> None:
-    base, op, exponent = node.children
+def _power(node: Tree, functions: set[str], source: str, notes: list[str]) -> bool:
+    """``x(3x^2 + 1)^2``, ``x(3x^2 + 1)²`` = x·(3x^2 + 1)^2; ``E**x(1 + x)`` = e^x·(1 + x).
+
+    True when the base was a letter's bracket (the node is now the product x·(…)^2)."""
+    (base, *exponent), kind = node.children, node.data
     text = source[node.meta.start_pos:node.meta.end_pos]
     if _letter_call(base, functions):  # x(3x^2 + 1)^2 = x * (3x^2 + 1)^2
         tok, inner = base.children
-        node.children = [_symbol(tok), Tree("pow", [inner, op, exponent],
-                                            _meta(tok.end_pos, node.meta.end_pos))]
+        node.children = [_symbol(tok), Tree(kind, [inner, *exponent], _meta(tok.end_pos, node.meta.end_pos))]
         node.data = "juxtapose"
-        notes.append(f"`{text}` read as {tok.value}·(…)^…: the power binds tighter than the product")
-    elif _letter_call(exponent, functions):  # E**x(1 + x) = e^x * (1 + x)
-        tok, inner = exponent.children
+        power = "^…" if kind == "pow" else exponent[0].value
+        notes.append(f"`{text}` read as {tok.value}·(…){power}: the power binds tighter than the product")
+        return True
+    if kind == "pow" and _letter_call(exponent[1], functions):  # E**x(1 + x) = e^x * (1 + x)
+        op, (tok, inner) = exponent[0], exponent[1].children
         meta = NotedMeta()  # noted here, so the transformer's generic "the exponent is one factor" is not
         meta.start_pos, meta.end_pos, meta.empty = node.meta.start_pos, tok.end_pos, False
         node.children = [Tree("pow", [base, op, _symbol(tok)], meta), inner]
         node.data = "juxtapose"
         notes.append(f"`{text}` read as ({source[node.meta.start_pos:tok.end_pos]})·(…): "
                      "the exponent is the one letter")
+    return False
 
 
 def _exponent_power(node: Tree, functions: set[str], source: str, notes: list[str]) -> None:
-    """``e^x(1 + x)^2`` = e^x·(1 + x)^2: the exponent is the one letter, the bracket keeps its own power
-    (the parser read e^(x(1 + x)^2))."""
+    """``e^x(1 + x)^2``, ``e^x(1 + x)²`` = e^x·(1 + x)^2: the exponent is the one letter, the bracket keeps
+    its own power (the parser read e^(x(1 + x)^2))."""
     base, op, exponent = node.children
-    if not (isinstance(exponent, Tree) and exponent.data == "pow"
+    if not (isinstance(exponent, Tree) and exponent.data in _POWERS
             and _letter_call(exponent.children[0], functions)):
         return
     tok, inner = exponent.children[0].children
+    power = "^…" if exponent.data == "pow" else exponent.children[1].value
     meta = NotedMeta()
     meta.start_pos, meta.end_pos, meta.empty = node.meta.start_pos, tok.end_pos, False
     exponent.children[0] = inner
     exponent.meta.start_pos = tok.end_pos
     node.children, node.data = [Tree("pow", [base, op, _symbol(tok)], meta), exponent], "juxtapose"
     notes.append(f"`{source[node.meta.start_pos:node.meta.end_pos]}` read as "
-                 f"({source[node.meta.start_pos:tok.end_pos]})·(…)^…: the exponent is the one letter")
+                 f"({source[node.meta.start_pos:tok.end_pos]})·(…){power}: the exponent is the one letter")
 
 
-def _arguments(node: Tree, functions: set[str], source: str) -> None:
-    """Mark where a function's argument ends: at a parenthesised group or before a letter's bracket."""
+def _arguments(node: Tree, functions: set[str], source: str, letter_powers: set[int]) -> None:
+    """Mark where a function's argument ends: at a parenthesised group or before a letter's bracket
+    (``sin x(x + 1)`` and ``sin x(x + 1)^2``: the argument is x)."""
     children: list = []
     items = node.children
     for k, item in enumerate(items):
@@ -198,6 +212,10 @@ def _arguments(node: Tree, functions: set[str], source: str) -> None:
         if after_head and _letter_call(item, functions):
             tok, inner = item.children
             children += [Tree("head_arg", [_symbol(tok)]), inner]
+            continue
+        if after_head and id(item) in letter_powers:  # x·(…)^2, made by _power from x(…)^2
+            letter, power = item.children
+            children += [Tree("head_arg", [letter]), power]
             continue
         if after_head and _parenthesised(items[k - 1], item, source):
             item = Tree("head_arg", [item])
