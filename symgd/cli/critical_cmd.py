@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._implicit import with_reading
-from symgd.cli._notes import reading_notes
 from symgd.cli._options import add_format_argument, add_plain_argument
 
 
@@ -27,13 +26,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from symgd.errors import VariableError
     from symgd.explain.critical import critical_points
+    from symgd.parse.echo import shown_notes
     from symgd.parse.points import parse_box
     from symgd.report.calculus_b import render_critical
     if args.standalone and args.format != "latex":
         raise VariableError("--standalone makes a LaTeX document: add --format latex")
     result = critical_points(args.expr, parse_box(args.box) if args.box else None)
     text = render_critical(result, args.format, full=args.full, plain=args.plain)
-    text = with_reading(text, reading_notes(args.expr), args.format, args.plain)
+    # read with the box's names (``xy`` with a box in x and y is x·y): the notes come from that reading
+    text = with_reading(text, shown_notes(list(result.reading)), args.format, args.plain)
     if args.standalone:
         from symgd.report.writeup import latex_document
         text = latex_document(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from symgd.cli._implicit import with_reading
-from symgd.cli._notes import reading_notes
 from symgd.cli._options import add_format_argument, add_plain_argument
 
 
@@ -26,11 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from symgd.errors import VariableError
     from symgd.explain.lagrange import extremum
+    from symgd.parse.echo import shown_notes
     from symgd.report.calculus_b import render_extremum
     if args.standalone and args.format != "latex":
         raise VariableError("--standalone makes a LaTeX document: add --format latex")
     result = extremum(args.expr, args.constraints)
-    reading = reading_notes(args.expr) + [note for c in result.constraints for note in c.notes]
+    # f and the constraints are read together (``xy`` with x + y = 1 is x·y): the notes come from that reading
+    reading = shown_notes([*result.reading, *(note for c in result.constraints for note in c.notes)])
     text = render_extremum(result, args.format, full=args.full, plain=args.plain)
     text = with_reading(text, reading, args.format, args.plain)
     if args.standalone:

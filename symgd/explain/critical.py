@@ -26,7 +26,8 @@ from symgd.explain.solving import (exact_guess, in_box, missed, near_zero, numer
 from symgd.explain.steps import derive
 from symgd.explain.verify import equal
 from symgd.explain.worked import WorkError, WorkStep
-from symgd.parse import program_parts
+from symgd.parse import parse_program
+from symgd.parse.together import one_letter_names
 
 _PERIODIC = (sympy.sin, sympy.cos, sympy.tan, sympy.cot, sympy.sec, sympy.csc)
 _DEFAULT_BOX = (-5.0, 5.0)
@@ -61,6 +62,8 @@ class CriticalResult:
     steps: tuple[WorkStep, ...]
     notes: tuple[str, ...] = ()
     box: tuple[tuple[float, float], ...] | None = None
+    #: How ``expr`` was read (the parser's notes, e.g. "`xy` read as the product x·y").
+    reading: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         from symgd.report.calculus_b import render_critical
@@ -173,8 +176,10 @@ def _solve(grad, variables, box, periodic: bool) -> tuple[list[tuple], list[bool
 def critical_points(expr: str | sympy.Expr, box: Mapping[str, tuple[float, float]] | None = None
                     ) -> CriticalResult:
     """The critical points of ``expr`` (inside ``box``, {"x": (lo, hi), ...}, when given), each
-    classified by the second-derivative test, as a CriticalResult with verified steps."""
-    expr, _ = program_parts(expr)
+    classified by the second-derivative test, as a CriticalResult with verified steps. The box's names are
+    part of the input: ``xy`` with a box in x and y is x·y (a run of their letters, together.py)."""
+    program = parse_program(expr, one_letter_names(box or ()))
+    expr = program.expr
     variables = ordered_variables(expr)
     if not variables:
         raise VariableError("the expression has no variables: it has no critical points")
@@ -194,7 +199,8 @@ def critical_points(expr: str | sympy.Expr, box: Mapping[str, tuple[float, float
              WorkStep(f"solve the system ({'sympy.solve' if method == 'symbolic' else 'numerically'}): "
                       f"{len(found)} real solution(s)", tuple(variables), tuple(p.point for p in found),
                       "∇f = 0 checked at each"), hess_step)
-    return CriticalResult(expr, variables, grad, hessian, found, method, steps, tuple(notes), bounds)
+    return CriticalResult(expr, variables, grad, hessian, found, method, steps, tuple(notes), bounds,
+                          tuple(program.notes))
 
 
 def _point(expr, grad, hessian, variables, point, exact: bool, names) -> CriticalPoint:

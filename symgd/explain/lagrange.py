@@ -24,8 +24,9 @@ from symgd.explain.solving import (MAX_UNKNOWNS, exact_guess, missed, near_zero,
                                    solve_in_time, within_budget)
 from symgd.explain.steps import derive
 from symgd.explain.worked import WorkError, WorkStep
-from symgd.parse import program_parts
-from symgd.parse.equation import Equation, parse_equation
+from symgd.parse import Program
+from symgd.parse.equation import Equation
+from symgd.parse.together import read_with_equations
 
 MULTIPLIERS = ("lambda", "mu")
 _BOX = (-10.0, 10.0)
@@ -60,6 +61,9 @@ class ExtremumResult:
     steps: tuple[WorkStep, ...]
     notes: tuple[str, ...] = ()
     singular: tuple[tuple[sympy.Expr, ...], ...] = ()
+    #: How f was read (the parser's notes, e.g. "`xy` read as the product x·y"); each constraint's
+    #: reading is in its Equation's ``notes``.
+    reading: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         from symgd.report.calculus_b import render_extremum
@@ -129,12 +133,13 @@ def _singular(constraint: Equation, grad_g, variables) -> list[tuple]:
     return real_solutions(solutions or [], variables)[0]
 
 
-def _read(expr, constraints) -> tuple[sympy.Expr, tuple[Equation, ...], tuple[sympy.Symbol, ...]]:
-    """(f, the constraint equations, the variables sorted by name), refusing what cannot be solved."""
-    f, _ = program_parts(expr)
+def _read(expr, constraints) -> tuple[Program, tuple[Equation, ...], tuple[sympy.Symbol, ...]]:
+    """(f's reading, the constraint equations, the variables sorted by name), refusing what cannot be
+    solved. f and the constraints are one input: ``xy`` subject to ``x + y = 1`` is x·y (together.py)."""
     if not 1 <= len(constraints) <= 2:
         raise VariableError(f"extremum takes one or two constraints, not {len(constraints)}")
-    eqs = tuple(parse_equation(c) if not isinstance(c, Equation) else c for c in constraints)
+    program, eqs = read_with_equations(expr, constraints)
+    f = program.expr
     free = set(f.free_symbols).union(*(e.free_symbols for e in eqs))
     variables = tuple(sorted(free, key=lambda s: s.name))
     taken = {v.name for v in variables} & set(MULTIPLIERS)
@@ -146,7 +151,7 @@ def _read(expr, constraints) -> tuple[sympy.Expr, tuple[Equation, ...], tuple[sy
     if len(variables) <= len(eqs):
         raise VariableError(f"{len(eqs)} constraint(s) on {len(variables)} variable(s) leave nothing to vary")
     check_step_work(f, variables)
-    return f, eqs, variables
+    return program, eqs, variables
 
 
 def _setup(f, eqs, variables, mults) -> tuple[list, list[WorkStep], list[sympy.Equality]]:
@@ -163,10 +168,17 @@ def _setup(f, eqs, variables, mults) -> tuple[list, list[WorkStep], list[sympy.E
     return grads, steps, system
 
 
-def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]) -> ExtremumResult:
-    """The extreme values of ``expr`` subject to one or two ``constraints`` ("g = c") by Lagrange
-    multipliers, as an ExtremumResult with verified steps."""
-    f, eqs, variables = _read(expr, constraints)
+def extremum(expr: str | sympy.Expr, subject_to: str | sympy.Equality | Sequence[str | sympy.Equality]
+             ) -> ExtremumResult:
+    """The extreme values of ``expr`` subject to one or two constraints ("g = c", alone or in a list) by
+    Lagrange multipliers, as an ExtremumResult with verified steps.
+
+    >>> extremum("xy", subject_to="x + y = 1").maximum
+    1/4
+    """
+    one = not isinstance(subject_to, (list, tuple))  # one equation, or a list of one or two
+    program, eqs, variables = _read(expr, [subject_to] if one else list(subject_to))
+    f = program.expr
     mults = tuple(sympy.Symbol(m) for m in MULTIPLIERS[:len(eqs)])
     grads, steps, system = _setup(f, eqs, variables, mults)
     unknowns = (*variables, *mults)
@@ -195,7 +207,8 @@ def extremum(expr: str | sympy.Expr, constraints: Sequence[str | sympy.Equality]
         notes.append("∇g = 0 at " + ", ".join(str(p) for p in singular) + " on the constraint, where the "
                      "method does not apply: those points are candidates too")
     return ExtremumResult(f, eqs, variables, mults, tuple(system), found, max(values, key=_num),
-                          min(values, key=_num), method, tuple(steps), tuple(notes), singular)
+                          min(values, key=_num), method, tuple(steps), tuple(notes), singular,
+                          tuple(program.notes))
 
 
 def _value(f, variables, point, exact: bool) -> sympy.Expr:
