@@ -9,13 +9,16 @@ from __future__ import annotations
 class SymgdError(Exception):
     """Base class of every error caused by user input or by the problem itself.
 
-    ``hint`` is an optional one-line suggestion shown after the message.
+    ``hint`` is an optional one-line suggestion shown after the message. ``exprs`` are the expressions
+    symgd derived that the message quotes in SymPy syntax (``sympy.sstr``); the CLI prints those as Unicode
+    math, like all its text output. What the user typed is quoted as typed and not listed.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, exprs: tuple = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.exprs = tuple(exprs)
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\nhint: {self.hint}"
@@ -28,8 +31,9 @@ class ParseError(SymgdError, ValueError):
     """
 
     def __init__(self, message: str, *, text: str = "", line: int | None = None,
-                 column: int | None = None, context: str = "", hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+                 column: int | None = None, context: str = "", hint: str | None = None,
+                 exprs: tuple = ()) -> None:
+        super().__init__(message, hint=hint, exprs=exprs)
         self.text = text
         self.line = line
         self.column = column

@@ -78,10 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``symgd`` command line with ``argv``; return the exit status (never raises)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    debug = False
+    debug = plain = False
     try:
         args = build_parser().parse_args(argv)
-        debug = args.debug
+        debug, plain = args.debug, getattr(args, "plain", False)
         return int(args.run(args))
     except SystemExit as exc:  # --help and --version print, then argparse exits
         return exc.code if isinstance(exc.code, int) else EXIT_OK
@@ -92,13 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one handler: every other exception becomes one message
         if debug:
             traceback.print_exception(exc)
-        lines, code = message_lines(exc)
+        lines, code = message_lines(exc, plain)
         print("\n".join(lines), file=sys.stderr)
         return code
 
 
-def message_lines(exc: Exception) -> tuple[list[str], int]:
-    """The lines ``main`` prints for ``exc`` (the first starts with ``error:``) and the exit status."""
+def message_lines(exc: Exception, plain: bool = False) -> tuple[list[str], int]:
+    """The lines ``main`` prints for ``exc`` (the first starts with ``error:``) and the exit status; the
+    expressions the message quotes are Unicode math unless ``plain`` (``_math``)."""
     if isinstance(exc, SymgdError):
         # A run that left the finite numbers did not converge; every other SymgdError is about the input
         # (the text, a point, the data, a backend or option that cannot serve it).
@@ -107,6 +108,7 @@ def message_lines(exc: Exception) -> tuple[list[str], int]:
         # the message is one line whatever it quotes (a file or column name may hold a newline); the
         # caret context and the hint follow on their own lines
         rest = text[len(message):].split("\n")[1:] if text.startswith(message) else text.split("\n")[1:]
+        message = message if plain else _math(message, getattr(exc, "exprs", ()))
         return _shorten([f"error: {_printable(message)}", *rest]), code
     if isinstance(exc, (MemoryError, RecursionError)):
         what = "memory" if isinstance(exc, MemoryError) else "recursion depth"
@@ -115,6 +117,20 @@ def message_lines(exc: Exception) -> tuple[list[str], int]:
     detail = (str(exc).strip().split("\n") or [""])[0]
     detail = f"{type(exc).__name__}: {_cut(detail, 80)}" if detail else type(exc).__name__
     return [_cut(f"error: internal error ({detail}); {REPORT}")], EXIT_INTERNAL
+
+
+def _math(message: str, exprs: tuple) -> str:
+    """``message`` with the derived expressions it quotes in SymPy syntax (``exprs``, listed by the library:
+    x**2 + y**2) as Unicode math, like every text output. What the user typed is not listed, so it stays
+    as typed; a symbol or number alone is left as it is (its text is also part of words)."""
+    if not exprs:
+        return message
+    import sympy
+
+    from symgd.report.mathtext import math_text
+    for expr in sorted((e for e in exprs if isinstance(e, sympy.Basic) and not e.is_Atom), key=lambda e: -len(sympy.sstr(e))):
+        message = message.replace(sympy.sstr(expr), math_text(expr))
+    return message
 
 
 def _printable(text: str) -> str:

@@ -149,7 +149,7 @@ def _check_smooth(expr: sympy.Expr, variables, point, what: str) -> None:
             where = ", ".join(f"{v.name}={sympy.sstr(p)}" for v, p in zip(variables, point))
             raise DomainError(f"{what} is undefined at ({where}): {sympy.sstr(node)} switches there "
                               "(a corner or jump of the function)",
-                              hint="choose a point off the corner")
+                              hint="choose a point off the corner", exprs=(node,))
 
 
 def same_number(a: sympy.Expr, b: sympy.Expr) -> bool:

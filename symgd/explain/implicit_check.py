@@ -161,7 +161,8 @@ def check_implicit(equation: str | Equation | sympy.Equality, answer: str | symp
     verdict, where = agree_on(given, res.result, points)
     if verdict is None:
         raise DomainError(f"cannot check the answer: too few points of the curve {res.equation} were found "
-                          "where both it and the derivative are defined")
+                          "where both it and the derivative are defined",
+                          exprs=(res.equation.lhs, res.equation.rhs))
     if verdict:
         return ImplicitCheck(True, f"correct on the curve: {sympy.sstr(given)} equals {truth} at "
                              f"{len(points)} points of {res.equation} (it differs off the curve, which is "

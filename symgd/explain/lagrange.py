@@ -195,7 +195,8 @@ def extremum(expr: str | sympy.Expr, subject_to: str | sympy.Equality | Sequence
     if not found:
         raise VariableError("the Lagrange system has no real solution: the constraint(s) "
                             + ", ".join(str(c) for c in eqs) + " may have no real points",
-                            hint="check the constraint, e.g. x^2 + y^2 = -1 has no real points")
+                            hint="check the constraint, e.g. x^2 + y^2 = -1 has no real points",
+                            exprs=tuple(side for c in eqs for side in (c.lhs, c.rhs)))
     values = [c.value for c in found]
     steps += [WorkStep(f"solve it ({'sympy.solve' if method == 'symbolic' else 'numerically'}): "
                        f"{len(points)} real solution(s)", unknowns, tuple(points), "every equation checked at each"),

@@ -99,7 +99,8 @@ class Deriver(AlgebraRules, FunctionRules):
             if method is not None:
                 return method(expr, wrt)
         raise StepError(f"steps has no differentiation rule for {type(expr).__name__} "
-                        f"({_short(expr)}): unsupported input", hint="`symgd grad` differentiates it")
+                        f"({_short(expr)}): unsupported input", hint="`symgd grad` differentiates it",
+                        exprs=(expr,))
 
     def _match_function(self, expr: sympy.Expr):
         """(name, param, body, arg) when ``expr`` is the user's function applied to ``arg``. SymPy's

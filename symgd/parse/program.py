@@ -272,7 +272,8 @@ def _last(builder: _Builder, stmt, source: str) -> sympy.Expr:
                            "add the expression to evaluate after it",
                            hint=f"for example: ...; {name}(x)")
         if not value.free_symbols and len(builder.definitions) == 1:  # `x = 1`: an assignment, no f
-            raise error_at(source, _start(stmt), f"'{name} = {sympy.sstr(value)}' only defines {name}; "
+            typed = " ".join(source[_start(stmt):stmt.meta.end_pos].split())  # as typed, not as read
+            raise error_at(source, _start(stmt), f"`{typed}` only defines {name}; "
                            "there is no expression to work on",
                            hint=f"write the expression itself, or a definition then it: {name} = ...; f({name})")
         builder.notes.setdefault(f"the input ends with the definition of {name}; its value is "
