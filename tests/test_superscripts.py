@@ -89,3 +89,18 @@ def test_a_vulgar_fraction_on_the_command_line_is_one_error_line(capsys):
     assert main(["parse", "x½"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
+
+
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+SWEEP = ["x(x+1)^2 + y(y-1)^3", "2x(x-1)^2/3", "x^2(x+1)^3", "(x+1)^2(x-1)^3", "sin^2 x(x+1)^2",
+         "e^x(1+x)^2 sin x", "x y(x+y)^2", "xy(x+y)^2 + x + y", "2xy(x-y)^3 + y", "f(t) = t^2; x f(x)^2", "3x^2y^3", "x(x+1)^10",
+         "a(b+1)^2 + b", "cos x(1 - sin x)^2", "2^x(1 + x)^3", "1/2 x^2 + x(x+1)^-1", "d/dx x(x^2+1)^3"]
+
+
+@pytest.mark.parametrize("caret", SWEEP)
+def test_every_caret_power_written_as_a_superscript_reads_the_same(caret):
+    """The sweep: each ``^n`` (a whole number, maybe negative) rewritten as its superscript."""
+    import re
+    sup = re.sub(r"\^(-?\d+)(?![\d.(])", lambda m: m.group(1).translate(_SUP), caret)
+    assert sup != caret
+    assert parse_program(sup).expr == parse_program(caret).expr

@@ -55,6 +55,9 @@ TEXTBOOK = [
     ("x^2 + xy + y^2", x**2 + x * y + y**2),
     ("ab + a + b", a * b + a + b),
     ("xyz + x + y + z", x * y * z + x + y + z),
+    ("xy(x+y) + x", x * y * (x + y) + x),  # a run before a bracket: was "unknown function 'xy'"
+    ("2xy(x-y)^2 + y", 2 * x * y * (x - y) ** 2 + y),  # the power takes the bracket only
+    ("ab(a+b)", a * b * (a + b)),
     # a function name glued to x, y or z
     ("sinx", sin(x)),
     ("cosx", cos(x)),
@@ -111,6 +114,12 @@ def test_every_new_reading_is_noted(text):
 def test_single_names_stay_names_without_their_letters_elsewhere():
     assert parse("xy") == sp.Symbol("xy")
     assert parse("cost") == sp.Symbol("cost")  # t is not x, y or z: a name, not cos(t)
+
+
+def test_a_run_before_a_bracket_without_its_letters_elsewhere_is_an_unknown_function():
+    from symgd.errors import UnknownFunctionError
+    with pytest.raises(UnknownFunctionError, match="unknown function 'ab'"):
+        parse("ab(x)")
 
 
 def test_user_functions_keep_their_call():

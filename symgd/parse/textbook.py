@@ -4,6 +4,8 @@
 - a bare one-letter argument followed by a bracket is a product: ``cos x(x + 1)`` = cos(x)(x + 1);
 - a power binds tighter than a one-letter name glued to a bracket: ``x(3x^2 + 1)^2`` = x (3x^2 + 1)^2,
   ``E**x(1 + x)`` = e^x (1 + x) and ``e^x(1 + x)^2`` = e^x (1 + x)^2.
+- a run of letters that are this input's one-letter variables is their product: ``2xy`` = 2·x·y, also
+  before a bracket (``xy(x + y)^2`` = x·y·(x + y)^2); ``sinx`` = sin(x).
 A Unicode superscript (``x(x + 1)²``) is a power like ``^``: every rewrite of a ``pow`` node also applies
 to a ``pow_superscript`` node (whose exponent is one token, never a letter's bracket).
 The rewrites mark a function's argument with a ``head_arg`` node (apply.HeadArg) or reshape the tree;
@@ -71,6 +73,8 @@ def textbook_reading(tree: Tree, source: str, known: frozenset[str] = frozenset(
     for node in nodes:  # letter runs first: a power then takes only the last letter
         if node.data == "symbol" and not latex:
             _letter_run(node, letters, defined, notes)
+        elif node.data == "name_call" and not latex:
+            _letter_run_call(node, letters, defined | functions, source, notes)
     for node in nodes:  # before the inner power is read as x·(…)^2 on its own
         if node.data == "pow":
             _exponent_power(node, functions, source, notes)
@@ -103,15 +107,37 @@ def _defined(tree: Tree) -> set[str]:
             and stmt.children[0].children and isinstance(stmt.children[0].children[0], Token)}
 
 
+def _splittable(name: str, defined: set[str]) -> bool:
+    """A run of two or more ASCII letters that is not a constant, Greek word, definition or keyword."""
+    return name.isascii() and name.isalpha() and len(name) > 1 and name not in _KEEP \
+        and name not in defined and not keyword.iskeyword(name)
+
+
+def _split(tok: Token) -> list[Tree]:
+    """The letters of the name ``tok``, each a symbol at its own column."""
+    return [Tree("symbol", [Token("NAME", c, tok.start_pos + k, tok.line, tok.column + k, tok.end_line,
+                                  tok.column + k + 1, tok.start_pos + k + 1)]) for k, c in enumerate(tok.value)]
+
+
+def _letter_run_call(node: Tree, letters: frozenset[str], defined: set[str], source: str,
+                     notes: list[str]) -> None:
+    """``xy(x + y)`` = x·y·(x + y) when x and y are variables elsewhere (as ``x(x + y)`` is x·(x + y));
+    a power after the bracket takes the bracket only (``_power_of_run``)."""
+    tok, *args = node.children
+    if len(args) != 1 or not _splittable(tok.value, defined) or not set(tok.value) <= letters:
+        return
+    node.data, node.children = "letters", [*_split(tok), args[0]]
+    notes.append(f"`{source[tok.start_pos:node.meta.end_pos]}` read as the product "
+                 f"{'·'.join(tok.value)}·(…): each letter is a variable of this input")
+
+
 def _letter_run(node: Tree, letters: frozenset[str], defined: set[str], notes: list[str]) -> None:
     """``xy`` = x·y when x and y are variables elsewhere; ``sinx`` = sin(x) (the function, noted)."""
     (tok,) = node.children
     name = tok.value
-    if not (name.isascii() and name.isalpha() and len(name) > 1) or name in _KEEP or name in defined \
-            or keyword.iskeyword(name):
+    if not _splittable(name, defined):
         return
-    parts = [Tree("symbol", [Token("NAME", c, tok.start_pos + k, tok.line, tok.column + k, tok.end_line,
-                                   tok.column + k + 1, tok.start_pos + k + 1)]) for k, c in enumerate(name)]
+    parts = _split(tok)
     func = next((f for f in _FUNC_NAMES if name.startswith(f) and name[len(f):] in _FUNC_ARGS), None)
     if func is not None:
         head = Tree("fhead", [Token.new_borrow_pos("FUNC", func, tok)], _meta(tok.start_pos, tok.start_pos + len(func)))
