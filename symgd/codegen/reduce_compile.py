@@ -97,7 +97,9 @@ def compile_reductions(expr: sympy.Expr, backend: str = "auto", sizes: Mapping[s
     array and scalar, sorted by name), then the others by name; the gradient has one entry per wrt
     variable (an array's is an array of its shape), and the loops compute no other."""
     tree, user, count, call, use_numba, load = prepare(expr, backend, sizes, wrt)
-    source = "\n".join(function_source(tree, kind, call.active)
+    # loop invariants hoisted under numba only: the plain-Python loops (small sizes) would raise where a
+    # hoisted expression overflows at an index whose loop turns out empty; numba gives inf there, unused
+    source = "\n".join(function_source(tree, kind, call.active, hoist=use_numba)
                        for kind in ("value_and_grad", "value", "grad"))
     fns = load(source)
     return Compiled(user[:count], "numba" if use_numba else "python", source,

@@ -23,6 +23,7 @@ from itertools import count
 import sympy
 
 from symgd.calculus.reduce_tree import Level, Reduction, Tree, walk
+from symgd.codegen import reduce_hoist
 from symgd.codegen.indexed_sizes import _Writer
 from symgd.codegen.names import prefixed
 from symgd.codegen.ir import program_from_graph
@@ -42,21 +43,31 @@ def int_text(e: sympy.Expr, w: _Writer) -> str:
 class _Gen:
     """Writes the lines of one function; ``ind`` is the current indentation depth."""
 
-    def __init__(self, tree: Tree, active: frozenset | None = None) -> None:
+    def __init__(self, tree: Tree, active: frozenset | None = None, hoists: dict | None = None) -> None:
         self.tree, self.w, self.lines, self.ids = tree, _Writer("python"), [], count()
         self.det_names = {d for d, _ in tree.dets}
         self.active = frozenset(tree.variables) if active is None else active
+        self.hoists, self.filled = hoists or {}, set()  # loop symbol -> its Hoists (reduce_hoist)
         # what an adjoint must reach: reads of active arrays, active scalars and dets, and the children
         # whose subtree holds one (a data array's gradient is never computed)
         dets = {d for d, base in tree.dets if base in self.active}
         self.wanted = {s for s in tree.scalars if s in self.active} | dets
-        for node in reversed(list(walk(tree.top))):  # children before parents
-            lv = node.level
-            self.wanted |= {r.symbol for r in lv.reads if r.base in self.active}
-            if any(t in self.wanted for t in (*(r.symbol for r in lv.reads), *(c.symbol for c in lv.children))) \
-                    or lv.body.free_symbols & self.wanted:
+        for h in (h for hs in self.hoists.values() for h in hs):  # a scratch array is active where its
+            if self.mark(h.level):  # expression reaches an active variable
+                self.active |= {h.array}
+        self.mark(tree.top)
+
+    def mark(self, level: Level) -> bool:
+        """Add to ``wanted`` what under ``level`` an adjoint must reach; whether its body wants one."""
+        for node in reversed(list(walk(level))):  # children before parents
+            if self._wants(node.level):
                 self.wanted.add(node.symbol)
-        self.wanted |= {r.symbol for r in tree.top.reads if r.base in self.active}
+        return self._wants(level)
+
+    def _wants(self, lv: Level) -> bool:
+        self.wanted |= {r.symbol for r in lv.reads if r.base in self.active}
+        return any(t in self.wanted for t in (*(r.symbol for r in lv.reads), *(c.symbol for c in lv.children))) \
+            or bool(lv.body.free_symbols & self.wanted)
 
     def put(self, ind: int, line: str) -> None:
         self.lines.append("    " * ind + line)
@@ -110,6 +121,8 @@ class _Gen:
         """Lines that set ``node.symbol`` to the reduction's value (each body value also into the
         array named ``store``, when given)."""
         acc = node.symbol.name
+        if node.symbol in self.hoists and node.symbol not in self.filled:
+            reduce_hoist.fill(self, self.hoists[node.symbol], ind, False)
         if node.kind == "lse":
             m, s = f"{acc}_m", f"{acc}_s"
             self.put(ind, f"{m} = -_inf")
@@ -145,8 +158,10 @@ class _Gen:
         children = {c.symbol: c for c in level.children}
         slots = {r.symbol: r for r in level.reads}
         for sym, partial in grads.items():
-            if sym in slots:
-                self.put(ind, f"_g_{self.slot(slots[sym])} += {adj} * ({partial})")
+            if sym in slots:  # a scratch array _h0's adjoint is _gh0 (generated code holds no '__')
+                slot = self.slot(slots[sym])
+                target = f"_g{slot[1:]}" if slot.startswith("_h") else f"_g_{slot}"
+                self.put(ind, f"{target} += {adj} * ({partial})")
             elif sym in children:
                 name = f"_d{children[sym].symbol.name}"
                 self.put(ind, f"{name} = {adj} * ({partial})")
@@ -157,8 +172,16 @@ class _Gen:
                 self.put(ind, f"_g_{sym.name} += {adj} * ({partial})")
 
     def backward(self, node: Reduction, adj: str, ind: int) -> None:
-        """Lines that add the gradient of ``adj * node`` (every index of the enclosing loops set)."""
+        """Lines that add the gradient of ``adj * node`` (every index of the enclosing loops set); the
+        node's scratch arrays filled once before, their adjoints carried on once after."""
+        hoists = self.hoists.get(node.symbol, ())
+        if hoists:
+            reduce_hoist.fill(self, hoists, ind, True)
+            self.filled.add(node.symbol)
         getattr(self, f"_back_{node.kind}")(node, adj, ind)
+        if hoists:
+            self.filled.discard(node.symbol)
+            reduce_hoist.carry(self, hoists, ind)
 
     def _back_sum(self, node, adj, ind):
         self.loop(node, ind)
@@ -216,11 +239,13 @@ class _Gen:
         self.put(ind + 1, f"{pre} *= {buf}[{node.index.name} - ({lo})]")
 
 
-def function_source(tree: Tree, kind: str, active: frozenset | None = None) -> str:
+def function_source(tree: Tree, kind: str, active: frozenset | None = None, hoist: bool = True) -> str:
     """``def _<kind>(variables..., sizes..., [_g_<array>...])``: kind is value, grad or value_and_grad.
     The gradient covers the ``active`` variables (default all): arrays' into the zeroed ``_g_`` arrays
-    (active arrays, by name), scalars' returned."""
-    g = _Gen(tree, active)
+    (active arrays, by name), scalars' returned. With ``hoist``, loop invariants are computed once
+    (``reduce_hoist``)."""
+    tree, hoists = reduce_hoist.hoist_tree(tree) if hoist else (tree, {})
+    g = _Gen(tree, active, hoists)
     arrays = sorted((a for a, _ in tree.ndim if a in g.active), key=lambda s: s.name)
     scalars = [s for s in tree.scalars if s in g.active]
     args = [v.name for v in tree.variables] + [s.name for s in tree.sizes]

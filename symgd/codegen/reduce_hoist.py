@@ -1,0 +1,173 @@
+"""Loop-invariant code motion for reduction trees: what a loop's body does not vary with, computed once.
+
+In gmm's ``sum(logsumexp(alpha[k] + sum(q[k,a], a) - 0.5*sum((exp(q[k,a])*(x[i,a] - mu[k,a]) + ...)^2, a),
+k), i)`` the terms ``exp(q[k,a])`` and ``sum(q[k,a], a)`` do not depend on the point i, yet the loops
+recompute them for every i. ``hoist_tree`` finds each such subexpression of a body (not depending on
+an enclosing index p, the outermost such), replaces it by a read of a scratch array indexed by the
+indices it does depend on that run inside p (``_h0[k, a]``), and records a ``Hoist``: the code generator
+(``reduce_loops._Gen``) fills the array in loops of its own just before p's loop, and in the reverse
+sweep it accumulates the array's adjoint (``_gh0``) through p's loops, then carries it once to what
+the hoisted expression reads, with the same body-partials machinery as any other level.
+
+Only indices whose bounds do not depend on p or on an index inside p may index the scratch array
+(a rectangular fill over the same ranges the loops run, so every read stays inside the ranges that
+``check_source`` proves in bounds). Subexpressions with a running power (llsq's ``t^j``) stay put.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+
+import sympy
+
+from symgd.calculus.reduce_tree import Level, Read, Reduction, Tree
+
+
+@dataclass(frozen=True)
+class Hoist:
+    """``array[idx...] = level.body`` for the ``nodes``' indices (outermost first), filled before a loop."""
+
+    array: sympy.Symbol
+    nodes: tuple[Reduction, ...]  # the fill's loops: the enclosing reductions of the indices kept
+    level: Level  # the hoisted expression over its own reads and child reductions
+
+
+class _Scan:
+    """One pass over the tree: per level, the index dependencies of its symbols; collects the hoists."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.ids = itertools.count()
+        self.hoists: dict[sympy.Symbol, list[Hoist]] = {}  # p's symbol -> its hoists, in fill order
+        self.seen: dict = {}  # (p, canonical expression) -> scratch array
+        self.new_reads: list[Read] = []
+        self.indices = {b[0] for b in tree.bounds}
+        self.powers = {sym: (node.index, base) for node in _all_nodes(tree.top) for sym, base in node.powers}
+
+    def deps(self, sym: sympy.Symbol, level: Level) -> set:
+        """The indices the value of ``sym`` in ``level``'s body varies with."""
+        if sym in self.indices:
+            return {sym}
+        if sym in self.powers:  # base**index, kept as a running product by the index's loop
+            index, base = self.powers[sym]
+            return {index} | (base.free_symbols & self.indices)
+        for r in level.reads:
+            if r.symbol == sym:
+                return set().union(*(sympy.sympify(i).free_symbols for i in r.indices)) & self.indices
+        for c in level.children:
+            if c.symbol == sym:
+                inside = {c.index} | {n.index for n in _all_nodes(c.level)}
+                return self.level_deps(c.level) | ((c.lower.free_symbols | c.upper.free_symbols) & self.indices) \
+                    - inside
+        return set()  # a scalar, a size or a det(A): the same everywhere
+
+    def level_deps(self, level: Level, e: sympy.Expr | None = None) -> set:
+        """The indices ``e`` (default: the whole body, bounds of its children included) varies with."""
+        e = level.body if e is None else e
+        return set().union(*(self.deps(sym, level) for sym in e.free_symbols))
+
+    def target(self, e: sympy.Expr, level: Level, chain: tuple) -> tuple | None:
+        """(p's position in ``chain``, the nodes whose indices index the scratch array) or None."""
+        d = self.level_deps(level, e)
+        free = [k for k, node in enumerate(chain) if node.index not in d]
+        if not free:
+            return None
+        p = free[0]
+        inner = {n.index for n in chain[p:]}
+        kept = tuple(n for n in chain[p:] if n.index in d)
+        if any((n.lower.free_symbols | n.upper.free_symbols) & inner for n in kept):
+            return None  # a triangular range inside p: not a rectangle filled before p
+        # a scalar left in place where it is cheap: LLVM hoists pure arithmetic of invariant values itself
+        # (not reductions, nor calls such as exp: the loops' stores may alias the arrays they read)
+        costly = bool(e.free_symbols & {c.symbol for c in level.children}) or e.has(sympy.Function) or any(
+            not w.exp.is_Integer for w in e.atoms(sympy.Pow))
+        cheap = sympy.count_ops(e) < 2  # one operation (a negation, x - y): no better than a load
+        return (p, kept) if costly or (kept and not cheap) else None
+
+    def level(self, level: Level, chain: tuple) -> Level:
+        """``level`` with its hoistable subexpressions replaced by scratch reads (children done first)."""
+        swap: dict = {}
+        self._find(level.body, level, chain, swap)
+        body = level.body.xreplace(swap) if swap else level.body
+        moved = set().union(*(s.free_symbols for s in swap)) if swap else set()
+        children = tuple(replace(c, level=self.level(c.level, chain + (c,))) for c in level.children
+                         if c.symbol not in moved)
+        reads = tuple(r for r in (*level.reads, *self.new_reads) if r.symbol in body.free_symbols)
+        return replace(level, body=body, reads=reads, children=children)
+
+    def _find(self, e: sympy.Expr, level: Level, chain: tuple, swap: dict) -> None:
+        """Maximal hoistable subexpressions of ``e``, outermost first (sympy's ``args`` walk; sympy's
+        ``cse`` finds repeated subexpressions, not invariant ones)."""
+        if e in swap or not (e.args or e in {c.symbol for c in level.children}):
+            return
+        t = self.target(e, level, chain)
+        if t is None:
+            for a in e.args:
+                self._find(a, level, chain, swap)
+            return
+        swap[e] = self.make(e, level, chain, *t)
+
+    def make(self, e: sympy.Expr, level: Level, chain: tuple, p: int, kept: tuple) -> sympy.Symbol:
+        """The scratch read that stands for ``e`` (one array per loop and expression)."""
+        reads = tuple(r for r in level.reads if r.symbol in e.free_symbols)
+        children = tuple(c for c in level.children if c.symbol in e.free_symbols)
+        key = (chain[p].symbol, e.xreplace({r.symbol: sympy.Indexed(r.base, *r.indices) for r in reads}))
+        if key not in self.seen or children:  # a child reduction belongs to one place in the tree
+            array = sympy.Symbol(f"_h{next(self.ids)}", real=True)
+            scope = tuple(n.index for n in chain[:p]) + tuple(n.index for n in kept)
+            self.hoists.setdefault(chain[p].symbol, []).append(Hoist(array, kept, Level(e, reads, children, scope)))
+            self.seen[key] = array
+        array = self.seen[key]
+        sym = sympy.Symbol(f"{array.name}_{next(self.ids)}", real=True)
+        self.new_reads.append(Read(sym, array, tuple(n.index - n.lower for n in kept) or (sympy.S.Zero,)))
+        return sym
+
+
+def _all_nodes(level: Level):
+    for c in level.children:
+        yield c
+        yield from _all_nodes(c.level)
+
+
+def hoist_tree(tree: Tree) -> tuple[Tree, dict]:
+    """The tree with loop-invariant subexpressions read from scratch arrays, and {symbol of the loop
+    they are filled before: (Hoist, ...)}."""
+    scan = _Scan(tree)
+    top = scan.level(tree.top, ())
+    return replace(tree, top=top), {k: tuple(v) for k, v in scan.hoists.items()}
+
+
+def _index(h: Hoist, w) -> str:
+    from symgd.codegen.reduce_loops import int_text  # reduce_loops imports this module
+    return ", ".join(int_text(n.index - n.lower, w) for n in h.nodes) or "0"
+
+
+def _shape(h: Hoist, w) -> str:
+    from symgd.codegen.reduce_loops import int_text
+    dims = [f"max(({int_text(n.upper + 1, w)}) - ({int_text(n.lower, w)}), 0)" for n in h.nodes] or ["1"]
+    return f"({', '.join(dims)},)"
+
+
+def fill(gen, hoists: tuple[Hoist, ...], ind: int, grads: bool) -> None:
+    """Lines that fill each scratch array (and zero its adjoint, with ``grads``), before p's loop."""
+    for h in hoists:
+        gen.put(ind, f"{h.array.name} = _np.empty({_shape(h, gen.w)})")
+        if grads and h.array in gen.active:
+            gen.put(ind, f"_g{h.array.name[1:]} = _np.zeros({_shape(h, gen.w)})")
+        at = ind
+        for node in h.nodes:
+            gen.loop(node, at)
+            at += 1
+        val, _ = gen.program(h.level, True, False, at)
+        gen.put(at, f"{h.array.name}[{_index(h, gen.w)}] = {val}")
+
+
+def carry(gen, hoists: tuple[Hoist, ...], ind: int) -> None:
+    """After p's reverse sweep: each scratch array's accumulated adjoint into what its expression reads."""
+    for h in reversed(hoists):
+        if h.array not in gen.active:
+            continue
+        at = ind
+        for node in h.nodes:
+            gen.loop(node, at)
+            at += 1
+        gen.scatter(h.level, f"_g{h.array.name[1:]}[{_index(h, gen.w)}]", at)

@@ -1,0 +1,129 @@
+"""Loop-invariant code motion in the reduction loops (``symgd.codegen.reduce_hoist``, issue 18).
+
+Each string has terms that do not depend on an enclosing index, at one, two and three levels of nesting,
+under sum, logsumexp, min, max and prod, with triangular bounds. The hoisted loops (numba) and the same
+loops without hoisting must both give torch autograd's value and gradient; the source must show the
+scratch arrays (so a hoisting that silently stopped would fail here)."""
+import numpy as np
+import pytest
+
+import symgd
+from symgd.codegen.reduce_compile import prepare
+from symgd.codegen.reduce_loops import function_source
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("numba")
+
+RNG = np.random.default_rng(1818)
+KINDS = ("value_and_grad", "value", "grad")
+
+
+def _loops(text: str, hoist: bool):
+    """value_and_grad, value, grad and the source of ``text`` compiled by numba, hoisted or not."""
+    tree, _, _, call, use_numba, load = prepare(text, "numba", None)
+    assert use_numba
+    source = "\n".join(function_source(tree, kind, call.active, hoist=hoist) for kind in KINDS)
+    fns = load(source)
+    return [call.wrap(fns[f"_{kind}"], kind) for kind in KINDS], source
+
+
+def _torch(fn, args):
+    ts = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in args]
+    out = fn(*ts)
+    out.backward()
+    return out.item(), [t.grad.numpy() for t in ts]
+
+
+def _gmm(alpha, l, mu, q, x):
+    k, d = q.shape
+    rows, cols = np.tril_indices(d, -1)
+    order = np.lexsort((rows, cols))  # packed column by column: (1,0), (2,0), ..., (2,1), ...
+    Q = torch.zeros(k, d, d, dtype=torch.float64)
+    Q[:, rows[order], cols[order]] = l
+    Q = Q + torch.diag_embed(torch.exp(q))
+    qx = torch.einsum("kab,ikb->ika", Q, x[:, None, :] - mu[None])
+    beta = alpha[None] + q.sum(1)[None] - 0.5 * (qx**2).sum(-1)
+    return torch.logsumexp(beta, dim=1).sum()
+
+
+# (string, torch function of the arguments in symgd's order (by name), argument shapes, scratch arrays)
+CASES = {
+    "one level: a child sum and exp of a scalar read": (
+        "sum(x[i]*sum(y[j]^2, j, 0, m-1) + exp(c[0])*x[i]^2, i, 0, n-1)",
+        lambda c, x, y: (x * (y**2).sum() + torch.exp(c[0]) * x**2).sum(), [(1,), (5,), (4,)], 2),
+    "two levels: logsumexp over k of x[i,k] exp(w[k])": (
+        "sum(logsumexp(x[i,k]*exp(w[k]) - log(1 + w[k]^2), k, 0, K-1), i, 0, N-1)",
+        lambda w, x: torch.logsumexp(x * torch.exp(w)[None] - torch.log(1 + w**2)[None], 1).sum(),
+        [(4,), (6, 4)], 1),
+    "three levels: terms in (j), (j, k) hoisted out of i": (
+        "sum(sum(sum(u[k]*exp(v[j]) + x[i]*w[k], k, 0, K-1)*log(1 + y[j]^2), j, 0, J-1), i, 0, N-1)",
+        lambda u, v, w, x, y: ((u[None, None, :] * torch.exp(v)[None, :, None] + x[:, None, None] * w[None, None, :])
+                               .sum(2) * torch.log(1 + y**2)[None]).sum(),
+        [(3,), (4,), (3,), (5,), (4,)], 2),
+    "min over j with exp(C[j,l]) hoisted out of i": (
+        "sum(min(sum((P[i,l] - C[j,l])^2 + exp(C[j,l]), l, 0, d-1), j, 0, k-1), i, 0, n-1)",
+        lambda C, P: (((P[:, None, :] - C[None]) ** 2 + torch.exp(C)[None]).sum(2)).min(1).values.sum(),
+        [(4, 3), (7, 3)], 1),
+    "max over j with cos(w[j]) hoisted": (
+        "sum(max(w[j]^2*sin(x[i]) + cos(w[j]), j, 0, m-1), i, 0, n-1)",
+        lambda w, x: ((w[None] ** 2) * torch.sin(x)[:, None] + torch.cos(w)[None]).max(1).values.sum(),
+        [(4,), (6,)], 1),
+    "prod over j of 1 + y[j] exp(z[j]) x[i]/10": (
+        "sum(prod(1 + 0.1*y[j]*exp(z[j])*x[i], j, 0, m-1), i, 0, n-1)",
+        lambda x, y, z: (1 + 0.1 * (y * torch.exp(z))[None] * x[:, None]).prod(1).sum(),
+        [(5,), (4,), (4,)], 1),
+    "triangular j <= i, exp(c[k]) hoisted out of i": (
+        "sum(sum(sum(exp(c[k])*x[i,j], j, 0, i), k, 0, K-1), i, 0, n-1)",
+        lambda c, x: torch.exp(c).sum() * torch.tril(x).sum(), [(3,), (5, 5)], 1),
+    "gmm's data term (packed triangle, logsumexp)": (
+        "sum(logsumexp(alpha[k] + sum(q[k,a], a, 0, D-1) - 0.5*sum((exp(q[k,a])*(x[i,a]-mu[k,a]) + "
+        "sum(l[k, b*(2*D-b-1)/2 + a-b-1]*(x[i,b]-mu[k,b]), b, 0, a-1))^2, a, 0, D-1), k, 0, K-1), i, 0, N-1)",
+        _gmm, [(3,), (3, 6), (3, 4), (3, 4), (5, 4)], 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hoisted_and_plain_loops_give_torchs_value_and_gradient(name):
+    text, fn, shapes, scratch = CASES[name]
+    args = [0.5 * RNG.normal(size=s) for s in shapes]
+    want, want_grads = _torch(fn, args)
+    for hoist in (True, False):
+        (vg, value, grad), source = _loops(text, hoist)
+        assert (f"_h{0} = _np.empty" in source) == hoist
+        assert source.count("_np.empty((") // len(KINDS) >= (scratch if hoist else 0)
+        got, grads = vg(*args)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(value(*args), want, rtol=1e-12, atol=1e-12)
+        for pair in (grads, grad(*args)):
+            for g, w in zip(pair, want_grads):
+                assert np.shape(g) == np.shape(w)
+                np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-11)
+
+
+def test_a_triangular_range_inside_the_loop_is_not_hoisted():
+    """exp(a[j]) with j in 0..i: a scratch array filled before the loop over i would need a range that
+    depends on i, so the term stays inside (and the result is still right)."""
+    (vg, _, _), source = _loops("sum(sum(exp(a[j])*x[i]*y[j], j, 0, i), i, 0, n-1)", True)
+    assert "_h0" not in source
+    a, x, y = (RNG.normal(size=5) for _ in range(3))
+    want, grads = _torch(lambda a, x, y: (torch.tril(x[:, None] * (torch.exp(a) * y)[None])).sum(), [a, x, y])
+    got, g = vg(a, x, y)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    for u, w in zip(g, grads):
+        np.testing.assert_allclose(u, w, rtol=1e-11, atol=1e-12)
+
+
+def test_an_empty_outer_loop_reads_nothing_and_gives_zero_gradients():
+    """n = 0: the scratch array over k is still filled (its reads are in bounds), the sum is 0 and
+    every gradient 0, as without hoisting."""
+    text = "sum(logsumexp(x[i,k]*exp(w[k]), k, 0, K-1), i, 0, N-1)"
+    for hoist in (True, False):
+        (vg, _, _), _ = _loops(text, hoist)
+        value, (gw, gx) = vg(RNG.normal(size=3), np.zeros((0, 3)))
+        assert value == 0.0 and not gw.any() and gx.shape == (0, 3)
+
+
+def test_symgd_compile_hoists_under_numba_and_not_in_plain_python():
+    text = CASES["gmm's data term (packed triangle, logsumexp)"][0]
+    assert "_h0 = _np.empty" in symgd.compile(text, backend="numba").source
+    assert "_h0" not in symgd.compile(text, backend="python").source
