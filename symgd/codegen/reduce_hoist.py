@@ -1,4 +1,4 @@
-"""Loop-invariant code motion for reduction trees: what a loop's body does not vary with, computed once.
+"""Loop-invariant code motion for reduction trees, and child values kept for the reverse sweep.
 
 In gmm's ``sum(logsumexp(alpha[k] + sum(q[k,a], a) - 0.5*sum((exp(q[k,a])*(x[i,a] - mu[k,a]) + ...)^2, a),
 k), i)`` the terms ``exp(q[k,a])`` and ``sum(q[k,a], a)`` do not depend on the point i, yet the loops
@@ -11,7 +11,11 @@ the hoisted expression reads, with the same body-partials machinery as any other
 
 Only indices whose bounds do not depend on p or on an index inside p may index the scratch array
 (a rectangular fill over the same ranges the loops run, so every read stays inside the ranges that
-``check_source`` proves in bounds). Subexpressions with a running power (llsq's ``t^j``) stay put.
+``check_source`` proves in bounds).
+
+A logsumexp's reverse sweep needs its body's child values again (gmm: the triangular sum over b, per
+(k, a)); ``keep_values`` has its value pass store them in arrays over the same rectangular ranges, so
+the sweep reads them instead of running those loops a second time.
 """
 from __future__ import annotations
 
@@ -136,29 +140,29 @@ def hoist_tree(tree: Tree) -> tuple[Tree, dict]:
     return replace(tree, top=top), {k: tuple(v) for k, v in scan.hoists.items()}
 
 
-def _index(h: Hoist, w) -> str:
+def _index(nodes: tuple, w) -> str:
     from symgd.codegen.reduce_loops import int_text  # reduce_loops imports this module
-    return ", ".join(int_text(n.index - n.lower, w) for n in h.nodes) or "0"
+    return ", ".join(int_text(n.index - n.lower, w) for n in nodes) or "0"
 
 
-def _shape(h: Hoist, w) -> str:
+def _shape(nodes: tuple, w) -> str:
     from symgd.codegen.reduce_loops import int_text
-    dims = [f"max(({int_text(n.upper + 1, w)}) - ({int_text(n.lower, w)}), 0)" for n in h.nodes] or ["1"]
+    dims = [f"max(({int_text(n.upper + 1, w)}) - ({int_text(n.lower, w)}), 0)" for n in nodes] or ["1"]
     return f"({', '.join(dims)},)"
 
 
 def fill(gen, hoists: tuple[Hoist, ...], ind: int, grads: bool) -> None:
     """Lines that fill each scratch array (and zero its adjoint, with ``grads``), before p's loop."""
     for h in hoists:
-        gen.put(ind, f"{h.array.name} = _np.empty({_shape(h, gen.w)})")
+        gen.put(ind, f"{h.array.name} = _np.empty({_shape(h.nodes, gen.w)})")
         if grads and h.array in gen.active:
-            gen.put(ind, f"_g{h.array.name[1:]} = _np.zeros({_shape(h, gen.w)})")
+            gen.put(ind, f"_g{h.array.name[1:]} = _np.zeros({_shape(h.nodes, gen.w)})")
         at = ind
         for node in h.nodes:
             gen.loop(node, at)
             at += 1
         val, _ = gen.program(h.level, True, False, at)
-        gen.put(at, f"{h.array.name}[{_index(h, gen.w)}] = {val}")
+        gen.put(at, f"{h.array.name}[{_index(h.nodes, gen.w)}] = {val}")
 
 
 def carry(gen, hoists: tuple[Hoist, ...], ind: int) -> None:
@@ -170,4 +174,27 @@ def carry(gen, hoists: tuple[Hoist, ...], ind: int) -> None:
         for node in h.nodes:
             gen.loop(node, at)
             at += 1
-        gen.scatter(h.level, f"_g{h.array.name[1:]}[{_index(h, gen.w)}]", at)
+        gen.scatter(h.level, f"_g{h.array.name[1:]}[{_index(h.nodes, gen.w)}]", at)
+
+
+def keep_values(gen, node: Reduction, ind: int) -> set:
+    """Arrays that the value pass of ``node`` fills with its descendants' values (``gen.keep``), for
+    its reverse sweep to read instead of running their loops again (gmm's triangular sum over b, per
+    (k, a)). Only descendants whose enclosing loops from ``node`` down have bounds fixed outside
+    ``node`` (a rectangle). Returns their symbols; the caller makes them readable after the pass."""
+    inside = {node.index} | {n.index for n in _all_nodes(node.level)}
+    out: set = set()
+
+    def visit(level: Level, chain: tuple) -> None:
+        for child in level.children:
+            if child.symbol in gen.keep:
+                continue
+            array = f"{child.symbol.name}_kv"
+            gen.put(ind, f"{array} = _np.empty({_shape(chain, gen.w)})")
+            gen.keep[child.symbol] = f"{array}[{_index(chain, gen.w)}]"
+            out.add(child.symbol)
+            if not (child.lower.free_symbols | child.upper.free_symbols) & inside:
+                visit(child.level, chain + (child,))
+    if not (node.lower.free_symbols | node.upper.free_symbols) & inside:
+        visit(node.level, (node,))
+    return out

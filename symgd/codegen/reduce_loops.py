@@ -12,8 +12,9 @@ never an overflow). The gradient pass walks the tree again from the top with eac
   (no division by the element, so zeros are exact).
 
 A body's adjoint goes to its reads (``_g_x[i, l] += ...``), its scalars and, recursively, its child
-reductions, whose values are recomputed where a partial needs them (no per-index storage). Child
-values the partials do not need (the body of ``sum(min(...))``) are not computed. The same source
+reductions, whose values are recomputed where a partial needs them, except inside a logsumexp, whose
+value pass keeps them (``reduce_hoist.keep_values``). Child values the partials do not need (the body of
+``sum(min(...))``) are not computed. Loop invariants are computed once (``reduce_hoist``). The same source
 runs under numba (compiled once) or, without numba, as plain Python (slow: for small sizes).
 """
 from __future__ import annotations
@@ -48,6 +49,8 @@ class _Gen:
         self.det_names = {d for d, _ in tree.dets}
         self.active = frozenset(tree.variables) if active is None else active
         self.hoists, self.filled = hoists or {}, set()  # loop symbol -> its Hoists (reduce_hoist)
+        self.keep: dict = {}  # child symbol -> (array, index text): its values, kept by a value pass
+        self.kept, self.stored = set(), set()  # children whose kept values the code may read now / has written
         # what an adjoint must reach: reads of active arrays, active scalars and dets, and the children
         # whose subtree holds one (a data array's gradient is never computed)
         dets = {d for d, base in tree.dets if base in self.active}
@@ -103,8 +106,13 @@ class _Gen:
         rename = {sym: sympy.Symbol(prefixed(f"_p{tag}_", sym.name)) for sym, _ in pruned.lines}
         used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
         for child in level.children:
-            if child.symbol in used:
+            if child.symbol in used and child.symbol in self.kept:
+                self.put(ind, f"{child.symbol.name} = {self.keep[child.symbol]}")
+            elif child.symbol in used:
                 self.value(child, ind)
+                if child.symbol in self.keep:  # a value pass that keeps its children's values
+                    self.put(ind, f"{self.keep[child.symbol]} = {child.symbol.name}")
+                    self.stored.add(child.symbol)
         for r in level.reads:
             if r.symbol in used:
                 self.put(ind, f"{r.symbol.name} = {self.slot(r)}")
@@ -194,11 +202,17 @@ class _Gen:
         n, kept = f"{name}_n", f"{name}_u"
         self.put(ind, f"{n} = max(({int_text(node.upper + 1, self.w)}) - ({lo}), 0)")
         self.put(ind, f"{kept} = _np.empty({n})")
+        keep = reduce_hoist.keep_values(self, node, ind)
         self.value(node, ind, store=kept)
+        self.kept |= keep & self.stored
         self.loop(node, ind)
         weight = f"_wt{name}"
         self.put(ind + 1, f"{weight} = {adj} * math.exp({kept}[{node.index.name} - ({lo})] - {name})")
         self.scatter(node.level, weight, ind + 1)
+        self.kept -= keep
+        self.stored -= keep
+        for sym in keep:
+            del self.keep[sym]
 
     def _back_min(self, node, adj, ind):
         best, arg, op = f"{node.symbol.name}_b", node.index.name + "_at", "<" if node.kind == "min" else ">"
