@@ -18,9 +18,9 @@ RNG = np.random.default_rng(1818)
 KINDS = ("value_and_grad", "value", "grad")
 
 
-def _loops(text: str, hoist: bool):
+def _loops(text: str, hoist: bool, sizes: dict | None = None):
     """value_and_grad, value, grad and the source of ``text`` compiled by numba, hoisted or not."""
-    tree, _, _, call, use_numba, load = prepare(text, "numba", None)
+    tree, _, _, call, use_numba, load = prepare(text, "numba", sizes)
     assert use_numba
     source = "\n".join(function_source(tree, kind, call.active, hoist=hoist) for kind in KINDS)
     fns = load(source)
@@ -151,3 +151,25 @@ def test_logsumexp_reverse_sweep_reads_the_values_its_value_pass_kept(name):
     for line in grad.splitlines():
         if "_kv[" in line and line.strip().startswith("_r"):
             assert line.split("=")[1].strip().startswith("_r")  # stored once and read back
+
+
+def test_a_term_hoisted_out_of_an_inner_loop_where_the_outer_one_is_triangular():
+    """exp(c[j]) cannot go before the loop over t (j runs t..m-1) but can go before the loop over i;
+    and a min at the top fills before its own loop."""
+    text = "sum(sum(sum(exp(c[j])*x[i], i, 0, n-1), j, t, m-1), t, 0, T-1)"
+    (vg, _, _), source = _loops(text, True, {"T": 3, "m": 4})
+    assert "_h0 = _np.empty((1,))" in source
+    c, x = RNG.normal(size=4), RNG.normal(size=5)
+    want, grads = _torch(lambda c, x: sum(torch.exp(c[t:]).sum() for t in range(3)) * x.sum(), [c, x])
+    got, g = vg(c, x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    for u, w in zip(g, grads):
+        np.testing.assert_allclose(u, w, rtol=1e-11, atol=1e-12)
+    (vg, _, _), source = _loops("min(exp(w[0])*x[j] - sqrt(1 + w[1]^2), j, 0, n-1)", True)
+    assert "_h0 = _np.empty((1,))" in source
+    w, x = RNG.normal(size=2), RNG.normal(size=6)
+    want, grads = _torch(lambda w, x: (torch.exp(w[0]) * x - torch.sqrt(1 + w[1] ** 2)).min(), [w, x])
+    got, g = vg(w, x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    for u, v in zip(g, grads):
+        np.testing.assert_allclose(u, v, rtol=1e-11, atol=1e-12)

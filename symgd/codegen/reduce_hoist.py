@@ -72,20 +72,18 @@ class _Scan:
     def target(self, e: sympy.Expr, level: Level, chain: tuple) -> tuple | None:
         """(p's position in ``chain``, the nodes whose indices index the scratch array) or None."""
         d = self.level_deps(level, e)
-        free = [k for k, node in enumerate(chain) if node.index not in d]
-        if not free:
-            return None
-        p = free[0]
-        inner = {n.index for n in chain[p:]}
-        kept = tuple(n for n in chain[p:] if n.index in d)
-        if any((n.lower.free_symbols | n.upper.free_symbols) & inner for n in kept):
-            return None  # a triangular range inside p: not a rectangle filled before p
         # a scalar left in place where it is cheap: LLVM hoists pure arithmetic of invariant values itself
         # (not reductions, nor calls such as exp: the loops' stores may alias the arrays they read)
         costly = bool(e.free_symbols & {c.symbol for c in level.children}) or e.has(sympy.Function) or any(
             not w.exp.is_Integer for w in e.atoms(sympy.Pow))
         cheap = sympy.count_ops(e) < 2  # one operation (a negation, x - y): no better than a load
-        return (p, kept) if costly or (kept and not cheap) else None
+        for p in (k for k, node in enumerate(chain) if node.index not in d):  # outermost first
+            inner = {n.index for n in chain[p:]}
+            kept = tuple(n for n in chain[p:] if n.index in d)
+            if any((n.lower.free_symbols | n.upper.free_symbols) & inner for n in kept):
+                continue  # a triangular range inside p: not a rectangle filled before p
+            return (p, kept) if costly or (kept and not cheap) else None
+        return None
 
     def level(self, level: Level, chain: tuple) -> Level:
         """``level`` with its hoistable subexpressions replaced by scratch reads (children done first)."""
