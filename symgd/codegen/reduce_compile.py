@@ -21,7 +21,8 @@ from symgd.calculus.reduce_tree import Tree, analyse_tree
 from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.names import mangle_expr, rename_keys
-from symgd.codegen.reduce_loops import check_source, function_source, reads_in_scope
+from symgd.codegen.reduce_check import check_source, reads_in_scope
+from symgd.codegen.reduce_loops import function_source
 from symgd.errors import BackendUnavailableError, CompileError, DomainError
 from symgd.parse import budget
 

@@ -11,7 +11,7 @@ the hoisted expression reads, with the same body-partials machinery as any other
 
 Only indices whose bounds do not depend on p or on an index inside p may index the scratch array
 (a rectangular fill over the same ranges the loops run, so every read stays inside the ranges that
-``check_source`` proves in bounds).
+``reduce_check.check_source`` proves in bounds).
 
 A logsumexp's reverse sweep needs its body's child values again (gmm: the triangular sum over b, per
 (k, a)); ``keep_values`` has its value pass store them in arrays over the same rectangular ranges, so
