@@ -173,3 +173,22 @@ def test_a_term_hoisted_out_of_an_inner_loop_where_the_outer_one_is_triangular()
     np.testing.assert_allclose(got, want, rtol=1e-12)
     for u, v in zip(g, grads):
         np.testing.assert_allclose(u, v, rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("wrt", [["x"], ["w"], ["z"], ["x", "z"], None])
+def test_wrt_carries_only_the_scratch_adjoints_that_reach_a_wrt_variable(wrt):
+    """exp(w[k]) and the whole sum over j are hoisted out of i; with wrt=x neither adjoint is kept."""
+    text = "sum(logsumexp(x[i,k]*exp(w[k]) + sum(exp(w[j])*z[j], j, 0, J-1), k, 0, K-1), i, 0, N-1)"
+    args = {"x": RNG.normal(size=(5, 4)), "w": RNG.normal(size=4), "z": RNG.normal(size=4)}
+    want, grads = _torch(lambda x, w, z: torch.logsumexp(x * torch.exp(w)[None] + (torch.exp(w) * z).sum(), 1)
+                         .sum(), [args["x"], args["w"], args["z"]])
+    want_grads = dict(zip("xwz", grads))
+    c = symgd.compile(text, backend="numba", wrt=wrt)
+    first = wrt or sorted(args)
+    assert ("_gh" in c.source) == (wrt != ["x"])
+    call = [args[n] for n in first + sorted(set(args) - set(first))]
+    value, g = c.value_and_grad(*call)
+    np.testing.assert_allclose(value, want, rtol=1e-12)
+    for name, got, again in zip(first, g, c.grad(*call)):
+        np.testing.assert_allclose(got, want_grads[name], rtol=1e-11, atol=1e-12)
+        np.testing.assert_allclose(again, want_grads[name], rtol=1e-11, atol=1e-12)
