@@ -1,12 +1,12 @@
 """Both optimization suites side by side with scipy: hits (known minima reached) and time per method.
 
 - Global functions (tests/suites/global_functions.py, scipy's global-optimization benchmark): symgd's
-  default multi-start (``minimize(f, starts=N, bounds=box, seed=0)``) and the same with
-  ``optimizer="auto"`` beside scipy's L-BFGS-B from the same
+  default multi-start (``minimize(f, starts=N, bounds=box, seed=0)``, the default method "auto") and the
+  same with ``optimizer="gd"`` (the default before "auto") beside scipy's L-BFGS-B from the same
   N uniform starts with finite differences, as a user without derivatives would run it. A hit: the best
   value is the known global minimum (the record's ``found``).
 - Moré–Garbow–Hillstrom (tests/suites/mgh.py) from the standard starts: ``symgd.fit`` (method "lm" and
-  "trf"), ``minimize`` (default method, "newton" and "auto") beside
+  "trf"), ``minimize`` (default method "auto", "newton" and "gd") beside
   ``scipy.optimize.least_squares(method="lm")`` with sympy's exact Jacobian. A hit: the value (recomputed
   from the residuals by NumPy) is a published minimum to 6 digits (``suites.mgh.reached``).
 
@@ -51,7 +51,7 @@ def global_rows(starts: int) -> list[tuple[str, int, int, float, int]]:
     """(method, hits, of, seconds, raised) for the global suite."""
     from scipy.optimize import minimize as scipy_minimize
     from suites.global_functions import FUNCTIONS
-    tally = {"symgd default multi-start": [0, 0.0, 0], "symgd multi-start, optimizer='auto'": [0, 0.0, 0],
+    tally = {"symgd default multi-start": [0, 0.0, 0], "symgd multi-start, optimizer='gd'": [0, 0.0, 0],
              "scipy L-BFGS-B (finite differences)": [0, 0.0, 0]}
     for f in FUNCTIONS:
         names = [f"x{i + 1}" for i in range(f.dim)]
@@ -61,8 +61,8 @@ def global_rows(starts: int) -> list[tuple[str, int, int, float, int]]:
         res, seconds = _timed(lambda: symgd.minimize(f.expr, starts=starts, bounds=f.bounds, seed=0))
         _tally(tally["symgd default multi-start"], res, seconds, lambda r: f.found(r.fun))
         res, seconds = _timed(lambda: symgd.minimize(f.expr, starts=starts, bounds=f.bounds, seed=0,
-                                                     optimizer="auto"))
-        _tally(tally["symgd multi-start, optimizer='auto'"], res, seconds, lambda r: f.found(r.fun))
+                                                     optimizer="gd"))
+        _tally(tally["symgd multi-start, optimizer='gd'"], res, seconds, lambda r: f.found(r.fun))
         fn = _numpy_function(symgd.parse(f.expr), names)[0]
         scalar = lambda x: float(fn(*x))  # noqa: E731
         best, seconds = _timed(lambda: min(
@@ -96,7 +96,7 @@ def mgh_rows() -> list[tuple[str, int, int, float, int]]:
     from scipy.optimize import least_squares
     from suites.mgh import PROBLEMS, fit_form, reached
     methods = ("symgd fit(method='lm')", "symgd fit(method='trf')", "symgd minimize (default)",
-               "symgd minimize(optimizer='newton')", "symgd minimize(optimizer='auto')",
+               "symgd minimize(optimizer='newton')", "symgd minimize(optimizer='gd')",
                "scipy least_squares(method='lm')")
     tally = {m: [0, 0.0, 0] for m in methods}
     for p in PROBLEMS:
@@ -112,7 +112,7 @@ def mgh_rows() -> list[tuple[str, int, int, float, int]]:
             methods[1]: lambda: value(symgd.fit(model, data, target=target, x0=start, method="trf").params),
             methods[2]: lambda: value(symgd.minimize(p.objective, start).x),
             methods[3]: lambda: value(symgd.minimize(p.objective, start, optimizer="newton", steps=2000).x),
-            methods[4]: lambda: value(symgd.minimize(p.objective, start, optimizer="auto").x),
+            methods[4]: lambda: value(symgd.minimize(p.objective, start, optimizer="gd").x),
             methods[5]: lambda: float(np.sum(fun(least_squares(
                 fun, np.array(list(start.values())), jac=jac, method="lm", xtol=1e-15, ftol=1e-15,
                 gtol=1e-15).x) ** 2)),

@@ -55,7 +55,7 @@ def test_gd_whose_default_rate_would_diverge_takes_one_over_the_curvature():
     f = 150 * x ** 2 + y ** 2
     curvature = max(abs(float(v)) for v in sympy.hessian(f, (x, y)).eigenvals())  # 300: 0.01 > 2/300
     assert hyper_parameters("gd")["lr"] > 2 / curvature
-    r = minimize(f, {"x": 1.0, "y": 1.0}, steps=10_000)
+    r = minimize(f, {"x": 1.0, "y": 1.0}, optimizer="gd", steps=10_000)
     assert r.lr == pytest.approx(1 / curvature) and r.converged and "1/L" in r.notes[0]
     assert r.x["x"] == pytest.approx(0, abs=1e-8) and r.x["y"] == pytest.approx(0, abs=1e-7)
     explicit = minimize(f, {"x": 1.0, "y": 1.0}, lr=0.01, steps=10_000)  # a given lr is kept: it diverges
@@ -63,13 +63,14 @@ def test_gd_whose_default_rate_would_diverge_takes_one_over_the_curvature():
 
 
 def test_a_safe_default_rate_is_kept_and_reported():
-    r = minimize("(x-3)^2", {"x": 0.0})
+    r = minimize("(x-3)^2", {"x": 0.0}, optimizer="gd")
     assert r.lr == hyper_parameters("gd")["lr"] and r.notes == () and r.x["x"] == pytest.approx(3.0)
 
 
 def test_bounded_gd_takes_one_over_the_curvature():
     f = (x - 0.3) ** 2 * 40 + y ** 2
-    r = minimize(f, {"x": -0.9, "y": 0.5}, bounds={"x": (-1, 1), "y": (-1, 1)}, steps=20_000)
+    r = minimize(f, {"x": -0.9, "y": 0.5}, bounds={"x": (-1, 1), "y": (-1, 1)}, optimizer="gd",
+                 steps=20_000)
     curvature = max(abs(float(v)) for v in sympy.hessian(f, (x, y)).eigenvals())
     assert r.lr == pytest.approx(1 / curvature) and r.converged
     assert r.x["x"] == pytest.approx(0.3, abs=1e-8) and r.x["y"] == pytest.approx(0, abs=1e-8)
@@ -77,7 +78,8 @@ def test_bounded_gd_takes_one_over_the_curvature():
 
 def test_bounded_gd_without_curvature_moves_one_percent_of_the_box_first():
     """A linear f has no curvature: the first step moves 1% of the box width, and the run ends on the edge."""
-    r = minimize("3*x - 4*y", {"x": 0.0, "y": 0.0}, bounds={"x": (-1, 1), "y": (-2, 2)}, record_every=1)
+    r = minimize("3*x - 4*y", {"x": 0.0, "y": 0.0}, bounds={"x": (-1, 1), "y": (-2, 2)},
+                 optimizer="gd", record_every=1)
     assert r.lr == pytest.approx(0.01 * 2 / 5) and np.linalg.norm(r.paths[0][1] - r.paths[0][0]) == pytest.approx(0.02)
     assert r.x == {"x": -1.0, "y": 2.0} and r.converged
 
@@ -103,6 +105,28 @@ def test_solve_reports_the_chosen_lr_and_method(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["optimizer"] == "newton" and out["lr"] is None and "auto chose newton" in out["choices"][0]
     assert out["x"]["x"] == pytest.approx(1.0) and out["x"]["y"] == pytest.approx(1.0)
-    assert main(["solve", "150*x^2", "--no-graph"]) == 0
+    assert main(["solve", "150*x^2", "--optimizer", "gd", "--no-graph"]) == 0
     text = capsys.readouterr().out
     assert "lr = 0.00333333" in text and "note: lr = 0.00333" in text and "would diverge" in text
+
+
+def test_the_default_method_is_auto_unless_first_order_settings_are_given():
+    """No optimizer named: auto (Newton here, as scipy.optimize.minimize picks a quasi-Newton method);
+    a learning rate or a first-order hyper-parameter asks for gd, as it sets torch.optim.SGD."""
+    rosenbrock = "(1-x)^2 + 100*(y-x^2)^2"
+    r = minimize(rosenbrock, {"x": -1.2, "y": 1.0})
+    assert r.optimizer == "newton" and r.converged and "auto chose newton" in r.notes[0]
+    assert [r.x["x"], r.x["y"]] == pytest.approx([1.0, 1.0], abs=1e-8)  # Rosenbrock's minimum, by hand
+    assert [len(r.history), r.history[-1].step] == [r.nit + 1, r.nit]  # every Newton step is a row
+    assert minimize(rosenbrock, {"x": -1.2, "y": 1.0}, lr=1e-3, steps=10).optimizer == "gd"
+    assert minimize(rosenbrock, {"x": -1.2, "y": 1.0}, weight_decay=0.1, steps=10).optimizer == "gd"
+    vector = minimize("sum((x[i] - 2)^2, i, 0, n-1)", {"x": [0.0, 0.0, 0.0]}, steps=2000)
+    assert vector.optimizer == "gd" and vector.x["x"] == pytest.approx([2.0, 2.0, 2.0])
+
+
+def test_an_unbounded_f_out_of_budget_is_named_so(capsys):
+    """Newton's trust region can lower x^3 for its whole budget without overflowing: the message still
+    says f fell without bound, and the run is not a success."""
+    r = minimize("x^3", {"x": -1.0}, steps=200)
+    assert r.status == "budget" and not r.converged and r.fun < -1e3
+    assert "unbounded below" in r.message

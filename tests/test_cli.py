@@ -75,7 +75,7 @@ def test_solve_markdown_writeup(capsys):
 
 
 def test_solve_budget_spent_exits_1(capsys):
-    code, out = run_json(capsys, ["solve", "(x-3)^2", "--steps", "3"])
+    code, out = run_json(capsys, ["solve", "(x-3)^2", "--optimizer", "gd", "--steps", "3"])
     assert code == 1 and out["converged"] is False and out["steps"] == 3
 
 

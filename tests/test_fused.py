@@ -132,6 +132,6 @@ def test_numba_refuses_code_it_would_compile_for_minutes():
     from symgd.errors import CompileError
     text = "*".join(f"x{k}" for k in range(200))
     with pytest.raises(CompileError, match="numba code would be"):
-        symgd.minimize(text, backend="numba", steps=5)
-    r = symgd.minimize(text, steps=5)
+        symgd.minimize(text, backend="numba", optimizer="gd", steps=5)
+    r = symgd.minimize(text, optimizer="gd", steps=5)
     assert r.nit == 5 and r.backend != "numba"

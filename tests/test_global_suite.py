@@ -1,6 +1,6 @@
 """scipy's global-optimization benchmark functions (tests/suites/global_functions.py, issue 16): every
 record is right (the value at its point is its minimum, inside its box), and symgd's default multi-start
-(64 starts, bounds, optimizer="auto": one setting for all) finds at least as many global minima as scipy's
+(64 starts, bounds, the default method "auto": one setting for all) finds at least as many global minima as scipy's
 L-BFGS-B from the same 64 starts with finite differences, in the same run, the edge minima included."""
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_symgd_finds_as_many_global_minima_as_scipy_lbfgsb():
     for f in FUNCTIONS:
         box = _box(f)
         starts = np.random.default_rng(SEED).uniform(box[:, 0], box[:, 1], size=(STARTS, f.dim))
-        r = minimize(f.expr, starts=STARTS, seed=SEED, bounds=f.bounds, optimizer="auto")  # no function raises
+        r = minimize(f.expr, starts=STARTS, seed=SEED, bounds=f.bounds)  # the defaults; no function raises
         ours, theirs = float(r.fun), _scipy_best(f, starts)
         if f.found(ours):
             symgd_hits.add(f.name)

@@ -250,4 +250,4 @@ def test_solve_of_a_200_factor_product_shows_the_gradient_alone(capsys):
 
 
 def test_numba_on_a_200_factor_product_is_refused(capsys):
-    error_line(capsys, ["solve", product(200), "--backend", "numba", "--steps", "10"])
+    error_line(capsys, ["solve", product(200), "--backend", "numba", "--optimizer", "gd", "--steps", "10"])

@@ -137,7 +137,7 @@ def test_derivatives_print_as_math_that_reads_back_to_sympy_diff(capsys, argv):
 
 
 @pytest.mark.parametrize("argv", [["grad", F], ["steps", F, "--wrt", "x"], ["graph", F, "--at", "x=1,y=2"],
-                                  ["parse", F], ["solve", "x^2 + ln(y)^2", "--steps", "20"]])
+                                  ["parse", F], ["solve", "x^2 + ln(y)^2", "--optimizer", "gd", "--steps", "20"]])
 def test_plain_prints_sympy_strings(capsys, argv):
     out = "\n".join(_lines(capsys, *argv, "--plain", code=0 if argv[0] != "solve" else 1))
     assert "x**2" in out and "x²" not in out and "log(" in out

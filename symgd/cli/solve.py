@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "solve", help="minimize an expression, showing its gradient, graph and descent",
         description="Parse EXPR, print how it was read, its gradient vector and chain-rule graph at the "
                     f"start point, then minimize it. Defaults: every variable starts at {DEFAULT_START:g}; "
-                    "the learning rate is derived from the problem where it can be (1% of the --box width; 1/L "
+                    "the method is auto (see --optimizer), or gd when --lr or a first-order hyper-parameter "
+                    "is given; a first-order method's learning rate is derived from the problem where it can be (1% of the --box width; 1/L "
                     "where the default would diverge) and otherwise the optimizer's own (gd, momentum, rmsprop, "
                     f"adagrad: 0.01; adam, adamw: 0.001); at most {DEFAULT_STEPS} steps; stop when the gradient "
                     f"norm is below {DEFAULT_TOL:g}. Exit status 1 when the descent does not converge.")
@@ -39,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "a vector of an indexed sum starts with every entry at the value given")
     p.add_argument("--size", help="the sizes in indexed sums, e.g. n=1000 for "
                    "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="gd",
-                   help="the descent method (default: gd); auto: lbfgsb with --box, newton up to 20 variables, "
+    p.add_argument("--optimizer", choices=OPTIMIZERS,
+                   help="the descent method (default: auto, or gd when --lr or a first-order hyper-parameter "
+                        "is given, and for indexed sums); auto: lbfgsb with --box, newton up to 20 variables, "
                         "lbfgs above; lbfgsb: L-BFGS within --box")
     p.add_argument("--lr", type=real_number(0, above=True),
                    help="learning rate (default: derived or the optimizer's, see above; the report says which)")

@@ -58,6 +58,12 @@ def _failure(expr: Any, variables: Any, hessian: Any, value: float, bad: np.ndar
     return DIVERGED, detail, messages.rate_advice(opt.hyper.get("lr"), rate), (rate.lr if rate else None)
 
 
+def _fell(value: float, start: float) -> str:
+    """For a run out of budget: the sentence saying f fell without bound, where it did (a trust region's
+    steps can lower an unbounded f for the whole budget without overflowing)."""
+    return messages.fall_detail(value, start) if messages.unbounded_below(value, start) else ""
+
+
 def _message(status: str, nit: int, grad_norm: float, settings: dict, detail: str = "") -> str:
     return messages.stop_message(status, nit=nit, grad_norm=grad_norm, tol=settings["tol"], ftol=settings["ftol"],
                                  steps=settings["steps"], detail=detail,
@@ -72,6 +78,8 @@ def build_result(problem: Any, outcome: Outcome, i: int, settings: dict, count: 
         status, detail, advice, safe_lr = _failure(
             problem.expr, problem.variables, lambda: problem.hessian_expr, float(outcome.value[i]),
             outcome.bad_x[i], float(outcome.history.values[0][i]), outcome.history.xs[0][i], settings)
+    elif status == "budget":
+        detail = _fell(float(outcome.value[i]), float(outcome.history.values[0][i]))
     nit, gn = int(outcome.nit[i]), float(outcome.grad_norm[i])
     message = _message(status, nit, gn, settings, detail) + advice
     path = _path(outcome, i)
@@ -111,6 +119,8 @@ def build_fused_result(expr: Any, variables: Any, fused: tuple[str, Outcome], se
         status, detail, advice, safe_lr = _failure(
             expr, variables, lambda: hessian_matrix(expr, tuple(variables)), res.value, res.bad_x,
             res.history[0][2], res.history[0][1], settings)
+    elif status == "budget" and res.history:
+        detail = _fell(res.value, res.history[0][2])
     path = np.array([list(h.x.values()) for h in history], dtype=float).reshape(len(history), len(names))
     return MinimizeResult(
         x=dict(zip(names, res.x)), fun=res.value, grad_norm=res.grad_norm, nit=res.nit,

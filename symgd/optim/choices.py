@@ -33,6 +33,13 @@ class Plan:
     notes: tuple[str, ...]
 
 
+def default_method(lr: float | None, hyper: Mapping[str, Any], vector: bool = False) -> str:
+    """The optimizer ``minimize`` runs when none is named: "auto", the method a careful user would pick,
+    or "gd" when a learning rate or hyper-parameters are given (they set a first-order method, as they
+    set torch.optim.SGD) and for vector variables (whose loops run per-coordinate rules only)."""
+    return "gd" if vector or lr is not None or hyper else "auto"
+
+
 def provisional(optimizer: str | Optimizer) -> Optimizer:
     """The optimizer as far as its memory goes, before the starts are drawn (auto: the largest state,
     a method without a per-coordinate rule); an unknown name is refused here."""

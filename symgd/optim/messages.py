@@ -34,9 +34,9 @@ def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: f
         return f"converged: gradient norm {grad_norm:.3g} is below tol={tol:g} after {nit} steps"
     if status == "value change":
         return f"converged: the value changed by less than ftol={ftol:g} (relative) at step {nit}"
-    if status == "budget":
+    if status == "budget":  # detail: the value fell without bound, where it did
         return (f"stopped: the budget of {steps} steps is spent; the gradient norm {grad_norm:.3g} is "
-                f"still above tol={tol:g}")
+                f"still above tol={tol:g}" + (f"; {detail}" if detail else ""))
     if status == "stalled":
         return (f"stopped at step {nit}: no step along the search direction lowered f, so the iterate stopped "
                 f"moving with the gradient norm {grad_norm:.3g} above tol={tol:g}; f is likely not "
@@ -60,10 +60,14 @@ def unbounded_below(value: float, start_value: float) -> bool:
     return bool(np.isfinite(start_value) and start_value - value > FALL * (1 + abs(start_value)))
 
 
+def fall_detail(value: float, start_value: float) -> str:
+    return (f"the value fell without bound (from {start_value:.6g} to {value:.6g}): f appears to be "
+            f"unbounded below, so there is no minimum to find")
+
+
 def divergence_detail(value: float, bad_x: np.ndarray, names: Sequence[str], start_value: float) -> str:
     if unbounded_below(value, start_value):
-        return (f"the value fell without bound (from {start_value:.6g} to {value:.6g}): f appears to be "
-                f"unbounded below, so there is no minimum to find")
+        return fall_detail(value, start_value)
     if np.isnan(bad_x).all():
         return f"the value grew without bound (from {start_value:.6g} to {value:.6g})"
     return f"the value or gradient became non-finite at {point_text(names, bad_x)}"

@@ -106,7 +106,7 @@ def _check_budget(steps: int, tol: float, ftol: float) -> None:
 
 def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | None = None, *,
              lr: float | None = None, steps: int = 10_000, tol: float = 1e-8, ftol: float = 0.0,
-             backend: str = "auto", optimizer: str | Optimizer = "gd", wrt: Any = None,
+             backend: str = "auto", optimizer: str | Optimizer | None = None, wrt: Any = None,
              record_every: int | None = None, callback: Callback | None = None,
              callback_every: int | None = None, progress: Callback | None = None,
              starts: int | Sequence[Sequence[float]] | None = None,
@@ -122,6 +122,8 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     default would diverge) and otherwise takes the optimizer's default (gd/momentum/nesterov 0.01,
     adam/adamw 0.001, rmsprop/adagrad 0.01); the result's ``lr`` and ``notes`` say which.
     ``optimizer="auto"``: lbfgsb with bounds, Newton (trust region) up to 20 variables, L-BFGS above.
+    ``optimizer=None`` (default): "auto", or "gd" when ``lr`` or ``**hyper`` is given (first-order
+    settings) and for vector variables.
     ``bounds={"x": (lo, hi)}`` (either side None or ±inf) keeps the descent in the box: projected steps
     for the first-order methods (array and fused loops), ``optimizer="lbfgsb"`` for projected L-BFGS; a
     start outside is projected (a note says so); newton/bfgs/lbfgs refuse bounds.
@@ -140,6 +142,8 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     size symbols (``{"n": 10}``) where x0 does not fix them, and ``.x`` holds a list per vector.
     """
     expr = _expression(f)
+    if optimizer is None:
+        optimizer = choices.default_method(lr, hyper, vector=has_indexed(expr))
     if has_indexed(expr):
         return _minimize_vector(expr, x0, optimizer, lr, hyper, steps, tol, record_every, sizes, backend,
                                 progress, ftol=ftol, starts=starts, callback=callback, wrt=wrt, bounds=bounds)
@@ -149,9 +153,11 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     _check_budget(steps, tol, ftol)
     box = box_arrays(names, bounds)
     array_backend = backends.array_library(backend)
-    record_every = check_positive("record_every", record_every) if record_every else max(1, steps // 1000)
+    method = choices.provisional(optimizer)
+    record_every = check_positive("record_every", record_every) if record_every else _record_default(
+        method, len(names), steps)
     preflight.check_memory(preflight.start_count(starts), len(names), int(steps), int(record_every),
-                           choices.provisional(optimizer))  # before the starts are drawn
+                           method)  # before the starts are drawn
     x_start, start_notes = choices.project_starts(box, _starts_array(x0, starts, box, seed, names), names)
     chosen = choices.plan(optimizer, lr, hyper, expr, variables, x_start, box)
     opt = chosen.optimizer
@@ -183,6 +189,12 @@ def minimize(f: str | sympy.Expr, x0: Mapping[str, float] | Sequence[float] | No
     if starts is None:
         return finish(build_result(problem, outcome, 0, settings))
     return finish(build_multistart(problem, outcome, settings, cluster_tol))
+
+
+def _record_default(method: Optimizer, n: int, steps: int) -> int:
+    """Every step for a small problem's line-search or trust-region method (a few costly steps, each
+    worth a row), else about 1,000 records in all."""
+    return 1 if method.rule is None and n <= auto.NEWTON_MAX else max(1, steps // 1000)
 
 
 def _finish(result: MinimizeResult, chosen: choices.Plan, start_notes: tuple[str, ...]) -> MinimizeResult:
