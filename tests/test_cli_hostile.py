@@ -236,3 +236,22 @@ def test_error_message_is_one_line_whatever_it_quotes(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("error: ") and "\\n" in err[0]
     assert not any(line.startswith("such.csv") for line in err[1:])
+
+
+@pytest.mark.parametrize("argv", [
+    ["grad", "abs(x-1)", "--at", "x=1"],
+    ["grad", "Heaviside(x**2-1)*x", "--at", "x=1"],
+    ["grad", "abs(x) + y^2", "--at", "x=0,y=1", "--hessian"],
+    ["grad", "abs(x) + y^2", "--at", "x=0.0,y=1", "--direction", "1,0"],
+])
+def test_a_gradient_at_a_corner_is_refused_not_zero(capsys, argv):
+    """SymPy's sign(0) = 0 would print |x|' at 0 as 0 (and drop a jump's DiracDelta): the derivative does
+    not exist there, so one error line says so (the one-sided derivatives, -1 and 1, differ)."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "switches there" in err and "Traceback" not in err
+
+
+def test_a_gradient_off_the_corner_is_the_slope(capsys):
+    assert main(["grad", "abs(x-1)", "--at", "x=2.5", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["gradient_value"] == [1.0]  # d|x-1|/dx = 1 for x > 1

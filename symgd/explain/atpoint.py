@@ -124,7 +124,7 @@ def tidy(value: sympy.Expr) -> sympy.Expr:
 def value_at(expr: sympy.Expr, variables: Sequence[sympy.Symbol], point: Sequence[sympy.Expr],
              what: str) -> sympy.Expr:
     """``expr`` at ``point``, exact; a DomainError naming ``what`` where it is undefined or not real."""
-    _check_smooth(expr, variables, point, what)
+    check_smooth(expr, variables, point, what)
     try:  # a derivative left unevaluated (of a function SymPy cannot differentiate) cannot take a number
         value = tidy(expr.xreplace(dict(zip(variables, point))))
         approx = complex(sympy.N(value, _DIGITS))
@@ -140,12 +140,12 @@ def value_at(expr: sympy.Expr, variables: Sequence[sympy.Symbol], point: Sequenc
     return value
 
 
-def _check_smooth(expr: sympy.Expr, variables, point, what: str) -> None:
+def check_smooth(expr: sympy.Expr, variables, point, what: str) -> None:
     """A DomainError where a sign or step function in ``expr`` switches at ``point``: SymPy says
     sign(0) = 0, which would make the derivative of |x| at 0 zero instead of undefined (a corner)."""
     at = dict(zip(variables, point))
     for node in expr.atoms(sympy.sign, sympy.Heaviside):
-        if sympy.simplify(node.args[0].xreplace(at)) == 0:
+        if sympy.simplify(node.args[0].xreplace(at)).is_zero:  # a Float 0.0 is not == 0 in SymPy
             where = ", ".join(f"{v.name}={sympy.sstr(p)}" for v, p in zip(variables, point))
             raise DomainError(f"{what} is undefined at ({where}): {sympy.sstr(node)} switches there "
                               "(a corner or jump of the function)",
