@@ -55,6 +55,14 @@ class _Writer:
             self.lines.append(f"{rename[sym].name} = {self.expr(e.xreplace(rename))}")
 
 
+def int_text(e: sympy.Expr, w: _Writer) -> str:
+    """An index or bound as whole-number Python: a rational polynomial P/q printed as (P)//q."""
+    num, den = sympy.fraction(sympy.together(sympy.sympify(e)))
+    if den == 1:
+        return w.index(sympy.expand(num))
+    return f"({w.index(sympy.expand(num))})//{int(den)}"
+
+
 def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[dict, list[str], dict]:
     """Known sizes as numbers, the lines that infer the others from a vector's length, and those
     sizes in terms of that length (a nonnegative symbol, to tell which slice ends cannot be < 0)."""

@@ -9,7 +9,7 @@ import sympy
 
 from symgd.calculus.reduce_tree import Reduction, Tree
 from symgd.codegen.indexed_sizes import _Writer
-from symgd.codegen.reduce_loops import int_text
+from symgd.codegen.indexed_sizes import int_text
 
 
 def reads_in_scope(tree: Tree) -> list[tuple]:

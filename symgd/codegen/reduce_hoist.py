@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import sympy
 
 from symgd.calculus.reduce_tree import Level, Read, Reduction, Tree
+from symgd.codegen.indexed_sizes import int_text
 
 
 @dataclass(frozen=True)
@@ -139,12 +140,10 @@ def hoist_tree(tree: Tree) -> tuple[Tree, dict]:
 
 
 def _index(nodes: tuple, w) -> str:
-    from symgd.codegen.reduce_loops import int_text  # reduce_loops imports this module
     return ", ".join(int_text(n.index - n.lower, w) for n in nodes) or "0"
 
 
 def _shape(nodes: tuple, w) -> str:
-    from symgd.codegen.reduce_loops import int_text
     dims = [f"max(({int_text(n.upper + 1, w)}) - ({int_text(n.lower, w)}), 0)" for n in nodes] or ["1"]
     return f"({', '.join(dims)},)"
 

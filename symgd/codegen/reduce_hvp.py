@@ -19,7 +19,8 @@ import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.calculus.reduce_tree import Level, Tree, walk
-from symgd.codegen.reduce_loops import _Gen, int_text
+from symgd.codegen.indexed_sizes import int_text
+from symgd.codegen.reduce_loops import _Gen
 from symgd.errors import CompileError
 
 

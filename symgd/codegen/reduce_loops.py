@@ -25,20 +25,12 @@ import sympy
 
 from symgd.calculus.reduce_tree import Level, Reduction, Tree, walk
 from symgd.codegen import reduce_hoist
-from symgd.codegen.indexed_sizes import _Writer
+from symgd.codegen.indexed_sizes import _Writer, int_text
 from symgd.codegen.names import prefixed
 from symgd.codegen.ir import program_from_graph
 from symgd.calculus.graph import build_graph
 
 _INIT = {"sum": "0.0", "prod": "1.0", "min": "_inf", "max": "-_inf"}
-
-
-def int_text(e: sympy.Expr, w: _Writer) -> str:
-    """An index or bound as whole-number Python: a rational polynomial P/q printed as (P)//q."""
-    num, den = sympy.fraction(sympy.together(sympy.sympify(e)))
-    if den == 1:
-        return w.index(sympy.expand(num))
-    return f"({w.index(sympy.expand(num))})//{int(den)}"
 
 
 class _Gen:
