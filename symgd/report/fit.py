@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "markdown", "json")
 METHOD_NAMES = {"lm": "Levenberg–Marquardt", "gauss-newton": "Gauss–Newton", "linear": "closed-form least squares",
-                "sgd": "mini-batch SGD"}
+                "trf": "trust-region reflective", "sgd": "mini-batch SGD"}
 
 
 def render(res: "FitResult", fmt: str = "text", precision: int = 8, min_correl: float = 0.1, *,
