@@ -170,3 +170,10 @@ def test_every_least_squares_method_keeps_to_bounds_exactly(method):
     assert result.method == "trf"
     np.testing.assert_allclose([result.params["a"], result.params["b"]], expected.x, rtol=1e-9)
     assert (method == "trf") != any("instead of" in w for w in result.warnings)
+
+
+def test_the_report_names_the_trf_method():
+    x = np.linspace(0, 1, 50)
+    res = fit("a*exp(b*x)", {"x": x, "y": 2 * np.exp(0.5 * x)}, target="y", method="trf", bounds={"b": (0, 1)})
+    assert "trf (trust-region reflective)" in res.report()
+    assert res.params["a"] == pytest.approx(2.0) and res.params["b"] == pytest.approx(0.5)  # the data's own
