@@ -52,11 +52,12 @@ def run(args: argparse.Namespace) -> int:
     point = parse_point(args.at) if args.at else None
     grad_value = hess_value = None
     if point is not None:
-        check_point_names(point, [v.name for v in ordered_variables(expr)])
+        every = ordered_variables(expr)
+        check_point_names(point, [v.name for v in every])
         _evaluate([expr], point, ["f"])  # f undefined at the point: say so, not that its derivative is
         from symgd.explain.atpoint import check_smooth  # sign(0) = 0 would make |x|' at 0 zero
-        at = [point.get(v.name, 0.0) for v in ordered_variables(expr)]
-        check_smooth(sympy.Add(*grad, *(hess or ())), ordered_variables(expr), at, "the gradient")
+        second = list(hess) if hess is not None else []
+        check_smooth(sympy.Add(*grad, *second), every, [point[v.name] for v in every], "the gradient")
         grad_value = _evaluate(grad, point, [f"∂f/∂{n}" for n in names])
         hess_value = None if hess is None else _evaluate(list(hess), point, [
             f"∂²f/∂{a}∂{b}" for a in names for b in names])
