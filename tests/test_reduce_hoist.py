@@ -192,3 +192,58 @@ def test_wrt_carries_only_the_scratch_adjoints_that_reach_a_wrt_variable(wrt):
     for name, got, again in zip(first, g, c.grad(*call)):
         np.testing.assert_allclose(got, want_grads[name], rtol=1e-11, atol=1e-12)
         np.testing.assert_allclose(again, want_grads[name], rtol=1e-11, atol=1e-12)
+
+
+# Reads copied to unit stride, and hoists over triangles: (string, torch function, shapes, the scratch
+# array's shape line in the hoisted source, or None where nothing may be hoisted)
+GATHERS = {
+    "a transposed read A[j,i] in the loop over j, copied once out of the loop over t": (
+        "sum(sum(sum(A[j,i]*x[t,j], j, 0, n-1)^2, i, 0, n-1), t, 0, T-1)",
+        lambda A, x: ((x @ A) ** 2).sum(), [(4, 4), (3, 4)], "_h0 = _np.empty((max(n, 0), max(n, 0),))"),
+    "exp over a triangle b <= a hoisted out of i": (
+        "sum(sum(sum(exp(c[a,b])*x[i], b, 0, a), a, 0, A-1), i, 0, n-1)",
+        lambda c, x: torch.tril(torch.exp(c)).sum() * x.sum(), [(4, 4), (5,)],
+        "_h0 = _np.empty((max(A, 0), max(A, 0),))"),
+    "exp over a triangle b >= a (a lower bound that moves) hoisted out of i": (
+        "sum(sum(sum(exp(c[a,b])*x[i]^2, b, a, A-1), a, 0, A-1), i, 0, n-1)",
+        lambda c, x: torch.triu(torch.exp(c)).sum() * (x**2).sum(), [(4, 4), (5,)],
+        "_h0 = _np.empty((max(A, 0), max(A, 0),))"),
+    "a range not linear in the kept index (b <= a^2): left in place": (
+        "sum(sum(sum(exp(c[a,b])*x[i], b, 0, a*a), a, 0, 2), i, 0, n-1)",
+        lambda c, x: sum(torch.exp(c[a, :a * a + 1]).sum() for a in range(3)) * x.sum(), [(3, 5), (4,)], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GATHERS))
+def test_strided_reads_and_triangles_are_filled_once_and_give_torchs_gradient(name):
+    text, fn, shapes, scratch = GATHERS[name]
+    args = [0.5 * RNG.normal(size=s) for s in shapes]
+    want, want_grads = _torch(fn, args)
+    (vg, value, grad), source = _loops(text, True)
+    if scratch:
+        assert scratch in source
+    else:
+        assert "_h0" not in source
+    got, grads = vg(*args)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(value(*args), want, rtol=1e-12, atol=1e-12)
+    for pair in (grads, grad(*args)):
+        for g, w in zip(pair, want_grads):
+            np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-11)
+
+
+def test_gmms_packed_triangle_is_copied_to_a_dense_array_read_at_unit_stride():
+    """l[k, b*(2D-b-1)/2 + a-b-1] jumps as b steps: it is copied once per call into a (K, D, D-1)
+    array, and the loop over the points reads that array, never l (its adjoint is scattered back once)."""
+    source = _loops(CASES["gmm's data term (packed triangle, logsumexp)"][0], True)[1]
+    value = source.split("def _value(")[1].split("def ")[0]
+    assert "_np.empty((max(K, 0), max(D, 0), max((-1) + D, 0),))" in value
+    point_loop = value.split("for i in range(0, N):")[1]
+    assert "l[k," not in point_loop and "[k, a, b]" in point_loop
+
+
+def test_a_copied_read_with_no_points_gives_zero_gradients():
+    text = GATHERS["a transposed read A[j,i] in the loop over j, copied once out of the loop over t"][0]
+    (vg, _, _), _ = _loops(text, True)
+    value, (gA, gx) = vg(RNG.normal(size=(3, 3)), np.zeros((0, 3)))
+    assert value == 0.0 and not gA.any() and gx.shape == (0, 3)

@@ -28,14 +28,18 @@ GMM = ("sum(logsumexp(alpha[k] + sum(q[k,a], a, 0, D-1) - 0.5*sum((exp(q[k,a])*(
        " k, 0, K-1) - N*D/2*log(2*pi) + K*((D+m+1)*D*log(gamma/sqrt(2)) - lgd)")
 
 
-def _loops(text: str, warm: tuple, backend: Backend, wrt: list[str] | None = None) -> Any:
-    """Compile ``text`` to loops and call value and grad once on ``warm`` (numba's first-call compile).
-    With ``wrt`` only those variables' adjoints are computed (data such as gmm's x gets none).
-    Reductions compile to numba loops only: another --backend makes define fail (not a silent swap)."""
+def _loops(text: str, warm: tuple, backend: Backend, wrt: list[str] | None = None,
+           grad: bool = True) -> Any:
+    """Compile ``text`` to loops and call value (and grad, where the eval uses it) once on ``warm``
+    (numba compiles each function on its first call). With ``wrt`` only those variables' adjoints are
+    computed (data such as gmm's x gets none). Reductions compile to numba loops only: another
+    --backend makes define fail (not a silent swap)."""
     if backend.pick("numba") != "numba":
         raise ValueError(f"symgd compiles reductions over indices to numba loops, not {backend.name}")
     compiled = symgd.compile(text, backend="numba", wrt=wrt)
-    compiled.value(*warm), compiled.grad(*warm)
+    compiled.value(*warm)
+    if grad:
+        compiled.grad(*warm)
     return compiled
 
 
@@ -51,7 +55,7 @@ def kmeans(backend: Backend) -> Eval:
     holder: dict = {}
 
     def define() -> None:
-        holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))), backend)
+        holder["c"] = _loops(KMEANS, (np.zeros((2, 2)), np.ones((3, 2))), backend, grad=False)  # cost only
         holder["h"] = symgd.hvp(KMEANS, backend="numba", wrt=["C"])
         holder["h"](np.zeros((2, 2)), np.ones((3, 2)), np.ones((2, 2)))  # numba's first-call compile
 
