@@ -21,7 +21,7 @@ from symgd.calculus.reduce_tree import Tree, analyse_tree
 from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.names import mangle_expr, rename_keys
-from symgd.codegen.reduce_check import check_source, reads_in_scope
+from symgd.codegen.reduce_check import ARRAY_CHECK_HELPERS, TOO_LARGE, array_check_source, check_source, reads_in_scope
 from symgd.codegen.reduce_loops import function_source
 from symgd.errors import BackendUnavailableError, CompileError, DomainError
 from symgd.parse import budget
@@ -86,9 +86,10 @@ def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | Non
                 runtime.check_numba_size(part)
             return _jitted(source, bool(tree.dets))
         return runtime.load(source, "python", extra={"_np": np, "_cofactor": cofactor})
-    check = load(check_source(tree))["_check"]
-    caller = _Caller(tree, plan, check, {v: users.get(v, v).name for v in tree.variables}, use_numba,
-                     frozenset(tree.variables[:count]))
+    check = runtime.load(array_check_source(tree), "python", extra=ARRAY_CHECK_HELPERS)["_check"]
+    loop_check = functools.cache(lambda: load(check_source(tree))["_check"])  # compiled if ever needed
+    caller = _Caller(tree, plan, (check, loop_check), {v: users.get(v, v).name for v in tree.variables},
+                     use_numba, frozenset(tree.variables[:count]))
     return tree, user, count, caller, use_numba, load
 
 
@@ -153,7 +154,8 @@ def _jit(fns: dict) -> dict:
 class _Caller:
     """Converts and checks the arguments of every call, then runs one generated function."""
 
-    def __init__(self, tree: Tree, plan: list, check: Any, names: dict, numba: bool, active: frozenset) -> None:
+    def __init__(self, tree: Tree, plan: list, check: tuple, names: dict, numba: bool, active: frozenset) -> None:
+        """``check``: the NumPy bounds check and a function giving the loop check (for huge grids)."""
         ndim = dict(tree.ndim)
         self.numba, self.active = numba, active
         self.grad_order = [tree.variables.index(a) for a in sorted(ndim, key=lambda s: s.name) if a in active]
@@ -188,7 +190,10 @@ class _Caller:
                       for k, p in enumerate(self.plan))
         key = (tuple(a.shape for a in out if isinstance(a, np.ndarray)), sizes)
         if key not in self.checked:
-            bad = self.run(self.check, *(out[k] for k in self.array_order), *sizes)
+            arrays = [out[k] for k in self.array_order]
+            bad = self.check[0](*arrays, *sizes)
+            if bad == TOO_LARGE:
+                bad = self.run(self.check[1](), *arrays, *sizes)
             if bad >= 0:
                 r = self.reads[bad]
                 shape = out[self.tree.variables.index(r.base)].shape
