@@ -209,6 +209,21 @@ def test_det_gradient_of_a_singular_matrix_is_its_cofactor_matrix(backend):
     np.testing.assert_allclose(g, want, atol=1e-12)
 
 
+def test_det_and_its_cofactor_matrix_come_from_numpy_and_only_where_needed():
+    """The loops take det(A) (and, for a gradient with respect to A, its cofactor matrix) as arguments
+    computed by NumPy's LAPACK, so numba compiles no linear algebra; without A in wrt no cofactor."""
+    text = "det(A)*sum(A[i,i], i, 0, n-1) + x^2"
+    c = symgd.compile(text, backend="numba")
+    assert "linalg" not in c.source and "_c_det0" in c.source.split("def _grad(")[1].split(")")[0]
+    assert "_c_det0" not in c.source.split("def _value(")[1].split(")")[0]
+    only_x = symgd.compile(text, backend="numba", wrt=["x"])
+    assert "_c_det0" not in only_x.source
+    a = RNG.normal(size=(4, 4))
+    _close(c, (a, 0.7), lambda a, x: torch.det(a) * torch.trace(a) + x**2)
+    (gx,) = only_x.grad(0.7, a)
+    assert gx == pytest.approx(1.4)
+
+
 def test_det_refuses_what_is_not_a_square_array():
     c = symgd.compile("det(A)", backend="numba")
     with pytest.raises(CompileError, match="square"):

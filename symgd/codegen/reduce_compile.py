@@ -84,8 +84,8 @@ def prepare(expr: sympy.Expr | str, backend: str, sizes: Mapping[str, int] | Non
         if use_numba:
             for part in source.split("\ndef "):  # numba compiles each function on its own
                 runtime.check_numba_size(part)
-            return _jitted(source, bool(tree.dets))
-        return runtime.load(source, "python", extra={"_np": np, "_cofactor": cofactor})
+            return _jitted(source)
+        return runtime.load(source, "python", extra={"_np": np})
     check = runtime.load(array_check_source(tree), "python", extra=ARRAY_CHECK_HELPERS)["_check"]
     loop_check = functools.cache(lambda: load(check_source(tree))["_check"])  # compiled if ever needed
     caller = _Caller(tree, plan, (check, loop_check), {v: users.get(v, v).name for v in tree.variables},
@@ -110,11 +110,10 @@ def compile_reductions(expr: sympy.Expr, backend: str = "auto", sizes: Mapping[s
 
 
 @functools.lru_cache(maxsize=32)
-def _jitted(source: str, dets: bool) -> dict:
+def _jitted(source: str) -> dict:
     """numba versions of the functions in ``source``, kept per source text: given sizes are call
     arguments, so every size (and every compile of the same text) shares one JIT."""
-    cof = _jit({"c": cofactor})["c"] if dets else cofactor
-    return _jit(runtime.load(source, "python", extra={"_np": np, "_cofactor": cof}))
+    return _jit(runtime.load(source, "python", extra={"_np": np}))
 
 
 def cofactor(a: np.ndarray) -> np.ndarray:
@@ -229,13 +228,22 @@ class _Caller:
                                    f"but {out[pos].shape[axis]} from axis {axis} of {self.names[w]}")
         return n
 
+    def det_arguments(self, conv: list, kind: str) -> list:
+        """det(A) for each det, then (for a gradient) the cofactor matrix of each active A."""
+        position = {v: k for k, v in enumerate(self.tree.variables)}
+        out = [float(np.linalg.det(conv[position[base]])) for _, base in self.tree.dets]
+        if kind != "value":
+            out += [cofactor(conv[position[base]]) for _, base in self.tree.dets if base in self.active]
+        return out
+
     def wrap(self, fn: Any, kind: str):
         def call(*args):
             conv, sizes = self.convert(args)
+            dets = self.det_arguments(conv, kind) if self.tree.dets else []
             if kind == "value":
-                return self.run(fn, *conv, *sizes)
+                return self.run(fn, *conv, *sizes, *dets)
             bufs = [np.zeros_like(conv[k]) for k in self.grad_order]
-            out = self.run(fn, *conv, *sizes, *bufs)
+            out = self.run(fn, *conv, *sizes, *dets, *bufs)
             value, scal = out if kind == "value_and_grad" else (None, out)
             scal = iter(scal if isinstance(scal, tuple) else ())
             arrays = dict(zip(self.grad_order, bufs))

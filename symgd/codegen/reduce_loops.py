@@ -246,7 +246,8 @@ class _Gen:
 
 
 def function_source(tree: Tree, kind: str, active: frozenset | None = None, hoist: bool = True) -> str:
-    """``def _<kind>(variables..., sizes..., [_g_<array>...])``: kind is value, grad or value_and_grad.
+    """``def _<kind>(variables..., sizes..., dets..., [cofactors..., _g_<array>...])``: kind is value, grad
+    or value_and_grad.
     The gradient covers the ``active`` variables (default all): arrays' into the zeroed ``_g_`` arrays
     (active arrays, by name), scalars' returned. With ``hoist``, loop invariants are computed once
     (``reduce_hoist``)."""
@@ -254,21 +255,22 @@ def function_source(tree: Tree, kind: str, active: frozenset | None = None, hois
     g = _Gen(tree, active, hoists)
     arrays = sorted((a for a, _ in tree.ndim if a in g.active), key=lambda s: s.name)
     scalars = [s for s in tree.scalars if s in g.active]
-    args = [v.name for v in tree.variables] + [s.name for s in tree.sizes]
+    # det(A) reads no index: its value (and, for a gradient, its cofactor matrix) come in as arguments,
+    # computed by NumPy's LAPACK before the call (det_arguments): compiling numba's det and SVD took 2.5 s
+    args = [v.name for v in tree.variables] + [s.name for s in tree.sizes] + [d.name for d, _ in tree.dets]
     if kind != "value":
+        args += [f"_c{d.name}" for d, base in tree.dets if base in g.active]
         args += [f"_g_{a.name}" for a in arrays]
         for s in scalars:
             g.put(1, f"_g_{s.name} = 0.0")
-    for d, base in tree.dets:  # det(A) reads no index: once, before the loops
-        g.put(1, f"{d.name} = _np.linalg.det({base.name})")
-        if kind != "value":
+        for d, _ in tree.dets:
             g.put(1, f"_d{d.name} = 0.0")
     val = g.program(tree.top, True, False, 1)[0] if kind != "grad" else None
     if kind != "value":
         g.scatter(tree.top, "1.0", 1)
         for d, base in tree.dets:  # Jacobi's formula: d det(A)/dA is the cofactor matrix adj(A)ᵀ
             if base in g.active:
-                g.put(1, f"_g_{base.name} += _d{d.name} * _cofactor({base.name})")
+                g.put(1, f"_g_{base.name} += _d{d.name} * _c{d.name}")
     grads = f"({''.join(f'_g_{s.name}, ' for s in scalars)})" if scalars else "0.0"
     ret = {"value": val, "grad": grads, "value_and_grad": f"{val}, {grads}"}[kind]
     return "\n".join([f"def _{kind}({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"
