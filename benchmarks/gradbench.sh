@@ -2,7 +2,7 @@
 # symgd as a GradBench tool beside PyTorch, JAX (blocking) and the hand-written C++ (manual):
 # runs each eval with its default sizes through the offline harness and prints summarize's table.
 #
-#   benchmarks/gradbench.sh [EVAL ...]          (default: llsq lse kmeans gmm det saddle; also hello)
+#   benchmarks/gradbench.sh [EVAL ...]          (default: llsq lse kmeans gmm det saddle ode; also hello)
 #
 # Environment:
 #   GRADBENCH_HOME   the offline harness (default: ../shared/gradbench beside this repository)
@@ -14,7 +14,7 @@
 #                    harness's results/run-baselines.sh)
 #   <EVAL>_ARGS      size options, e.g. GMM_ARGS="-d 2 10 -k 5 25" (default: the eval's own defaults)
 #   TOOLS            the other tools, the first being the ratios' reference (default: manual pytorch jax-blocking; det: manual; saddle:
-#                    finite; the only bundled tools that implement those)
+#                    finite; ode: manual jax-blocking; the only bundled tools that implement those)
 #   REUSE=1          keep the logs of runs that finished (rerun only the missing ones)
 #   SYMGD_ARGS       extra options for the symgd tool, e.g. "--backend torch --device cuda"
 # OMP_NUM_THREADS defaults to 1: PyTorch single-threaded like JAX (pinned) and the C++ (no OpenMP).
@@ -55,9 +55,9 @@ run_eval() {  # eval tool-label -- run-eval tool arguments
   echo "$e $label: $(grep '^outcome' "$LOGS/$e-$label.txt" | cut -d' ' -f2) (log $LOGS/$e-$label.txt)" >&2
 }
 
-for e in ${@:-llsq lse kmeans gmm det saddle}; do
+for e in ${@:-llsq lse kmeans gmm det saddle ode}; do
   labels=()
-  case "$e" in det) tools=manual ;; saddle) tools=finite ;; *) tools="$TOOLS" ;; esac
+  case "$e" in det) tools=manual ;; saddle) tools=finite ;; ode) tools="manual jax-blocking" ;; *) tools="$TOOLS" ;; esac
   for t in $tools; do run_eval "$e" "$t" --tool "$t"; labels+=("$t"); done
   (cd "$ROOT" && run_eval "$e" symgd -- "$SYMGD_PY" benchmarks/gradbench/run.py ${SYMGD_ARGS:-})
   labels+=(symgd)

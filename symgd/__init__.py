@@ -32,6 +32,9 @@ _API = {
     "check": "symgd.explain.check:check",
     "compile": "symgd.codegen.api:compile",
     "hvp": "symgd.codegen.reduce_hvp:hvp",  # Hessian-vector products of reduction trees (issue 18)
+    "odeint": "symgd.loops.odeint:odeint",  # ODE solutions and their exact gradients
+    "ode_field": "symgd.loops.ode_field:compile_field",
+    "OdeSolution": "symgd.loops.odeint:OdeSolution",
     "minimize": "symgd.optim.minimize:minimize",
     "Derivation": "symgd.explain.model:Derivation",
     "GradientDerivation": "symgd.explain.model:GradientDerivation",

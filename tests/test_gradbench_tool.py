@@ -126,7 +126,7 @@ def _eval_python() -> str | None:
 
 
 @pytest.mark.skipif(not (HARNESS / "run-eval").is_file(), reason="../shared/gradbench is absent")
-@pytest.mark.parametrize("name,args", [("lse", "-n 2500"), ("llsq", "-n 16 64 -m 8")])
+@pytest.mark.parametrize("name,args", [("lse", "-n 2500"), ("llsq", "-n 16 64 -m 8"), ("ode", "-n 40 300 -s 1 7")])
 def test_run_eval_validates_every_message(name, args, tmp_path):
     python = _eval_python()
     if python is None:
@@ -243,3 +243,57 @@ def test_torch_backend_on_cpu():
     np.testing.assert_allclose(out[1]["output"], _scipy_lse(x)[1], rtol=1e-10)
     np.testing.assert_allclose(out[3]["output"], _llsq_oracle(x[:3], 6)[1], rtol=1e-10, atol=1e-12)
     assert out[4]["success"] is False and "numba" in out[4]["error"]
+
+
+def _ode_rk4(x, s: int):
+    """cpp/gradbench/evals/ode.hpp's primal, line by line: f_0 = x_0, f_i = x_i·y_{i-1}; s RK4 steps
+    to t = 2; on NumPy arrays or torch tensors alike."""
+    if isinstance(x, np.ndarray):
+        concat = np.concatenate
+    else:
+        import torch
+        concat = torch.cat
+    h, y = 2.0 / s, x * 0
+
+    def f(y):
+        return concat([x[:1], x[1:] * y[:-1]])
+    for _ in range(s):
+        k1 = f(y)
+        k2 = f(y + h * k1 / 2)
+        k3 = f(y + h * k2 / 2)
+        k4 = f(y + h * k3)
+        y = y + h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
+    return y
+
+
+def _ode_torch_gradient(x: np.ndarray, s: int) -> np.ndarray:
+    """The same RK4 in torch; autograd's gradient of the last component with respect to x."""
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(x, requires_grad=True)
+    _ode_rk4(xt, s)[-1].backward()
+    return xt.grad.numpy()
+
+
+@pytest.mark.parametrize("n,s", [(1, 1), (2, 3), (12, 1), (30, 10)])
+def test_ode_against_numpy_and_torch(n, s):
+    x = np.random.default_rng(n + s).random(n) * 2
+    out = session([{"kind": "define", "module": "ode"}, evaluate("ode", "primal", runs(x=x.tolist(), s=s)),
+                   evaluate("ode", "gradient", runs(x=x.tolist(), s=s))])
+    assert out[0]["success"] is True and [t["name"] for t in out[0]["timings"]] == ["prepare"]
+    np.testing.assert_allclose(out[1]["output"], _ode_rk4(x, s), rtol=1e-13, atol=1e-300)
+    np.testing.assert_allclose(out[2]["output"], _ode_torch_gradient(x, s), rtol=1e-12, atol=1e-300)
+    assert "prepare" not in [t["name"] for t in out[1]["timings"] + out[2]["timings"]]  # compiled at define
+
+
+@pytest.mark.parametrize("data", [runs(x=[1.0], s=0), runs(x=[1.0], s=1.5), runs(x=[], s=2), runs(x=[[1.0]], s=2),
+                                  runs(x=[1.0, float("nan")], s=2), runs(x=[1.0], s=10**12), runs(x=[1.0])])
+def test_ode_bad_inputs_fail_the_message(data):
+    out = session([{"kind": "define", "module": "ode"}, evaluate("ode", "gradient", data),
+                   evaluate("ode", "primal", runs(x=[0.5, 2.0], s=1))])
+    assert out[1]["success"] is False and out[1]["error"]
+    np.testing.assert_allclose(out[2]["output"], _ode_rk4(np.array([0.5, 2.0]), 1), rtol=1e-14)
+
+
+def test_ode_on_torch_fails_define():
+    out = session([{"kind": "define", "module": "ode"}], "--backend", "torch")
+    assert out[0]["success"] is False and "numba or numpy" in out[0]["error"]

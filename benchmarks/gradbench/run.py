@@ -14,13 +14,14 @@ import sys
 
 from backend import Backend
 import evals_basic
+import evals_ode
 import evals_saddle
 import evals_tree
 import protocol
 
 EVALS = {"hello": evals_basic.hello, "lse": evals_basic.lse, "llsq": evals_basic.llsq,
          "kmeans": evals_tree.kmeans, "gmm": evals_tree.gmm, "saddle": evals_saddle.saddle,
-         "det": evals_tree.det}
+         "det": evals_tree.det, "ode": evals_ode.ode}
 
 
 def respond(message: dict, evals: dict, loaded: dict) -> dict:

@@ -11,6 +11,7 @@ the answer, so a new backend or a changed threshold is one edit.
 | a data descent loop            | numba from steps × samples ≥ 4·10⁸ when no function of a parameter is  |
 |                                | taken per sample (numba calls libm's scalar exp per sample: 57 ns      |
 |                                | against NumPy's 3.5 ns, benchmarks/bench_numba_data.py), else numpy    |
+| an ODE field (``odeint``)      | numba (its loops are called once per Runge-Kutta stage), else numpy    |
 
 numba is chosen only where it is installed.
 """
@@ -90,6 +91,13 @@ def fused_loop(backend: str, nodes: int, steps: int) -> str | None:
 def vector_loop(backend: str, steps: int) -> str:
     """The backend of an indexed-sum descent: numpy or numba as asked, else ``for_vector_loop``."""
     return backend if backend in ("numpy", "numba") else for_vector_loop(steps)
+
+
+def ode_loop(backend: str) -> str:
+    """The backend of an ODE field's compiled pairing: numpy or numba as asked; auto: numba where installed."""
+    if backend not in ("auto", "numpy", "numba"):
+        raise CompileError(f"unknown backend {backend!r} for odeint; choose one of auto, numpy, numba")
+    return ("numba" if has_numba() else "numpy") if backend == "auto" else backend
 
 
 def data_loop(backend: str, *, on_torch: bool, quadratic: bool, numba_pays: bool) -> str:

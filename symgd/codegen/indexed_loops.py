@@ -110,20 +110,30 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
 def compile_indexed_numba(problem: IndexedProblem, variables: tuple, sizes: Mapping[str, int] | None = None):
     """A ``Compiled`` whose value/grad are numba-compiled loops (compiled here, once); ``problem`` is
     over mangled names (``indexed.mangled_problem``), ``variables`` are the user's, in the same order."""
+    source, raw = jit_loops(problem, sizes)
+    vectors = [v in problem.vectors for v in problem.variables]
+    jitted = {name: _wrap(fn, vectors, name) for name, fn in raw.items()}
+    return Compiled(variables, "numba", source, jitted["_value_and_grad"], jitted["_value"],
+                    jitted["_grad"], None)
+
+
+def jit_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None = None) -> tuple[str, dict[str, Any]]:
+    """The source and the raw numba functions ``_value``, ``_grad``, ``_value_and_grad``: they take the
+    problem's variables, then (gradients) one float64 buffer per vector variable, which they add into
+    (the caller zeroes them), and return the scalar variables' gradients. Callers that reuse buffers
+    across many calls (``loops.ode_field``) use these directly; ``compile_indexed_numba`` wraps them."""
     numba = runtime.require_numba()
     problem = shift_logsumexp(problem)
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
     runtime.check_numba_size(source)
     fns = runtime.load(source, "python", extra={"_np": np})
-    vectors = [v in problem.vectors for v in problem.variables]
     jitted = {}
     for name, fn in fns.items():
         try:
-            jitted[name] = _wrap(numba.njit(fastmath=False, error_model="numpy")(fn), vectors, name)
+            jitted[name] = numba.njit(fastmath=False, error_model="numpy")(fn)
         except Exception as exc:  # numba's typing errors come in several classes
             raise CompileError(f"numba could not compile the indexed loops: {exc}") from exc
-    return Compiled(variables, "numba", source, jitted["_value_and_grad"], jitted["_value"],
-                    jitted["_grad"], None)
+    return source, jitted
 
 
 def _wrap(fn: Any, vectors: list[bool], kind: str):
