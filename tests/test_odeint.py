@@ -202,6 +202,59 @@ def test_a_field_without_the_state():
     np.testing.assert_allclose(sol.grad(0)["x"], [2.0, 0.0])
 
 
+# ------------------------------------------------------------------------ the numba loops and the Python loops
+needs_numba = pytest.mark.skipif("numba" not in BACKENDS, reason="numba is not installed")
+
+RANDOM_FIELDS = {  # symgd string: params for a state of n (arrays drawn at their lengths)
+    "where(i == 0, x[0], x[i]*y[i-1])": {"x": 0},
+    "-k*y[i] + c": {"k": None, "c": None},  # scalar parameters only
+    "a[i]*cos(t) - k*y[i]^2": {"a": 0, "k": None},  # time-dependent
+    "x[i] + sin(t)": {"x": 0},  # without the state
+    "2 - t": {},  # neither the state nor a parameter
+    "where(i == n-1, a[i]*y[i], a[i]*y[i] - b*y[i]*y[i+1])": {"a": 0, "b": None},
+    "exp(-y[i]^2)*c + a[i+1]*t": {"a": 1, "c": None},  # a parameter one longer than the state
+}
+
+
+@needs_numba
+def test_a_one_index_field_runs_whole_in_numba():
+    args = ([0.0, 0.0, 0.0], (0, 2), 3)
+    text = "where(i == 0, x[0], x[i]*y[i-1])"
+    assert symgd.odeint(text, *args, params={"x": [1.0, 2.0, 3.0]}, backend="numba").loop == "numba"
+    assert symgd.odeint(text, *args, params={"x": [1.0, 2.0, 3.0]}, backend="numpy").loop == "python"
+    linear = symgd.odeint("sum(A[i,j]*y[j], j, 0, n-1)", *args, params={"A": np.eye(3)}, backend="numba")
+    assert linear.loop == "python"  # a nested sum: the reduction loops, called from the Python loop
+
+
+@needs_numba
+@pytest.mark.parametrize("text", sorted(RANDOM_FIELDS))
+def test_numba_loops_equal_the_python_loops(text):
+    rng = np.random.default_rng(len(text))
+    fields = {b: symgd.ode_field(text, backend=b) for b in ("numba", "numpy")}
+    for case, (n, steps) in enumerate([(1, 1), (2, 3), (7, 1), (50, 10), (13, 4), (1, 6)]):
+        method = sorted(TABLEAUX)[case % len(TABLEAUX)]
+        params = {k: rng.uniform(-1, 1) if extra is None else rng.uniform(-1, 1, n + extra)
+                  for k, extra in RANDOM_FIELDS[text].items()}
+        y0, w, span = rng.uniform(-1, 1, n), rng.normal(size=n), (rng.uniform(-1, 0), rng.uniform(0.1, 1))
+        fast, slow = (symgd.odeint(f, y0, span, steps, params=params, method=method) for f in fields.values())
+        assert (fast.loop, slow.loop) == ("numba", "python")
+        np.testing.assert_allclose(fast.ys, slow.ys, rtol=1e-12, atol=1e-12)
+        got, want = fast.vjp(w), slow.vjp(w)
+        assert got.keys() == want.keys() == {*params, "y"}
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-12, err_msg=f"{text}: {k}")
+            assert type(got[k]) is type(want[k])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_parameter_longer_than_its_reads_is_refused(backend):
+    # the loops take n from an array's length: one longer than its reads would be read past y's end
+    with pytest.raises(VariableError, match=r"a has 3 entries; the field reads a\[0\] to a\[1\] at n = 2"):
+        symgd.odeint("a[i]*y[i]", [1.0, 2.0], (0, 1), 2, params={"a": [1.0, 2.0, 3.0]}, backend=backend)
+    sol = symgd.odeint("a[i+1]*y[i]", [1.0, 2.0], (0, 1), 2, params={"a": [1.0, 2.0, 3.0]}, backend=backend)
+    assert sol.y.shape == (2,)
+
+
 # -------------------------------------------------------------------------------------- hostile inputs
 @pytest.mark.parametrize("steps", [0, -1, 1.5, "3", True, None])
 def test_bad_steps(steps):

@@ -4,7 +4,8 @@ is the reference: f_0 = x_0, f_i = x_i·y_{i-1}).
 The field is the symgd string ``ODE``; ``symgd.odeint`` integrates it and its gradient is the discrete
 adjoint through the RK4 stages, each stage's vector-Jacobian product a symgd gradient of the field's
 pairing Σ v_i·f_i (symgd/loops/ode_field.py): nothing here writes a derivative. ``define`` compiles the
-field once (every n and s reuse it) and runs it on a tiny input (numba compiles on the first call).
+field once (every n and s reuse it) and runs it on a tiny input (numba compiles the whole RK loop and
+its reverse sweep around the field on the first solve and the first gradient).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ the answer, so a new backend or a changed threshold is one edit.
 | a data descent loop            | numba from steps × samples ≥ 4·10⁸ when no function of a parameter is  |
 |                                | taken per sample (numba calls libm's scalar exp per sample: 57 ns      |
 |                                | against NumPy's 3.5 ns, benchmarks/bench_numba_data.py), else numpy    |
-| an ODE field (``odeint``)      | numba (its loops are called once per Runge-Kutta stage), else numpy    |
+| an ODE field (``odeint``)      | numba (one-index fields: the whole RK loop compiled), else numpy       |
 
 numba is chosen only where it is installed.
 """

@@ -25,11 +25,17 @@ from symgd.codegen.names import prefixed
 from symgd.codegen.scalar_loop import Into, element_loop, element_program
 
 
-def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str) -> None:
-    """Emit ``for _i in range(...)`` over one sum: value into _sum{k}, window adjoints scattered."""
+def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | None, ind: str,
+          wrt: frozenset | None = None) -> None:
+    """Emit ``for _i in range(...)`` over one sum: value into _sum{k}, window adjoints scattered (only
+    those of the variables in ``wrt``, when given)."""
     i = sympy.Symbol("_i")
-    inputs = tuple(x.symbol for x in t.windows) + tuple(s for s in scalars if s in t.body.free_symbols)
-    pruned = element_program(t.body, inputs, want_value, grads_to is not None)
+    inputs = tuple(x.symbol for x in t.windows if _wanted(x.base, wrt)) + \
+        tuple(s for s in scalars if s in t.body.free_symbols and _wanted(s, wrt))
+    if not inputs and not want_value:
+        return  # nothing of this sum is wanted (``wrt`` names none of its variables)
+    every = tuple(x.symbol for x in t.windows)  # the graph needs some input: the value's only
+    pruned = element_program(t.body, inputs or every, want_value, grads_to is not None and bool(inputs))
     rename = {sym: sympy.Symbol(prefixed(f"_b{k}_", sym.name)) for sym, _ in pruned.lines}
     rename[t.index] = i
     used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
@@ -44,6 +50,10 @@ def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | Non
     w.lines += element_loop(f"{w.index(t.lower)}, {w.index(t.upper + 1)}", reads, body, sums, ind)
 
 
+def _wanted(v: sympy.Symbol, wrt: frozenset | None) -> bool:
+    return wrt is None or v.name in wrt
+
+
 def _shift_loop(t, w: _Writer) -> None:
     """An indexed logsumexp's shift (``shift_logsumexp``): the largest exponent, 0 for an empty sum."""
     i, m = sympy.Symbol("_i"), t.shift.name
@@ -56,8 +66,10 @@ def _shift_loop(t, w: _Writer) -> None:
     w.lines.append(f"if {m} == -_np.inf: {m} = 0.0")
 
 
-def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kind: str) -> str:
-    """Source of one scalar-loop function (``kind``: value, grad or value_and_grad)."""
+def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kind: str,
+                   wrt: frozenset[str] | None = None) -> str:
+    """Source of one scalar-loop function (``kind``: value, grad or value_and_grad); with ``wrt`` (names
+    of variables, None for all), only their gradients: a buffer argument per vector of them, the scalars' returned."""
     want_value, want_grad = kind != "grad", kind != "value"
     w = _Writer("python")
     args = [v.name for v in problem.variables]
@@ -70,10 +82,11 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
                              *(o.free_symbols for o in gprog.outputs)) if gprog else set()
     one_pass = not (grad_needs & {t.symbol for t in problem.sums})
     needs_values = want_value or not one_pass
-    for v in problem.variables:
-        if want_grad and v in problem.vectors:  # zeroed by the caller (see _wrap)
+    wanted = [v for v in problem.variables if want_grad and _wanted(v, wrt)]
+    for v in wanted:
+        if v in problem.vectors:  # zeroed by the caller (see _wrap)
             args.append(f"_g_{v.name}")
-        elif want_grad:
+        else:
             w.lines.append(f"_g_{v.name} = 0.0")
     for t in problem.sums:
         w.lines.append(f"{t.symbol.name} = 0.0")
@@ -85,11 +98,11 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
         w.program(gprog, rename)
     for k, t in enumerate(problem.sums):
         grads_to = {"d_sum": d_outer.get(t.symbol, sympy.S.Zero)} if want_grad and one_pass else None
-        _loop(t, k, scalars, w, needs_values, grads_to, "")
+        _loop(t, k, scalars, w, needs_values, grads_to, "", wrt)
     if want_grad and not one_pass:
         w.program(gprog, rename)
         for k, t in enumerate(problem.sums):
-            _loop(t, k, scalars, w, False, {"d_sum": d_outer.get(t.symbol, sympy.S.Zero)}, "")
+            _loop(t, k, scalars, w, False, {"d_sum": d_outer.get(t.symbol, sympy.S.Zero)}, "", wrt)
     value_text = None
     if want_value:
         w.program(vprog, rename)
@@ -97,10 +110,12 @@ def generate_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None, kin
     results = []
     if want_grad:
         for sym, base, idx in problem.elements:
-            w.lines.append(f"_g_{base.name}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
+            if _wanted(base, wrt):
+                w.lines.append(f"_g_{base.name}[{w.index(idx)}] += {w.expr(d_outer.get(sym, sympy.S.Zero))}")
         for v in scalars:
-            w.lines.append(f"_g_{v.name} += {w.expr(d_outer.get(v, sympy.S.Zero))}")
-        results = [f"_g_{v.name}" for v in problem.variables if v not in problem.vectors]
+            if _wanted(v, wrt):
+                w.lines.append(f"_g_{v.name} += {w.expr(d_outer.get(v, sympy.S.Zero))}")
+        results = [f"_g_{v.name}" for v in wanted if v not in problem.vectors]
     grad_text = f"({', '.join(results)},)" if results else "0.0"  # the vectors' are written in place
     ret = {"value": value_text, "grad": grad_text, "value_and_grad": f"{value_text}, {grad_text}"}[kind]
     return "\n".join([f"def _{kind}({', '.join(args)}):", *("    " + line for line in w.lines),
@@ -122,9 +137,19 @@ def jit_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None = None) -
     problem's variables, then (gradients) one float64 buffer per vector variable, which they add into
     (the caller zeroes them), and return the scalar variables' gradients. Callers that reuse buffers
     across many calls (``loops.ode_field``) use these directly; ``compile_indexed_numba`` wraps them."""
-    numba = runtime.require_numba()
     problem = shift_logsumexp(problem)
     source = "\n".join(generate_loops(problem, sizes, kind) for kind in ("value_and_grad", "value", "grad"))
+    return source, _jit(source)
+
+
+def jit_grad(problem: IndexedProblem, wrt: frozenset[str]) -> Any:
+    """The raw numba ``_grad`` loop of ``jit_loops`` restricted to the gradients of ``wrt`` (variable
+    names): one buffer per vector among them, in the variables' order; the scalars' returned."""
+    return _jit(generate_loops(shift_logsumexp(problem), None, "grad", wrt))["_grad"]
+
+
+def _jit(source: str) -> dict[str, Any]:
+    numba = runtime.require_numba()
     runtime.check_numba_size(source)
     fns = runtime.load(source, "python", extra={"_np": np})
     jitted = {}
@@ -133,7 +158,7 @@ def jit_loops(problem: IndexedProblem, sizes: Mapping[str, int] | None = None) -
             jitted[name] = numba.njit(fastmath=False, error_model="numpy")(fn)
         except Exception as exc:  # numba's typing errors come in several classes
             raise CompileError(f"numba could not compile the indexed loops: {exc}") from exc
-    return source, jitted
+    return jitted
 
 
 def _wrap(fn: Any, vectors: list[bool], kind: str):

@@ -3,15 +3,17 @@
 The field value f(y) = ∂F/∂v (F is linear in v) and the vector-Jacobian product wᵀ(∂f/∂y, ∂f/∂p) =
 ∂F/∂(y, p) at v = w are both symgd gradients of that one string: no derivative of the field is written
 by hand. Before compiling, ``split_index_conditions`` splits the sum at ``where`` conditions on the
-index, so a branch such as ``y[i-1]`` is never read where it does not hold (at i = 0). On numba the raw
-loops (``codegen.indexed_loops.jit_loops``) are called with gradient buffers bound once and reused
-(a fresh 800 kB buffer per call costs more in page faults than the loop itself at n = 10⁵).
+index, so a branch such as ``y[i-1]`` is never read where it does not hold (at i = 0). On numba, where
+the pairing is one-index sums (raw loops, ``codegen.indexed_loops``), ``f`` and ``vjp`` are small
+generated numba functions that call those loops (``f`` the one restricted to ∂F/∂v) with buffers held
+in one tuple bound once (a fresh 800 kB buffer per call costs more in page faults than the loop itself
+at n = 10⁵), so ``rk_steps`` compiles a whole solve around them; otherwise they are NumPy calls.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 import sympy
@@ -20,7 +22,9 @@ from symgd.calculus.index_split import check_reads, split_index_conditions
 from symgd.calculus.indexed import IndexedProblem, analyse
 from symgd.calculus.reduce_tree import needs_tree
 from symgd.codegen.backends import ode_loop
-from symgd.errors import CompileError
+from symgd.errors import CompileError, VariableError
+from symgd.loops import rk_steps
+from symgd.loops.rk_steps import Ops
 from symgd.parse import parse
 
 
@@ -40,9 +44,12 @@ class OdeField:
     backend: str
     order: tuple[str, ...]
     vectors: tuple[bool, ...]  # order's entries that are arrays
-    kernel: Any  # the raw numba ``_grad`` loop, or a ``Compiled`` (numpy, reduction loops)
+    kernel: Any  # the raw numba loop of ∂F/∂(y, p, t) (``ops`` calls it), or a ``Compiled`` (numpy,
+    # reduction loops)
     problem: IndexedProblem | None  # the pairing's sums and reads; None for reduction loops (several-index
     # arrays, nested sums), which check their own reads
+    ops: Ops | None = None  # the numba f and vjp where the kernel is the raw loop, else None
+    ends: tuple[tuple[str, int, int], ...] = ()  # ``read_ends`` of problem
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -84,42 +91,117 @@ def compile_field(field: str | sympy.Expr, state: str = "y", index: str = "i", *
         order = tuple(s.name for s in kernel.variables)
     elif backend == "numba":
         from symgd.codegen.indexed import mangled_problem
-        from symgd.codegen.indexed_loops import jit_loops
+        from symgd.codegen.indexed_loops import jit_grad
         problem, user, _ = mangled_problem(pairing, None)
-        kernel = jit_loops(problem)[1]["_grad"]
         order = tuple(s.name for s in user)
+        # f reads ∂F/∂v only, vjp every other gradient: one loop each, writing only those
+        v_name = problem.variables[order.index(v)].name
+        f_kernel = jit_grad(problem, frozenset({v_name}))
+        kernel = jit_grad(problem, frozenset(s.name for s in problem.variables) - {v_name})
     else:
         from symgd.codegen.api import compile
         kernel = compile(pairing, backend="numpy")
         order = tuple(s.name for s in kernel.variables)
     vectors = tuple(name in bases or name == v for name in order)
-    return OdeField(expr, state, size, used_time, arrays, scalars, pairing, v, backend, order, vectors,
-                    kernel, problem)
+    field = OdeField(expr, state, size, used_time, arrays, scalars, pairing, v, backend, order, vectors,
+                     kernel, problem, ends=read_ends(problem, size) if problem is not None else ())
+    return replace(field, ops=_numba_ops(field, f_kernel)) if backend == "numba" and not tree else field
+
+
+class Layout(NamedTuple):
+    """Where the numba loops find the kernels' arguments in ``BoundField.ctx`` = (parameters, array
+    gradients, scalar gradients, ones): the parameters in argument order, the vector arguments but the
+    cotangent, the array and the scalar parameters' summed gradients, the scalars the kernel returns."""
+
+    params: tuple[str, ...]
+    vectors: tuple[str, ...]
+    array_grads: tuple[str, ...]
+    scalar_grads: tuple[str, ...]
+    returned: tuple[str, ...]
+
+
+def layout(field: OdeField) -> Layout:
+    """The ``Layout`` of ``field``'s kernel arguments."""
+    params = tuple(n for n in field.order if n not in (field.cotangent, field.state, field.time))
+    vectors = tuple(n for n, is_vec in zip(field.order, field.vectors) if is_vec and n != field.cotangent)
+    returned = tuple(n for n, is_vec in zip(field.order, field.vectors) if not is_vec)
+    return Layout(params, vectors, tuple(n for n in vectors if n in field.arrays),
+                  tuple(n for n in returned if n in field.scalars), returned)
+
+
+def _ops_source(field: OdeField) -> str:
+    """``_f(c, y, t, out)`` and ``_vjp(c, y, t, w, y_bar)`` (``rk_steps.Ops``) calling the raw loops
+    with the arguments and buffers of the ctx tuple ``c``: positions only, no user name. ``_f`` calls
+    the loop of ∂F/∂v (``_fkernel``), ``_vjp`` that of the others (``_kernel``): each writes only what
+    its caller reads (a third of the full gradient's memory traffic for ``_f``)."""
+    lay = layout(field)
+    plain = {field.state: "y", field.time: "t"}
+    args = [plain.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.order if n != field.cotangent]
+    bufs = ["y_bar" if n == field.state else f"c[1][{lay.array_grads.index(n)}]" for n in lay.vectors]
+    at = field.order.index(field.cotangent)
+    sums = [f"    c[2][{k}] += _r[{lay.returned.index(n)}]" for k, n in enumerate(lay.scalar_grads)]
+    return "\n".join(["def _f(c, y, t, out):", "    out[:] = 0.0",
+                      f"    _fkernel({', '.join([*args[:at], 'c[3]', *args[at:], 'out'])})", "",
+                      "def _vjp(c, y, t, w, y_bar):", "    y_bar[:] = 0.0",
+                      f"    _r = _kernel({', '.join([*args[:at], 'w', *args[at:], *bufs])})", *sums]) + "\n"
+
+
+def _numba_ops(field: OdeField, f_kernel: Any) -> Ops:
+    """The numba ``Ops`` of a raw-loop field: its ``f`` and ``vjp`` compiled here, once."""
+    from symgd.codegen.runtime import load, require_numba
+    njit = require_numba().njit(fastmath=False, error_model="numpy")
+    fns = load(_ops_source(field), "python", extra={"_kernel": field.kernel, "_fkernel": f_kernel})
+    _, _, stages, combine = rk_steps.compiled()
+    return Ops(njit(fns["_f"]), njit(fns["_vjp"]), combine, stages)
+
+
+def read_ends(problem: IndexedProblem, size: str) -> tuple[tuple[str, int, int], ...]:
+    """(array, a, b) for each read whose last index depends on the size: it reaches a·n + b."""
+    n = sympy.Symbol(size)
+    ends = []
+    for base in sorted(problem.vectors, key=lambda v: v.name):
+        reads = [sympy.expand(w.step * t.upper + w.offset) for t in problem.sums for w in t.windows
+                 if w.base == base] + [sympy.expand(idx) for _, b, idx in problem.elements if b == base]
+        ends += [(base.name, int(r.coeff(n)), int(r.subs(n, 0))) for r in reads if n in r.free_symbols]
+    return tuple(ends)
+
+
+def check_lengths(field: OdeField, lengths: Mapping[str, int], n: int) -> None:
+    """Refuse (VariableError) a parameter array whose length is not one past its last read at this n:
+    the raw loops take n from the first such array's length (``indexed_sizes``), and read past the
+    others'."""
+    for name, length in lengths.items():
+        last = max((a * n + b for base, a, b in field.ends if base == name), default=None)
+        if last is not None and length != last + 1:
+            raise VariableError(f"{name} has {length} entries; the field reads {name}[0] to {name}[{last}] "
+                                f"at {field.size} = {n}: give it {last + 1}")
 
 
 class BoundField:
-    """The field at one state length and parameter values: ``f`` into a given buffer and ``vjp``
-    with the parameters' gradients summed over calls (``grads``); buffers allocated once."""
+    """The field at one state length and parameter values, with its parameters' gradients summed over
+    ``vjp`` calls; buffers allocated once. ``ops`` and ``ctx`` are what ``rk_steps`` runs: the numba
+    loops and a tuple of arrays (``layout``) where the field is a raw numba loop (``fast``), else this
+    object's ``f`` and ``vjp`` over NumPy calls."""
 
     def __init__(self, field: OdeField, n: int, params: Mapping[str, Any]) -> None:
         self.field, self.n = field, n
-        self.args: list[Any] = [params.get(name) for name in field.order]
-        self.at = {name: k for k, name in enumerate(field.order)}
-        if field.problem is not None:
+        if field.problem is not None:  # before any loop reads an array: numba checks no bounds
             lengths = {name: len(params[name]) for name in field.arrays}
             check_reads(field.problem, {**lengths, field.state: n, field.cotangent: n}, {field.size: n})
-        self.ones = np.ones(n)
-        self.grads = {name: (np.zeros_like(self.args[self.at[name]]) if name in field.arrays else 0.0)
+            check_lengths(field, lengths, n)
+        self.grads = {name: (np.zeros_like(params[name]) if name in field.arrays else 0.0)
                       for name in field.params}
-        self.fast = field.backend == "numba" and field.problem is not None
-        if self.fast:  # the raw loop adds into one buffer per vector argument, in argument order
-            vec = [name for name, is_vec in zip(field.order, field.vectors) if is_vec]
-            scratch = [np.zeros(len(self.args[self.at[name]]) if name in field.arrays else n) for name in vec]
-            self.slot = {name: k for k, name in enumerate(vec)}
-            self.fbufs = list(scratch)  # f: the cotangent's slot is the caller's out
-            # vjp: parameter arrays add straight into their summed gradients (zeroed by reset only)
-            self.vbufs = [self.grads.get(name, b) for name, b in zip(vec, scratch)]
-            self.scalars = [name for name, is_vec in zip(field.order, field.vectors) if not is_vec]
+        self.fast = field.ops is not None
+        if self.fast:
+            lay = layout(field)
+            self.ops, self.ctx = field.ops, (tuple(params[name] for name in lay.params),
+                                             tuple(self.grads[name] for name in lay.array_grads),
+                                             np.zeros(len(lay.scalar_grads)), np.ones(n))
+            return
+        self.ops, self.ctx = Ops(BoundField.f, BoundField.vjp, rk_steps.combine, rk_steps.stages), self
+        self.args: list[Any] = [params.get(name) for name in field.order]
+        self.at = {name: k for k, name in enumerate(field.order)}
+        self.ones = np.ones(n)
 
     def reset(self) -> None:
         """Zero the summed parameter gradients."""
@@ -128,6 +210,14 @@ class BoundField:
                 g.fill(0.0)
             else:
                 self.grads[name] = 0.0
+        if self.fast:
+            self.ctx[2].fill(0.0)
+
+    def gradients(self) -> dict[str, Any]:
+        """A copy of the summed parameter gradients (arrays of the parameters' shapes, floats)."""
+        if self.fast:
+            self.grads.update(zip(layout(self.field).scalar_grads, self.ctx[2].tolist()))
+        return {name: (float(g) if np.ndim(g) == 0 else g.copy()) for name, g in self.grads.items()}
 
     def _set(self, y: np.ndarray, t: float, v: np.ndarray) -> list[Any]:
         f, args, at = self.field, self.args, self.at
@@ -137,29 +227,17 @@ class BoundField:
         return args
 
     def f(self, y: np.ndarray, t: float, out: np.ndarray) -> None:
-        """out = f(y) at time t."""
+        """out = f(y) at time t (NumPy calls)."""
         args, field = self._set(y, t, self.ones), self.field
-        if not self.fast:
-            np.copyto(out, dict(zip(field.order, field.kernel.grad(*args)))[field.cotangent])
-            return
-        out.fill(0.0)  # the other buffers' sums are never read, so they are not zeroed
-        self.fbufs[self.slot[field.cotangent]] = out
-        field.kernel(*args, *self.fbufs)
+        np.copyto(out, dict(zip(field.order, field.kernel.grad(*args)))[field.cotangent])
 
-    def vjp(self, y: np.ndarray, t: float, w: np.ndarray) -> np.ndarray | None:
-        """wᵀ ∂f/∂y at (y, t) (a buffer valid until the next call; None when f does not read y); adds
-        wᵀ ∂f/∂p into ``grads``."""
+    def vjp(self, y: np.ndarray, t: float, w: np.ndarray, y_bar: np.ndarray) -> None:
+        """y_bar = wᵀ ∂f/∂y at (y, t) (zeros where f does not read y); adds wᵀ ∂f/∂p into ``grads``."""
         args, field = self._set(y, t, w), self.field
-        if not self.fast:
-            g = dict(zip(field.order, field.kernel.grad(*args)))
-            for name in self.grads:
-                self.grads[name] += g[name]
-            return g.get(field.state)
-        y_bar = self.vbufs[self.slot[field.state]] if field.state in self.slot else None
-        if y_bar is not None:
+        g = dict(zip(field.order, field.kernel.grad(*args)))
+        for name in self.grads:
+            self.grads[name] += g[name]
+        if field.state in g:
+            np.copyto(y_bar, g[field.state])
+        else:
             y_bar.fill(0.0)
-        scalars = field.kernel(*args, *self.vbufs)
-        for name, g in zip(self.scalars, scalars if isinstance(scalars, tuple) else ()):
-            if name in self.grads:
-                self.grads[name] += g
-        return y_bar

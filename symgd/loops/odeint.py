@@ -6,6 +6,8 @@ step, so ``OdeSolution.vjp`` is the exact gradient of the computed solution (as 
 torchdiffeq's non-adjoint modes give), not of the true ODE's. The forward loop stores the state after
 every step ((steps + 1)·n numbers); the reverse step recomputes that step's stages from it (one field
 call per stage but the last), which keeps the memory at one state per step rather than one per stage.
+The loops are ``rk_steps``: one numba call per solve or gradient where the field is a raw numba loop,
+Python over NumPy calls otherwise (``OdeSolution.loop`` says which).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 import sympy
 
 from symgd.errors import DivergenceError, HyperParameterError, VariableError
+from symgd.loops import rk_steps
 from symgd.loops.ode_field import BoundField, OdeField, compile_field
 from symgd.parse import budget
 
@@ -41,63 +44,33 @@ TABLEAUX = {
 }
 
 
-def _axpy(y: np.ndarray, a: float, x: np.ndarray, tmp: np.ndarray) -> None:
-    """y += a·x without a temporary array (a fresh one per stage page-faults at large n)."""
-    np.multiply(x, a, out=tmp)
-    y += tmp
-
-
-def _stages(tab: Tableau, bound: BoundField, y: np.ndarray, t: float, h: float, k: np.ndarray,
-            stage_y: np.ndarray, tmp: np.ndarray, last: bool) -> None:
-    """k[s] = f(Y_s) for every stage (the last only when ``last``), Y_s into stage_y[s]."""
+def _scaled(tab: Tableau, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(h·A as a square array, h·b, c): the tableau as ``rk_steps`` reads it."""
+    count = len(tab.b)
+    hA = np.zeros((count, count))
     for s, row in enumerate(tab.a):
-        np.copyto(stage_y[s], y)
         for j, a in enumerate(row):
-            if a:
-                _axpy(stage_y[s], h * a, k[j], tmp)
-        if last or s < len(tab.a) - 1:
-            bound.f(stage_y[s], t + tab.c[s] * h, k[s])
+            hA[s, j] = h * a
+    return hA, np.array([h * b for b in tab.b]), np.array(tab.c, dtype=np.float64)
 
 
 def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: float, steps: int) -> np.ndarray:
-    """The states after each step, (steps + 1, n), starting with y0."""
-    count, n = len(tab.b), len(y0)
-    ys, k, stage_y, tmp = np.empty((steps + 1, n)), np.empty((count, n)), np.empty((count, n)), np.empty(n)
+    """The states after each step, (steps + 1, n), starting with y0: one numba call where the field
+    is a raw numba loop (``bound.fast``), else Python over NumPy calls; the same loop either way."""
+    ys = np.empty((steps + 1, len(y0)))
     ys[0] = y0
-    for step in range(steps):
-        _stages(tab, bound, ys[step], t0 + step * h, h, k, stage_y, tmp, True)
-        np.copyto(ys[step + 1], ys[step])
-        for s, b in enumerate(tab.b):
-            if b:
-                _axpy(ys[step + 1], h * b, k[s], tmp)
-    return ys
+    run = rk_steps.compiled()[0] if bound.fast else rk_steps.integrate
+    return run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), rk_steps.buffers(len(tab.b), len(y0), False),
+               bound.ctx)
 
 
 def adjoint(tab: Tableau, bound: BoundField, ys: np.ndarray, t0: float, h: float, cotangent: np.ndarray) -> np.ndarray:
-    """The cotangent of y0 for ``cotangent`` on the last state; the parameters' gradients are summed
-    into ``bound.grads``. Per step, reverse through the stages: k̄_s = h·b_s·λ + Σ_{r>s} h·a_rs·Ȳ_r,
-    Ȳ_s = k̄_sᵀ ∂f/∂y at Y_s, and λ ← λ + Σ_s Ȳ_s."""
-    count, n = len(tab.b), ys.shape[1]
-    stage_y, k, y_bar = np.empty((count, n)), np.empty((count, n)), np.zeros((count, n))
-    lam, k_bar, tmp = np.array(cotangent, dtype=np.float64), np.empty(n), np.empty(n)
+    """The cotangent of y0 for ``cotangent`` on the last state (``rk_steps.adjoint``); the parameters'
+    gradients are summed into ``bound`` from zero."""
     bound.reset()
-    for step in range(len(ys) - 2, -1, -1):
-        t = t0 + step * h
-        _stages(tab, bound, ys[step], t, h, k, stage_y, tmp, False)
-        for s in range(count - 1, -1, -1):
-            coef = [(h * tab.a[r][s], r) for r in range(s + 1, count) if tab.a[r][s]]
-            y_bar[s] = 0.0
-            if not tab.b[s] and not coef:
-                continue
-            np.multiply(lam, h * tab.b[s], out=k_bar)
-            for a, r in coef:
-                _axpy(k_bar, a, y_bar[r], tmp)
-            g = bound.vjp(stage_y[s], t + tab.c[s] * h, k_bar)
-            if g is not None:
-                np.copyto(y_bar[s], g)
-        for s in range(count):
-            lam += y_bar[s]
-    return lam
+    run = rk_steps.compiled()[1] if bound.fast else rk_steps.adjoint
+    work = rk_steps.buffers(len(tab.b), ys.shape[1], True)
+    return run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), cotangent.copy(), work, bound.ctx)
 
 
 @dataclass(frozen=True)
@@ -109,19 +82,19 @@ class OdeSolution:
     t: float
     steps: int
     method: str
+    loop: str  # "numba": each solve and gradient one compiled call; "python": NumPy calls per stage
     ys: np.ndarray = dataclass_field(repr=False)
-    _run: tuple = dataclass_field(repr=False, compare=False)  # (tableau, bound field, t0, h)
+    _run: tuple = dataclass_field(repr=False, compare=False)  # (tableau, bound field, t0, h, ys)
 
     def vjp(self, cotangent: Any) -> dict[str, Any]:
         """The gradient of <cotangent, y(t1)> with respect to every parameter (arrays of their shape,
         floats for scalars) and to y0 (under the state's name)."""
-        tab, bound, t0, h = self._run
+        tab, bound, t0, h, ys = self._run
         w = _vector(cotangent, "the cotangent")
         if len(w) != len(self.y):
             raise VariableError(f"the cotangent has {len(w)} entries; the state has {len(self.y)}")
-        y0_bar = adjoint(tab, bound, self.ys, t0, h, w)
-        grads = {name: (float(g) if np.ndim(g) == 0 else g.copy()) for name, g in bound.grads.items()}
-        return {**grads, bound.field.state: y0_bar}
+        y0_bar = adjoint(tab, bound, ys, t0, h, w)
+        return {**bound.gradients(), bound.field.state: y0_bar}
 
     def grad(self, component: int) -> dict[str, Any]:
         """``vjp`` for the one-hot cotangent of y(t1)[component] (negative counts from the end)."""
@@ -212,5 +185,7 @@ def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, flo
     if len(bad):
         raise DivergenceError(f"the solution left the finite numbers at step {bad[0]} of {steps} "
                               f"(t = {t0 + bad[0] * h:g})", hint="take more steps or a shorter t_span")
-    ys.setflags(write=False)
-    return OdeSolution(ys[-1], t1, steps, method, ys, (tab, bound, t0, h))
+    public = ys.view()  # read-only to the caller; the adjoint reads ys itself (numba compiles once per flag)
+    public.setflags(write=False)
+    return OdeSolution(public[-1], t1, steps, method, "numba" if bound.fast else "python", public,
+                       (tab, bound, t0, h, ys))
