@@ -87,6 +87,20 @@ def test_mixed_numpy_and_numba_equal_unrolled_sympy_diff(numba_mixed):
     _check(numba_mixed, MIXED, sizes, values)
 
 
+#: a body over i whose graph has enough nodes that one is named i (the names skip the body's symbols,
+#: and the index is not among them once its reads are windows): the loop keeps that node apart from _i
+LONG_BODY = "sum(v[i]*(a[i]*cos(t) - k*(y[i] + b*w[i])^2), i, 0, n-1)"
+
+
+def test_a_node_named_like_the_index_is_not_the_index():
+    pytest.importorskip("numba")
+    values = {"a": rng.uniform(-1, 1, 4), "b": 0.3, "k": 0.7, "t": 0.4, "v": rng.uniform(-1, 1, 4),
+              "w": rng.uniform(-1, 1, 4), "y": rng.uniform(-1, 1, 4)}
+    c = symgd_compile(LONG_BODY, backend="numba")
+    assert "_b0_i = " in c.source
+    _check(c, LONG_BODY, {"n": 4}, values)
+
+
 def test_torch_equals_unrolled_sympy_diff():
     torch = pytest.importorskip("torch")
     values = _mixed_values()

@@ -6,6 +6,10 @@ methods converge to the true solution at their order, and hostile inputs get sym
 """
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import sympy
@@ -186,6 +190,29 @@ def test_time_field_and_a_parameter_named_t():
     assert sol.grad(0)["t"] == pytest.approx(np.exp(2.0), rel=1e-5)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_field_that_reads_nothing_at_the_last_index(backend):
+    # the loops' n comes from the cotangent's length: inferred from the reads (up to v[n-2]) it was n + 1,
+    # and the field was applied at i = n-1 too
+    sol = symgd.odeint("where(i == n-1, 0, c*y[i])", [1.0, 2.0, 3.0], (0, 1), 40, params={"c": 0.5}, backend=backend)
+    np.testing.assert_allclose(sol.y, [np.exp(0.5), 2 * np.exp(0.5), 3.0], rtol=1e-9)
+    np.testing.assert_allclose(sol.grad(2)["y"], [0.0, 0.0, 1.0])
+    assert sol.grad(1)["c"] == pytest.approx(2 * np.exp(0.5), rel=1e-8)
+
+
+def test_a_solution_without_stored_states():
+    sol = symgd.odeint("-k*y[i]", [1.0, 2.0], (0, 1), 20, params={"k": 0.5}, store_states=False)
+    full = symgd.odeint("-k*y[i]", [1.0, 2.0], (0, 1), 20, params={"k": 0.5})
+    assert sol.ys is None and np.array_equal(sol.y, full.y)
+    np.testing.assert_allclose(sol.y, np.exp(-0.5) * np.array([1.0, 2.0]), rtol=1e-8)
+    lean, kept = sol.grad(0), full.grad(0)
+    assert lean["k"] == kept["k"] and np.array_equal(lean["y"], kept["y"])
+    with pytest.raises(DivergenceError, match="left the finite numbers at step 3 of 5"):
+        symgd.odeint("y[i]^2", [10.0], (0, 10), 5, store_states=False)
+    with pytest.raises(HyperParameterError, match="store_states must be True or False"):
+        symgd.odeint("-y[i]", [1.0], (0, 1), 2, store_states="no")
+
+
 def test_solution_is_frozen_and_vjp_repeats():
     sol = symgd.odeint("-k*y[i]", [1.0, 2.0], (0, 1), 5, params={"k": 0.5})
     with pytest.raises(ValueError):
@@ -213,6 +240,8 @@ RANDOM_FIELDS = {  # symgd string: params for a state of n (arrays drawn at thei
     "2 - t": {},  # neither the state nor a parameter
     "where(i == n-1, a[i]*y[i], a[i]*y[i] - b*y[i]*y[i+1])": {"a": 0, "b": None},
     "exp(-y[i]^2)*c + a[i+1]*t": {"a": 1, "c": None},  # a parameter one longer than the state
+    "where(i == n-1, 0, c - y[i+1])": {"c": None},  # nothing read at i = n-1 but y[n-1], from i = n-2
+    "where(i == n-1, 0, c*y[i])": {"c": None},  # nothing read at i = n-1
 }
 
 
@@ -244,6 +273,35 @@ def test_numba_loops_equal_the_python_loops(text):
         for k in want:
             np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-12, err_msg=f"{text}: {k}")
             assert type(got[k]) is type(want[k])
+        # without the stored states: the same y (the same loop, in place), the same gradient (solved again)
+        lean = symgd.odeint(fields["numba"], y0, span, steps, params=params, method=method, store_states=False)
+        assert lean.ys is None and np.array_equal(lean.y, fast.y)
+        for k, g in lean.vjp(w).items():
+            np.testing.assert_array_equal(g, got[k])
+
+
+BOUNDS_CHECKED = """
+import numpy as np, symgd
+x = np.linspace(0.3, 1.1, 6)
+for method in ("euler", "rk4"):  # the stage loop, the vector-Jacobian loop, on every read
+    for field, state, params in [("where(i == 0, x[0], x[i]*a[i-1])", "a", {"x": x}),
+                                 ("where(i == n-1, 0, c*y[i])", "y", {"c": 0.5}),
+                                 ("where(i == 0, x[0], x[i]*y[i-1])", "y", {"x": x})]:
+        sol = symgd.odeint(field, np.ones(6), (0, 1), 3, params=params, state=state, method=method)
+        sol.grad(2)
+        symgd.odeint(field, np.ones(6), (0, 1), 3, params=params, state=state, store_states=False).grad(0)
+print("in bounds")
+"""
+
+
+@needs_numba
+def test_the_numba_loops_read_inside_their_arrays():
+    # numba checks no bounds by default; with NUMBA_BOUNDSCHECK=1 a read past an array raises. The loops
+    # take n from the cotangent: inferred from the reads, a state read up to y[n-2] first by name (here
+    # "a") gave n + 1
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1"}
+    out = subprocess.run([sys.executable, "-c", BOUNDS_CHECKED], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0 and out.stdout.strip() == "in bounds", out.stderr[-2000:]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

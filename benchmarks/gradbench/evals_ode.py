@@ -31,6 +31,7 @@ def ode(backend: Backend) -> Eval:
     def define() -> None:
         holder["field"] = symgd.ode_field(ODE, backend=name)
         symgd.odeint(holder["field"], np.zeros(3), T_SPAN, 2, params={"x": np.ones(3)}).grad(2)
+        symgd.odeint(holder["field"], np.zeros(3), T_SPAN, 2, params={"x": np.ones(3)}, store_states=False)
 
     def pre(data: dict) -> tuple:
         x, s = np.asarray(data["x"], dtype=np.float64), data["s"]
@@ -38,13 +39,13 @@ def ode(backend: Backend) -> Eval:
             raise ValueError("ode takes x, a nonempty list of numbers, and s, a whole number >= 1")
         return x, s
 
-    def solve(x: np.ndarray, s: int) -> Any:
-        return symgd.odeint(holder["field"], np.zeros(len(x)), T_SPAN, s, params={"x": x})
+    def solve(x: np.ndarray, s: int, store: bool) -> Any:
+        return symgd.odeint(holder["field"], np.zeros(len(x)), T_SPAN, s, params={"x": x}, store_states=store)
 
     def primal(x: np.ndarray, s: int) -> np.ndarray:
-        return solve(x, s).y
+        return solve(x, s, False).y  # y(2) only: the states after each step are kept for gradients
 
     def gradient(x: np.ndarray, s: int) -> np.ndarray:
-        return solve(x, s).grad(len(x) - 1)["x"]
+        return solve(x, s, True).grad(len(x) - 1)["x"]
 
     return Eval({"primal": Function(pre, primal, to_list), "gradient": Function(pre, gradient, to_list)}, define)

@@ -58,6 +58,9 @@ class IndexedProblem:
     variables: tuple[sympy.Symbol, ...]  # vectors (IndexedBase labels) and scalars, sorted by name
     vectors: frozenset
     sizes: tuple[sympy.Symbol, ...]
+    # the vector whose length is the (one) size, where the caller knows it (an ODE field's cotangent);
+    # None: inferred from the vectors' reads (``codegen.indexed_sizes``)
+    length_from: str | None = None
 
 
 def has_indexed(expr: sympy.Expr) -> bool:

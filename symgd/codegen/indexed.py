@@ -13,6 +13,7 @@ operations as allocating assignments.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import threading
@@ -187,7 +188,6 @@ def _scatter_vector(v, problem, bodies, d_outer, w: _Writer) -> None:
 def mangled_problem(expr: sympy.Expr, sizes: Mapping[str, int] | None) -> tuple[IndexedProblem, tuple, Any]:
     """The analysed problem over safe names (the one mangling step), its variables in the order of the
     user's names, the user's variables, and ``sizes`` keyed by the safe names."""
-    from dataclasses import replace
     user = analyse(expr).variables
     mexpr, rename = mangle_expr(expr, runtime.RESERVED)
     if not rename:
@@ -199,13 +199,17 @@ def mangled_problem(expr: sympy.Expr, sizes: Mapping[str, int] | None) -> tuple[
 
 
 def compile_indexed(expr: sympy.Expr, backend: str = "numpy", sizes: Mapping[str, int] | None = None,
-                    device: Any = None, dtype: Any = None):
-    """A ``Compiled`` for an expression with indexed sums; vectors are passed as one array each."""
+                    device: Any = None, dtype: Any = None, length_from: str | None = None):
+    """A ``Compiled`` for an expression with indexed sums; vectors are passed as one array each.
+    ``length_from``: the vector (by name) whose length is the one unknown size, where the caller knows
+    it; else the size is inferred from the vectors' reads (``indexed_sizes``)."""
     if backend in ("auto", "python"):
         backend = "numpy"  # vector code is array code; floats have nothing to gain here
     if backend not in BACKENDS:  # numba's loops: codegen.indexed_loops (dispatched in codegen.api)
         raise CompileError(f"indexed sums compile for numpy, torch or numba, not {backend!r}")
     problem, user, sizes = mangled_problem(expr, sizes)
+    if length_from is not None:
+        problem = replace(problem, length_from=problem.variables[[u.name for u in user].index(length_from)].name)
     problem = shift_logsumexp(problem)
     check_printable([t.body for t in problem.sums] + [problem.outer], backend)
     consts: dict = {}

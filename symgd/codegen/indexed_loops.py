@@ -37,7 +37,10 @@ def _loop(t, k: int, scalars, w: _Writer, want_value: bool, grads_to: dict | Non
     every = tuple(x.symbol for x in t.windows)  # the graph needs some input: the value's only
     pruned = element_program(t.body, inputs or every, want_value, grads_to is not None and bool(inputs))
     rename = {sym: sympy.Symbol(prefixed(f"_b{k}_", sym.name)) for sym, _ in pruned.lines}
-    rename[t.index] = i
+    # the index is renamed only where the body reads it: otherwise the graph, whose names skip only the
+    # body's symbols, may have named a node after it (the seventh node of a body over i), which keeps its own
+    if t.index in t.body.free_symbols:
+        rename[t.index] = i
     used = set().union(*(e.free_symbols for _, e in pruned.lines), *(o.free_symbols for o in pruned.outputs))
     slots = {x.symbol: f"{x.base.name}[{w.index(x.step * i + x.offset)}]" for x in t.windows}
     reads = [f"{x.symbol.name} = {slots[x.symbol]}" for x in t.windows if x.symbol in used]

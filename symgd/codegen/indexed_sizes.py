@@ -74,6 +74,9 @@ def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[di
     if len(unknown) > 1:
         raise CompileError(f"give sizes for {', '.join(s.name for s in unknown)} (sizes={{...}})")
     size = unknown[0]
+    length = sympy.Symbol("_L", integer=True, nonnegative=True)
+    if problem.length_from is not None:
+        return given, [f"_L = len({problem.length_from})", f"{size.name} = _L"], {size: length}
     for base in sorted(problem.vectors, key=lambda s: s.name):
         reads = [w.step * t.upper + w.offset for t in problem.sums for w in t.windows if w.base == base]
         reads += [idx for _, b, idx in problem.elements if b == base]
@@ -81,7 +84,6 @@ def _sizes(problem: IndexedProblem, sizes: Mapping[str, int] | None) -> tuple[di
         top = [r for r in reads if all(sympy.sympify(r - o).is_nonnegative for o in reads)]
         if not top or size not in top[0].free_symbols:
             continue
-        length = sympy.Symbol("_L", integer=True, nonnegative=True)
         solved = sympy.solve(sympy.Eq(top[0], length - 1), size)
         if len(solved) == 1:
             given_lines = [f"_L = len({base.name})", _size_line(size, solved[0])]

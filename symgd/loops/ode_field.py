@@ -3,11 +3,14 @@
 The field value f(y) = ∂F/∂v (F is linear in v) and the vector-Jacobian product wᵀ(∂f/∂y, ∂f/∂p) =
 ∂F/∂(y, p) at v = w are both symgd gradients of that one string: no derivative of the field is written
 by hand. Before compiling, ``split_index_conditions`` splits the sum at ``where`` conditions on the
-index, so a branch such as ``y[i-1]`` is never read where it does not hold (at i = 0). On numba, where
-the pairing is one-index sums (raw loops, ``codegen.indexed_loops``), ``f`` and ``vjp`` are small
-generated numba functions that call those loops (``f`` the one restricted to ∂F/∂v) with buffers held
-in one tuple bound once (a fresh 800 kB buffer per call costs more in page faults than the loop itself
-at n = 10⁵), so ``rk_steps`` compiles a whole solve around them; otherwise they are NumPy calls.
+index, so a branch such as ``y[i-1]`` is never read where it does not hold (at i = 0). ``f`` evaluates
+the field at a Runge-Kutta stage, y + a·k, rather than at y: on numba, where the pairing is one-index
+sums (raw loops, ``codegen.indexed_loops``), its loop is ∂/∂v of the pairing with every read y[e]
+replaced by y[e] + a·k[e], so a stage is one pass over the arrays instead of a pass forming the stage
+state and another evaluating the field (the loops run at the memory's speed at n = 10⁵: passes are the
+cost). ``f`` and ``vjp`` are small generated numba functions that call the loops with buffers held in
+one tuple bound once (a fresh 800 kB buffer per call costs more in page faults than the loop itself at
+n = 10⁵), so ``rk_steps`` compiles a whole solve around them; otherwise they are NumPy calls.
 """
 from __future__ import annotations
 
@@ -50,6 +53,8 @@ class OdeField:
     # arrays, nested sums), which check their own reads
     ops: Ops | None = None  # the numba f and vjp where the kernel is the raw loop, else None
     ends: tuple[tuple[str, int, int], ...] = ()  # ``read_ends`` of problem
+    stage: tuple[str, ...] = ()  # the stage loop's argument names (``stage_pairing``), where ops is set
+    stage_names: tuple[str, str, str] = ("", "", "")  # its (base state, slope, scale) names
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -92,20 +97,38 @@ def compile_field(field: str | sympy.Expr, state: str = "y", index: str = "i", *
     elif backend == "numba":
         from symgd.codegen.indexed import mangled_problem
         from symgd.codegen.indexed_loops import jit_grad
+        # the loops take n from the cotangent's length (n always): inferred from the reads, it could come
+        # from the state or a stage array read only up to y[n-2], giving n + 1 and reads past the end
         problem, user, _ = mangled_problem(pairing, None)
         order = tuple(s.name for s in user)
-        # f reads ∂F/∂v only, vjp every other gradient: one loop each, writing only those
+        # vjp: every gradient but ∂F/∂v, one loop writing only those; f: ∂F/∂v only, at y + a·k
         v_name = problem.variables[order.index(v)].name
-        f_kernel = jit_grad(problem, frozenset({v_name}))
+        problem = replace(problem, length_from=v_name)
         kernel = jit_grad(problem, frozenset(s.name for s in problem.variables) - {v_name})
-    else:
-        from symgd.codegen.api import compile
-        kernel = compile(pairing, backend="numpy")
+        stage_names = tuple(_fresh(name, set(bases) | plain | {index, size, state, v}) for name in ("y0", "k", "a"))
+        stage_problem, stage_user, _ = mangled_problem(stage_pairing(pairing, state, *stage_names), None)
+        stage = tuple(s.name for s in stage_user)
+        v_stage = stage_problem.variables[stage.index(v)].name
+        f_kernel = jit_grad(replace(stage_problem, length_from=v_stage), frozenset({v_stage}))
+    else:  # n from the cotangent's length, as above
+        from symgd.codegen.indexed import compile_indexed
+        kernel = compile_indexed(pairing, "numpy", length_from=v)
         order = tuple(s.name for s in kernel.variables)
     vectors = tuple(name in bases or name == v for name in order)
     field = OdeField(expr, state, size, used_time, arrays, scalars, pairing, v, backend, order, vectors,
                      kernel, problem, ends=read_ends(problem, size) if problem is not None else ())
-    return replace(field, ops=_numba_ops(field, f_kernel)) if backend == "numba" and not tree else field
+    if backend != "numba" or tree:
+        return field
+    field = replace(field, stage=stage, stage_names=stage_names)
+    return replace(field, ops=_numba_ops(field, f_kernel))
+
+
+def stage_pairing(pairing: sympy.Expr, state: str, base: str, slope: str, scale: str) -> sympy.Expr:
+    """``pairing`` with every read state[e] replaced by base[e] + scale·slope[e]: its ∂/∂v is the field
+    at the stage state y + a·k, read in the same loop (the same positions, so the same bounds)."""
+    y0, k, a = sympy.IndexedBase(base), sympy.IndexedBase(slope), sympy.Symbol(scale)
+    return pairing.replace(lambda e: isinstance(e, sympy.Indexed) and e.base.label.name == state,
+                           lambda e: y0[e.indices] + a * k[e.indices])
 
 
 class Layout(NamedTuple):
@@ -130,18 +153,22 @@ def layout(field: OdeField) -> Layout:
 
 
 def _ops_source(field: OdeField) -> str:
-    """``_f(c, y, t, out)`` and ``_vjp(c, y, t, w, y_bar)`` (``rk_steps.Ops``) calling the raw loops
-    with the arguments and buffers of the ctx tuple ``c``: positions only, no user name. ``_f`` calls
-    the loop of ∂F/∂v (``_fkernel``), ``_vjp`` that of the others (``_kernel``): each writes only what
-    its caller reads (a third of the full gradient's memory traffic for ``_f``)."""
+    """``_f(c, y, a, k, t, out)`` and ``_vjp(c, y, t, w, y_bar)`` (``rk_steps.Ops``) calling the raw
+    loops with the arguments and buffers of the ctx tuple ``c``: positions only, no user name. ``_f``
+    calls the stage loop of ∂F/∂v (``_fkernel``), ``_vjp`` the loop of the other gradients
+    (``_kernel``): each writes only what its caller reads (a third of the full gradient's memory
+    traffic for ``_f``)."""
     lay = layout(field)
     plain = {field.state: "y", field.time: "t"}
     args = [plain.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.order if n != field.cotangent]
+    base, slope, scale = field.stage_names
+    staged = {base: "y", slope: "k", scale: "a", field.time: "t", field.cotangent: "c[3]"}
+    f_args = [staged.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.stage]
     bufs = ["y_bar" if n == field.state else f"c[1][{lay.array_grads.index(n)}]" for n in lay.vectors]
     at = field.order.index(field.cotangent)
     sums = [f"    c[2][{k}] += _r[{lay.returned.index(n)}]" for k, n in enumerate(lay.scalar_grads)]
-    return "\n".join(["def _f(c, y, t, out):", "    out[:] = 0.0",
-                      f"    _fkernel({', '.join([*args[:at], 'c[3]', *args[at:], 'out'])})", "",
+    return "\n".join(["def _f(c, y, a, k, t, out):", "    out[:] = 0.0",
+                      f"    _fkernel({', '.join([*f_args, 'out'])})", "",
                       "def _vjp(c, y, t, w, y_bar):", "    y_bar[:] = 0.0",
                       f"    _r = _kernel({', '.join([*args[:at], 'w', *args[at:], *bufs])})", *sums]) + "\n"
 
@@ -151,8 +178,8 @@ def _numba_ops(field: OdeField, f_kernel: Any) -> Ops:
     from symgd.codegen.runtime import load, require_numba
     njit = require_numba().njit(fastmath=False, error_model="numpy")
     fns = load(_ops_source(field), "python", extra={"_kernel": field.kernel, "_fkernel": f_kernel})
-    _, _, stages, combine = rk_steps.compiled()
-    return Ops(njit(fns["_f"]), njit(fns["_vjp"]), combine, stages)
+    _, _, stages, combine, finite = rk_steps.compiled()
+    return Ops(njit(fns["_f"]), njit(fns["_vjp"]), combine, finite, stages)
 
 
 def read_ends(problem: IndexedProblem, size: str) -> tuple[tuple[str, int, int], ...]:
@@ -198,10 +225,10 @@ class BoundField:
                                              tuple(self.grads[name] for name in lay.array_grads),
                                              np.zeros(len(lay.scalar_grads)), np.ones(n))
             return
-        self.ops, self.ctx = Ops(BoundField.f, BoundField.vjp, rk_steps.combine, rk_steps.stages), self
+        self.ops, self.ctx = Ops(BoundField.f, BoundField.vjp, rk_steps.combine, rk_steps.finite, rk_steps.stages), self
         self.args: list[Any] = [params.get(name) for name in field.order]
         self.at = {name: k for k, name in enumerate(field.order)}
-        self.ones = np.ones(n)
+        self.ones, self.stage_y = np.ones(n), np.empty(n)
 
     def reset(self) -> None:
         """Zero the summed parameter gradients."""
@@ -226,8 +253,11 @@ class BoundField:
                 args[at[name]] = value
         return args
 
-    def f(self, y: np.ndarray, t: float, out: np.ndarray) -> None:
-        """out = f(y) at time t (NumPy calls)."""
+    def f(self, y: np.ndarray, a: float, k: np.ndarray, t: float, out: np.ndarray) -> None:
+        """out = f(y + a·k) at time t (NumPy calls; y + a·k as ``rk_steps.combine`` forms it)."""
+        if a:
+            np.multiply(k, a, out=self.stage_y)
+            y = np.add(y, self.stage_y, out=self.stage_y)
         args, field = self._set(y, t, self.ones), self.field
         np.copyto(out, dict(zip(field.order, field.kernel.grad(*args)))[field.cotangent])
 

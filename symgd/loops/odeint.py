@@ -4,8 +4,9 @@
 gradient is "discretise then differentiate": the reverse sweep runs back through the stages of each
 step, so ``OdeSolution.vjp`` is the exact gradient of the computed solution (as diffrax's and
 torchdiffeq's non-adjoint modes give), not of the true ODE's. The forward loop stores the state after
-every step ((steps + 1)·n numbers); the reverse step recomputes that step's stages from it (one field
-call per stage but the last), which keeps the memory at one state per step rather than one per stage.
+every step ((steps + 1)·n numbers; or, with ``store_states=False``, steps in place and keeps y(t1)
+only); the reverse step recomputes that step's stages from it (one field call per stage but the last),
+which keeps the memory at one state per step rather than one per stage.
 The loops are ``rk_steps``: one numba call per solve or gradient where the field is a raw numba loop,
 Python over NumPy calls otherwise (``OdeSolution.loop`` says which).
 """
@@ -54,14 +55,20 @@ def _scaled(tab: Tableau, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return hA, np.array([h * b for b in tab.b]), np.array(tab.c, dtype=np.float64)
 
 
-def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: float, steps: int) -> np.ndarray:
-    """The states after each step, (steps + 1, n), starting with y0: one numba call where the field
-    is a raw numba loop (``bound.fast``), else Python over NumPy calls; the same loop either way."""
-    ys = np.empty((steps + 1, len(y0)))
+def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: float, steps: int,
+              store: bool) -> np.ndarray:
+    """The states after each step, (steps + 1, n) starting with y0, or only y(t1), (1, n), where not
+    ``store``: one numba call where the field is a raw numba loop (``bound.fast``), else Python over
+    NumPy calls; the same loop either way, checking each step's state for NaN and infinity."""
+    ys = np.empty((steps + 1 if store else 1, len(y0)))
     ys[0] = y0
     run = rk_steps.compiled()[0] if bound.fast else rk_steps.integrate
-    return run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), rk_steps.buffers(len(tab.b), len(y0), False),
-               bound.ctx)
+    bad = run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), steps,
+              rk_steps.buffers(len(tab.b), len(y0), False), bound.ctx)
+    if bad:
+        raise DivergenceError(f"the solution left the finite numbers at step {bad} of {steps} "
+                              f"(t = {t0 + bad * h:g})", hint="take more steps or a shorter t_span")
+    return ys
 
 
 def adjoint(tab: Tableau, bound: BoundField, ys: np.ndarray, t0: float, h: float, cotangent: np.ndarray) -> np.ndarray:
@@ -75,24 +82,29 @@ def adjoint(tab: Tableau, bound: BoundField, ys: np.ndarray, t0: float, h: float
 
 @dataclass(frozen=True)
 class OdeSolution:
-    """y(t1) (``y``) of an ``odeint`` run, the states after each step (``ys``), and its exact gradients:
-    ``vjp(cotangent)`` of <cotangent, y(t1)>, ``grad(component)`` of one component."""
+    """y(t1) (``y``) of an ``odeint`` run, the states after each step (``ys``; None where the run did
+    not store them), and its exact gradients: ``vjp(cotangent)`` of <cotangent, y(t1)>,
+    ``grad(component)`` of one component."""
 
     y: np.ndarray
     t: float
     steps: int
     method: str
     loop: str  # "numba": each solve and gradient one compiled call; "python": NumPy calls per stage
-    ys: np.ndarray = dataclass_field(repr=False)
-    _run: tuple = dataclass_field(repr=False, compare=False)  # (tableau, bound field, t0, h, ys)
+    ys: np.ndarray | None = dataclass_field(repr=False)
+    _run: tuple = dataclass_field(repr=False, compare=False)  # (tableau, bound field, t0, h, y0, ys or None)
 
     def vjp(self, cotangent: Any) -> dict[str, Any]:
         """The gradient of <cotangent, y(t1)> with respect to every parameter (arrays of their shape,
-        floats for scalars) and to y0 (under the state's name)."""
-        tab, bound, t0, h, ys = self._run
+        floats for scalars) and to y0 (under the state's name). Where the states were not stored, this
+        solves again from y0, storing them for this call only (the same numbers: the same loop)."""
+        tab, bound, t0, h, y0, ys = self._run
         w = _vector(cotangent, "the cotangent")
         if len(w) != len(self.y):
             raise VariableError(f"the cotangent has {len(w)} entries; the state has {len(self.y)}")
+        if ys is None:
+            _check_memory(self.steps, len(y0), len(tab.b), True)
+            ys = integrate(tab, bound, y0, t0, h, self.steps, True)
         y0_bar = adjoint(tab, bound, ys, t0, h, w)
         return {**bound.gradients(), bound.field.state: y0_bar}
 
@@ -116,13 +128,17 @@ def _vector(value: Any, what: str) -> np.ndarray:
     return x
 
 
-def _check_steps(steps: Any, n: int, stages: int) -> int:
+def _check_steps(steps: Any) -> int:
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise HyperParameterError(f"steps must be a whole number >= 1, got {steps!r}")
-    steps = operator.index(steps)
-    budget.check_memory((steps + 1 + 2 * stages) * n * budget.FLOAT_BYTES,
-                        f"steps={budget.format_count(steps)} with a state of {n}", "for the stored states")
-    return steps
+    return operator.index(steps)
+
+
+def _check_memory(steps: int, n: int, stages: int, store: bool) -> None:
+    """Refuse (BudgetError) a run whose arrays (stored states and stage buffers) pass the budget."""
+    rows = (steps + 1 if store else 1) + 3 * stages + 3  # the reverse sweep's buffers (``rk_steps.buffers``)
+    budget.check_memory(rows * n * budget.FLOAT_BYTES, f"steps={budget.format_count(steps)} with a state of {n}",
+                        "for the stored states" if store else "for the stages")
 
 
 def _check_span(t_span: Any) -> tuple[float, float]:
@@ -158,11 +174,13 @@ def _check_params(field: OdeField, params: Mapping[str, Any] | None) -> dict[str
 
 def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, float], steps: int, *,
            params: Mapping[str, Any] | None = None, state: str = "y", index: str = "i",
-           method: str = "rk4", backend: str = "auto") -> OdeSolution:
+           method: str = "rk4", backend: str = "auto", store_states: bool = True) -> OdeSolution:
     """Solve y'[i] = field from t_span[0] to t_span[1] in ``steps`` equal steps of ``method`` (rk4,
     euler, midpoint, heun, ralston); returns an ``OdeSolution`` carrying the exact discrete gradients.
     ``field`` reads the state ``y[...]``, its length ``n``, the time ``t`` and ``params``; a field
     compiled once by ``compile_field`` may be passed instead of the string (no recompilation).
+    ``store_states=False`` keeps only y(t1) (memory n instead of (steps + 1)·n, and no stores): for a
+    solution whose gradient is not needed; a gradient asked of it solves again, storing them.
 
     >>> import symgd
     >>> sol = symgd.odeint("-k*y[i]", [1.0, 2.0], (0, 1), 20, params={"k": 0.5})
@@ -172,20 +190,19 @@ def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, flo
     if method not in TABLEAUX:
         raise HyperParameterError(f"unknown method {method!r}; choose one of {', '.join(TABLEAUX)}")
     tab = TABLEAUX[method]
+    if not isinstance(store_states, (bool, np.bool_)):
+        raise HyperParameterError(f"store_states must be True or False, got {store_states!r}")
     y0 = _vector(y0, "y0")
-    steps = _check_steps(steps, len(y0), len(tab.b))
+    steps = _check_steps(steps)
+    _check_memory(steps, len(y0), len(tab.b), bool(store_states))
     t0, t1 = _check_span(t_span)
     if not isinstance(field, OdeField):
         names = set(params or ())
         field = compile_field(field, state, index, time=None if "t" in names else "t", backend=backend)
     bound = BoundField(field, len(y0), _check_params(field, params))
     h = (t1 - t0) / steps
-    ys = integrate(tab, bound, y0, t0, h, steps)
-    bad = np.flatnonzero(~np.isfinite(ys).all(axis=1))
-    if len(bad):
-        raise DivergenceError(f"the solution left the finite numbers at step {bad[0]} of {steps} "
-                              f"(t = {t0 + bad[0] * h:g})", hint="take more steps or a shorter t_span")
+    ys = integrate(tab, bound, y0, t0, h, steps, bool(store_states))
     public = ys.view()  # read-only to the caller; the adjoint reads ys itself (numba compiles once per flag)
     public.setflags(write=False)
-    return OdeSolution(public[-1], t1, steps, method, "numba" if bound.fast else "python", public,
-                       (tab, bound, t0, h, ys))
+    return OdeSolution(public[-1], t1, steps, method, "numba" if bound.fast else "python",
+                       public if store_states else None, (tab, bound, t0, h, y0, ys if store_states else None))

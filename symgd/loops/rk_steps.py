@@ -15,37 +15,58 @@ import numpy as np
 
 
 class Ops(NamedTuple):
-    """``f(ctx, y, t, out)``: out = f(y) at t. ``vjp(ctx, y, t, w, y_bar)``: y_bar = wᵀ∂f/∂y (zeros
+    """``f(ctx, y, a, k, t, out)``: out = f(y + a·k) at t (a stage state formed inside the field's loop;
+    out is neither y nor k). ``vjp(ctx, y, t, w, y_bar)``: y_bar = wᵀ∂f/∂y (zeros
     where f does not read y), wᵀ∂f/∂p summed into ctx's buffers. ``combine(out, x, beta, coefs, rows,
-    tmp)``: out = beta·x + Σ_j coefs[j]·rows[j]. ``stages``: this module's ``stages`` (compiled with
-    the rest on numba)."""
+    tmp)``: out = beta·x + Σ_j coefs[j]·rows[j] (out may be x). ``finite(x)``: no entry of x is NaN or
+    infinite. ``stages``: this module's ``stages`` (compiled with the rest on numba)."""
 
     f: Any
     vjp: Any
     combine: Any
+    finite: Any
     stages: Any
 
 
 def stages(ops: Ops, hA: np.ndarray, c: np.ndarray, y: np.ndarray, t: float, h: float, k: np.ndarray,
-           stage_y: np.ndarray, tmp: np.ndarray, last: bool, ctx: Any) -> None:
-    """k[s] = f(Y_s) for every stage (the last only when ``last``), Y_s = y + Σ_j hA[s, j]·k_j into
-    stage_y[s]."""
+           stage_y: np.ndarray, tmp: np.ndarray, forward: bool, ctx: Any) -> None:
+    """k[s] = f(Y_s) for every stage, Y_s = y + Σ_j hA[s, j]·k_j. Forward: where row s of hA has at
+    most one nonzero entry (every method in ``odeint.TABLEAUX``), f reads y + a·k_j itself, one pass;
+    else Y_s goes to stage_y[s] first. Reverse (not ``forward``): every Y_s into stage_y[s], which the
+    vector-Jacobian products read, and k for every stage but the last."""
     count = len(c)
     for s in range(count):
+        if forward:
+            terms, j = 0, 0
+            for r in range(s):
+                if hA[s, r] != 0.0:
+                    terms, j = terms + 1, r
+            if terms == 0:  # y + 0·y = y exactly (y is finite)
+                ops.f(ctx, y, 0.0, y, t + c[s] * h, k[s])
+                continue
+            if terms == 1:
+                ops.f(ctx, y, hA[s, j], k[j], t + c[s] * h, k[s])
+                continue
         ops.combine(stage_y[s], y, 1.0, hA[s], k, tmp)
-        if last or s < count - 1:
-            ops.f(ctx, stage_y[s], t + c[s] * h, k[s])
+        if forward or s < count - 1:
+            ops.f(ctx, stage_y[s], 0.0, stage_y[s], t + c[s] * h, k[s])
 
 
 def integrate(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray, t0: float, h: float,
-              work: tuple, ctx: Any) -> np.ndarray:
-    """Fill ys[1:] (ys[0] holds y0) with the states after each step and return ys; ``work`` = (k,
-    stage_y, tmp) (``buffers``)."""
+              steps: int, work: tuple, ctx: Any) -> int:
+    """Take ``steps`` steps from ys[0] (y0). With steps + 1 rows, ys[1:] receives the state after each
+    step; with one row, each step overwrites it (y(t1) at the end, memory n). Stops at, and returns,
+    the first step whose state is not finite; else returns 0. ``work`` = (k, stage_y, tmp)
+    (``buffers``)."""
     k, stage_y, tmp = work
-    for step in range(len(ys) - 1):
-        ops.stages(ops, hA, c, ys[step], t0 + step * h, h, k, stage_y, tmp, True, ctx)
-        ops.combine(ys[step + 1], ys[step], 1.0, hb, k, tmp)
-    return ys
+    keep = len(ys) > 1
+    for step in range(steps):
+        y, out = (ys[step], ys[step + 1]) if keep else (ys[0], ys[0])
+        ops.stages(ops, hA, c, y, t0 + step * h, h, k, stage_y, tmp, True, ctx)
+        ops.combine(out, y, 1.0, hb, k, tmp)
+        if not ops.finite(out):
+            return step + 1
+    return 0
 
 
 def adjoint(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray, t0: float, h: float,
@@ -91,8 +112,23 @@ def combine(out: np.ndarray, x: np.ndarray, beta: float, coefs: np.ndarray, rows
             out += tmp
 
 
+def finite(x: np.ndarray) -> bool:
+    """No entry of x is NaN or infinite (one NumPy call)."""
+    return bool(np.isfinite(x).all())
+
+
+def _finite_loop(x):
+    # an integer max over the exponent bits (all ones only for NaN and ±inf): an integer reduction, so
+    # LLVM vectorises it without fastmath, unlike a float sum or a loop that breaks at the first bad entry
+    bits, top = x.view(np.uint64), np.uint64(0x7FF0000000000000)
+    worst = np.uint64(0)
+    for i in range(len(bits)):
+        worst = max(worst, bits[i] & top)
+    return worst != top
+
+
 def _combine_loop(out, x, beta, coefs, rows, tmp):
-    # the same sums in the same order as ``combine``, the first three terms in one pass over i (a loop
+    # the same sums in the same order as ``combine``, the first four terms in one pass over i (a loop
     # over the terms inside the loop over i does not vectorise: 5x slower at n = 10^5), the rest after
     n, terms = len(out), np.flatnonzero(coefs)
     m = len(terms)
@@ -107,25 +143,26 @@ def _combine_loop(out, x, beta, coefs, rows, tmp):
         a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i]
-    else:
+    elif m == 3:
         a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
         a2, r2 = coefs[terms[2]], rows[terms[2]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i] + a2 * r2[i]
-        for j in terms[3:]:
+    else:  # rk4's step (four terms) in one pass too; any further terms after
+        a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
+        a2, r2, a3, r3 = coefs[terms[2]], rows[terms[2]], coefs[terms[3]], rows[terms[3]]
+        for i in range(n):
+            out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i]
+        for j in terms[4:]:
             a, row = coefs[j], rows[j]
             for i in range(n):
                 out[i] += a * row[i]
 
 
-#: The Python loops: NumPy calls per stage (fields that are not raw numba loops).
-PYTHON = (integrate, adjoint)
-
-
 @functools.cache
-def compiled() -> tuple[Any, Any, Any, Any]:
-    """numba's ``integrate``, ``adjoint``, ``stages`` and ``combine`` (a loop), compiled on first call
-    (once per field: each field's ``f`` and ``vjp`` are part of the argument types)."""
+def compiled() -> tuple[Any, Any, Any, Any, Any]:
+    """numba's ``integrate``, ``adjoint``, ``stages``, ``combine`` and ``finite`` (loops), compiled on
+    first call (once per field: each field's ``f`` and ``vjp`` are part of the argument types)."""
     from symgd.codegen.runtime import require_numba
     njit = require_numba().njit(fastmath=False, error_model="numpy")
-    return njit(integrate), njit(adjoint), njit(stages), njit(_combine_loop)
+    return njit(integrate), njit(adjoint), njit(stages), njit(_combine_loop), njit(_finite_loop)
