@@ -157,7 +157,8 @@ def test_finite_differences_agree():
     assert got["b"] == pytest.approx(fd, rel=1e-7)
 
 
-@pytest.mark.parametrize("method, order", [("rk4", 4), ("midpoint", 2), ("heun", 2), ("ralston", 2), ("euler", 1)])
+@pytest.mark.parametrize("method, order", [("rk4", 4), ("rk3", 3), ("ssprk3", 3), ("midpoint", 2), ("heun", 2),
+                                           ("ralston", 2), ("euler", 1)])
 def test_methods_converge_at_their_order(method, order):
     integrate = pytest.importorskip("scipy.integrate")
     text, f, params, y0 = FIELDS["lotka"]

@@ -47,8 +47,8 @@ class OdeField:
     backend: str
     order: tuple[str, ...]
     vectors: tuple[bool, ...]  # order's entries that are arrays
-    kernel: Any  # the raw numba loop of ∂F/∂(y, p, t) (``ops`` calls it), or a ``Compiled`` (numpy,
-    # reduction loops)
+    kernel: Any  # the raw numba loop of ∂F/∂(y, p, t) at the stage state (``ops`` calls it), or a
+    # ``Compiled`` (numpy, reduction loops)
     problem: IndexedProblem | None  # the pairing's sums and reads; None for reduction loops (several-index
     # arrays, nested sums), which check their own reads
     ops: Ops | None = None  # the numba f and vjp where the kernel is the raw loop, else None
@@ -101,15 +101,14 @@ def compile_field(field: str | sympy.Expr, state: str = "y", index: str = "i", *
         # from the state or a stage array read only up to y[n-2], giving n + 1 and reads past the end
         problem, user, _ = mangled_problem(pairing, None)
         order = tuple(s.name for s in user)
-        # vjp: every gradient but ∂F/∂v, one loop writing only those; f: ∂F/∂v only, at y + a·k
-        v_name = problem.variables[order.index(v)].name
-        problem = replace(problem, length_from=v_name)
-        kernel = jit_grad(problem, frozenset(s.name for s in problem.variables) - {v_name})
         stage_names = tuple(_fresh(name, set(bases) | plain | {index, size, state, v}) for name in ("y0", "k", "a"))
         stage_problem, stage_user, _ = mangled_problem(stage_pairing(pairing, state, *stage_names), None)
         stage = tuple(s.name for s in stage_user)
-        v_stage = stage_problem.variables[stage.index(v)].name
-        f_kernel = jit_grad(replace(stage_problem, length_from=v_stage), frozenset({v_stage}))
+        safe = {u: s.name for u, s in zip(stage, stage_problem.variables)}
+        stage_problem = replace(stage_problem, length_from=safe[v])
+        # f: ∂F/∂v only; vjp: ∂F/∂(y0, p, t), wᵀ∂f/∂(y, p, t) at y0 + a·k; each loop writes only those
+        f_kernel = jit_grad(stage_problem, frozenset({safe[v]}))
+        kernel = jit_grad(stage_problem, frozenset(safe.values()) - {safe[n] for n in (v, *stage_names[1:]) if n in safe})
     else:  # n from the cotangent's length, as above
         from symgd.codegen.indexed import compile_indexed
         kernel = compile_indexed(pairing, "numpy", length_from=v)
@@ -153,24 +152,26 @@ def layout(field: OdeField) -> Layout:
 
 
 def _ops_source(field: OdeField) -> str:
-    """``_f(c, y, a, k, t, out)`` and ``_vjp(c, y, t, w, y_bar)`` (``rk_steps.Ops``) calling the raw
-    loops with the arguments and buffers of the ctx tuple ``c``: positions only, no user name. ``_f``
-    calls the stage loop of ∂F/∂v (``_fkernel``), ``_vjp`` the loop of the other gradients
-    (``_kernel``): each writes only what its caller reads (a third of the full gradient's memory
-    traffic for ``_f``)."""
+    """``_f(c, y, a, k, t, out)`` and ``_vjp(c, y, a, k, t, w, y_bar)`` (``rk_steps.Ops``) calling the
+    raw stage loops (at y + a·k) with the arguments and buffers of the ctx tuple ``c``: positions only,
+    no user name. ``_f`` calls the loop of ∂F/∂v (``_fkernel``), ``_vjp`` the loop of the other
+    gradients (``_kernel``): each writes only what its caller reads (a third of the full gradient's
+    memory traffic for ``_f``)."""
     lay = layout(field)
-    plain = {field.state: "y", field.time: "t"}
-    args = [plain.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.order if n != field.cotangent]
     base, slope, scale = field.stage_names
-    staged = {base: "y", slope: "k", scale: "a", field.time: "t", field.cotangent: "c[3]"}
-    f_args = [staged.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.stage]
-    bufs = ["y_bar" if n == field.state else f"c[1][{lay.array_grads.index(n)}]" for n in lay.vectors]
-    at = field.order.index(field.cotangent)
-    sums = [f"    c[2][{k}] += _r[{lay.returned.index(n)}]" for k, n in enumerate(lay.scalar_grads)]
+    staged = {base: "y", slope: "k", scale: "a", field.time: "t"}
+    args = [staged.get(n) or f"c[0][{lay.params.index(n)}]" for n in field.stage if n != field.cotangent]
+    at = field.stage.index(field.cotangent)
+    f_args, vjp_args = [*args[:at], "c[3]", *args[at:]], [*args[:at], "w", *args[at:]]
+    # the vjp loop's buffers: one per vector it differentiates (y0's is y_bar), in its argument order
+    bufs = ["y_bar" if n == base else f"c[1][{lay.array_grads.index(n)}]" for n in field.stage
+            if n == base or n in field.arrays]
+    returned = [n for n in field.stage if n in field.scalars or n == field.time]  # its scalars, in order
+    sums = [f"    c[2][{k}] += _r[{returned.index(n)}]" for k, n in enumerate(lay.scalar_grads)]
     return "\n".join(["def _f(c, y, a, k, t, out):", "    out[:] = 0.0",
                       f"    _fkernel({', '.join([*f_args, 'out'])})", "",
-                      "def _vjp(c, y, t, w, y_bar):", "    y_bar[:] = 0.0",
-                      f"    _r = _kernel({', '.join([*args[:at], 'w', *args[at:], *bufs])})", *sums]) + "\n"
+                      "def _vjp(c, y, a, k, t, w, y_bar):", "    y_bar[:] = 0.0",
+                      f"    _r = _kernel({', '.join([*vjp_args, *bufs])})", *sums]) + "\n"
 
 
 def _numba_ops(field: OdeField, f_kernel: Any) -> Ops:
@@ -253,17 +254,22 @@ class BoundField:
                 args[at[name]] = value
         return args
 
+    def _stage(self, y: np.ndarray, a: float, k: np.ndarray) -> np.ndarray:
+        """y + a·k (y itself where a = 0), formed as ``rk_steps.combine`` forms it."""
+        if not a:
+            return y
+        np.multiply(k, a, out=self.stage_y)
+        return np.add(y, self.stage_y, out=self.stage_y)
+
     def f(self, y: np.ndarray, a: float, k: np.ndarray, t: float, out: np.ndarray) -> None:
         """out = f(y + a·k) at time t (NumPy calls; y + a·k as ``rk_steps.combine`` forms it)."""
-        if a:
-            np.multiply(k, a, out=self.stage_y)
-            y = np.add(y, self.stage_y, out=self.stage_y)
-        args, field = self._set(y, t, self.ones), self.field
+        args, field = self._set(self._stage(y, a, k), t, self.ones), self.field
         np.copyto(out, dict(zip(field.order, field.kernel.grad(*args)))[field.cotangent])
 
-    def vjp(self, y: np.ndarray, t: float, w: np.ndarray, y_bar: np.ndarray) -> None:
-        """y_bar = wᵀ ∂f/∂y at (y, t) (zeros where f does not read y); adds wᵀ ∂f/∂p into ``grads``."""
-        args, field = self._set(y, t, w), self.field
+    def vjp(self, y: np.ndarray, a: float, k: np.ndarray, t: float, w: np.ndarray, y_bar: np.ndarray) -> None:
+        """y_bar = wᵀ ∂f/∂y at (y + a·k, t) (zeros where f does not read y); adds wᵀ ∂f/∂p into
+        ``grads``."""
+        args, field = self._set(self._stage(y, a, k), t, w), self.field
         g = dict(zip(field.order, field.kernel.grad(*args)))
         for name in self.grads:
             self.grads[name] += g[name]

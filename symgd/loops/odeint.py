@@ -41,18 +41,21 @@ TABLEAUX = {
     "midpoint": Tableau(((), (0.5,)), (0.0, 1.0), (0.0, 0.5)),
     "heun": Tableau(((), (1.0,)), (0.5, 0.5), (0.0, 1.0)),
     "ralston": Tableau(((), (2 / 3,)), (0.25, 0.75), (0.0, 2 / 3)),
+    "rk3": Tableau(((), (0.5,), (-1.0, 2.0)), (1 / 6, 2 / 3, 1 / 6), (0.0, 0.5, 1.0)),  # Kutta's third order
+    "ssprk3": Tableau(((), (1.0,), (0.25, 0.25)), (1 / 6, 1 / 6, 2 / 3), (0.0, 1.0, 0.5)),  # Shu-Osher
     "rk4": Tableau(((), (0.5,), (0.0, 0.5), (0.0, 0.0, 1.0)), (1 / 6, 1 / 3, 1 / 3, 1 / 6), (0.0, 0.5, 0.5, 1.0)),
 }
 
 
-def _scaled(tab: Tableau, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(h·A as a square array, h·b, c): the tableau as ``rk_steps`` reads it."""
+def _scaled(tab: Tableau, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(h·A as a square array, its ``rk_steps.stage_terms``, h·b, c): the tableau as ``rk_steps``
+    reads it."""
     count = len(tab.b)
     hA = np.zeros((count, count))
     for s, row in enumerate(tab.a):
         for j, a in enumerate(row):
             hA[s, j] = h * a
-    return hA, np.array([h * b for b in tab.b]), np.array(tab.c, dtype=np.float64)
+    return hA, rk_steps.stage_terms(hA), np.array([h * b for b in tab.b]), np.array(tab.c, dtype=np.float64)
 
 
 def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: float, steps: int,
@@ -176,7 +179,7 @@ def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, flo
            params: Mapping[str, Any] | None = None, state: str = "y", index: str = "i",
            method: str = "rk4", backend: str = "auto", store_states: bool = True) -> OdeSolution:
     """Solve y'[i] = field from t_span[0] to t_span[1] in ``steps`` equal steps of ``method`` (rk4,
-    euler, midpoint, heun, ralston); returns an ``OdeSolution`` carrying the exact discrete gradients.
+    euler, midpoint, heun, ralston, rk3, ssprk3); returns an ``OdeSolution`` carrying the exact discrete gradients.
     ``field`` reads the state ``y[...]``, its length ``n``, the time ``t`` and ``params``; a field
     compiled once by ``compile_field`` may be passed instead of the string (no recompilation).
     ``store_states=False`` keeps only y(t1) (memory n instead of (steps + 1)·n, and no stores): for a

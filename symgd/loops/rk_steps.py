@@ -3,8 +3,8 @@ the stages, over four operations (``Ops``) passed in, so the same code runs as P
 or, where the field is a raw numba loop, compiled whole by numba (one call from Python per solve or
 gradient instead of ~14 per step). Only the operations differ: ``combine`` here as NumPy calls or as one
 scalar loop, and the field's ``f`` and ``vjp`` (``loops.ode_field``). The tableau comes scaled by the
-step h (``hA = h·A`` strictly lower triangular, ``hb = h·b``); a zero coefficient is skipped, never
-multiplied (a stage not yet computed holds garbage).
+step h (``hA = h·A`` strictly lower triangular, ``hb = h·b``) with ``terms`` (``stage_terms``); a zero
+coefficient is skipped, never multiplied (a stage not yet computed holds garbage).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 class Ops(NamedTuple):
     """``f(ctx, y, a, k, t, out)``: out = f(y + a·k) at t (a stage state formed inside the field's loop;
-    out is neither y nor k). ``vjp(ctx, y, t, w, y_bar)``: y_bar = wᵀ∂f/∂y (zeros
+    out is neither y nor k). ``vjp(ctx, y, a, k, t, w, y_bar)``: y_bar = wᵀ∂f/∂y at y + a·k (zeros
     where f does not read y), wᵀ∂f/∂p summed into ctx's buffers. ``combine(out, x, beta, coefs, rows,
     tmp)``: out = beta·x + Σ_j coefs[j]·rows[j] (out may be x). ``finite(x)``: no entry of x is NaN or
     infinite. ``stages``: this module's ``stages`` (compiled with the rest on numba)."""
@@ -28,32 +28,36 @@ class Ops(NamedTuple):
     stages: Any
 
 
-def stages(ops: Ops, hA: np.ndarray, c: np.ndarray, y: np.ndarray, t: float, h: float, k: np.ndarray,
-           stage_y: np.ndarray, tmp: np.ndarray, forward: bool, ctx: Any) -> None:
-    """k[s] = f(Y_s) for every stage, Y_s = y + Σ_j hA[s, j]·k_j. Forward: where row s of hA has at
-    most one nonzero entry (every method in ``odeint.TABLEAUX``), f reads y + a·k_j itself, one pass;
-    else Y_s goes to stage_y[s] first. Reverse (not ``forward``): every Y_s into stage_y[s], which the
-    vector-Jacobian products read, and k for every stage but the last."""
-    count = len(c)
-    for s in range(count):
-        if forward:
-            terms, j = 0, 0
-            for r in range(s):
-                if hA[s, r] != 0.0:
-                    terms, j = terms + 1, r
-            if terms == 0:  # y + 0·y = y exactly (y is finite)
-                ops.f(ctx, y, 0.0, y, t + c[s] * h, k[s])
-                continue
-            if terms == 1:
-                ops.f(ctx, y, hA[s, j], k[j], t + c[s] * h, k[s])
-                continue
-        ops.combine(stage_y[s], y, 1.0, hA[s], k, tmp)
-        if forward or s < count - 1:
-            ops.f(ctx, stage_y[s], 0.0, stage_y[s], t + c[s] * h, k[s])
+def stage_terms(hA: np.ndarray) -> np.ndarray:
+    """Per stage s, the j of its state y + hA[s, j]·k_j: -1 where row s of hA is zero (y itself), -2
+    where it has several terms (formed into stage_y[s] by ``combine``). Every method in
+    ``odeint.TABLEAUX`` has at most one."""
+    out = np.full(len(hA), -1, dtype=np.int64)
+    for s, row in enumerate(hA):
+        nonzero = np.flatnonzero(row)
+        out[s] = nonzero[0] if len(nonzero) == 1 else (-2 if len(nonzero) else -1)
+    return out
 
 
-def integrate(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray, t0: float, h: float,
-              steps: int, work: tuple, ctx: Any) -> int:
+def stages(ops: Ops, hA: np.ndarray, terms: np.ndarray, c: np.ndarray, y: np.ndarray, t: float, h: float,
+           k: np.ndarray, stage_y: np.ndarray, tmp: np.ndarray, upto: int, ctx: Any) -> None:
+    """k[s] = f(Y_s), Y_s = y + Σ_j hA[s, j]·k_j, for the stages s < ``upto`` (all of them, or all but
+    the last in the reverse sweep: the last k reaches nothing). f reads y + a·k_j itself, one pass per
+    stage; a row with several terms has Y_s formed into stage_y[s] first (every stage's, for the
+    vector-Jacobian products). ``upto`` is a count, not a flag: numba would compile a literal True and
+    a literal False apart."""
+    for s in range(len(c)):
+        wanted, j = s < upto, terms[s]
+        if j == -2:
+            ops.combine(stage_y[s], y, 1.0, hA[s], k, tmp)
+            if wanted:
+                ops.f(ctx, stage_y[s], 0.0, stage_y[s], t + c[s] * h, k[s])
+        elif wanted:  # y + 0·y = y exactly where the row is zero (y is finite)
+            ops.f(ctx, y, hA[s, j] if j >= 0 else 0.0, k[j] if j >= 0 else y, t + c[s] * h, k[s])
+
+
+def integrate(ops: Ops, hA: np.ndarray, terms: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray,
+              t0: float, h: float, steps: int, work: tuple, ctx: Any) -> int:
     """Take ``steps`` steps from ys[0] (y0). With steps + 1 rows, ys[1:] receives the state after each
     step; with one row, each step overwrites it (y(t1) at the end, memory n). Stops at, and returns,
     the first step whose state is not finite; else returns 0. ``work`` = (k, stage_y, tmp)
@@ -62,24 +66,25 @@ def integrate(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.nd
     keep = len(ys) > 1
     for step in range(steps):
         y, out = (ys[step], ys[step + 1]) if keep else (ys[0], ys[0])
-        ops.stages(ops, hA, c, y, t0 + step * h, h, k, stage_y, tmp, True, ctx)
+        ops.stages(ops, hA, terms, c, y, t0 + step * h, h, k, stage_y, tmp, len(c), ctx)
         ops.combine(out, y, 1.0, hb, k, tmp)
         if not ops.finite(out):
             return step + 1
     return 0
 
 
-def adjoint(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray, t0: float, h: float,
-            lam: np.ndarray, work: tuple, ctx: Any) -> np.ndarray:
+def adjoint(ops: Ops, hA: np.ndarray, terms: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray,
+            t0: float, h: float, lam: np.ndarray, work: tuple, ctx: Any) -> np.ndarray:
     """The cotangent of y0, from ``lam`` (the cotangent on the last state, overwritten); the parameters'
     gradients are summed into ctx; ``work`` = (k, stage_y, y_bar, k_bar, tmp, ones) (``buffers``). Per
     step, reverse through the stages: k̄_s = hb_s·λ + Σ_{r>s} hA_rs·Ȳ_r, Ȳ_s = k̄_sᵀ ∂f/∂y at Y_s, and
     λ ← λ + Σ_s Ȳ_s."""
     k, stage_y, y_bar, k_bar, tmp, ones = work
     count = len(c)
+    hAT = np.ascontiguousarray(hA.T)  # its columns as rows: combine then takes one array layout only
     for step in range(len(ys) - 2, -1, -1):
         t = t0 + step * h
-        ops.stages(ops, hA, c, ys[step], t, h, k, stage_y, tmp, False, ctx)
+        ops.stages(ops, hA, terms, c, ys[step], t, h, k, stage_y, tmp, count - 1, ctx)
         for s in range(count - 1, -1, -1):
             used = hb[s] != 0.0
             for r in range(s + 1, count):
@@ -87,8 +92,13 @@ def adjoint(ops: Ops, hA: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndar
             if not used:  # k_s reaches nothing: Ȳ_s = 0
                 y_bar[s] = 0.0
                 continue
-            ops.combine(k_bar, lam, hb[s], hA[:, s], y_bar, tmp)
-            ops.vjp(ctx, stage_y[s], t + c[s] * h, k_bar, y_bar[s])
+            ops.combine(k_bar, lam, hb[s], hAT[s], y_bar, tmp)
+            j = terms[s]
+            if j == -2:
+                ops.vjp(ctx, stage_y[s], 0.0, stage_y[s], t + c[s] * h, k_bar, y_bar[s])
+            else:
+                ops.vjp(ctx, ys[step], hA[s, j] if j >= 0 else 0.0, k[j] if j >= 0 else ys[step], t + c[s] * h,
+                        k_bar, y_bar[s])
         ops.combine(lam, lam, 1.0, ones, y_bar, tmp)
     return lam
 
