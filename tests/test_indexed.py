@@ -101,6 +101,24 @@ def test_a_node_named_like_the_index_is_not_the_index():
     _check(c, LONG_BODY, {"n": 4}, values)
 
 
+SOURCE_OF = """
+import sys, symgd
+print(symgd.compile(sys.argv[1], backend=sys.argv[2], sizes={"m": 4}).source)
+"""
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_generated_source_is_the_same_in_every_process(backend):
+    # window names and the order of their reads once followed set iteration, which changes with the hash seed
+    import os
+    import subprocess
+    import sys
+    pytest.importorskip(backend)
+    sources = {subprocess.run([sys.executable, "-c", SOURCE_OF, MIXED, backend], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in ("1", "2", "3")}
+    assert len(sources) == 1 and "def " in sources.pop()
+
+
 def test_torch_equals_unrolled_sympy_diff():
     torch = pytest.importorskip("torch")
     values = _mixed_values()

@@ -84,7 +84,7 @@ def _one_sum(s: sympy.Sum, k: int) -> IndexedSum:
     i, lower, upper = s.limits[0]
     windows: dict[tuple, Window] = {}
     swap = {}
-    for ind in s.function.atoms(sympy.Indexed):
+    for ind in sorted(s.function.atoms(sympy.Indexed), key=sympy.default_sort_key):  # names fixed across runs
         if len(ind.indices) != 1:
             raise CompileError(f"{ind} has {len(ind.indices)} indices; vectors take one index")
         base = ind.base.label
