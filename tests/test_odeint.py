@@ -292,6 +292,22 @@ def test_the_numba_finiteness_check_equals_numpy(value):
         assert finite(x) == rk_steps.finite(x) == bool(np.isfinite(x).all())
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("name", ["len", "math", "value", "numpy", "range"])
+def test_parameters_named_like_code_are_bounds_checked_too(name, backend):
+    # the generated loops rename such parameters; the bounds checks look them up by the user's name
+    # (numba checks no bounds: a renamed array once escaped the checks and was read past its end)
+    with pytest.raises(CompileError, match=rf"reads {name}\[4\], outside {name}'s 2 entries"):
+        symgd.odeint(f"{name}[i+4]*y[i]", np.ones(3), (0, 1), 2, params={name: np.ones(2)}, backend=backend)
+    with pytest.raises(VariableError, match=f"{name} has 8 entries"):
+        symgd.odeint(f"{name}[i+4]*y[i]", np.ones(3), (0, 1), 2, params={name: np.ones(8)}, backend=backend)
+    a = np.linspace(0.5, 1.5, 7)
+    sol = symgd.odeint(f"{name}[i+4]*y[i]", np.ones(3), (0, 1), 4, params={name: a}, backend=backend)
+    plain = symgd.odeint("x[i+4]*y[i]", np.ones(3), (0, 1), 4, params={"x": a}, backend=backend)
+    np.testing.assert_array_equal(sol.y, plain.y)
+    np.testing.assert_array_equal(sol.grad(1)[name], plain.grad(1)["x"])
+
+
 BOUNDS_CHECKED = """
 import numpy as np, symgd
 x = np.linspace(0.3, 1.1, 6)

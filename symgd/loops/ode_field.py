@@ -97,10 +97,10 @@ def compile_field(field: str | sympy.Expr, state: str = "y", index: str = "i", *
     elif backend == "numba":
         from symgd.codegen.indexed import mangled_problem
         from symgd.codegen.indexed_loops import jit_grad
-        # the loops take n from the cotangent's length (n always): inferred from the reads, it could come
-        # from the state or a stage array read only up to y[n-2], giving n + 1 and reads past the end
-        problem, user, _ = mangled_problem(pairing, None)
-        order = tuple(s.name for s in user)
+        # ``problem`` keeps the user's names (the bounds checks look arrays up by them); the loops run on
+        # safe names, and take n from the cotangent's length (n always): inferred from the reads, it could
+        # come from the state or a stage array read only up to y[n-2], giving n + 1 and reads past the end
+        order = tuple(s.name for s in problem.variables)
         stage_names = tuple(_fresh(name, set(bases) | plain | {index, size, state, v}) for name in ("y0", "k", "a"))
         stage_problem, stage_user, _ = mangled_problem(stage_pairing(pairing, state, *stage_names), None)
         stage = tuple(s.name for s in stage_user)
