@@ -8,7 +8,7 @@ import sympy
 
 import symgd
 from symgd.calculus.gradient import gradient
-from symgd.errors import CompileError
+from symgd.errors import CompileError, VariableError
 from symgd.codegen.api import compile as symgd_compile
 
 ROSEN = "sum(100*(x[i+1]-x[i]^2)^2 + (1-x[i])^2, i, 0, n-2)"
@@ -99,6 +99,40 @@ def test_a_node_named_like_the_index_is_not_the_index():
     c = symgd_compile(LONG_BODY, backend="numba")
     assert "_b0_i = " in c.source
     _check(c, LONG_BODY, {"n": 4}, values)
+
+
+def _backends():
+    import importlib.util
+    return ["numpy"] + [b for b in ("numba", "torch") if importlib.util.find_spec(b)]
+
+
+SHORT = [  # (text, sizes, arrays, the array named as too short); an attacker's lengths
+    ("sum(x[i]*y[i], i, 0, n-1)", None, {"x": 4, "y": 3}, "y"),  # n from x: y one short
+    ("sum(x[i+4]*y[i], i, 0, n-1)", None, {"x": 9, "y": 3}, "y"),
+    ("x[5] + sum(y[i], i, 0, n-1)", None, {"x": 4, "y": 3}, "x"),  # a lone element past the end
+    ("sum(x[2*i], i, 0, m-1)", {"m": 5}, {"x": 8}, "x"),  # a given size: x[8] is read
+    ("sum(x[i]*y[i], i, 0, 2)", None, {"x": 3, "y": 1}, "y"),  # fixed bounds
+]
+
+
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("text, sizes, lengths, short", SHORT)
+def test_an_array_too_short_for_its_reads_is_refused(text, sizes, lengths, short, backend):
+    # numba checks no bounds (it would read past the end) and NumPy's slices would shorten silently
+    c = symgd_compile(text, backend=backend, sizes=sizes)
+    convert = (lambda a: __import__("torch").tensor(a)) if backend == "torch" else (lambda a: a)
+    args = [convert(rng.uniform(-1, 1, lengths[v.name])) for v in c.variables]
+    for call in (c.value, c.grad, c.value_and_grad):
+        with pytest.raises(VariableError, match=rf"^{short} is too short: the expression reads {short}\["):
+            call(*args)
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_an_empty_sum_reads_nothing_so_checks_nothing(backend):
+    c = symgd_compile("sum(x[i+2], i, 0, n-1) + sum(y[i], i, 0, n-1)", backend=backend)
+    x, y = np.ones(1), np.ones(7)  # n = len(x) - 2 = -1: both sums are empty, y is never read
+    convert = (lambda a: __import__("torch").tensor(a)) if backend == "torch" else (lambda a: a)
+    assert float(c.value(convert(x), convert(y))) == 0.0
 
 
 SOURCE_OF = """

@@ -23,12 +23,12 @@ import sympy
 
 from symgd.calculus.graph import build_graph
 from symgd.calculus.indexed import IndexedProblem, IndexedSum, analyse, shift_logsumexp
-from symgd.errors import CompileError
+from symgd.errors import CompileError, VariableError
 from symgd.codegen import runtime, ufunc_code
 from symgd.codegen.buffered import Emitter
 from symgd.codegen.compiled import Compiled
 from symgd.codegen.ir import program_from_graph
-from symgd.codegen.indexed_sizes import _slice, _Writer, outer_program
+from symgd.codegen.indexed_sizes import BOUNDS_ERROR, _slice, _Writer, outer_program
 from symgd.codegen.names import mangle_expr, prefixed, rename_keys
 from symgd.codegen.printers import check_printable
 
@@ -40,9 +40,10 @@ def _namespace(backend: str, device: Any, dtype: Any) -> dict[str, Any]:
         torch = runtime.require_torch()
         ns = runtime._torch_namespace(device, dtype)
         return {**ns, "_asarray": ns["_as_tensor"], "_zeros_like": torch.zeros_like, "_dot": torch.dot,
-                "_arange": lambda a, b: torch.arange(a, b, dtype=ns["_as_tensor"](0.0).dtype, device=device)}
+                "_arange": lambda a, b: torch.arange(a, b, dtype=ns["_as_tensor"](0.0).dtype, device=device),
+                BOUNDS_ERROR: VariableError}
     return {**ufunc_code.namespace(), "_Scratch": Scratch, "_asarray": np.asarray,
-            "_arange": lambda a, b: np.arange(a, b, dtype=float)}
+            "_arange": lambda a, b: np.arange(a, b, dtype=float), BOUNDS_ERROR: VariableError}
 
 
 class Scratch(threading.local):

@@ -17,10 +17,10 @@ import numpy as np
 import sympy
 
 from symgd.calculus.indexed import IndexedProblem, shift_logsumexp
-from symgd.errors import CompileError
+from symgd.errors import CompileError, VariableError
 from symgd.codegen import runtime
 from symgd.codegen.compiled import Compiled
-from symgd.codegen.indexed_sizes import _Writer, outer_program
+from symgd.codegen.indexed_sizes import BOUNDS_ERROR, _Writer, outer_program
 from symgd.codegen.names import prefixed
 from symgd.codegen.scalar_loop import Into, element_loop, element_program
 
@@ -154,7 +154,7 @@ def jit_grad(problem: IndexedProblem, wrt: frozenset[str]) -> Any:
 def _jit(source: str) -> dict[str, Any]:
     numba = runtime.require_numba()
     runtime.check_numba_size(source)
-    fns = runtime.load(source, "python", extra={"_np": np})
+    fns = runtime.load(source, "python", extra={"_np": np, BOUNDS_ERROR: VariableError})
     jitted = {}
     for name, fn in fns.items():
         try:

@@ -2,7 +2,8 @@
 
 ``_Writer`` prints one generated function's lines; ``outer_program`` fixes the sizes (given, or
 inferred from a vector's length) and builds the program of the expression outside the sums;
-``_slice`` gives a window's slice with its end clamped at 0 (an empty sum reads nothing).
+``_slice`` gives a window's slice with its end clamped at 0 (an empty sum reads nothing);
+``bounds_lines`` refuse arrays too short for their reads before any is read.
 Split from ``codegen.indexed`` to keep each module under about 300 lines.
 """
 from __future__ import annotations
@@ -120,10 +121,43 @@ def outer_program(problem: IndexedProblem, sizes: Mapping[str, int] | None, w: _
     w.length_of = infer[0].partition("len(")[2][:-1] if infer else None
     w.lines += infer
     problem = _substitute(problem, known)
+    w.lines += bounds_lines(problem, w)
     scalars = tuple(v for v in problem.variables if v not in problem.vectors)
     outer_in = tuple(t.symbol for t in problem.sums) + tuple(e for e, _, _ in problem.elements) + \
         tuple(s for s in scalars if s in problem.outer.free_symbols)
     return problem, scalars, outer_in, program_from_graph(build_graph(problem.outer, outer_in, stable=True))
+
+
+#: The exception the generated code raises for an array too short for its reads (in its namespace).
+BOUNDS_ERROR = "_BoundsError"
+
+
+def bounds_lines(problem: IndexedProblem, w: _Writer) -> list[str]:
+    """Lines that raise ``BOUNDS_ERROR`` (a VariableError) where a vector is too short for a read, or a
+    read falls before its start, at these sizes (a sum whose range is empty reads nothing). numba
+    checks no bounds, so without them a short array is read past its end; NumPy's slices would
+    silently shorten instead. The message is a constant: numba raises only those."""
+    reads: dict = {}  # base -> {(lower, upper, first read, last read)}, None bounds for lone elements
+    for t in problem.sums:
+        for x in t.windows:
+            reads.setdefault(x.base, set()).add((t.lower, t.upper, x.step * t.lower + x.offset,
+                                                 x.step * t.upper + x.offset))
+    for _, base, idx in problem.elements:
+        reads.setdefault(base, set()).add((None, None, idx, idx))
+    where = f" ({', '.join(s.name for s in w.inferred)} from len({w.length_of}))" if w.length_of else ""
+    lines = []
+    for base in sorted(reads, key=lambda b: b.name):
+        for lower, upper, first, last in sorted(reads[base], key=sympy.default_sort_key):
+            first, last = sympy.sympify(first), sympy.sympify(last)
+            test = f"len({base.name}) <= {w.index(last)}" + ("" if first.is_Number and first >= 0
+                                                             else f" or {w.index(first)} < 0")
+            if lower is not None and not (upper.is_Number and lower.is_Number):
+                test = f"{w.index(upper)} >= {w.index(lower)} and ({test})"
+            elif lower is not None and upper < lower:
+                continue  # an empty range: nothing read
+            message = f"{base.name} is too short: the expression reads {base.name}[{last}]{where}"
+            lines.append(f"if {test}: raise {BOUNDS_ERROR}({message!r})")
+    return lines
 
 
 def _substitute(problem: IndexedProblem, known: dict) -> IndexedProblem:

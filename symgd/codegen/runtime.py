@@ -18,7 +18,7 @@ from symgd.errors import BackendUnavailableError, CompileError
 
 #: Names the generated code uses for itself; a variable with one of these names is renamed.
 RESERVED = set(names.RESERVED) | {"_np", "_bc", "_common", "_as_tensor", "_ref", "_shape", "_torch", "_inf",
-                                  "_isfinite", "_as_array", "jax"}
+                                  "_isfinite", "_as_array", "jax", "_BoundsError"}
 
 _counter = itertools.count(1)
 
