@@ -135,6 +135,20 @@ def test_an_empty_sum_reads_nothing_so_checks_nothing(backend):
     assert float(c.value(convert(x), convert(y))) == 0.0
 
 
+@pytest.mark.parametrize("vectors", [[True], [True, False]])
+def test_numba_compile_errors_on_the_first_call_are_compile_errors(vectors):
+    # numba types a loop on its first call; a failure there was a raw TypingError traceback
+    numba = pytest.importorskip("numba")
+    from symgd.codegen.indexed_loops import _wrap
+
+    @numba.njit
+    def untypable(x, *rest):
+        return x + "text"
+    for kind in ("_value", "_grad", "_value_and_grad"):
+        with pytest.raises(CompileError, match="numba could not compile the indexed loops"):
+            _wrap(untypable, vectors, kind)(np.ones(3), *([1.0] if len(vectors) > 1 else []))
+
+
 SOURCE_OF = """
 import sys, symgd
 print(symgd.compile(sys.argv[1], backend=sys.argv[2], sizes={"m": 4}).source)

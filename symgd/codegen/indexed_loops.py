@@ -168,25 +168,37 @@ def _wrap(fn: Any, vectors: list[bool], kind: str):
     """Vectors as float64 arrays and scalars as floats (numba specialises on argument types).
 
     The gradient arrays of vector variables are allocated here and filled by the jitted loop: an array
-    numba allocates and returns costs ~1.3 µs more to box (the P3 gradient is ~5 µs in all)."""
+    numba allocates and returns costs ~1.3 µs more to box (the P3 gradient is ~5 µs in all). numba
+    compiles on the first call of each type signature, so its errors surface here, as CompileErrors."""
     ndarray, asarray, f64, zeros = np.ndarray, np.asarray, np.float64, np.zeros
+    numba_error = runtime.require_numba().core.errors.NumbaError
+
+    def failed(exc: Exception) -> CompileError:
+        return CompileError(f"numba could not compile the indexed loops: {exc}")
+
     if vectors == [True]:  # the common case, one vector: no per-call list building
         def call_one(x):
             x = x if type(x) is ndarray and x.dtype == f64 else asarray(x, dtype=f64)
-            if kind == "_value":
-                return fn(x)
-            g = zeros(len(x))
-            out = fn(x, g)
+            try:
+                if kind == "_value":
+                    return fn(x)
+                g = zeros(len(x))
+                out = fn(x, g)
+            except numba_error as exc:
+                raise failed(exc) from None
             return (g,) if kind == "_grad" else (out[0], (g,))
         return call_one
 
     def call(*args):
         args = [(a if type(a) is ndarray and a.dtype == f64 else asarray(a, dtype=f64)) if is_vec else float(a)
                 for a, is_vec in zip(args, vectors)]
-        if kind == "_value":
-            return fn(*args)
-        bufs = [zeros(len(a)) for a, is_vec in zip(args, vectors) if is_vec]
-        out = fn(*args, *bufs)
+        try:
+            if kind == "_value":
+                return fn(*args)
+            bufs = [zeros(len(a)) for a, is_vec in zip(args, vectors) if is_vec]
+            out = fn(*args, *bufs)
+        except numba_error as exc:
+            raise failed(exc) from None
         value, scalars = (out[0], out[1]) if kind == "_value_and_grad" else (None, out)
         scalars, vecs = iter(scalars if isinstance(scalars, tuple) else ()), iter(bufs)
         grads = tuple(next(vecs) if is_vec else next(scalars) for is_vec in vectors)
