@@ -4,8 +4,8 @@
 gradient is "discretise then differentiate": the reverse sweep runs back through the stages of each
 step, so ``OdeSolution.vjp`` is the exact gradient of the computed solution (as diffrax's and
 torchdiffeq's non-adjoint modes give), not of the true ODE's. The forward loop stores the state after
-every step ((steps + 1)·n numbers; or, with ``store_states=False``, steps in place and keeps y(t1)
-only); the reverse step recomputes that step's stages from it (one field call per stage but the last),
+every step ((steps + 1)·n numbers; or, with ``store_states=False``, alternates between two states and
+keeps y(t1) only); the reverse step recomputes that step's stages from it (one field call per stage but the last),
 which keeps the memory at one state per step rather than one per stage.
 The loops are ``rk_steps``: one numba call per solve or gradient where the field is a raw numba loop,
 Python over NumPy calls otherwise (``OdeSolution.loop`` says which).
@@ -60,10 +60,10 @@ def _scaled(tab: Tableau, h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 
 def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: float, steps: int,
               store: bool) -> np.ndarray:
-    """The states after each step, (steps + 1, n) starting with y0, or only y(t1), (1, n), where not
-    ``store``: one numba call where the field is a raw numba loop (``bound.fast``), else Python over
-    NumPy calls; the same loop either way, checking each step's state for NaN and infinity."""
-    ys = np.empty((steps + 1 if store else 1, len(y0)))
+    """The states after each step, (steps + 1, n) starting with y0, or where not ``store`` y(t1) alone,
+    (1, n): one numba call where the field is a raw numba loop (``bound.fast``), else Python over NumPy
+    calls; the same loop either way, checking each step's state for NaN and infinity."""
+    ys = np.empty((steps + 1 if store else 2, len(y0)))
     ys[0] = y0
     run = rk_steps.compiled()[0] if bound.fast else rk_steps.integrate
     bad = run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), steps,
@@ -71,7 +71,7 @@ def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: flo
     if bad:
         raise DivergenceError(f"the solution left the finite numbers at step {bad} of {steps} "
                               f"(t = {t0 + bad * h:g})", hint="take more steps or a shorter t_span")
-    return ys
+    return ys if store else ys[steps % 2:steps % 2 + 1]  # the two rows alternated (``rk_steps.integrate``)
 
 
 def adjoint(tab: Tableau, bound: BoundField, ys: np.ndarray, t0: float, h: float, cotangent: np.ndarray) -> np.ndarray:
@@ -139,7 +139,7 @@ def _check_steps(steps: Any) -> int:
 
 def _check_memory(steps: int, n: int, stages: int, store: bool) -> None:
     """Refuse (BudgetError) a run whose arrays (stored states and stage buffers) pass the budget."""
-    rows = (steps + 1 if store else 1) + 3 * stages + 3  # the reverse sweep's buffers (``rk_steps.buffers``)
+    rows = (steps + 1 if store else 2) + 3 * stages + 3  # the reverse sweep's buffers (``rk_steps.buffers``)
     budget.check_memory(rows * n * budget.FLOAT_BYTES, f"steps={budget.format_count(steps)} with a state of {n}",
                         "for the stored states" if store else "for the stages")
 
@@ -182,8 +182,8 @@ def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, flo
     euler, midpoint, heun, ralston, rk3, ssprk3); returns an ``OdeSolution`` carrying the exact discrete gradients.
     ``field`` reads the state ``y[...]``, its length ``n``, the time ``t`` and ``params``; a field
     compiled once by ``compile_field`` may be passed instead of the string (no recompilation).
-    ``store_states=False`` keeps only y(t1) (memory n instead of (steps + 1)·n, and no stores): for a
-    solution whose gradient is not needed; a gradient asked of it solves again, storing them.
+    ``store_states=False`` keeps only y(t1) (memory 2n instead of (steps + 1)·n): for a solution whose
+    gradient is not needed; a gradient asked of it solves again, storing them.
 
     >>> import symgd
     >>> sol = symgd.odeint("-k*y[i]", [1.0, 2.0], (0, 1), 20, params={"k": 0.5})
