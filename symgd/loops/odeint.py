@@ -5,8 +5,8 @@ gradient is "discretise then differentiate": the reverse sweep runs back through
 step, so ``OdeSolution.vjp`` is the exact gradient of the computed solution (as diffrax's and
 torchdiffeq's non-adjoint modes give), not of the true ODE's. The forward loop stores the state after
 every step ((steps + 1)·n numbers; or, with ``store_states=False``, alternates between two states and
-keeps y(t1) only); the reverse step recomputes that step's stages from it (one field call per stage but the last),
-which keeps the memory at one state per step rather than one per stage.
+keeps y(t1) only); the reverse step recomputes that step's stages from it (one field call per stage
+but the last), which keeps the memory at one state per step rather than one per stage.
 The loops are ``rk_steps``: one numba call per solve or gradient where the field is a raw numba loop,
 Python over NumPy calls otherwise (``OdeSolution.loop`` says which).
 """
@@ -179,7 +179,8 @@ def odeint(field: str | sympy.Expr | OdeField, y0: Any, t_span: tuple[float, flo
            params: Mapping[str, Any] | None = None, state: str = "y", index: str = "i",
            method: str = "rk4", backend: str = "auto", store_states: bool = True) -> OdeSolution:
     """Solve y'[i] = field from t_span[0] to t_span[1] in ``steps`` equal steps of ``method`` (rk4,
-    euler, midpoint, heun, ralston, rk3, ssprk3); returns an ``OdeSolution`` carrying the exact discrete gradients.
+    euler, midpoint, heun, ralston, rk3, ssprk3); returns an ``OdeSolution`` carrying the exact
+    discrete gradients.
     ``field`` reads the state ``y[...]``, its length ``n``, the time ``t`` and ``params``; a field
     compiled once by ``compile_field`` may be passed instead of the string (no recompilation).
     ``store_states=False`` keeps only y(t1) (memory 2n instead of (steps + 1)·n): for a solution whose
