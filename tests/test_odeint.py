@@ -281,12 +281,48 @@ def test_numba_loops_equal_the_python_loops(text):
             np.testing.assert_array_equal(g, got[k])
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_threads_solving_at_once_get_their_own_work_arrays(backend):
+    # the work arrays are kept per thread for its next solve of the same size (a fresh set page-faults
+    # on first touch); the NumPy loops release the GIL between calls, so a shared set would mix solves
+    import threading
+    from symgd.loops import rk_steps
+    field = symgd.ode_field("where(i == 0, x[0], x[i]*y[i-1]) - k*y[i]", backend=backend)
+    cases = [(n, np.linspace(0.5, 1.5, n) * (1 + k)) for k, n in enumerate((40, 40, 40, 3))]
+
+    def solve(n, x):
+        sol = symgd.odeint(field, np.zeros(n), (0, 1), 7, params={"x": x, "k": 0.25})
+        return sol.y, sol.grad(n - 1)["x"]
+
+    want = [solve(n, x) for n, x in cases]
+    got: dict = {}
+
+    def worker(k):
+        got[k] = [solve(*cases[k]) for _ in range(20)]
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(cases))]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch inside the Python loop's solves
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for k, (y, g) in enumerate(want):
+        for y2, g2 in got[k]:
+            assert np.array_equal(y2, y) and np.array_equal(g2, g)
+    hA = np.tril(np.ones((4, 4)), -1)
+    assert rk_steps.buffers(hA, 5, False)[0] is rk_steps.buffers(hA, 5, False)[0]  # kept for the same size
+    assert rk_steps.buffers(hA, 6, False)[0].shape == (4, 6)
+
+
 @needs_numba
 @pytest.mark.parametrize("value", [1.0, -0.0, 1e308, -1e308, 5e-324, np.inf, -np.inf, np.nan, -np.nan])
 def test_the_numba_finiteness_check_equals_numpy(value):
     from symgd.loops import rk_steps
     finite = rk_steps.compiled()[4]
-    for at in (0, 5, 12):  # the check reads the exponent bits: any position, either sign
+    for at in (0, 5, 12):  # the check ORs x - x != 0 over the entries: any position, either sign
         x = np.linspace(-2.0, 3.0, 13)
         x[at] = value
         assert finite(x) == rk_steps.finite(x) == bool(np.isfinite(x).all())

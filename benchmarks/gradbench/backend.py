@@ -6,6 +6,7 @@ harness's ``jax-blocking``: an asynchronous launch alone is not the computation)
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,11 @@ class Backend:
         """The symgd backend for an eval whose fastest CPU backend is ``default``."""
         return default if self.name == "auto" else self.name
 
+    def startup(self, default: str) -> Callable[[], bool]:
+        """The library start-up (``Eval.startup``) of an eval whose fastest CPU backend is ``default``:
+        numba's where the eval compiles to numba, else none."""
+        return start_numba if self.pick(default) == "numba" else (lambda: False)
+
     def array(self, data: Any, backend: str) -> Any:
         x = np.asarray(data, dtype=np.float64)
         if backend != "torch":
@@ -41,6 +47,22 @@ class Backend:
             torch.cuda.synchronize()
             return out
         return synced
+
+
+def start_numba() -> bool:
+    """numba's own start-up, once per process: its import and a first JIT (LLVM's set-up), ~0.6 s here
+    whatever is compiled next. The tool reports it as a ``start-up`` timing of its own, apart from each
+    eval's ``prepare`` (the upstream tools import torch and JAX before any message). True when it ran
+    now, False when it had run before."""
+    started = _numba_started.cache_info().currsize == 0
+    _numba_started()
+    return started
+
+
+@functools.cache
+def _numba_started() -> None:
+    from symgd.codegen.runtime import require_numba
+    require_numba().njit(lambda v: v + 1.0)(1.0)
 
 
 def to_float(value: Any) -> float:

@@ -84,7 +84,7 @@ def llsq(backend: Backend) -> Eval:
     keeps one JIT per source text, so a new n costs only the parse and code generation). numpy and
     torch take the scalar Horner form ``llsq_text`` (reductions compile to loops only)."""
     name = backend.pick("numba")
-    ev = Eval({})
+    ev = Eval({}, startup=backend.startup("numba"))
 
     def pre(data: dict) -> tuple:
         x, n = np.asarray(data["x"], dtype=np.float64), data["n"]

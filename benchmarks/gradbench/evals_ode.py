@@ -48,4 +48,5 @@ def ode(backend: Backend) -> Eval:
     def gradient(x: np.ndarray, s: int) -> np.ndarray:
         return solve(x, s, True).grad(len(x) - 1)["x"]
 
-    return Eval({"primal": Function(pre, primal, to_list), "gradient": Function(pre, gradient, to_list)}, define)
+    return Eval({"primal": Function(pre, primal, to_list), "gradient": Function(pre, gradient, to_list)}, define,
+                startup=backend.startup("numba"))

@@ -70,7 +70,7 @@ def kmeans(backend: Backend) -> Eval:
         return J / H1
 
     return Eval({"cost": Function(pre, lambda C, P: holder["c"].value(C, P), to_float),
-                 "dir": Function(pre, direction, to_list)}, define)
+                 "dir": Function(pre, direction, to_list)}, define, startup=backend.startup("numba"))
 
 
 def gmm(backend: Backend) -> Eval:
@@ -98,7 +98,7 @@ def gmm(backend: Backend) -> Eval:
 
     return Eval({"objective": Function(pre, objective, to_float),
                  "jacobian": Function(pre, jacobian, lambda g: {key: to_list(v) for key, v in g.items()})},
-                define)
+                define, startup=backend.startup("numba"))
 
 
 def _log_multigamma(m: int, d: int) -> float:
@@ -125,4 +125,5 @@ def det(backend: Backend) -> Eval:
         return (a.reshape(ell, ell),)
 
     return Eval({"primal": Function(pre, lambda A: holder["c"].value(A), to_float),
-                 "gradient": Function(pre, lambda A: holder["c"].grad(A)[0].reshape(-1), to_list)}, define)
+                 "gradient": Function(pre, lambda A: holder["c"].grad(A)[0].reshape(-1), to_list)}, define,
+                startup=backend.startup("numba"))

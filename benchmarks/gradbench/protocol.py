@@ -31,11 +31,13 @@ class Function:
 
 @dataclass
 class Eval:
-    """An eval module: its functions, and ``define`` (warm-up and shape-free compilation)."""
+    """An eval module: its functions, ``define`` (warm-up and shape-free compilation), and ``startup``
+    (a library's once-per-process start-up, such as numba's: True when it ran now)."""
 
     functions: Mapping[str, Function]
     define: Callable[[], None] = lambda: None
     cache: "Cache" = field(default_factory=lambda: Cache())
+    startup: Callable[[], bool] = lambda: False
 
 
 class Cache:
@@ -76,17 +78,22 @@ def prepare_timing(ns: int) -> list[dict]:
 
 
 def define(evals: Mapping[str, Callable[[], Eval]], loaded: dict, module: str) -> dict:
-    """The response to ``define``: success when symgd implements ``module``, with its prepare time."""
+    """The response to ``define``: success when symgd implements ``module``, with its prepare time
+    (and, in the first define of a process that needs it, a library's start-up time apart)."""
     if module not in evals:
         return {"success": False, "error": f"symgd does not implement the eval {module!r}"}
-    start = time.perf_counter_ns()
+    start, startup = time.perf_counter_ns(), 0
     try:
-        loaded[module] = evals[module]()
-        loaded[module].define()
+        ev = loaded[module] = evals[module]()
+        before = time.perf_counter_ns()
+        if ev.startup():
+            startup = time.perf_counter_ns() - before
+        ev.define()
     except Exception as exc:  # a tool answers, never dies: the eval reports the error
         loaded.pop(module, None)
         return {"success": False, "error": _error(exc)}
-    return {"success": True, "timings": prepare_timing(time.perf_counter_ns() - start)}
+    timings = [{"name": "start-up", "nanoseconds": startup}] if startup else []
+    return {"success": True, "timings": timings + prepare_timing(time.perf_counter_ns() - start - startup)}
 
 
 def evaluate(loaded: Mapping[str, Eval], message: Mapping[str, Any]) -> dict:

@@ -269,8 +269,10 @@ def function_source(tree: Tree, kind: str, active: frozenset | None = None, hois
     if kind != "value":
         g.scatter(tree.top, "1.0", 1)
         for d, base in tree.dets:  # Jacobi's formula: d det(A)/dA is the cofactor matrix adj(A)ᵀ
-            if base in g.active:
-                g.put(1, f"_g_{base.name} += _d{d.name} * _c{d.name}")
+            if base in g.active:  # a loop, not numba's array expression (0.5 s of compile for det(A))
+                g.put(1, f"for _di in range(_c{d.name}.shape[0]):")
+                g.put(2, f"for _dj in range(_c{d.name}.shape[1]):")
+                g.put(3, f"_g_{base.name}[_di, _dj] += _d{d.name} * _c{d.name}[_di, _dj]")
     grads = f"({''.join(f'_g_{s.name}, ' for s in scalars)})" if scalars else "0.0"
     ret = {"value": val, "grad": grads, "value_and_grad": f"{val}, {grads}"}[kind]
     return "\n".join([f"def _{kind}({', '.join(args)}):", *g.lines, f"    return {ret}"]) + "\n"

@@ -66,8 +66,9 @@ def integrate(tab: Tableau, bound: BoundField, y0: np.ndarray, t0: float, h: flo
     ys = np.empty((steps + 1 if store else 2, len(y0)))
     ys[0] = y0
     run = rk_steps.compiled()[0] if bound.fast else rk_steps.integrate
-    bad = run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), steps,
-              rk_steps.buffers(len(tab.b), len(y0), False), bound.ctx)
+    scaled = _scaled(tab, h)
+    bad = run(bound.ops, *scaled, ys, float(t0), float(h), steps, rk_steps.buffers(scaled[0], len(y0), False),
+              bound.ctx)
     if bad:
         raise DivergenceError(f"the solution left the finite numbers at step {bad} of {steps} "
                               f"(t = {t0 + bad * h:g})", hint="take more steps or a shorter t_span")
@@ -79,8 +80,9 @@ def adjoint(tab: Tableau, bound: BoundField, ys: np.ndarray, t0: float, h: float
     gradients are summed into ``bound`` from zero."""
     bound.reset()
     run = rk_steps.compiled()[1] if bound.fast else rk_steps.adjoint
-    work = rk_steps.buffers(len(tab.b), ys.shape[1], True)
-    return run(bound.ops, *_scaled(tab, h), ys, float(t0), float(h), cotangent.copy(), work, bound.ctx)
+    scaled = _scaled(tab, h)
+    work = rk_steps.buffers(scaled[0], ys.shape[1], True)
+    return run(bound.ops, *scaled, ys, float(t0), float(h), cotangent.copy(), work, bound.ctx)
 
 
 @dataclass(frozen=True)

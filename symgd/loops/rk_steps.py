@@ -9,6 +9,7 @@ coefficient is skipped, never multiplied (a stage not yet computed holds garbage
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -77,12 +78,12 @@ def integrate(ops: Ops, hA: np.ndarray, terms: np.ndarray, hb: np.ndarray, c: np
 def adjoint(ops: Ops, hA: np.ndarray, terms: np.ndarray, hb: np.ndarray, c: np.ndarray, ys: np.ndarray,
             t0: float, h: float, lam: np.ndarray, work: tuple, ctx: Any) -> np.ndarray:
     """The cotangent of y0, from ``lam`` (the cotangent on the last state, overwritten); the parameters'
-    gradients are summed into ctx; ``work`` = (k, stage_y, y_bar, k_bar, tmp, ones) (``buffers``). Per
+    gradients are summed into ctx; ``work`` = (k, stage_y, y_bar, k_bar, tmp, ones, hAT) (``buffers``). Per
     step, reverse through the stages: k̄_s = hb_s·λ + Σ_{r>s} hA_rs·Ȳ_r, Ȳ_s = k̄_sᵀ ∂f/∂y at Y_s, and
-    λ ← λ + Σ_s Ȳ_s."""
-    k, stage_y, y_bar, k_bar, tmp, ones = work
+    λ ← λ + Σ_s Ȳ_s. hAT (hA's columns as contiguous rows: combine then takes one array layout only)
+    comes in ``work``, made by NumPy: numba's ascontiguousarray of a transpose cost 0.06 s of compile."""
+    k, stage_y, y_bar, k_bar, tmp, ones, hAT = work
     count = len(c)
-    hAT = np.ascontiguousarray(hA.T)  # its columns as rows: combine then takes one array layout only
     for step in range(len(ys) - 2, -1, -1):
         t = t0 + step * h
         ops.stages(ops, hA, terms, c, ys[step], t, h, k, stage_y, tmp, count - 1, ctx)
@@ -104,12 +105,24 @@ def adjoint(ops: Ops, hA: np.ndarray, terms: np.ndarray, hb: np.ndarray, c: np.n
     return lam
 
 
-def buffers(count: int, n: int, reverse: bool) -> tuple:
-    """The work arrays of ``integrate`` (or of ``adjoint``, ``reverse``), made by NumPy outside numba:
-    NumPy asks the kernel for huge pages for large arrays, numba's allocator does not (4 kB page faults
-    cost 5 ms per 8 MB here)."""
-    k, stage_y, tmp = np.empty((count, n)), np.empty((count, n)), np.empty(n)
-    return (k, stage_y, np.empty((count, n)), np.empty(n), tmp, np.ones(count)) if reverse else (k, stage_y, tmp)
+def buffers(hA: np.ndarray, n: int, reverse: bool) -> tuple:
+    """The work arrays of ``integrate`` (or of ``adjoint``, ``reverse``, with hA's transpose), made by
+    NumPy outside numba (NumPy asks the kernel for huge pages for large arrays, numba's allocator does
+    not: 4 kB page faults cost 5 ms per 8 MB here) and kept for this thread's next solve of the same
+    size: fresh arrays page-fault on first touch, most of a one-step solve at n = 10^5 (as XLA reuses
+    its buffers). One set per direction and thread: a solve is never inside another on one thread (the
+    loops call no Python), and a thread's memory stays bounded by its largest recent solve."""
+    count = len(hA)
+    pool = _pool.__dict__.setdefault("sets", {})
+    kept = pool.get(reverse)
+    if kept is None or kept[0] != (count, n):
+        k, stage_y, tmp = np.empty((count, n)), np.empty((count, n)), np.empty(n)
+        work = (k, stage_y, np.empty((count, n)), np.empty(n), tmp, np.ones(count)) if reverse else (k, stage_y, tmp)
+        kept = pool[reverse] = ((count, n), work)
+    return (*kept[1], np.ascontiguousarray(hA.T)) if reverse else kept[1]
+
+
+_pool = threading.local()
 
 
 def combine(out: np.ndarray, x: np.ndarray, beta: float, coefs: np.ndarray, rows: np.ndarray,
@@ -129,48 +142,54 @@ def finite(x: np.ndarray) -> bool:
 
 
 def _finite_loop(x):
-    # an integer max over the exponent bits (all ones only for NaN and ±inf): an integer reduction, so
-    # LLVM vectorises it without fastmath, unlike a float sum or a loop that breaks at the first bad
-    # entry (8.5 µs at n = 10^5 here, against 83 µs for a float sum); the int64 view and the select
-    # rather than max() of uint64 compile in 0.09 s instead of 0.29 s
-    bits = x.view(np.int64)
-    worst = 0
-    for i in range(len(bits)):
-        v = bits[i] & 0x7FF0000000000000
-        worst = v if v > worst else worst
-    return worst != 0x7FF0000000000000
+    # x - x is 0 for a finite entry and NaN for NaN and ±inf; OR-ing the comparisons is an integer
+    # reduction, so LLVM vectorises it without fastmath, unlike a float sum or a loop that breaks at
+    # the first bad entry (9.0 µs at n = 10^5 here, against 83 µs for a float sum; a max over the
+    # exponent bits ran as fast but its int64 view cost 0.2 s more of compile)
+    bad = False
+    for i in range(len(x)):
+        bad |= (x[i] - x[i]) != 0.0
+    return not bad
 
 
 def _combine_loop(out, x, beta, coefs, rows, tmp):
     # the same sums in the same order as ``combine``, the first four terms in one pass over i (a loop
-    # over the terms inside the loop over i does not vectorise: 5x slower at n = 10^5), the rest after
-    n, terms = len(out), np.flatnonzero(coefs)
-    m = len(terms)
+    # over the terms inside the loop over i does not vectorise: 5x slower at n = 10^5), the rest after;
+    # the nonzero terms found by a scalar scan (numba's flatnonzero cost 0.3 s of compile per process)
+    n, m, j0, j1, j2, j3 = len(out), 0, 0, 0, 0, 0
+    for j in range(len(coefs)):
+        if coefs[j] != 0.0:
+            if m == 0:
+                j0 = j
+            elif m == 1:
+                j1 = j
+            elif m == 2:
+                j2 = j
+            elif m == 3:
+                j3 = j
+            m += 1
+    a0, r0, a1, r1 = coefs[j0], rows[j0], coefs[j1], rows[j1]
+    a2, r2, a3, r3 = coefs[j2], rows[j2], coefs[j3], rows[j3]
     if m == 0:
         for i in range(n):
             out[i] = beta * x[i]
     elif m == 1:
-        a0, r0 = coefs[terms[0]], rows[terms[0]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i]
     elif m == 2:
-        a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i]
     elif m == 3:
-        a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
-        a2, r2 = coefs[terms[2]], rows[terms[2]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i] + a2 * r2[i]
     else:  # rk4's step (four terms) in one pass too; any further terms after
-        a0, r0, a1, r1 = coefs[terms[0]], rows[terms[0]], coefs[terms[1]], rows[terms[1]]
-        a2, r2, a3, r3 = coefs[terms[2]], rows[terms[2]], coefs[terms[3]], rows[terms[3]]
         for i in range(n):
             out[i] = beta * x[i] + a0 * r0[i] + a1 * r1[i] + a2 * r2[i] + a3 * r3[i]
-        for j in terms[4:]:
-            a, row = coefs[j], rows[j]
-            for i in range(n):
-                out[i] += a * row[i]
+        for j in range(j3 + 1, len(coefs)):
+            if coefs[j] != 0.0:
+                a, row = coefs[j], rows[j]
+                for i in range(n):
+                    out[i] += a * row[i]
 
 
 @functools.cache
