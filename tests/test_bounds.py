@@ -140,3 +140,20 @@ def test_bad_boxes_are_one_error_line(box, capsys):
     code = main(["solve", "x^2", "--box", box, "--starts", "3", "--no-graph"])
     captured = capsys.readouterr()
     assert code == 2 and captured.err.startswith("error:") and "Traceback" not in captured.err
+
+
+def test_lbfgsb_stops_where_f_is_flat_to_rounding_instead_of_wandering():
+    # near Bohachevsky1's minimum at 0 its terms of 0.7, 0.3 and 0.4 cancel: f's rounding error (~1e-16)
+    # exceeds what is left to gain (14.3 |x|^2 at |x| ~ 1e-9) while the gradient (28.6 |x|) is still above
+    # tol. This start used to wander there for its whole budget; it now stops as stalled, at the minimum
+    f = "x1^2 + 2*x2^2 - 0.3*cos(3*pi*x1) - 0.4*cos(4*pi*x2) + 0.7"
+    box = {"x1": (-100, 100), "x2": (-100, 100)}
+    r = minimize(f, starts=[[99.44198715784219, 96.16706775524602]], bounds=box, optimizer="lbfgsb")
+    assert r.status == "stalled" and not r.converged and r.nit < 100
+    assert max(abs(v) for v in r.x.values()) < 1e-8 and abs(r.fun) < 1e-15
+    assert "rounding error" in r.message and "larger tol" in r.message
+    exact = 28.6 * max(abs(v) for v in r.x.values())  # |f'| ~ (2 + 2.7 pi^2)|x| near 0: independent check
+    assert r.grad_norm < 10 * exact + 1e-12
+    # a smooth problem still converges on the gradient, not on this rule
+    smooth = minimize("(x-3)^2 + 1e6", {"x": 0.0}, bounds={"x": (-10, 10)}, optimizer="lbfgsb")
+    assert smooth.converged and smooth.status == "gradient" and abs(smooth.x["x"] - 3) < 1e-6

@@ -6,6 +6,7 @@ methods converge to the true solution at their order, and hostile inputs get sym
 """
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -114,13 +115,20 @@ def oracle(name, method, steps, t_span, w):
     return y.detach().numpy(), {k: v.grad.numpy() for k, v in tp.items()}, ty0.grad.numpy()
 
 
+@functools.cache
+def compiled_field(text: str, backend: str):
+    """One compiled field per string and backend for the whole module: numba compiles the RK loops
+    around each field (seconds), and a field serves every method (the tableau is data)."""
+    return symgd.ode_field(text, backend=backend)
+
+
 @pytest.mark.parametrize("method", sorted(TABLEAUX))
 @pytest.mark.parametrize("name", sorted(FIELDS))
 def test_values_and_gradients_match_torch(name, method):
     text, _, params, y0 = FIELDS[name]
     w = np.linspace(0.5, -1.0, len(y0))
     y, grads, y0_grad = oracle(name, method, 7, (0.0, 1.5), w)
-    sol = symgd.odeint(text, y0, (0.0, 1.5), 7, params=params, method=method, backend=BACKENDS[-1])
+    sol = symgd.odeint(compiled_field(text, BACKENDS[-1]), y0, (0.0, 1.5), 7, params=params, method=method)
     np.testing.assert_allclose(sol.y, y, rtol=1e-12, atol=1e-13)
     got = sol.vjp(w)
     for k in params:
@@ -142,9 +150,10 @@ def test_backends_agree_on_the_gradbench_field(backend):
 def test_finite_differences_agree():
     text, _, params, y0 = FIELDS["lotka"]
     w = np.array([0.3, -1.0, 0.5, 2.0])
+    field = symgd.ode_field(text)  # compiled once for the 18 solves (each string would compile again)
 
     def value(a, b, y0):
-        return symgd.odeint(text, y0, (0, 1), 9, params={"a": a, "b": b}, method="heun").y @ w
+        return symgd.odeint(field, y0, (0, 1), 9, params={"a": a, "b": b}, method="heun").y @ w
     got = symgd.odeint(text, y0, (0, 1), 9, params=params, method="heun").vjp(w)
     eps = 1e-6
     for k in range(4):

@@ -10,7 +10,9 @@ and a variable that reaches its bound is held there from the next step on (an ac
 is blocked at once (the cap is 0) or that search fails, the step backtracks along the projected path
 ``P(x + t d)`` until ``f(P(x + t d)) <= f(x) + c g.(P(x + t d) - x)`` (Bertsekas' projected Armijo rule),
 which bends along the box. The pair ``(s, y)`` of a step is added at the next step (its gradient is then known), when
-``s.y > eps y.y``.
+``s.y > eps y.y``. A start stays put (the descent loop stops it as "stalled") when no search lowers f or
+after ``PATIENCE`` steps in a row that did not lower it: f's rounding error then exceeds what is left
+to gain.
 
 >>> from symgd.optim.minimize import minimize
 >>> r = minimize("(x-3)^2 + (y+1)^2", {"x": 0, "y": 0}, optimizer="lbfgsb", bounds={"x": (None, 2)})
@@ -31,6 +33,12 @@ from symgd.optim.linesearch import dcsrch
 
 #: Backtracking halvings before a start gives up (it then stays put: "stalled").
 MAX_BACKTRACKS = 50
+#: Steps in a row that did not lower f before a start stays put ("stalled"): where f's rounding noise
+#: exceeds its remaining decrease (Bohachevsky1 at |x| ~ 1e-9: terms of 0.7 cancel to 1e-17, one ulp
+#: of 0.7 is 1e-16), the searches accept points at rounding level and the iterate wanders there for
+#: the whole budget (10,000 steps, 70 s for 16 starts) with its gradient just above tol. A quasi-Newton
+#: step that can still make progress on a flat f takes one or two such steps, not ten.
+PATIENCE = 10
 
 
 def _direction(box: Box, x: np.ndarray, g: np.ndarray, S, Y, count) -> np.ndarray:
@@ -99,7 +107,7 @@ def lbfgsb(lower: Any = None, upper: Any = None, m: int = 10, c: float = 1e-4) -
         rows, n = numpy_rows(x, "lbfgsb").shape
         zero = np.zeros((rows, m, n))
         return OptState(0, (zero, zero.copy(), np.zeros(rows, int), np.zeros((rows, n)), np.zeros((rows, n)),
-                            np.zeros(rows, bool)))
+                            np.zeros(rows, bool), np.full(rows, np.inf), np.zeros(rows, int)))
 
     def update(grad: Any, state: OptState, x: Any, problem: Any = None, value: Any = None):
         if problem is None or value is None:
@@ -108,7 +116,9 @@ def lbfgsb(lower: Any = None, upper: Any = None, m: int = 10, c: float = 1e-4) -
         n = x.shape[1]
         box = Box(np.broadcast_to(-np.inf if lower is None else np.asarray(lower, float), (n,)),
                   np.broadcast_to(np.inf if upper is None else np.asarray(upper, float), (n,)))
-        S, Y, count, x_prev, g_prev, started = state.slots
+        S, Y, count, x_prev, g_prev, started, f_prev, flat = state.slots
+        f0 = np.asarray(value, dtype=float)
+        flat = np.where(started & (f0 >= f_prev), flat + 1, 0)  # steps in a row that did not lower f
         s, y = x - x_prev, g - g_prev
         with np.errstate(all="ignore"):
             keep = started & (np.einsum("ij,ij->i", s, y) > EPS * np.einsum("ij,ij->i", y, y))
@@ -116,7 +126,9 @@ def lbfgsb(lower: Any = None, upper: Any = None, m: int = 10, c: float = 1e-4) -
         d = _direction(box, x, g, S, Y, count)
         with np.errstate(divide="ignore"):
             t = np.where(count > 0, 1.0, np.minimum(1.0, 1.0 / np.linalg.norm(d, axis=1)))
-        new_x = _steps(problem, box, x, g, np.asarray(value, dtype=float), d, t, c)
-        return new_x, OptState(state.step + 1, (S, Y, count, x.copy(), g.copy(), np.ones(len(x), bool)))
+        new_x = _steps(problem, box, x, g, f0, d, t, c)
+        new_x[flat >= PATIENCE] = x[flat >= PATIENCE]  # stays put: the descent loop stops it as stalled
+        return new_x, OptState(state.step + 1, (S, Y, count, x.copy(), g.copy(), np.ones(len(x), bool), f0.copy(),
+                                                flat))
 
     return Optimizer("lbfgsb", init, update, {"m": int(m), "c": c}, None, frozenset({"value"}))

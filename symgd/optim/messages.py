@@ -30,6 +30,12 @@ def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: f
                 f"rounding error (the region shrank to 1e-15 of |x|), so the gradient norm {grad_norm:.3g} "
                 f"cannot get below tol={tol:g} here: that is as close as float64 gets if f is smooth there "
                 f"(pass a larger tol to call it converged); otherwise f is not differentiable there")
+    if status == "stalled" and optimizer == "lbfgsb":  # no search lowered f, or ten steps in a row did not
+        return (f"stopped at step {nit}: its steps no longer lower f (a search found no lower value, or ten "
+                f"steps in a row did not go below it), so the gradient norm {grad_norm:.3g} stays above "
+                f"tol={tol:g}: where f is smooth, its changes there are below its rounding error and that is "
+                f"as close as float64 gets (pass a larger tol to call it converged); otherwise f is not "
+                f"differentiable there")
     if status == "gradient":
         return f"converged: gradient norm {grad_norm:.3g} is below tol={tol:g} after {nit} steps"
     if status == "value change":
