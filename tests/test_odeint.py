@@ -324,6 +324,8 @@ def test_threads_solving_at_once_get_their_own_work_arrays(backend):
     hA = np.tril(np.ones((4, 4)), -1)
     assert rk_steps.buffers(hA, 5, False)[0] is rk_steps.buffers(hA, 5, False)[0]  # kept for the same size
     assert rk_steps.buffers(hA, 6, False)[0].shape == (4, 6)
+    big = rk_steps.POOL_BYTES // (8 * 9) + 1  # a forward set holds 9 rows of n: just over the cap
+    assert rk_steps.buffers(hA, big, False)[0] is not rk_steps.buffers(hA, big, False)[0]  # not held after
 
 
 @needs_numba

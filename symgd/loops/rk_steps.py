@@ -110,18 +110,24 @@ def buffers(hA: np.ndarray, n: int, reverse: bool) -> tuple:
     NumPy outside numba (NumPy asks the kernel for huge pages for large arrays, numba's allocator does
     not: 4 kB page faults cost 5 ms per 8 MB here) and kept for this thread's next solve of the same
     size: fresh arrays page-fault on first touch, most of a one-step solve at n = 10^5 (as XLA reuses
-    its buffers). One set per direction and thread: a solve is never inside another on one thread (the
-    loops call no Python), and a thread's memory stays bounded by its largest recent solve."""
+    its buffers). One set per direction and thread, none over ``POOL_BYTES`` (a huge solve's arrays
+    are not held after it): a solve is never inside another on one thread (the loops call no Python)."""
     count = len(hA)
     pool = _pool.__dict__.setdefault("sets", {})
     kept = pool.get(reverse)
     if kept is None or kept[0] != (count, n):
         k, stage_y, tmp = np.empty((count, n)), np.empty((count, n)), np.empty(n)
         work = (k, stage_y, np.empty((count, n)), np.empty(n), tmp, np.ones(count)) if reverse else (k, stage_y, tmp)
-        kept = pool[reverse] = ((count, n), work)
+        kept = ((count, n), work)
+        if sum(a.nbytes for a in work) <= POOL_BYTES:
+            pool[reverse] = kept
+        else:
+            pool.pop(reverse, None)
     return (*kept[1], np.ascontiguousarray(hA.T)) if reverse else kept[1]
 
 
+#: The largest set of work arrays a thread keeps between solves (the reverse set at n = 10^5, rk4: 11 MB).
+POOL_BYTES = 64 << 20
 _pool = threading.local()
 
 
