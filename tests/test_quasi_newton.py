@@ -43,3 +43,18 @@ def test_solve_offers_them(optimizer, capsys):
     assert main(["solve", ROSENBROCK[0], "--at", "x=-1.2,y=1", "--optimizer", optimizer, "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["x"] == pytest.approx({"x": 1, "y": 1}, abs=1e-6) and out["optimizer"] == optimizer
+
+
+@pytest.mark.parametrize("optimizer", ["bfgs", "lbfgs"])
+def test_a_failed_wolfe_search_names_every_cause(optimizer):
+    # x^3 from -0.5: f falls along -g with an ever steeper slope, so no step meets the strong Wolfe
+    # curvature condition (scipy's BFGS fails there too). The message used to name only a kink or zero
+    # curvature; which condition failed is not kept, so it names the fall as well
+    theirs = so.minimize(lambda v: v[0] ** 3, [-0.5], jac=lambda v: 3 * v ** 2, method="BFGS")
+    r = symgd.minimize("x^3", {"x": -0.5}, optimizer=optimizer)
+    if r.status == "stalled":
+        assert not theirs.success  # the same search fails in scipy
+        assert "strong Wolfe" in r.message and "falling without bound" in r.message
+        assert "not differentiable" in r.message and "rounding error" in r.message
+    else:  # lbfgs's first step from its 1/|d| trial already lands far out: the fall is seen
+        assert r.status == "diverged" and "unbounded below" in r.message

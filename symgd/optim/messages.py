@@ -43,6 +43,14 @@ def stop_message(status: str, *, nit: int, grad_norm: float, tol: float, ftol: f
     if status == "budget":  # detail: the value fell without bound, where it did
         return (f"stopped: the budget of {steps} steps is spent; the gradient norm {grad_norm:.3g} is "
                 f"still above tol={tol:g}" + (f"; {detail}" if detail else ""))
+    if status == "stalled" and optimizer in ("bfgs", "lbfgs"):  # a strong-Wolfe search failed: which
+        # condition failed is not kept, so every cause is named (x^3 from -0.5: f falls, its slope steepens)
+        return (f"stopped at step {nit}: the line search found no step meeting the strong Wolfe conditions "
+                f"along the search direction, so the iterate stopped moving with the gradient norm "
+                f"{grad_norm:.3g} above tol={tol:g}: along that direction f is likely not differentiable or "
+                f"without curvature (as |x|, whose slope does not ease before its kink), flat to its rounding "
+                f"error, or falling without bound with an ever steeper slope (as x^3); optimizer='gd' or "
+                f"bounds tell these apart")
     if status == "stalled":
         return (f"stopped at step {nit}: no step along the search direction lowered f, so the iterate stopped "
                 f"moving with the gradient norm {grad_norm:.3g} above tol={tol:g}; f is likely not "
